@@ -1,0 +1,4 @@
+export * from './config';
+export * from './config-error';
+export * from './env-types';
+export * from './llm-env';

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { Agent, AgentConfig } from './agent';
+import { cleanText, JsonObject } from './json';
+import { NetworkStatus } from './status';
+
+export const NETWORK_LIMITS = { maxIterations: 50, maxTimeoutSeconds: 86_400, maxAgents: 50 } as const;
+
+export const CreateNetworkBody = z.strictObject({
+  name: cleanText({ min: 1, max: 200 }),
+  description: cleanText({ max: 4000 }).default(''),
+  agents: z.array(AgentConfig).min(1).max(NETWORK_LIMITS.maxAgents).optional(),
+  shared_context: JsonObject.default({}),
+  max_iterations: z.int().min(1).max(NETWORK_LIMITS.maxIterations).default(10),
+  timeout_seconds: z.int().min(1).max(NETWORK_LIMITS.maxTimeoutSeconds).default(300),
+});
+export type CreateNetworkBody = z.infer<typeof CreateNetworkBody>;
+
+export const NetworkCounts = z.object({
+  agents: z.int(),
+  tasks: z.int(),
+  active_tasks: z.int(),
+  memory_items: z.int(),
+});
+export type NetworkCounts = z.infer<typeof NetworkCounts>;
+
+export const Network = z.object({
+  id: z.uuid(),
+  network_id: z.uuid(),
+  name: z.string(),
+  description: z.string(),
+  status: NetworkStatus,
+  max_iterations: z.int(),
+  timeout_seconds: z.int(),
+  shared_context: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+  updated_at: z.string(),
+  counts: NetworkCounts,
+  agents: z.array(Agent).optional(),
+});
+export type Network = z.infer<typeof Network>;
+
+export const NetworkList = z.object({ networks: z.array(Network), total: z.int() });
+export type NetworkList = z.infer<typeof NetworkList>;
