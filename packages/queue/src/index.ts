@@ -1,0 +1,5 @@
+export * from './job-catalog';
+export * from './mesh-queues';
+export * from './queue-names';
+export * from './redis-connection';
+export * from './task-events';

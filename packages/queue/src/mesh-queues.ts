@@ -1,0 +1,144 @@
+import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { agentQueueName, COORDINATOR_QUEUE } from './queue-names';
+import { jobIds, type CoordinatorJobData, type DeadlineJob, type StepJob, type SubtaskJob, type WaveJob } from './job-catalog';
+
+export interface MeshQueuesOptions {
+  connection: Redis;
+  prefix: string;
+  /** Attempts per subtask job before it is failed (the wave still completes). */
+  subtaskAttempts?: number;
+  /** Attempts per coordinator job (model calls inside already retry and fall back). */
+  coordinatorAttempts?: number;
+}
+
+const DEFAULTS = { subtaskAttempts: 3, coordinatorAttempts: 5 };
+
+// Completed jobs are removed: Postgres holds the results, and Redis memory stays flat.
+// Failed jobs are kept a day for inspection in Bull Board.
+const KEEP = { removeOnComplete: true, removeOnFail: { age: 24 * 3600, count: 5000 } } as const;
+
+export interface WaveChild {
+  subtaskId: string;
+  agentType: string;
+  generation?: number;
+}
+
+/** Producer side of every queue: the one place that knows job names, ids and options. */
+export class MeshQueues {
+  readonly prefix: string;
+  private readonly connection: Redis;
+  private readonly options: typeof DEFAULTS;
+  private readonly queues = new Map<string, Queue>();
+  private flowProducer: FlowProducer | undefined;
+
+  constructor(options: MeshQueuesOptions) {
+    this.connection = options.connection;
+    this.prefix = options.prefix;
+    this.options = {
+      ...DEFAULTS,
+      ...stripUndefined({ subtaskAttempts: options.subtaskAttempts, coordinatorAttempts: options.coordinatorAttempts }),
+    };
+  }
+
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      queue.on('error', () => {});
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  get coordinator(): Queue {
+    return this.queue(COORDINATOR_QUEUE);
+  }
+
+  private get flows(): FlowProducer {
+    if (!this.flowProducer) {
+      this.flowProducer = new FlowProducer({ connection: this.connection, prefix: this.prefix });
+      this.flowProducer.on('error', () => {});
+    }
+    return this.flowProducer;
+  }
+
+  private coordinatorOptions(jobId: string, priority: number, extra: JobsOptions = {}): JobsOptions {
+    return {
+      jobId,
+      priority,
+      attempts: this.options.coordinatorAttempts,
+      backoff: { type: 'exponential', delay: 500 },
+      ...KEEP,
+      ...extra,
+    };
+  }
+
+  async enqueueStep(data: StepJob, priority: number): Promise<void> {
+    await this.coordinator.add('step', data, this.coordinatorOptions(jobIds.step(data.taskId, data.iteration), priority));
+  }
+
+  async enqueueFinalize(data: CoordinatorJobData['finalize'], priority: number): Promise<void> {
+    await this.coordinator.add('finalize', data, this.coordinatorOptions(jobIds.finalize(data.taskId), priority));
+  }
+
+  /** A delayed job that ends the task as timed_out if it is still unfinished at its deadline. */
+  async enqueueDeadline(data: DeadlineJob, deadlineAt: Date): Promise<void> {
+    const delay = Math.max(0, deadlineAt.getTime() - Date.now());
+    await this.coordinator.add('deadline', data, this.coordinatorOptions(jobIds.deadline(data.taskId), 1, { delay }));
+  }
+
+  /**
+   * Dispatches one wave: a parent `wave` job on the coordinator queue whose children are the
+   * subtask jobs on their agent-type queues. A failed child does not block the parent
+   * (ignoreDependencyOnFailure, see bullmq#3362): the coordinator works with what succeeded.
+   */
+  async dispatchWave(data: WaveJob, children: WaveChild[], priority: number): Promise<void> {
+    const flow: FlowJob = {
+      name: 'wave',
+      queueName: COORDINATOR_QUEUE,
+      data,
+      opts: this.coordinatorOptions(jobIds.wave(data.taskId, data.iteration, data.wave), priority),
+      children: children.map((child) => ({
+        name: 'subtask',
+        queueName: agentQueueName(child.agentType),
+        data: { tenantId: data.tenantId, taskId: data.taskId, subtaskId: child.subtaskId, ...(data.trace ? { trace: data.trace } : {}) } satisfies SubtaskJob,
+        opts: {
+          jobId: jobIds.subtask(child.subtaskId, child.generation),
+          priority,
+          attempts: this.options.subtaskAttempts,
+          backoff: { type: 'exponential', delay: 1000 },
+          ignoreDependencyOnFailure: true,
+          ...KEEP,
+        },
+      })),
+    };
+    await this.flows.add(flow);
+  }
+
+  /**
+   * Removes the waiting and delayed jobs of a task (cancel, timeout, network delete). Active
+   * jobs cannot be removed; their handlers see the task ended and stop.
+   */
+  async removeTaskJobs(taskId: string, subtasks: { id: string; agent_type: string }[], iterations: number): Promise<number> {
+    const removals: Promise<number>[] = [];
+    const coordinatorIds = [jobIds.deadline(taskId), jobIds.finalize(taskId)];
+    for (let i = 1; i <= iterations + 1; i++) {
+      coordinatorIds.push(jobIds.step(taskId, i));
+      for (let w = 1; w <= 20; w++) coordinatorIds.push(jobIds.wave(taskId, i, w));
+    }
+    for (const id of coordinatorIds) removals.push(this.coordinator.remove(id).catch(() => 0));
+    for (const s of subtasks) removals.push(this.queue(agentQueueName(s.agent_type)).remove(jobIds.subtask(s.id)).catch(() => 0));
+    const results = await Promise.all(removals);
+    return results.reduce((a, b) => a + b, 0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.flowProducer?.close();
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,13 @@
+/** The coordinator's queue: step, wave, finalize and deadline jobs of every task. */
+export const COORDINATOR_QUEUE = 'coordinator';
+
+const AGENT_QUEUE_PREFIX = 'agent-';
+
+/** One queue per agent type: a worker pool serves a type by consuming its queue. */
+export function agentQueueName(agentType: string): string {
+  return `${AGENT_QUEUE_PREFIX}${agentType}`;
+}
+
+export function agentTypeOfQueue(queueName: string): string | null {
+  return queueName.startsWith(AGENT_QUEUE_PREFIX) ? queueName.slice(AGENT_QUEUE_PREFIX.length) : null;
+}

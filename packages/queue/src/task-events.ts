@@ -1,0 +1,99 @@
+import { TaskEvent, type TaskStatus } from '@mesh/core';
+import type { Redis } from 'ioredis';
+
+export type TaskEventListener = (event: TaskEvent) => void;
+
+/**
+ * Task events over Redis pub/sub, so whichever process did the work, any API process can
+ * stream them (SSE) or wake a `?wait` request. One subscriber connection per process,
+ * multiplexed over every task being watched.
+ */
+export class TaskEvents {
+  private subscriber: Redis | undefined;
+  private readonly listeners = new Map<string, Set<TaskEventListener>>();
+
+  constructor(
+    private readonly publisher: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  channel(taskId: string): string {
+    return `${this.prefix}:events:task:${taskId}`;
+  }
+
+  async publish(event: TaskEvent): Promise<void> {
+    await this.publisher.publish(this.channel(event.task_id), JSON.stringify(event));
+  }
+
+  /** Publishes and never throws: events are a convenience, Postgres is the record. */
+  publishQuietly(event: TaskEvent): void {
+    this.publish(event).catch(() => {});
+  }
+
+  async subscribe(taskId: string, listener: TaskEventListener): Promise<() => Promise<void>> {
+    const subscriber = this.ensureSubscriber();
+    const channel = this.channel(taskId);
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+      await subscriber.subscribe(channel);
+    }
+    set.add(listener);
+    return async () => {
+      const current = this.listeners.get(channel);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) {
+        this.listeners.delete(channel);
+        await subscriber.unsubscribe(channel).catch(() => {});
+      }
+    };
+  }
+
+  /**
+   * Resolves when the task reaches a terminal status or `timeoutMs` passes. `isTerminal` reads
+   * the current state once after subscribing, so an event published just before is not missed.
+   */
+  async waitForTerminal(taskId: string, timeoutMs: number, isTerminal: () => Promise<boolean>): Promise<void> {
+    let resolveWait!: () => void;
+    const done = new Promise<void>((resolve) => (resolveWait = resolve));
+    const unsubscribe = await this.subscribe(taskId, (event) => {
+      if (event.type === 'task.status' && TERMINAL.has(event.status)) resolveWait();
+    });
+    const timer = setTimeout(resolveWait, timeoutMs);
+    try {
+      if (!(await isTerminal())) await done;
+    } finally {
+      clearTimeout(timer);
+      await unsubscribe();
+    }
+  }
+
+  private ensureSubscriber(): Redis {
+    if (!this.subscriber) {
+      this.subscriber = this.publisher.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      this.subscriber.on('error', () => {});
+      this.subscriber.on('message', (channel: string, message: string) => {
+        const set = this.listeners.get(channel);
+        if (!set) return;
+        let parsed: TaskEvent;
+        try {
+          parsed = TaskEvent.parse(JSON.parse(message));
+        } catch {
+          return;
+        }
+        for (const listener of set) listener(parsed);
+      });
+    }
+    return this.subscriber;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+}
+
+const TERMINAL = new Set<TaskStatus>(['completed', 'failed', 'timed_out', 'cancelled']);

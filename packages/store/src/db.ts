@@ -1,0 +1,77 @@
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+
+export interface DbOptions {
+  url: string;
+  /** Every connection works inside this schema (search_path), so tests and tenants of a deployment can use their own. */
+  schema: string;
+  poolSize?: number;
+  /** Name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/** Something that runs SQL: the pool, or a client inside a transaction. */
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export interface Db extends Queryable {
+  readonly schema: string;
+  readonly pool: Pool;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Schema names are interpolated into SQL, so only plain lowercase identifiers pass. */
+export function assertIdentifier(name: string): void {
+  if (!IDENTIFIER.test(name)) throw new Error(`Invalid schema name: ${JSON.stringify(name)}`);
+}
+
+export function createDb(options: DbOptions): Db {
+  assertIdentifier(options.schema);
+  const pool = new Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'agent-mesh',
+    options: `-c search_path=${options.schema}`,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that loses its connection emits here; without a listener it would crash the process.
+  pool.on('error', () => {});
+
+  return {
+    schema: options.schema,
+    pool,
+    async query<R extends QueryResultRow>(text: string, values?: unknown[]) {
+      return pool.query<R>(text, values as unknown[]);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client: PoolClient = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client as Queryable);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { COORDINATOR_TYPE, DEFAULT_AGENTS, ValidationError, type AgentConfig, type CreateNetworkBody, type Network } from '@mesh/core';
+import type { Db, Queryable } from './db';
+import { toAgent, toNetwork, type AgentRow, type NetworkRow } from './mappers';
+
+const COUNTS = `
+  (SELECT count(*) FROM agents a WHERE a.network_id = n.id) AS agent_count,
+  (SELECT count(*) FROM tasks t WHERE t.network_id = n.id) AS task_count,
+  (SELECT count(*) FROM tasks t WHERE t.network_id = n.id AND t.status IN ('queued', 'in_progress')) AS active_task_count,
+  (SELECT count(*) FROM memory_items m WHERE m.network_id = n.id) AS memory_count`;
+
+/** The agents a new network starts with: the given ones (plus a coordinator if they lack one), or the defaults. */
+export function initialAgents(given: AgentConfig[] | undefined): AgentConfig[] {
+  if (!given) return [...DEFAULT_AGENTS];
+  const types = new Set<string>();
+  for (const [i, agent] of given.entries()) {
+    if (types.has(agent.type)) {
+      throw new ValidationError('Each agent in a network must have its own type', [{ path: `agents.${i}.type`, message: `duplicate type "${agent.type}"` }]);
+    }
+    types.add(agent.type);
+  }
+  if (!types.has(COORDINATOR_TYPE)) return [DEFAULT_AGENTS[0] as AgentConfig, ...given];
+  return given;
+}
+
+export async function insertAgent(q: Queryable, tenantId: string, networkId: string, config: AgentConfig): Promise<AgentRow> {
+  const { rows } = await q.query<AgentRow>(
+    `INSERT INTO agents (id, tenant_id, network_id, name, type, model, description, parameters, capabilities)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+    [
+      randomUUID(),
+      tenantId,
+      networkId,
+      config.name,
+      config.type,
+      config.model ?? null,
+      config.description,
+      JSON.stringify(config.parameters),
+      JSON.stringify(config.capabilities),
+    ],
+  );
+  return rows[0] as AgentRow;
+}
+
+export class NetworkRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(tenantId: string, body: CreateNetworkBody): Promise<Network> {
+    const agents = initialAgents(body.agents);
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<NetworkRow>(
+        `INSERT INTO networks (id, tenant_id, name, description, max_iterations, timeout_seconds, shared_context)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [randomUUID(), tenantId, body.name, body.description, body.max_iterations, body.timeout_seconds, JSON.stringify(body.shared_context)],
+      );
+      const network = rows[0] as NetworkRow;
+      const agentRows: AgentRow[] = [];
+      for (const config of agents) agentRows.push(await insertAgent(tx, tenantId, network.id, config));
+      return toNetwork(network, agentRows.map(toAgent));
+    });
+  }
+
+  async list(tenantId: string, page: { limit: number; offset: number }): Promise<{ networks: Network[]; total: number }> {
+    const [{ rows }, total] = await Promise.all([
+      this.db.query<NetworkRow>(
+        `SELECT n.*, ${COUNTS} FROM networks n WHERE n.tenant_id = $1 ORDER BY n.created_at DESC, n.id LIMIT $2 OFFSET $3`,
+        [tenantId, page.limit, page.offset],
+      ),
+      this.db.query<{ count: string }>('SELECT count(*) FROM networks WHERE tenant_id = $1', [tenantId]),
+    ]);
+    return { networks: rows.map((r) => toNetwork(r)), total: Number(total.rows[0]?.count ?? 0) };
+  }
+
+  /** The network with its agents and counts, or null when it does not exist for this tenant. */
+  async get(tenantId: string, networkId: string): Promise<Network | null> {
+    const [{ rows }, agents] = await Promise.all([
+      this.db.query<NetworkRow>(`SELECT n.*, ${COUNTS} FROM networks n WHERE n.id = $1 AND n.tenant_id = $2`, [networkId, tenantId]),
+      this.db.query<AgentRow>('SELECT * FROM agents WHERE network_id = $1 AND tenant_id = $2 ORDER BY created_at, id', [networkId, tenantId]),
+    ]);
+    const row = rows[0];
+    return row ? toNetwork(row, agents.rows.map(toAgent)) : null;
+  }
+
+  /** The bare row (no counts) for hot paths that only need settings. */
+  async getRow(tenantId: string, networkId: string): Promise<NetworkRow | null> {
+    const { rows } = await this.db.query<NetworkRow>('SELECT * FROM networks WHERE id = $1 AND tenant_id = $2', [networkId, tenantId]);
+    return rows[0] ?? null;
+  }
+
+  async exists(tenantId: string, networkId: string): Promise<boolean> {
+    const { rows } = await this.db.query('SELECT 1 FROM networks WHERE id = $1 AND tenant_id = $2', [networkId, tenantId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Deletes the network with its agents, tasks, subtasks and memory. Returns the ids of its
+   * tasks that were still unfinished (the caller removes their jobs), or null when not found.
+   */
+  async delete(tenantId: string, networkId: string): Promise<{ unfinishedTaskIds: string[] } | null> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>('SELECT id FROM networks WHERE id = $1 AND tenant_id = $2 FOR UPDATE', [networkId, tenantId]);
+      if (rows.length === 0) return null;
+      const unfinished = await tx.query<{ id: string }>(
+        `SELECT id FROM tasks WHERE network_id = $1 AND status IN ('pending', 'queued', 'in_progress')`,
+        [networkId],
+      );
+      await tx.query('DELETE FROM llm_calls WHERE network_id = $1', [networkId]);
+      await tx.query('DELETE FROM networks WHERE id = $1', [networkId]);
+      return { unfinishedTaskIds: unfinished.rows.map((r) => r.id) };
+    });
+  }
+
+  async countActive(): Promise<number> {
+    const { rows } = await this.db.query<{ count: string }>(`SELECT count(*) FROM networks WHERE status = 'active'`);
+    return Number(rows[0]?.count ?? 0);
+  }
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { NotFoundError, type SubmitTaskBody, type Task, type TaskListQuery, type TaskStatus } from '@mesh/core';
+import type { Db, Queryable } from './db';
+import { toSubtask, toTask, type SubtaskRow, type TaskRow } from './mappers';
+
+const USAGE_JOIN = `
+  LEFT JOIN LATERAL (
+    SELECT coalesce(sum(c.input_tokens), 0) AS input_tokens, coalesce(sum(c.output_tokens), 0) AS output_tokens,
+           coalesce(sum(c.cost_usd), 0) AS cost_usd, count(*) AS llm_calls
+    FROM llm_calls c WHERE c.task_id = t.id
+  ) u ON true`;
+
+const UNFINISHED: TaskStatus[] = ['pending', 'queued', 'in_progress'];
+
+export class TaskRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Stores a new task as `pending`; null when the network does not exist for this tenant. */
+  async create(tenantId: string, networkId: string, body: SubmitTaskBody, options: { traceId?: string } = {}): Promise<Task | null> {
+    const { rows } = await this.db.query<TaskRow>(
+      `INSERT INTO tasks (id, tenant_id, network_id, task, context, priority, max_iterations, timeout_seconds,
+                          requested_deadline_at, trace_id, callback_url)
+       SELECT $1, $2, n.id, $4, $5, $6, n.max_iterations, n.timeout_seconds, $7, $8, $9
+       FROM networks n WHERE n.id = $3 AND n.tenant_id = $2
+       RETURNING *`,
+      [
+        randomUUID(),
+        tenantId,
+        networkId,
+        body.task,
+        JSON.stringify(body.context),
+        body.priority,
+        body.deadline ?? null,
+        options.traceId ?? null,
+        body.callback_url ?? null,
+      ],
+    );
+    const row = rows[0];
+    return row ? toTask(row, []) : null;
+  }
+
+  /** The task with its subtasks and usage; null when missing or another tenant's (or another network's, when given). */
+  async get(tenantId: string, taskId: string, networkId?: string): Promise<Task | null> {
+    const { rows } = await this.db.query<TaskRow>(
+      `SELECT t.*, u.* FROM tasks t ${USAGE_JOIN}
+       WHERE t.id = $1 AND t.tenant_id = $2 AND ($3::uuid IS NULL OR t.network_id = $3)`,
+      [taskId, tenantId, networkId ?? null],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const subtasks = await this.db.query<SubtaskRow>('SELECT * FROM subtasks WHERE task_id = $1 ORDER BY iteration, created_at, key', [taskId]);
+    return toTask(row, subtasks.rows.map(toSubtask));
+  }
+
+  async getRow(tenantId: string, taskId: string, q: Queryable = this.db): Promise<TaskRow | null> {
+    const { rows } = await q.query<TaskRow>('SELECT * FROM tasks WHERE id = $1 AND tenant_id = $2', [taskId, tenantId]);
+    return rows[0] ?? null;
+  }
+
+  async list(tenantId: string, networkId: string, query: TaskListQuery): Promise<{ tasks: Task[]; total: number }> {
+    const [{ rows }, total] = await Promise.all([
+      this.db.query<TaskRow>(
+        `SELECT t.*, u.* FROM tasks t ${USAGE_JOIN}
+         WHERE t.network_id = $1 AND t.tenant_id = $2 AND ($3::text IS NULL OR t.status = $3)
+         ORDER BY t.created_at DESC, t.id DESC LIMIT $4 OFFSET $5`,
+        [networkId, tenantId, query.status ?? null, query.limit, query.offset],
+      ),
+      this.db.query<{ count: string }>(
+        'SELECT count(*) FROM tasks WHERE network_id = $1 AND tenant_id = $2 AND ($3::text IS NULL OR status = $3)',
+        [networkId, tenantId, query.status ?? null],
+      ),
+    ]);
+    return { tasks: rows.map((r) => toTask(r)), total: Number(total.rows[0]?.count ?? 0) };
+  }
+
+  /**
+   * pending → queued, starting the clock: the deadline is the earlier of the requested one and
+   * now + timeout_seconds. Returns the row when this call made the transition, null otherwise
+   * (already started, or not found), which is what makes `/process` idempotent.
+   */
+  async markQueued(tenantId: string, taskId: string): Promise<TaskRow | null> {
+    const { rows } = await this.db.query<TaskRow>(
+      `UPDATE tasks SET status = 'queued', updated_at = now(),
+         deadline_at = LEAST(coalesce(requested_deadline_at, 'infinity'), now() + make_interval(secs => timeout_seconds))
+       WHERE id = $1 AND tenant_id = $2 AND status = 'pending'
+       RETURNING *`,
+      [taskId, tenantId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Undoes markQueued when the first jobs could not be enqueued (Redis down): the client may retry. */
+  async revertToPending(tenantId: string, taskId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE tasks SET status = 'pending', deadline_at = NULL, updated_at = now()
+       WHERE id = $1 AND tenant_id = $2 AND status = 'queued' AND iterations = 0`,
+      [taskId, tenantId],
+    );
+  }
+
+  /** Subtasks not yet ended, for removing their jobs. */
+  async openSubtasks(taskId: string): Promise<{ id: string; agent_type: string }[]> {
+    const { rows } = await this.db.query<{ id: string; agent_type: string }>(
+      `SELECT id, agent_type FROM subtasks WHERE task_id = $1 AND status IN ('pending', 'queued', 'in_progress')`,
+      [taskId],
+    );
+    return rows;
+  }
+
+  /**
+   * Ends an unfinished task as cancelled or timed_out (subtasks still open become skipped).
+   * Returns the row when this call ended it, null when it had already ended or does not exist.
+   */
+  async stop(tenantId: string, taskId: string, status: 'cancelled' | 'timed_out', error: string): Promise<TaskRow | null> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<TaskRow>(
+        `UPDATE tasks SET status = $3, error = $4, updated_at = now(), completed_at = now()
+         WHERE id = $1 AND tenant_id = $2 AND status = ANY($5::text[])
+         RETURNING *`,
+        [taskId, tenantId, status, error, UNFINISHED],
+      );
+      if (rows.length === 0) return null;
+      await tx.query(
+        `UPDATE subtasks SET status = 'skipped', error = $2, finished_at = now()
+         WHERE task_id = $1 AND status IN ('pending', 'queued', 'in_progress')`,
+        [taskId, `task ${status.replace('_', ' ')}`],
+      );
+      return rows[0] as TaskRow;
+    });
+  }
+
+  /** Throws NotFoundError unless the task exists for this tenant (and network, when given). */
+  async require(tenantId: string, taskId: string, networkId?: string): Promise<TaskRow> {
+    const row = await this.getRow(tenantId, taskId);
+    if (!row || (networkId && row.network_id !== networkId)) throw new NotFoundError('Task', taskId);
+    return row;
+  }
+
+  async countUnfinished(tenantId?: string): Promise<number> {
+    const { rows } = await this.db.query<{ count: string }>(
+      `SELECT count(*) FROM tasks WHERE status IN ('queued', 'in_progress') AND ($1::text IS NULL OR tenant_id = $1)`,
+      [tenantId ?? null],
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /** Tasks of a tenant waiting to run or running: the backpressure measure. */
+  async countQueuedForTenant(tenantId: string): Promise<number> {
+    return this.countUnfinished(tenantId);
+  }
+}
