@@ -32,6 +32,10 @@ export const MeshEnv = z
     MESH_MEMORY_CANDIDATES: intVar(50, 1, 1000),
     MESH_SUBTASK_ATTEMPTS: intVar(3, 1, 20),
     MESH_SWEEP_INTERVAL_MS: intVar(15_000, 100, 3_600_000),
+    MESH_JOB_LOCK_MS: intVar(30_000, 1_000, 3_600_000),
+    MESH_STALLED_INTERVAL_MS: intVar(30_000, 500, 3_600_000),
+    MESH_SHUTDOWN_GRACE_MS: intVar(25_000, 0, 3_600_000),
+    MESH_AGENT_DISCOVERY_MS: intVar(2_000, 100, 3_600_000),
     MESH_MIGRATE_ON_START: boolVar(true),
   })
   .and(LlmEnv);
@@ -52,7 +56,9 @@ export interface MeshConfig {
   queuePrefix: string;
   apiKeys: ApiKeyEntry[];
   limits: { requestsPerMinute: number; maxQueuedTasksPerTenant: number };
-  worker: { concurrency: number; subtaskAttempts: number };
+  worker: { concurrency: number; subtaskAttempts: number; agentDiscoveryMs: number };
+  /** BullMQ job locks: a process that dies loses its jobs' locks after lockMs; stalled jobs are re-run. */
+  jobs: { lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number };
   coordinator: { concurrency: number; sweepIntervalMs: number };
   memory: { tokenBudget: number; candidates: number };
   llm: LlmConfig;
@@ -102,7 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     queuePrefix: e.MESH_QUEUE_PREFIX,
     apiKeys: apiKeys.keys,
     limits: { requestsPerMinute: e.MESH_RATE_LIMIT_PER_MINUTE, maxQueuedTasksPerTenant: e.MESH_MAX_QUEUED_TASKS_PER_TENANT },
-    worker: { concurrency: e.MESH_WORKER_CONCURRENCY, subtaskAttempts: e.MESH_SUBTASK_ATTEMPTS },
+    worker: { concurrency: e.MESH_WORKER_CONCURRENCY, subtaskAttempts: e.MESH_SUBTASK_ATTEMPTS, agentDiscoveryMs: e.MESH_AGENT_DISCOVERY_MS },
+    jobs: { lockMs: e.MESH_JOB_LOCK_MS, stalledIntervalMs: e.MESH_STALLED_INTERVAL_MS, shutdownGraceMs: e.MESH_SHUTDOWN_GRACE_MS },
     coordinator: { concurrency: e.MESH_COORDINATOR_CONCURRENCY, sweepIntervalMs: e.MESH_SWEEP_INTERVAL_MS },
     memory: { tokenBudget: e.MESH_MEMORY_TOKEN_BUDGET, candidates: e.MESH_MEMORY_CANDIDATES },
     llm: llm.config,

@@ -53,6 +53,7 @@ export async function stopTask(
   await deps.queues.removeTaskJobs(taskId, open, Math.max(1, stopped.iterations)).catch((err: unknown) => {
     deps.logger.warn('could not remove jobs of a stopped task', { task_id: taskId, error: err });
   });
+  deps.events.publishStop(taskId, reason);
   deps.events.publishQuietly({ type: 'task.status', task_id: taskId, status, iteration: stopped.iterations, at: new Date().toISOString() });
   deps.logger.info('task stopped', { task_id: taskId, status, reason });
   return true;

@@ -1,3 +1,4 @@
+export * from './heartbeats';
 export * from './job-catalog';
 export * from './mesh-queues';
 export * from './queue-names';

@@ -88,6 +88,11 @@ export class MeshQueues {
     await this.coordinator.add('deadline', data, this.coordinatorOptions(jobIds.deadline(data.taskId), 1, { delay }));
   }
 
+  /** Removes the deadline job of a task that has ended; never throws (a leftover deadline job is a no-op). */
+  async cancelDeadline(taskId: string): Promise<void> {
+    await this.coordinator.remove(jobIds.deadline(taskId)).catch(() => 0);
+  }
+
   /**
    * Dispatches one wave: a parent `wave` job on the coordinator queue whose children are the
    * subtask jobs on their agent-type queues. A failed child does not block the parent

@@ -11,6 +11,7 @@ export type TaskEventListener = (event: TaskEvent) => void;
 export class TaskEvents {
   private subscriber: Redis | undefined;
   private readonly listeners = new Map<string, Set<TaskEventListener>>();
+  private readonly stopListeners = new Set<(taskId: string, reason: string) => void>();
 
   constructor(
     private readonly publisher: Redis,
@@ -28,6 +29,24 @@ export class TaskEvents {
   /** Publishes and never throws: events are a convenience, Postgres is the record. */
   publishQuietly(event: TaskEvent): void {
     this.publish(event).catch(() => {});
+  }
+
+  /**
+   * Tells every process that a task has stopped (cancelled, timed out, deleted), so those running
+   * its model calls abort them. One low-volume channel that every worker listens to.
+   */
+  publishStop(taskId: string, reason: string): void {
+    this.publisher.publish(this.controlChannel, JSON.stringify({ type: 'task.stopped', task_id: taskId, reason })).catch(() => {});
+  }
+
+  async onStop(listener: (taskId: string, reason: string) => void): Promise<void> {
+    this.ensureSubscriber();
+    this.stopListeners.add(listener);
+    if (this.stopListeners.size === 1) await this.ensureSubscriber().subscribe(this.controlChannel);
+  }
+
+  private get controlChannel(): string {
+    return `${this.prefix}:control`;
   }
 
   async subscribe(taskId: string, listener: TaskEventListener): Promise<() => Promise<void>> {
@@ -75,6 +94,15 @@ export class TaskEvents {
       this.subscriber = this.publisher.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
       this.subscriber.on('error', () => {});
       this.subscriber.on('message', (channel: string, message: string) => {
+        if (channel === this.controlChannel) {
+          try {
+            const { task_id, reason } = JSON.parse(message) as { task_id: string; reason: string };
+            for (const listener of this.stopListeners) listener(task_id, reason);
+          } catch {
+            // not ours
+          }
+          return;
+        }
         const set = this.listeners.get(channel);
         if (!set) return;
         let parsed: TaskEvent;
@@ -91,6 +119,7 @@ export class TaskEvents {
 
   async close(): Promise<void> {
     this.listeners.clear();
+    this.stopListeners.clear();
     this.subscriber?.disconnect();
     this.subscriber = undefined;
   }

@@ -8,4 +8,6 @@ export * from './migrate';
 export * from './network-repository';
 export * from './pg-errors';
 export * from './store';
+export * from './subtask-repository';
 export * from './task-repository';
+export * from './memory-retrieval';

@@ -22,10 +22,10 @@ export interface MemorySourceRef {
  * any word, not all of them. Lexemes are already stemmed, so they are matched with 'simple'.
  */
 export const OR_TSQUERY = (param: string) =>
-  `(SELECT to_tsquery('simple', coalesce(nullif(array_to_string(ARRAY(
+  // NULL (matches nothing) when the text has no lexemes at all, e.g. only stop words.
+  `(SELECT to_tsquery('simple', nullif(array_to_string(ARRAY(
       SELECT quote_literal(l) FROM unnest(tsvector_to_array(to_tsvector('english', left(${param}, 4000)))) AS l LIMIT 64
-    ), ' | '), ''), quote_literal('')))
-  )`;
+    ), ' | '), '')))`;
 
 /**
  * Inserts memory items, de-duplicated per network by normalised content: a repeated item is not

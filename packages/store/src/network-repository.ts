@@ -24,9 +24,10 @@ export function initialAgents(given: AgentConfig[] | undefined): AgentConfig[] {
 }
 
 export async function insertAgent(q: Queryable, tenantId: string, networkId: string, config: AgentConfig): Promise<AgentRow> {
+  // clock_timestamp, not now(): agents inserted in one transaction keep their order (lists sort by created_at).
   const { rows } = await q.query<AgentRow>(
-    `INSERT INTO agents (id, tenant_id, network_id, name, type, model, description, parameters, capabilities)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+    `INSERT INTO agents (id, tenant_id, network_id, name, type, model, description, parameters, capabilities, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp()) RETURNING *`,
     [
       randomUUID(),
       tenantId,
@@ -90,6 +91,26 @@ export class NetworkRepository {
   async exists(tenantId: string, networkId: string): Promise<boolean> {
     const { rows } = await this.db.query('SELECT 1 FROM networks WHERE id = $1 AND tenant_id = $2', [networkId, tenantId]);
     return rows.length > 0;
+  }
+
+  /**
+   * The network's unfinished tasks with their open subtasks: what has jobs to remove from the
+   * queues. Read before `delete`, which cascades the subtasks away.
+   */
+  async unfinishedWork(
+    tenantId: string,
+    networkId: string,
+  ): Promise<{ taskId: string; iterations: number; openSubtasks: { id: string; agent_type: string }[] }[]> {
+    const { rows } = await this.db.query<{ id: string; iterations: number; open_subtasks: { id: string; agent_type: string }[] }>(
+      `SELECT t.id, t.iterations,
+              coalesce(json_agg(json_build_object('id', s.id, 'agent_type', s.agent_type)) FILTER (WHERE s.id IS NOT NULL), '[]') AS open_subtasks
+       FROM tasks t
+       LEFT JOIN subtasks s ON s.task_id = t.id AND s.status IN ('pending', 'queued', 'in_progress')
+       WHERE t.network_id = $1 AND t.tenant_id = $2 AND t.status IN ('pending', 'queued', 'in_progress')
+       GROUP BY t.id`,
+      [networkId, tenantId],
+    );
+    return rows.map((r) => ({ taskId: r.id, iterations: r.iterations, openSubtasks: r.open_subtasks }));
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Db } from './db';
 import { LlmCallRepository } from './llm-call-repository';
 import { MemoryRepository } from './memory-repository';
 import { NetworkRepository } from './network-repository';
+import { SubtaskRepository } from './subtask-repository';
 import { TaskRepository } from './task-repository';
 
 /** Every repository over one database handle. Repositories are the only code that writes SQL. */
@@ -12,6 +13,7 @@ export interface Store {
   networks: NetworkRepository;
   agents: AgentRepository;
   tasks: TaskRepository;
+  subtasks: SubtaskRepository;
   memory: MemoryRepository;
   llmCalls: LlmCallRepository;
   apiKeys: ApiKeyRepository;
@@ -23,6 +25,7 @@ export function createStore(db: Db): Store {
     networks: new NetworkRepository(db),
     agents: new AgentRepository(db),
     tasks: new TaskRepository(db),
+    subtasks: new SubtaskRepository(db),
     memory: new MemoryRepository(db),
     llmCalls: new LlmCallRepository(db),
     apiKeys: new ApiKeyRepository(db),

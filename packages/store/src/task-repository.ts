@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, type SubmitTaskBody, type Task, type TaskListQuery, type TaskStatus } from '@mesh/core';
+import { NotFoundError, type SubmitTaskBody, type Task, type TaskListQuery, type TaskResult, type TaskStatus } from '@mesh/core';
 import type { Db, Queryable } from './db';
 import { toSubtask, toTask, type SubtaskRow, type TaskRow } from './mappers';
 
@@ -127,6 +127,59 @@ export class TaskRepository {
       );
       return rows[0] as TaskRow;
     });
+  }
+
+  /**
+   * Starts coordinator iteration `iteration`: queued|in_progress → in_progress with iterations
+   * set to it. Accepts a repeat of the same iteration (a re-delivered step job resumes it) but
+   * never a skip or a step back, so `iterations` counts real iterations.
+   */
+  async beginIteration(tenantId: string, taskId: string, iteration: number): Promise<TaskRow | null> {
+    const { rows } = await this.db.query<TaskRow>(
+      `UPDATE tasks SET status = 'in_progress', iterations = $3, updated_at = now(), started_at = coalesce(started_at, now())
+       WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress') AND iterations IN ($3 - 1, $3) AND $3 <= max_iterations
+       RETURNING *`,
+      [taskId, tenantId, iteration],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** in_progress → completed with the result. Null when the task had already ended. */
+  async complete(
+    tenantId: string,
+    taskId: string,
+    outcome: { result: TaskResult; simulated: boolean; safety?: Record<string, unknown> | null },
+  ): Promise<TaskRow | null> {
+    const { rows } = await this.db.query<TaskRow>(
+      `UPDATE tasks SET status = 'completed', result = $3, simulated = simulated OR $4, safety = $5, error = NULL,
+              updated_at = now(), completed_at = now()
+       WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress') RETURNING *`,
+      [taskId, tenantId, JSON.stringify(outcome.result), outcome.simulated, outcome.safety ? JSON.stringify(outcome.safety) : null],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Ends an unfinished task as failed with a reason; open subtasks become skipped. Null when it had already ended. */
+  async fail(tenantId: string, taskId: string, error: string): Promise<TaskRow | null> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<TaskRow>(
+        `UPDATE tasks SET status = 'failed', error = $3, updated_at = now(), completed_at = now()
+         WHERE id = $1 AND tenant_id = $2 AND status = ANY($4::text[]) RETURNING *`,
+        [taskId, tenantId, error.slice(0, 4000), UNFINISHED],
+      );
+      if (rows.length === 0) return null;
+      await tx.query(
+        `UPDATE subtasks SET status = 'skipped', error = 'task failed', finished_at = now()
+         WHERE task_id = $1 AND status IN ('pending', 'queued', 'in_progress')`,
+        [taskId],
+      );
+      return rows[0] as TaskRow;
+    });
+  }
+
+  /** Records that a simulated model answered part of this task. */
+  async markSimulated(taskId: string): Promise<void> {
+    await this.db.query('UPDATE tasks SET simulated = true WHERE id = $1 AND NOT simulated', [taskId]);
   }
 
   /** Throws NotFoundError unless the task exists for this tenant (and network, when given). */

@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { AgentWorkerPool, runProcess } from '@mesh/mesh';
+import { startHeartbeat } from '@mesh/queue';
+
+import { parseWorkerArgs } from './worker-args';
+
+/** A worker process: `npm run start:worker -- --agents all|content,design --concurrency N`. */
+const args = (() => {
+  try {
+    return parseWorkerArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
+  }
+})();
+
+runProcess({ service: 'worker' }, async (runtime) => {
+  const pool = new AgentWorkerPool(runtime, { agents: args.agents, concurrency: args.concurrency ?? runtime.config.worker.concurrency });
+  await pool.start();
+  const id = `worker:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'worker', agentTypes: () => pool.agentTypes });
+  runtime.logger.info('worker ready', { agent_types: pool.agentTypes, mode: args.agents === 'all' ? 'all' : 'listed' });
+  return async () => {
+    await stopHeartbeat();
+    await pool.close();
+  };
+});

@@ -1,0 +1,138 @@
+import { COORDINATOR_TYPE } from '@mesh/core';
+import type { AgentRow, SubtaskRow, SubtaskWork, TaskRow } from '@mesh/store';
+import { DATA_RULE, dataBlock, truncate } from './data-blocks';
+import { PLAN_LIMITS } from '@mesh/core';
+
+export interface Prompt {
+  system: string;
+  user: string;
+}
+
+const RESULT_CHARS_IN_PLAN = 1_500;
+const RESULTS_CHARS_TOTAL = 24_000;
+const DEPENDENCY_CHARS = 6_000;
+
+export interface AgentSummary {
+  type: string;
+  name: string;
+  description: string;
+  capabilities: string[];
+}
+
+export function specialistsOf(agents: Iterable<AgentRow>): AgentSummary[] {
+  return [...agents]
+    .filter((a) => a.type !== COORDINATOR_TYPE)
+    .map((a) => ({ type: a.type, name: a.name, description: a.description, capabilities: a.capabilities }))
+    .sort((a, b) => a.type.localeCompare(b.type));
+}
+
+/** Earlier subtasks and their results, newest iteration first, within a character budget. */
+export function formatResults(subtasks: SubtaskRow[]): string {
+  if (subtasks.length === 0) return '(no subtasks have run yet)';
+  const lines: string[] = [];
+  let used = 0;
+  const byIteration = [...subtasks].sort((a, b) => b.iteration - a.iteration || a.key.localeCompare(b.key));
+  for (const s of byIteration) {
+    const body = s.status === 'completed' ? truncate(s.result ?? '', RESULT_CHARS_IN_PLAN) : `(${s.status}${s.error ? `: ${truncate(s.error, 200)}` : ''})`;
+    const line = `### iteration ${s.iteration} · ${s.key} (${s.agent_type}, ${s.status}${s.confidence != null ? `, confidence ${s.confidence.toFixed(2)}` : ''})\n${body}`;
+    if (used + line.length > RESULTS_CHARS_TOTAL) {
+      lines.push('(older results omitted)');
+      break;
+    }
+    lines.push(line);
+    used += line.length;
+  }
+  return lines.join('\n\n');
+}
+
+function taskBlocks(task: Pick<TaskRow, 'task' | 'context'>, sharedContext: Record<string, unknown>): string[] {
+  const blocks = [dataBlock('task', task.task)];
+  if (Object.keys(task.context).length > 0) blocks.push(dataBlock('context', JSON.stringify(task.context, null, 2)));
+  if (Object.keys(sharedContext).length > 0) blocks.push(dataBlock('shared_context', JSON.stringify(sharedContext, null, 2)));
+  return blocks;
+}
+
+export function coordinatorPlanPrompt(input: {
+  networkName: string;
+  networkDescription: string;
+  coordinator: AgentRow | undefined;
+  task: TaskRow;
+  sharedContext: Record<string, unknown>;
+  specialists: AgentSummary[];
+  memory: string;
+  previous: SubtaskRow[];
+  iteration: number;
+}): Prompt {
+  const last = input.iteration >= input.task.max_iterations;
+  const system = [
+    `You are ${input.coordinator?.name ?? 'the coordinator'} of "${input.networkName}", a network of specialised AI agents.${input.networkDescription ? ` ${input.networkDescription}` : ''}`,
+    input.coordinator?.description ?? '',
+    'You work in iterations. In each iteration you either delegate subtasks to the specialists, or, when the results so far are enough, finish the task: set task_complete to true and give the final result (content: the complete deliverable in Markdown; confidence 0 to 1; explanation: how it was produced).',
+    `Rules for a plan: delegate only to these agent types: ${input.specialists.map((s) => s.type).join(', ')}. Each subtask has a unique short key (letters, digits, _ or -), a clear self-contained description, and depends_on: keys of subtasks in the same plan that must finish first (no cycles). At most ${PLAN_LIMITS.maxSubtasks} subtasks. Subtasks without dependencies run in parallel.`,
+    'new_memories: facts, decisions or context worth remembering for the rest of this task and for later tasks (at most 5); an empty list is fine.',
+    'When task_complete is false, result must be null. When it is true, subtasks must be empty.',
+    DATA_RULE,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  const user = [
+    `Iteration ${input.iteration} of ${input.task.max_iterations}.${last ? ' This is the last iteration: finish the task now (task_complete true with a result) unless a final round of subtasks is essential.' : ''}`,
+    ...taskBlocks(input.task, input.sharedContext),
+    dataBlock('agents', JSON.stringify(input.specialists, null, 2)),
+    dataBlock('memory', input.memory),
+    dataBlock('results', formatResults(input.previous)),
+  ].join('\n\n');
+  return { system, user };
+}
+
+export function planRepairPrompt(previous: Prompt, problems: string[]): Prompt {
+  return {
+    system: previous.system,
+    user: `${previous.user}\n\nYour previous plan could not be used:\n${problems.map((p) => `- ${p}`).join('\n')}\nAnswer again with a corrected plan.`,
+  };
+}
+
+export function finalizePrompt(input: {
+  networkName: string;
+  coordinator: AgentRow | undefined;
+  task: TaskRow;
+  sharedContext: Record<string, unknown>;
+  memory: string;
+  subtasks: SubtaskRow[];
+}): Prompt {
+  const system = [
+    `You are ${input.coordinator?.name ?? 'the coordinator'} of "${input.networkName}". The network has used all its iterations. Synthesise the final result of the task from the specialists' results: content is the complete deliverable in Markdown, confidence 0 to 1, explanation says how it was produced and what is missing, if anything.`,
+    DATA_RULE,
+  ].join('\n\n');
+  const user = [
+    ...taskBlocks(input.task, input.sharedContext),
+    dataBlock('memory', input.memory),
+    dataBlock('results', formatResults(input.subtasks)),
+  ].join('\n\n');
+  return { system, user };
+}
+
+export function subtaskPrompt(work: SubtaskWork, memory: string): Prompt {
+  const agent = work.agent;
+  const system = [
+    `You are ${agent?.name ?? work.subtask.agent_type}, a specialist of type "${work.subtask.agent_type}" in a network of AI agents.${agent?.description ? ` ${agent.description}.` : ''}`,
+    agent && agent.capabilities.length > 0 ? `Your capabilities: ${agent.capabilities.join(', ')}.` : '',
+    'Do the subtask you are given, as part of the overall task. Answer with: reasoning (brief), result (your complete deliverable for this subtask, in Markdown), confidence (0 to 1), and suggested_memories: facts, decisions or context that later subtasks and tasks should know (at most 5; empty is fine).',
+    DATA_RULE,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  const deps =
+    work.dependencies.length === 0
+      ? null
+      : work.dependencies
+          .map((d) => `### ${d.key} (${d.agent_type}, ${d.status})\n${d.status === 'completed' ? truncate(d.result ?? '', DEPENDENCY_CHARS) : `(no result: ${d.error ?? d.status})`}`)
+          .join('\n\n');
+  const user = [
+    dataBlock('subtask', work.subtask.description),
+    ...taskBlocks(work.task, work.sharedContext),
+    ...(deps ? [dataBlock('dependencies', deps)] : []),
+    dataBlock('memory', memory),
+  ].join('\n\n');
+  return { system, user };
+}

@@ -1,0 +1,171 @@
+import { hostname } from 'node:os';
+import { ConfigError, loadConfig, type MeshConfig } from '@mesh/config';
+import { describeError } from '@mesh/core';
+import { createLlmClient, type AttemptRecord, type LlmCallRecorder, type LlmClient } from '@mesh/llm';
+import { createLogger, type Logger } from '@mesh/observability';
+import { checkEvictionPolicy, createRedisConnection, MeshQueues, TaskEvents } from '@mesh/queue';
+import { createDb, createStore, migrate, type Db, type Store } from '@mesh/store';
+import type { Redis } from 'ioredis';
+import type { EngineDeps } from './engine-deps';
+import { InFlightCalls } from './in-flight-calls';
+import type { ModelClient } from './model-client';
+import { meshSimulatedResponders } from './simulated-responders';
+
+/** Everything a coordinator or worker process holds, built from config in one place. */
+export interface Runtime {
+  config: MeshConfig;
+  logger: Logger;
+  db: Db;
+  store: Store;
+  redis: Redis;
+  queues: MeshQueues;
+  events: TaskEvents;
+  llm: LlmClient;
+  engine: EngineDeps;
+  /** Closes BullMQ workers: waits for active jobs up to the grace period, then hands the rest back. */
+  closeWorkers(workers: { close(force?: boolean): Promise<void> }[], onGraceExpired?: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Persists every model attempt in llm_calls (usage and cost per task are summed from it). */
+export function storeRecorder(store: Store): LlmCallRecorder {
+  return {
+    async record(attempts: AttemptRecord[], context) {
+      await store.llmCalls.record(
+        attempts.map((a) => ({
+          tenantId: context.tenantId ?? null,
+          networkId: context.networkId ?? null,
+          taskId: context.taskId ?? null,
+          subtaskId: context.subtaskId ?? null,
+          purpose: a.purpose ?? context.purpose ?? null,
+          provider: a.provider,
+          model: a.model,
+          chainPosition: a.chainPosition,
+          attempt: a.attempt,
+          latencyMs: a.latencyMs,
+          inputTokens: a.inputTokens,
+          outputTokens: a.outputTokens,
+          costUsd: a.costUsd,
+          outcome: a.outcome,
+          errorClass: a.errorClass ?? null,
+        })),
+      );
+    },
+  };
+}
+
+export interface RuntimeOptions {
+  service: string;
+  logger?: Logger;
+  /** Replaces the model client the engine calls (tests drive the engine with a scripted model). */
+  model?: ModelClient;
+}
+
+export async function createRuntime(config: MeshConfig, options: RuntimeOptions): Promise<Runtime> {
+  const logger = options.logger ?? createLogger({ service: options.service, level: config.logLevel });
+  const db = createDb({ url: config.database.url, schema: config.database.schema, poolSize: config.database.poolSize, applicationName: `mesh-${options.service}` });
+  const store = createStore(db);
+  const redis = createRedisConnection(config.redisUrl, 'worker');
+  const queues = new MeshQueues({ connection: redis, prefix: config.queuePrefix, subtaskAttempts: config.worker.subtaskAttempts });
+  const events = new TaskEvents(redis, config.queuePrefix);
+  const llm = createLlmClient({
+    config: config.llm,
+    redis,
+    keyPrefix: config.queuePrefix,
+    logger: logger.child({ component: 'llm' }),
+    recorder: storeRecorder(store),
+    responders: meshSimulatedResponders,
+  });
+  const inFlight = new InFlightCalls();
+  await events.onStop((taskId, reason) => {
+    const aborted = inFlight.abortTask(taskId, reason);
+    if (aborted > 0) logger.info('aborted model calls of a stopped task', { task_id: taskId, calls: aborted });
+  });
+  const engine: EngineDeps = {
+    store,
+    queues,
+    events,
+    logger,
+    model: options.model ?? llm,
+    inFlight,
+    workerId: `${hostname()}:${process.pid}`,
+    settings: { memoryTokenBudget: config.memory.tokenBudget, memoryCandidates: config.memory.candidates },
+  };
+  return {
+    config,
+    logger,
+    db,
+    store,
+    redis,
+    queues,
+    events,
+    llm,
+    engine,
+    async closeWorkers(workers, onGraceExpired) {
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => {
+        timer = setTimeout(() => resolve('expired'), config.jobs.shutdownGraceMs);
+      });
+      const outcome = await Promise.race([graceful.then(() => 'closed' as const), expired]);
+      clearTimeout(timer);
+      if (outcome === 'expired') {
+        logger.warn('shutdown grace period over; handing active jobs back');
+        onGraceExpired?.();
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+    },
+    async close() {
+      await events.close();
+      await queues.close();
+      await llm.close();
+      redis.disconnect();
+      await db.close();
+    },
+  };
+}
+
+/**
+ * Runs a long-lived process: parse config (a bad setting stops it with a message naming the
+ * variable), migrate, build the runtime, start, and on SIGTERM/SIGINT stop taking work, drain
+ * and exit 0.
+ */
+export function runProcess(options: { service: string }, start: (runtime: Runtime) => Promise<() => Promise<void>>): void {
+  let config: MeshConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : `Could not load configuration: ${describeError(err)}`);
+    process.exit(1);
+  }
+  const logger = createLogger({ service: options.service, level: config.logLevel });
+  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: describeError(reason) }));
+
+  (async () => {
+    if (config.database.migrateOnStart) await migrate({ url: config.database.url, schema: config.database.schema });
+    const runtime = await createRuntime(config, { service: options.service, logger });
+    const eviction = await checkEvictionPolicy(runtime.redis);
+    if (!eviction.ok) {
+      logger.error(`Redis maxmemory-policy is "${eviction.policy}"; it must be "noeviction" or queued jobs can be lost`, { policy: eviction.policy });
+    }
+    const stop = await start(runtime);
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('shutting down', { signal });
+      stop()
+        .then(() => runtime.close())
+        .then(() => process.exit(0))
+        .catch((err: unknown) => {
+          logger.error('shutdown failed', { error: describeError(err) });
+          process.exit(1);
+        });
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  })().catch((err: unknown) => {
+    logger.error('failed to start', { error: describeError(err) });
+    process.exit(1);
+  });
+}

@@ -1,0 +1,128 @@
+import type { AgentOutput, CoordinatorDecision, FinalSynthesis } from '@mesh/core';
+import { readDataBlock, truncate } from './data-blocks';
+import { SCHEMA_NAMES } from './model-client';
+import type { AgentSummary } from './prompts';
+
+/**
+ * How the simulated provider answers the engine's own schemas: deterministically, in context,
+ * and labelled. The coordinator plans one subtask per specialist in its first iteration and
+ * completes with a synthesis once results exist — one step, parallel specialists, a final
+ * step: three model calls on the critical path, the shape benchmarks measure.
+ */
+export interface SimulatedRequest {
+  system: string;
+  messages: { role: string; content: string }[];
+  schemaName: string;
+  seed: number;
+}
+
+export const SIMULATED_LABEL = '[simulated]';
+
+function lastUser(req: SimulatedRequest): string {
+  return [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+}
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+interface CompletedResult {
+  key: string;
+  agentType: string;
+  body: string;
+}
+
+function completedResults(resultsBlock: string | null): CompletedResult[] {
+  if (!resultsBlock) return [];
+  const out: CompletedResult[] = [];
+  const re = /### iteration \d+ · (\S+) \(([^,]+), completed[^)]*\)\n([\s\S]*?)(?=\n\n### |\n\n\(older|$)/g;
+  for (let m = re.exec(resultsBlock); m; m = re.exec(resultsBlock)) out.push({ key: m[1] ?? '', agentType: m[2] ?? '', body: (m[3] ?? '').trim() });
+  return out;
+}
+
+function synthesis(task: string, results: CompletedResult[]): { content: string; confidence: number; explanation: string } {
+  const sections = results.map((r) => `## ${r.agentType} (${r.key})\n\n${truncate(r.body, 900)}`);
+  return {
+    content: `${SIMULATED_LABEL} Final result for: ${truncate(task, 300)}\n\n${sections.join('\n\n')}`,
+    confidence: 0.5,
+    explanation: `${SIMULATED_LABEL} Synthesised by the simulated provider from ${results.length} specialist result(s); no real model was called.`,
+  };
+}
+
+function coordinatorDecision(req: SimulatedRequest): CoordinatorDecision {
+  const user = lastUser(req);
+  const task = readDataBlock(user, 'task') ?? '';
+  const specialists = parseJson<AgentSummary[]>(readDataBlock(user, 'agents'), []);
+  const results = completedResults(readDataBlock(user, 'results'));
+  const iteration = Number(/Iteration (\d+) of (\d+)/.exec(user)?.[1] ?? 1);
+  const max = Number(/Iteration (\d+) of (\d+)/.exec(user)?.[2] ?? 1);
+  if (results.length > 0 || iteration >= max) {
+    return {
+      task_complete: true,
+      reasoning: `${SIMULATED_LABEL} The specialists' results cover the task; completing.`,
+      subtasks: [],
+      new_memories: [],
+      result: synthesis(task, results),
+    };
+  }
+  return {
+    task_complete: false,
+    reasoning: `${SIMULATED_LABEL} Delegating one subtask to each of the ${specialists.length} specialists, in parallel.`,
+    subtasks: specialists.map((s) => ({
+      key: s.type,
+      agent_type: s.type,
+      description: `${s.name}: apply ${s.capabilities.slice(0, 3).join(', ') || s.type} to the task "${truncate(task, 200)}"`,
+      depends_on: [],
+    })),
+    new_memories: [{ type: 'decision', content: `${SIMULATED_LABEL} Plan: one subtask per specialist for "${truncate(task, 120)}"`, confidence: 0.6 }],
+    result: null,
+  };
+}
+
+function agentOutput(req: SimulatedRequest): AgentOutput {
+  const user = lastUser(req);
+  const subtask = readDataBlock(user, 'subtask') ?? '';
+  const task = readDataBlock(user, 'task') ?? '';
+  const context = parseJson<Record<string, unknown>>(readDataBlock(user, 'context'), {});
+  const agentType = /specialist of type "([^"]+)"/.exec(req.system)?.[1] ?? 'agent';
+  const facts = Object.entries(context)
+    .slice(0, 6)
+    .map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${truncate(Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : JSON.stringify(v), 160)}`);
+  const memoryLines = (readDataBlock(user, 'memory') ?? '').split('\n').filter((l) => l.startsWith('- [')).length;
+  return {
+    reasoning: `${SIMULATED_LABEL} ${agentType} worked from the subtask, the task context and ${memoryLines} memory item(s).`,
+    result: [
+      `${SIMULATED_LABEL} ${agentType} specialist output`,
+      '',
+      `**Subtask:** ${truncate(subtask, 400)}`,
+      '',
+      `**For task:** ${truncate(task, 300)}`,
+      ...(facts.length ? ['', '**Working from:**', ...facts] : []),
+      '',
+      `Recommendation ${(req.seed % 97) + 1}: a ${agentType} approach tailored to the audience above.`,
+    ].join('\n'),
+    confidence: 0.6,
+    suggested_memories: [
+      { type: 'fact', content: `${SIMULATED_LABEL} ${agentType} considered: ${truncate(task, 160)}`, confidence: 0.5 },
+    ],
+  };
+}
+
+function finalSynthesis(req: SimulatedRequest): FinalSynthesis {
+  const user = lastUser(req);
+  return {
+    reasoning: `${SIMULATED_LABEL} Final synthesis at the iteration limit.`,
+    result: synthesis(readDataBlock(user, 'task') ?? '', completedResults(readDataBlock(user, 'results'))),
+  };
+}
+
+export const meshSimulatedResponders: Record<string, (req: SimulatedRequest) => unknown> = {
+  [SCHEMA_NAMES.coordinatorDecision]: coordinatorDecision,
+  [SCHEMA_NAMES.agentOutput]: agentOutput,
+  [SCHEMA_NAMES.finalSynthesis]: finalSynthesis,
+};

@@ -1,0 +1,114 @@
+import { AgentOutput, describeError, isTerminalTaskStatus, type SubtaskStatus } from '@mesh/core';
+import type { SubtaskJob } from '@mesh/queue';
+import type { SubtaskRow } from '@mesh/store';
+import type { EngineDeps } from './engine-deps';
+import { isAbort, isModelFailure, UnrecoverableJobError } from './errors';
+import { formatMemory, retrieveRelevantMemory } from './memory-retrieval';
+import { SCHEMA_NAMES } from './model-client';
+import { subtaskPrompt } from './prompts';
+import { isSubtaskDone } from './waves';
+
+export interface SubtaskAttempt {
+  /** Attempts BullMQ has already made of this job (0 on the first run). */
+  attemptsMade: number;
+  /** Attempts the job has in all. */
+  attempts: number;
+  /** Fires when this process is shutting down: the job is handed back, not failed. */
+  shutdown?: AbortSignal;
+}
+
+export type SubtaskOutcome = 'completed' | 'failed' | 'skipped';
+
+function publish(deps: EngineDeps, s: Pick<SubtaskRow, 'id' | 'task_id' | 'key' | 'agent_type'>, status: SubtaskStatus): void {
+  deps.events.publishQuietly({
+    type: 'subtask.status',
+    task_id: s.task_id,
+    subtask_id: s.id,
+    key: s.key,
+    agent_type: s.agent_type,
+    status,
+    at: new Date().toISOString(),
+  });
+}
+
+/**
+ * Runs one subtask: load it with its agent, dependencies' results and relevant memory; call the
+ * model (fallback chain inside); store the result and the agent's suggested memories in one
+ * transaction. Idempotent: a subtask that has ended, or whose task has ended, is skipped, and a
+ * duplicate delivery that finishes second writes nothing.
+ */
+export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: SubtaskAttempt): Promise<SubtaskOutcome> {
+  const work = await deps.store.subtasks.loadWork(job.tenantId, job.subtaskId);
+  // Missing, another tenant's (the job's tenant is re-checked against the database), or ended.
+  if (!work || work.task.id !== job.taskId) return 'skipped';
+  if (isTerminalTaskStatus(work.task.status) || isSubtaskDone(work.subtask)) return 'skipped';
+  const started = await deps.store.subtasks.start(work.subtask.id, deps.workerId);
+  if (!started) return 'skipped';
+  publish(deps, started, 'in_progress');
+  const log = deps.logger.child({ task_id: work.task.id, network_id: work.task.network_id, subtask_id: work.subtask.id, agent_type: work.subtask.agent_type });
+
+  if (!work.agent) {
+    await fail(deps, started, `The network has no agent of type "${work.subtask.agent_type}" (it was removed)`);
+    return 'failed';
+  }
+
+  const call = deps.inFlight.open(work.task.id, work.task.deadline_at, attempt.shutdown);
+  const startedAt = Date.now();
+  try {
+    const memory = await retrieveRelevantMemory(deps.store.db, {
+      tenantId: work.task.tenant_id,
+      networkId: work.task.network_id,
+      text: `${work.subtask.description}\n${work.task.task}`,
+      tokenBudget: deps.settings.memoryTokenBudget,
+      candidates: deps.settings.memoryCandidates,
+    });
+    const prompt = subtaskPrompt(work, formatMemory(memory.items));
+    const response = await deps.model.complete({
+      system: prompt.system,
+      messages: [{ role: 'user', content: prompt.user }],
+      schema: { name: SCHEMA_NAMES.agentOutput, zod: AgentOutput },
+      model: work.agent.model,
+      temperature: work.agent.parameters.temperature,
+      maxTokens: work.agent.parameters.max_tokens,
+      signal: call.signal,
+      purpose: 'subtask',
+      context: { tenantId: work.task.tenant_id, networkId: work.task.network_id, taskId: work.task.id, subtaskId: work.subtask.id },
+    });
+    const output = response.object as AgentOutput;
+    const completed = await deps.store.subtasks.complete(work, {
+      result: output.result,
+      reasoning: output.reasoning,
+      confidence: output.confidence,
+      model: `${response.provider}:${response.model}`,
+      memories: output.suggested_memories.slice(0, 5),
+    });
+    if (response.simulated) await deps.store.tasks.markSimulated(work.task.id);
+    if (!completed) return 'skipped'; // ended meanwhile (stopped, or a duplicate run won)
+    publish(deps, completed, 'completed');
+    log.info('subtask completed', { duration_ms: Date.now() - startedAt, model: completed.model, memories: output.suggested_memories.length });
+    return 'completed';
+  } catch (err) {
+    if (isAbort(err, call.signal)) {
+      // Shutting down: hand the job back so another process runs it. Stopped or past the
+      // deadline: whoever stopped the task records the outcome.
+      if (attempt.shutdown?.aborted) throw err;
+      log.info('subtask aborted', { reason: describeError(call.signal.reason ?? err) });
+      return 'skipped';
+    }
+    const modelGaveUp = isModelFailure(err);
+    if (modelGaveUp || attempt.attemptsMade + 1 >= attempt.attempts) {
+      await fail(deps, started, describeError(err));
+      log.warn('subtask failed', { error: describeError(err), attempts: attempt.attemptsMade + 1 });
+    }
+    // The model layer has already retried and fallen back: another job attempt cannot help.
+    if (modelGaveUp) throw new UnrecoverableJobError(describeError(err), { cause: err });
+    throw err;
+  } finally {
+    call.release();
+  }
+}
+
+async function fail(deps: EngineDeps, subtask: SubtaskRow, error: string): Promise<void> {
+  const failed = await deps.store.subtasks.fail(subtask.id, error);
+  if (failed) publish(deps, failed, 'failed');
+}

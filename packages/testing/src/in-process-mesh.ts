@@ -1,0 +1,56 @@
+import { CreateNetworkBody, SubmitTaskBody, isTerminalTaskStatus, type CreateNetworkBody as NetworkInput, type Task } from '@mesh/core';
+import { AgentWorkerPool, createRuntime, startCoordinatorWorker, startTask, type ModelClient, type Runtime } from '@mesh/mesh';
+import { createLogger, nullLogger } from '@mesh/observability';
+import type { TestEnv } from './test-env';
+
+export interface InProcessMesh {
+  runtime: Runtime;
+  createNetwork(input?: Partial<NetworkInput> & Record<string, unknown>, tenantId?: string): Promise<string>;
+  /** Stores a task and starts it, as `POST .../tasks` with `process: true` does. */
+  submit(networkId: string, input: Record<string, unknown>, tenantId?: string): Promise<string>;
+  /** Polls the store until the task is terminal (tests may poll; the API waits on events). */
+  waitForTask(taskId: string, timeoutMs?: number, tenantId?: string): Promise<Task>;
+  close(): Promise<void>;
+}
+
+/**
+ * The coordinator and an `--agents all` worker pool running inside the test process against
+ * the test env's real Redis and Postgres, with the engine calling `model`.
+ */
+export async function startInProcessMesh(env: TestEnv, model: ModelClient, options: { concurrency?: number } = {}): Promise<InProcessMesh> {
+  const runtime = await createRuntime(env.config, { service: 'test', logger: process.env.MESH_TEST_LOG ? createLogger({ service: 'test', level: 'debug' }) : nullLogger, model });
+  const coordinator = startCoordinatorWorker(runtime);
+  const pool = new AgentWorkerPool(runtime, { agents: 'all', concurrency: options.concurrency ?? 20 });
+  await pool.start();
+  await coordinator.waitUntilReady();
+  return {
+    runtime,
+    async createNetwork(input = {}, tenantId = 'tenant-a') {
+      const network = await runtime.store.networks.create(tenantId, CreateNetworkBody.parse({ name: 'Test network', ...input }));
+      // Give `--agents all` discovery a moment to serve custom types.
+      if (input.agents) await new Promise((r) => setTimeout(r, env.config.worker.agentDiscoveryMs + 200));
+      return network.id;
+    },
+    async submit(networkId, input, tenantId = 'tenant-a') {
+      const task = await runtime.store.tasks.create(tenantId, networkId, SubmitTaskBody.parse(input));
+      if (!task) throw new Error(`network ${networkId} not found`);
+      await startTask(runtime.engine, tenantId, task.id);
+      return task.id;
+    },
+    async waitForTask(taskId, timeoutMs = 20_000, tenantId = 'tenant-a') {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const task = await runtime.store.tasks.get(tenantId, taskId);
+        if (!task) throw new Error(`task ${taskId} not found`);
+        if (isTerminalTaskStatus(task.status)) return task;
+        if (Date.now() > until) throw new Error(`task ${taskId} still ${task.status} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      await pool.close();
+      await coordinator.close();
+      await runtime.close();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { ModelClient, ModelRequest, ModelResponse } from '@mesh/mesh';
+
+export interface ScriptedCall {
+  schemaName: string | undefined;
+  purpose: string | undefined;
+  model: string | null | undefined;
+  system: string;
+  user: string;
+  taskId: string | undefined;
+  subtaskId: string | undefined;
+  aborted: boolean;
+}
+
+/** What a script returns for a call: the answer object, or an Error to throw. */
+export type ScriptFn = (request: ModelRequest<unknown>, call: ScriptedCall) => unknown | Promise<unknown>;
+
+function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  const err = new Error(reason instanceof Error ? reason.message : 'aborted');
+  err.name = 'AbortError';
+  return err;
+}
+
+/** Resolves after `ms`, or rejects when the signal fires: a model that takes its time. */
+export function waitOrAbort(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(abortError(signal));
+      },
+      { once: true },
+    );
+  });
+}
+
+/**
+ * A model for engine tests: a script decides every answer; each call is recorded; answers are
+ * validated against the request's schema exactly as the real client does.
+ */
+export class ScriptedModel implements ModelClient {
+  readonly calls: ScriptedCall[] = [];
+
+  constructor(private readonly script: ScriptFn) {}
+
+  async complete<T = unknown>(request: ModelRequest<T>): Promise<ModelResponse<T>> {
+    const call: ScriptedCall = {
+      schemaName: request.schema?.name,
+      purpose: request.purpose,
+      model: request.model,
+      system: request.system,
+      user: request.messages.map((m) => m.content).join('\n'),
+      taskId: request.context?.taskId,
+      subtaskId: request.context?.subtaskId,
+      aborted: false,
+    };
+    this.calls.push(call);
+    request.signal?.addEventListener('abort', () => (call.aborted = true), { once: true });
+    if (request.signal?.aborted) throw abortError(request.signal);
+    const answer = await this.script(request as ModelRequest<unknown>, call);
+    if (request.signal?.aborted) throw abortError(request.signal);
+    if (answer instanceof Error) throw answer;
+    const object = request.schema ? request.schema.zod.parse(answer) : undefined;
+    const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
+    return {
+      text,
+      ...(object !== undefined ? { object } : {}),
+      usage: { inputTokens: Math.ceil((request.system.length + call.user.length) / 4), outputTokens: Math.ceil(text.length / 4) },
+      costUsd: 0,
+      provider: 'scripted',
+      model: 'scripted-1',
+      simulated: false,
+      attempts: [],
+    };
+  }
+
+  callsFor(schemaName: string): ScriptedCall[] {
+    return this.calls.filter((c) => c.schemaName === schemaName);
+  }
+}
