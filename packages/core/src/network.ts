@@ -39,5 +39,11 @@ export const Network = z.object({
 });
 export type Network = z.infer<typeof Network>;
 
+export const NetworkListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+export type NetworkListQuery = z.infer<typeof NetworkListQuery>;
+
 export const NetworkList = z.object({ networks: z.array(Network), total: z.int() });
 export type NetworkList = z.infer<typeof NetworkList>;

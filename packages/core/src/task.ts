@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cleanText, JsonObject } from './json';
+import { cleanText, isCleanString, JsonObject } from './json';
 import { SubtaskStatus, TaskStatus } from './status';
 
 export const TASK_LIMITS = { maxTaskLength: 20_000, maxWaitSeconds: 120 } as const;
@@ -15,7 +15,11 @@ export const SubmitTaskBody = z.strictObject({
   deadline: z.iso.datetime({ offset: true }).optional(),
   /** Start processing at once (the same as calling `/process` right after). */
   process: z.boolean().default(false),
-  callback_url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  callback_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .refine(isCleanString, { message: 'must not contain NUL bytes or invalid unicode' })
+    .optional(),
 });
 export type SubmitTaskBody = z.infer<typeof SubmitTaskBody>;
 

@@ -1,0 +1,45 @@
+import express, { type RequestHandler, type Router } from 'express';
+import type { ApiDeps } from './api-deps';
+import { ApiKeyResolver, authenticate } from './middleware/auth';
+import { jsonBody } from './middleware/json-body';
+import { rateLimit } from './middleware/rate-limit';
+import { validateRequest } from './middleware/validate';
+import { API_ROUTES } from './routes/api-routes';
+import type { RouteDefinition } from './routes/route-definition';
+import './request-locals';
+
+/** Calls the route's handler with its validated input and sends what it answers. */
+function runHandler(route: RouteDefinition, deps: ApiDeps): RequestHandler {
+  return async (_req, res) => {
+    const input = res.locals.input;
+    if (!input) throw new Error(`route ${route.method.toUpperCase()} ${route.path} ran without validated input`);
+    const controller = new AbortController();
+    res.once('close', () => controller.abort());
+    const result = await route.handle({ ...input, tenantId: res.locals.tenantId ?? '', deps, signal: controller.signal });
+    for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+    if (result.body === undefined) res.status(result.status).end();
+    else res.status(result.status).json(result.body);
+  };
+}
+
+/**
+ * Mounts a route table: per route, authentication and the tenant's rate limit (unless public),
+ * the JSON body reader (POST), validation with the route's schemas, then the handler.
+ */
+export function createApiRouter(deps: ApiDeps, routes: readonly RouteDefinition[] = API_ROUTES): Router {
+  const router = express.Router();
+  const guard: RequestHandler[] = [
+    authenticate(new ApiKeyResolver({ apiKeys: deps.config.apiKeys, keyStore: deps.store.apiKeys })),
+    rateLimit({ redis: deps.redis, prefix: deps.config.queuePrefix, limit: deps.config.limits.requestsPerMinute, logger: deps.logger }),
+  ];
+  for (const route of routes) {
+    const chain: RequestHandler[] = [
+      ...(route.auth ? guard : []),
+      ...(route.method === 'post' ? [jsonBody({ limitBytes: deps.config.http.bodyLimitBytes, bodyRequired: route.bodyRequired })] : []),
+      validateRequest(route),
+      runHandler(route, deps),
+    ];
+    router[route.method](route.path, ...chain);
+  }
+  return router;
+}

@@ -1,0 +1,61 @@
+import { ConfigError, loadConfig, type MeshConfig } from '@mesh/config';
+import { createLogger } from '@mesh/observability';
+import { checkEvictionPolicy } from '@mesh/queue';
+import { migrate } from '@mesh/store';
+import { closeApiDeps, createApiDeps } from './api-deps';
+import { startApiServer } from './server';
+
+function configOrExit(): MeshConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** The API process: config, migrations, connections, listen; SIGTERM/SIGINT drain and exit 0. */
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger({ service: 'api', level: config.logLevel });
+  if (config.database.migrateOnStart) {
+    const applied = await migrate({ url: config.database.url, schema: config.database.schema });
+    if (applied.length > 0) logger.info('migrations applied', { schema: config.database.schema, versions: applied });
+  }
+  const deps = await createApiDeps(config, logger);
+  const eviction = await checkEvictionPolicy(deps.redis);
+  if (!eviction.ok) {
+    logger.error('REDIS maxmemory-policy IS NOT noeviction: Redis may evict queue keys and lose jobs. Set maxmemory-policy noeviction.', {
+      policy: eviction.policy,
+    });
+  }
+  const server = await startApiServer(deps);
+  logger.info('api listening', { url: server.url, version: deps.version });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('api stopping', { signal });
+    server
+      .close()
+      .then(() => closeApiDeps(deps))
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error('api did not stop cleanly', { error: err });
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`api failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

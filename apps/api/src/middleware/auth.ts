@@ -1,0 +1,81 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyEntry } from '@mesh/config';
+import { UnauthorizedError } from '@mesh/core';
+import type { RequestHandler, Request } from 'express';
+import '../request-locals';
+
+export interface AuthOptions {
+  /** Keys from MESH_API_KEYS. */
+  apiKeys: readonly ApiKeyEntry[];
+  /** Hashed keys in the `api_keys` table, tried when no configured key matches. */
+  keyStore: { tenantFor(key: string): Promise<string | null> };
+  /** How long a table lookup (found or not) is trusted; revocation takes effect within it. */
+  cacheTtlMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+const DEFAULTS = { cacheTtlMs: 5_000, now: Date.now };
+/** Entries kept at most; past it the cache starts over (a flood of random keys cannot grow memory). */
+const MAX_CACHE_ENTRIES = 10_000;
+/** Longer than any key we issue; longer candidates are refused without a lookup. */
+const MAX_KEY_LENGTH = 512;
+
+const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/** The key of `Authorization: Bearer <key>` or `X-API-Key: <key>`, or null. */
+export function extractApiKey(req: Request): string | null {
+  const authorization = req.get('authorization');
+  const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+  const key = bearer ?? req.get('x-api-key')?.trim();
+  return key && key.length <= MAX_KEY_LENGTH ? key : null;
+}
+
+/**
+ * Resolves an API key to its tenant. Configured keys are compared as SHA-256 digests with
+ * timingSafeEqual, all of them every time, so neither a key's content nor its length shows in
+ * the timing. Keys in the database are looked up by hash and cached briefly, misses too.
+ */
+export class ApiKeyResolver {
+  private readonly configured: { tenantId: string; digest: Buffer }[];
+  private readonly cache = new Map<string, { tenantId: string | null; expiresAt: number }>();
+  private readonly cacheTtlMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AuthOptions) {
+    this.configured = options.apiKeys.map((entry) => ({ tenantId: entry.tenantId, digest: sha256(entry.key) }));
+    this.cacheTtlMs = options.cacheTtlMs ?? DEFAULTS.cacheTtlMs;
+    this.now = options.now ?? DEFAULTS.now;
+  }
+
+  async tenantFor(key: string): Promise<string | null> {
+    const digest = sha256(key);
+    let match: string | null = null;
+    for (const entry of this.configured) {
+      if (timingSafeEqual(digest, entry.digest) && match === null) match = entry.tenantId;
+    }
+    if (match !== null) return match;
+    return this.lookUpStored(key, digest.toString('hex'));
+  }
+
+  private async lookUpStored(key: string, digestHex: string): Promise<string | null> {
+    const now = this.now();
+    const cached = this.cache.get(digestHex);
+    if (cached && cached.expiresAt > now) return cached.tenantId;
+    const tenantId = await this.options.keyStore.tenantFor(key);
+    if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
+    this.cache.set(digestHex, { tenantId, expiresAt: now + this.cacheTtlMs });
+    return tenantId;
+  }
+}
+
+/** 401 unless the request carries a valid key; sets `res.locals.tenantId`. Never runs open, even with no key configured. */
+export function authenticate(resolver: ApiKeyResolver): RequestHandler {
+  return async (req, res, next) => {
+    const key = extractApiKey(req);
+    const tenantId = key === null ? null : await resolver.tenantFor(key);
+    if (tenantId === null) throw new UnauthorizedError();
+    res.locals.tenantId = tenantId;
+    next();
+  };
+}

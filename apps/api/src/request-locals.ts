@@ -1,0 +1,18 @@
+/** What the middleware chain leaves on `res.locals` for the handlers (typed once, here). */
+export interface ValidatedInput {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      /** Set by the auth middleware: the tenant the API key belongs to. */
+      tenantId?: string;
+      /** Set by the validate middleware: params, query and body as parsed by the route's schemas. */
+      input?: ValidatedInput;
+    }
+  }
+}

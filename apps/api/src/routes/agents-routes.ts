@@ -1,0 +1,51 @@
+import { AddAgentBody, Agent } from '@mesh/core';
+import { z } from 'zod';
+import { requireNetwork } from '../require-network';
+import { AgentParams, NetworkParams } from './path-params';
+import { defineRoute, type RouteDefinition } from './route-definition';
+
+const TAG = 'agents';
+
+export const AgentList = z.object({ agents: z.array(Agent) });
+
+export const agentRoutes: RouteDefinition[] = [
+  defineRoute({
+    method: 'post',
+    path: '/networks/:network_id/agents',
+    summary: 'Add an agent (custom types allowed; one agent per type, one coordinator per network)',
+    tag: TAG,
+    params: NetworkParams,
+    body: AddAgentBody,
+    responses: { 201: { description: 'The agent', schema: Agent } },
+    errors: [400, 404, 409, 413, 415],
+    async handle({ deps, tenantId, params, body }) {
+      return { status: 201, body: await deps.store.agents.add(tenantId, params.network_id, body.agent_config) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/networks/:network_id/agents',
+    summary: "List a network's agents",
+    tag: TAG,
+    params: NetworkParams,
+    responses: { 200: { description: 'The agents, oldest first', schema: AgentList } },
+    errors: [400, 404],
+    async handle({ deps, tenantId, params }) {
+      await requireNetwork(deps, tenantId, params.network_id);
+      return { status: 200, body: { agents: await deps.store.agents.list(tenantId, params.network_id) } };
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/networks/:network_id/agents/:agent_id',
+    summary: 'Remove an agent (409 for the coordinator: a network keeps exactly one)',
+    tag: TAG,
+    params: AgentParams,
+    responses: { 204: { description: 'Removed', schema: null } },
+    errors: [400, 404, 409],
+    async handle({ deps, tenantId, params }) {
+      await deps.store.agents.delete(tenantId, params.network_id, params.agent_id);
+      return { status: 204 };
+    },
+  }),
+];

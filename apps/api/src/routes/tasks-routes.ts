@@ -1,0 +1,138 @@
+import { ConflictError, isTerminalTaskStatus, MeshError, NotFoundError, SubmitTaskBody, Task, TaskList, TaskListQuery, WaitQuery } from '@mesh/core';
+import { startTask, stopTask } from '@mesh/mesh';
+import type { ApiDeps } from '../api-deps';
+import { requireNetwork } from '../require-network';
+import { assertTenantMayStartTask } from '../task-start-limit';
+import { waitForTaskEnd } from '../wait-for-task-end';
+import { NoBody, NetworkParams, TaskParams } from './path-params';
+import { defineRoute, type RouteDefinition } from './route-definition';
+
+const TAG = 'tasks';
+
+/** The task as the API shows it (with subtasks and usage), or 404. */
+async function loadTask(deps: ApiDeps, tenantId: string, networkId: string, taskId: string): Promise<Task> {
+  const task = await deps.store.tasks.get(tenantId, taskId, networkId);
+  if (!task) throw new NotFoundError('Task', taskId);
+  return task;
+}
+
+/** `?wait=N`: the task after waiting for its end, and whether it ended. */
+async function afterWait(
+  deps: ApiDeps,
+  tenantId: string,
+  task: Task,
+  waitSeconds: number | undefined,
+  signal: AbortSignal,
+): Promise<{ task: Task; terminal: boolean }> {
+  if (waitSeconds === undefined || waitSeconds <= 0 || isTerminalTaskStatus(task.status)) {
+    return { task, terminal: isTerminalTaskStatus(task.status) };
+  }
+  await waitForTaskEnd(deps, tenantId, task.id, waitSeconds, signal);
+  const current = await loadTask(deps, tenantId, task.network_id, task.id);
+  return { task: current, terminal: isTerminalTaskStatus(current.status) };
+}
+
+export const taskRoutes: RouteDefinition[] = [
+  defineRoute({
+    method: 'post',
+    path: '/networks/:network_id/tasks',
+    summary: 'Submit a task (stored pending; `"process": true` also starts it; `?wait=N` then waits for its end)',
+    tag: TAG,
+    params: NetworkParams,
+    query: WaitQuery,
+    body: SubmitTaskBody,
+    responses: {
+      201: { description: 'The task: pending, or queued with `"process": true`', schema: Task },
+      200: { description: 'With `?wait`: the task reached a terminal status in time', schema: Task },
+    },
+    errors: [400, 404, 413, 415, 503],
+    async handle({ deps, tenantId, params, query, body, signal }) {
+      if (body.process) await assertTenantMayStartTask(deps, tenantId);
+      const created = await deps.store.tasks.create(tenantId, params.network_id, body);
+      if (!created) throw new NotFoundError('Network', params.network_id);
+      if (!body.process) return { status: 201, body: created };
+      try {
+        await startTask(deps, tenantId, created.id);
+      } catch (err) {
+        // The task is stored (pending): say which, so the client can retry `/process` instead of submitting again.
+        if (err instanceof MeshError && err.status === 503) {
+          throw new MeshError(err.code, err.status, err.message, { details: { task_id: created.id, status: 'pending' }, cause: err });
+        }
+        throw err;
+      }
+      const started = await loadTask(deps, tenantId, params.network_id, created.id);
+      const { task, terminal } = await afterWait(deps, tenantId, started, query.wait, signal);
+      return { status: terminal && query.wait !== undefined ? 200 : 201, body: task };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/networks/:network_id/tasks',
+    summary: "List a network's tasks, newest first",
+    tag: TAG,
+    params: NetworkParams,
+    query: TaskListQuery,
+    responses: { 200: { description: 'A page of tasks (without subtasks) and the total', schema: TaskList } },
+    errors: [400, 404],
+    async handle({ deps, tenantId, params, query }) {
+      await requireNetwork(deps, tenantId, params.network_id);
+      const { tasks, total } = await deps.store.tasks.list(tenantId, params.network_id, query);
+      return { status: 200, body: { tasks, total, limit: query.limit, offset: query.offset } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/networks/:network_id/tasks/:task_id',
+    summary: 'Get a task with its subtasks, result and usage (`?wait=N` holds the answer until it ends)',
+    tag: TAG,
+    params: TaskParams,
+    query: WaitQuery,
+    responses: { 200: { description: 'The task', schema: Task } },
+    errors: [400, 404],
+    async handle({ deps, tenantId, params, query, signal }) {
+      const task = await loadTask(deps, tenantId, params.network_id, params.task_id);
+      return { status: 200, body: (await afterWait(deps, tenantId, task, query.wait, signal)).task };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/networks/:network_id/tasks/:task_id/process',
+    summary: 'Start processing a task; idempotent: a repeated call changes nothing and answers with the current status',
+    tag: TAG,
+    params: TaskParams,
+    query: WaitQuery,
+    body: NoBody,
+    responses: {
+      202: { description: 'Accepted: the task with its current status', schema: Task },
+      200: { description: 'With `?wait`: the task reached a terminal status in time', schema: Task },
+    },
+    errors: [400, 404, 415, 503],
+    async handle({ deps, tenantId, params, query, signal }) {
+      const row = await deps.store.tasks.require(tenantId, params.task_id, params.network_id);
+      if (row.status === 'pending') {
+        await assertTenantMayStartTask(deps, tenantId);
+        await startTask(deps, tenantId, row.id);
+      }
+      const current = await loadTask(deps, tenantId, params.network_id, params.task_id);
+      const { task, terminal } = await afterWait(deps, tenantId, current, query.wait, signal);
+      return { status: terminal && query.wait !== undefined ? 200 : 202, body: task };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/networks/:network_id/tasks/:task_id/cancel',
+    summary: 'Cancel an unfinished task: its waiting jobs are removed (409 when it had already ended)',
+    tag: TAG,
+    params: TaskParams,
+    body: NoBody,
+    responses: { 200: { description: 'The task, now cancelled', schema: Task } },
+    errors: [400, 404, 409, 415],
+    async handle({ deps, tenantId, params }) {
+      await deps.store.tasks.require(tenantId, params.task_id, params.network_id);
+      const stopped = await stopTask(deps, tenantId, params.task_id, 'cancelled', 'cancelled by client');
+      const task = await loadTask(deps, tenantId, params.network_id, params.task_id);
+      if (!stopped) throw new ConflictError(`Task ${task.id} has already ended (${task.status})`, { status: task.status });
+      return { status: 200, body: task };
+    },
+  }),
+];

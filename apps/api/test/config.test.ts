@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from '@mesh/config';
+
+const BASE = { NODE_ENV: 'test', MESH_API_KEYS: 'tenant-a:key-tenant-a-123' };
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig({ ...BASE, ...env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('API configuration', () => {
+  it('reads the API settings', () => {
+    const config = loadConfig({ ...BASE, PORT: '9090', MESH_RATE_LIMIT_PER_MINUTE: '0', MESH_MAX_QUEUED_TASKS_PER_TENANT: '7', MESH_BODY_LIMIT_BYTES: '2048' });
+    expect(config.http).toMatchObject({ port: 9090, bodyLimitBytes: 2048 });
+    expect(config.limits).toEqual({ requestsPerMinute: 0, maxQueuedTasksPerTenant: 7 });
+    expect(config.apiKeys).toEqual([{ tenantId: 'tenant-a', key: 'key-tenant-a-123' }]);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['MESH_RATE_LIMIT_PER_MINUTE', '-1'],
+    ['MESH_MAX_QUEUED_TASKS_PER_TENANT', 'lots'],
+    ['MESH_BODY_LIMIT_BYTES', '10'],
+    ['MESH_API_KEYS', 'no-colon-here'],
+    ['MESH_API_KEYS', 'tenant-a:short'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['DATABASE_URL', 'not a url'],
+    ['MESH_DB_SCHEMA', 'Robert"); DROP TABLE'],
+  ])('names %s when it is %j', (variable, value) => {
+    const err = configError({ [variable]: value });
+    expect(err.variables).toContain(variable);
+    expect(err.message).toContain(variable);
+  });
+
+  it('refuses to run in production without API keys', () => {
+    const err = configError({ NODE_ENV: 'production', MESH_API_KEYS: '' });
+    expect(err.variables).toEqual(['MESH_API_KEYS']);
+  });
+});
