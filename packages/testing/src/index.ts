@@ -1,1 +1,5 @@
 export * from './test-env';
+export * from './scripted-model';
+export * from './in-process-mesh';
+export * from './fake-provider';
+export * from './process-launcher';

@@ -1,0 +1,38 @@
+import type { CompletionContext } from './completion';
+
+/**
+ * success: the model answered (and, with a schema, the answer validated).
+ * invalid_output: the model answered, but not with what the schema asks for.
+ * error: the request failed (see errorClass).
+ * skipped: no request was sent (circuit open, or the rate limit could not be met before the deadline).
+ */
+export type AttemptOutcome = 'success' | 'invalid_output' | 'error' | 'skipped';
+
+/** One row of `llm_calls`. */
+export interface AttemptRecord {
+  provider: string;
+  model: string;
+  /** 0-based position of the model in the effective chain. */
+  chainPosition: number;
+  /** 1-based attempt number on this model (retries and the repair attempt count up). */
+  attempt: number;
+  /** 'call' for the request itself, 'repair' for the one re-ask after invalid output. */
+  kind: 'call' | 'repair';
+  startedAt: string;
+  latencyMs: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  outcome: AttemptOutcome;
+  /** Set unless outcome is success: rate_limit, quota, auth, permission, bad_request, not_found, server, overloaded, network, timeout, malformed_response, refusal, invalid_output, aborted, circuit_open, rate_limited_locally, deadline, unknown. */
+  errorClass?: string;
+  httpStatus?: number;
+  errorMessage?: string;
+  simulated: boolean;
+  purpose?: string;
+}
+
+/** Persists attempts; the store implements it over the llm_calls table. */
+export interface LlmCallRecorder {
+  record(attempts: AttemptRecord[], context: CompletionContext & { purpose?: string }): Promise<void>;
+}

@@ -1,0 +1,56 @@
+import type { ZodType } from 'zod';
+import type { AttemptRecord } from './attempt-record';
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** Structured output: the JSON schema sent to the provider is derived with zod 4's z.toJSONSchema. */
+export interface CompletionSchema<T> {
+  name: string;
+  zod: ZodType<T>;
+  description?: string;
+}
+
+export interface CompletionContext {
+  tenantId?: string;
+  networkId?: string;
+  taskId?: string;
+  subtaskId?: string;
+}
+
+export interface CompletionRequest<T> {
+  system: string;
+  messages: ChatMessage[];
+  schema?: CompletionSchema<T>;
+  /** The agent's own model, tried first. */
+  model?: string | null;
+  /** Not sent to models that reject sampling parameters (Anthropic's current models, OpenAI's reasoning models). */
+  temperature?: number;
+  /** Defaults to config.maxTokens. */
+  maxTokens?: number;
+  /** Bounds the whole call, including rate-limit waits and back-off. */
+  signal?: AbortSignal;
+  /** Per HTTP attempt; defaults to config.timeoutMs. */
+  timeoutMs?: number;
+  /** 'plan' | 'subtask' | 'finalize' | ... — recorded with each attempt. */
+  purpose?: string;
+  context?: CompletionContext;
+}
+
+export interface CompletionResponse<T> {
+  text: string;
+  /** Present iff a schema was given. */
+  object?: T;
+  /** Summed over every attempt that returned usage (including invalid answers and repairs). */
+  usage: { inputTokens: number; outputTokens: number };
+  /** Summed over every attempt that returned usage. */
+  costUsd: number;
+  /** The provider and model that answered, e.g. 'anthropic', 'claude-sonnet-5-5'. */
+  provider: string;
+  model: string;
+  simulated: boolean;
+  /** Every attempt, including failed ones, repairs, skipped models and fallbacks. */
+  attempts: AttemptRecord[];
+}

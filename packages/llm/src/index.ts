@@ -1,0 +1,16 @@
+export * from './all-models-failed-error';
+export * from './attempt-record';
+export * from './circuit-breaker';
+export * from './classify-provider-error';
+export * from './completion';
+export * from './llm-abort-error';
+export * from './llm-client';
+export * from './model-table';
+export * from './price-table';
+export * from './rate-limiter';
+export * from './retry-after';
+export { extractJson, parseStructured, toProviderJsonSchema, type JsonSchema, type ProviderJsonSchema } from './structured-output';
+export { SimulatedProvider, estimateTokens, type SimulatedResponder } from './providers/simulated-provider';
+export type { ModelProvider, ProviderCall, ProviderAnswer } from './providers/model-provider';
+export { sampleJsonSchema } from './simulated/json-schema-sampler';
+export { seedFrom, seededRandom } from './simulated/seeded-random';

@@ -1,0 +1,327 @@
+import type { Redis } from 'ioredis';
+import { ProviderError, describeError } from '@mesh/core';
+import { ConfigError, type LlmConfig } from '@mesh/config';
+import { nullLogger, type Logger } from '@mesh/observability';
+import { AllModelsFailedError } from './all-models-failed-error';
+import type { AttemptRecord, LlmCallRecorder } from './attempt-record';
+import { CallScope } from './call-scope';
+import { CircuitBreaker, type CircuitState, type CircuitTransition } from './circuit-breaker';
+import type { CompletionRequest, CompletionResponse, CompletionSchema } from './completion';
+import { LlmAbortError } from './llm-abort-error';
+import { buildModelChain, isProviderConfigured, LIVE_PROVIDERS, type ResolvedModel } from './model-table';
+import { ModelRunner, type PreparedRequest } from './model-runner';
+import { PriceTable } from './price-table';
+import { AnthropicProvider } from './providers/anthropic-provider';
+import { GoogleProvider } from './providers/google-provider';
+import type { ModelProvider } from './providers/model-provider';
+import { OpenAIProvider } from './providers/openai-provider';
+import { SimulatedProvider, type SimulatedResponder } from './providers/simulated-provider';
+import { RateLimiter } from './rate-limiter';
+import { seedFrom } from './simulated/seeded-random';
+import { schemaToolName, toProviderJsonSchema, type ProviderJsonSchema } from './structured-output';
+
+export interface CircuitChange extends CircuitTransition {
+  provider: string;
+  model: string;
+}
+
+export interface LlmClientOptions {
+  config: LlmConfig;
+  /** Shared ioredis instance for circuit and rate-limit state; never quit by the client. */
+  redis: Redis;
+  /** Every Redis key the client creates starts with `${keyPrefix}:llm:`. */
+  keyPrefix: string;
+  logger?: Logger;
+  /** Persists each call's attempts (the store implements it over llm_calls). */
+  recorder?: LlmCallRecorder;
+  /** Metrics hook, called as each attempt settles. */
+  onAttempt?: (attempt: AttemptRecord) => void;
+  /** Metrics/log hook for circuit transitions this process caused. */
+  onCircuitChange?: (change: CircuitChange) => void;
+  /** Simulated provider: domain answers by schema name. */
+  responders?: Record<string, SimulatedResponder>;
+  now?: () => number;
+}
+
+export interface ProviderHealth {
+  configured: boolean;
+  /** The worst state among the provider's models in use (open > half_open > closed). */
+  circuit: CircuitState;
+  /** Per `provider:model` of the default chain and of every model this process used. */
+  models: Record<string, CircuitState>;
+}
+
+export interface LlmHealth {
+  mode: 'live' | 'simulated';
+  providers: Record<string, ProviderHealth>;
+  /** False when circuit state could not be read from Redis (circuits then read closed). */
+  circuitStateAvailable: boolean;
+}
+
+export interface LlmClient {
+  complete<T = unknown>(request: CompletionRequest<T>): Promise<CompletionResponse<T>>;
+  health(): Promise<LlmHealth>;
+  /** The effective chain for an agent: its own model first, then the configured chain. */
+  chainFor(agentModel?: string | null): ResolvedModel[];
+  close(): Promise<void>;
+}
+
+const SEVERITY: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
+
+class DefaultLlmClient implements LlmClient {
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly breaker: CircuitBreaker;
+  private readonly limiter: RateLimiter;
+  private readonly runner: ModelRunner;
+  private readonly providers = new Map<string, ModelProvider>();
+  /** Models this process has called: health reports their circuits too. */
+  private readonly usedRefs = new Map<string, ResolvedModel>();
+  private readonly unpricedWarned = new Set<string>();
+  private readonly prices: PriceTable;
+  /** The same zod schema is sent on every call of its kind; derive its JSON schema once. */
+  private readonly schemaCache = new WeakMap<object, ProviderJsonSchema>();
+  private closed = false;
+
+  constructor(private readonly options: LlmClientOptions) {
+    const { config } = options;
+    if (!options.keyPrefix) throw new Error('keyPrefix is required');
+    this.logger = (options.logger ?? nullLogger).child({ component: 'llm' });
+    this.now = options.now ?? Date.now;
+    const keyPrefix = `${options.keyPrefix}:llm:`;
+    this.prices = new PriceTable(config.prices);
+    this.breaker = new CircuitBreaker({
+      redis: options.redis,
+      keyPrefix,
+      ...config.breaker,
+      // A probe holds its lease for one attempt's worth of time; if its process dies, another probes.
+      probeLeaseMs: config.timeoutMs + 1000,
+      now: this.now,
+    });
+    this.limiter = new RateLimiter({
+      redis: options.redis,
+      keyPrefix,
+      windowMs: config.rateLimit.windowMs,
+      limitFor: (provider) => config.rateLimit.perProvider[provider as keyof typeof config.rateLimit.perProvider] ?? config.rateLimit,
+      now: this.now,
+    });
+    this.runner = new ModelRunner({
+      config,
+      providerFor: (model) => this.providerFor(model),
+      breaker: this.breaker,
+      limiter: this.limiter,
+      prices: this.prices,
+      logger: this.logger,
+      now: this.now,
+      onAttempt: (attempt) => this.emitAttempt(attempt),
+      onCircuitChange: (transition) => this.emitCircuitChange(transition),
+    });
+    if (config.mode === 'live' && buildModelChain(config).length === 0) {
+      const chain = config.modelChain.length > 0 ? config.modelChain.join(',') : 'the default chain';
+      throw new ConfigError([{ variable: 'MESH_MODEL_CHAIN', message: `no entry of ${chain} belongs to a provider with a key (set its API key or change the chain)` }]);
+    }
+  }
+
+  chainFor(agentModel?: string | null): ResolvedModel[] {
+    return buildModelChain(this.options.config, agentModel);
+  }
+
+  async complete<T = unknown>(request: CompletionRequest<T>): Promise<CompletionResponse<T>> {
+    if (this.closed) throw new Error('LLM client is closed');
+    if (request.messages.length === 0) throw new Error('complete() needs at least one message');
+    const { config } = this.options;
+    const chain = this.chainFor(request.model);
+    if (chain.length === 0) {
+      throw new ProviderError(`No model available for ${request.model ?? 'the default chain'}: no provider of the chain has a key`, {
+        provider: 'none',
+        model: request.model ?? '',
+        retryable: false,
+        errorClass: 'no_model',
+      });
+    }
+    const prepared = this.prepare(request);
+    const scope = new CallScope(request.signal, config.callTimeoutMs, this.now);
+    const attempts: AttemptRecord[] = [];
+    const context = { ...(request.context ?? {}), ...(request.purpose ? { purpose: request.purpose } : {}) };
+    const log = this.logger.child({ ...(request.context ?? {}), ...(request.purpose ? { purpose: request.purpose } : {}) });
+    try {
+      let lastError: unknown;
+      for (const [position, model] of chain.entries()) {
+        if (scope.signal.aborted) break;
+        this.usedRefs.set(model.ref, model);
+        try {
+          const answer = await this.runner.run(model, position, prepared, scope, attempts);
+          const usage = attempts.reduce((sum, a) => ({ inputTokens: sum.inputTokens + a.inputTokens, outputTokens: sum.outputTokens + a.outputTokens }), { inputTokens: 0, outputTokens: 0 });
+          const costUsd = Math.round(attempts.reduce((sum, a) => sum + a.costUsd, 0) * 1e8) / 1e8;
+          if (position > 0) log.info('answered by a fallback model', { provider: model.provider, model: model.model, chainPosition: position });
+          return {
+            text: answer.text,
+            ...(request.schema ? { object: answer.object as T } : {}),
+            usage,
+            costUsd,
+            provider: model.provider,
+            model: model.model,
+            simulated: model.provider === 'simulated',
+            attempts,
+          };
+        } catch (err) {
+          lastError = err;
+          if (scope.callerAborted) throw new LlmAbortError(request.signal?.reason);
+          if (scope.deadlineExceeded) break;
+          const next = chain[position + 1];
+          log.warn(next ? 'model failed, falling back to the next model' : 'last model of the chain failed', {
+            provider: model.provider,
+            model: model.model,
+            error: describeError(err),
+            ...(next ? { next: next.ref } : {}),
+          });
+        }
+      }
+      if (scope.callerAborted) throw new LlmAbortError(request.signal?.reason);
+      const error = new AllModelsFailedError(chain, attempts, { ...(scope.deadlineExceeded ? { deadlineMs: config.callTimeoutMs } : {}), cause: lastError });
+      log.error('all models failed', { error: error.message });
+      throw error;
+    } finally {
+      scope.dispose();
+      await this.record(attempts, context);
+    }
+  }
+
+  private prepare<T>(request: CompletionRequest<T>): PreparedRequest {
+    const { config } = this.options;
+    let schema: PreparedRequest['schema'];
+    if (request.schema) {
+      let portable = this.schemaCache.get(request.schema.zod);
+      if (!portable) {
+        portable = toProviderJsonSchema(request.schema.zod);
+        this.schemaCache.set(request.schema.zod, portable);
+      }
+      schema = {
+        source: request.schema as CompletionSchema<unknown>,
+        wire: {
+          name: schemaToolName(request.schema.name),
+          ...(request.schema.description ? { description: request.schema.description } : {}),
+          jsonSchema: portable.schema,
+          sourceJsonSchema: portable.source,
+          strict: portable.strictCompatible,
+        },
+      };
+    }
+    return {
+      system: request.system,
+      messages: request.messages,
+      ...(schema ? { schema } : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      maxTokens: request.maxTokens ?? config.maxTokens,
+      timeoutMs: request.timeoutMs ?? config.timeoutMs,
+      seed: seedFrom(JSON.stringify({ system: request.system, messages: request.messages, schema: request.schema?.name ?? null })),
+      ...(request.purpose ? { purpose: request.purpose } : {}),
+    };
+  }
+
+  private providerFor(model: ResolvedModel): ModelProvider {
+    const existing = this.providers.get(model.provider);
+    if (existing) return existing;
+    const { config } = this.options;
+    let provider: ModelProvider;
+    switch (model.provider) {
+      case 'anthropic':
+        provider = new AnthropicProvider({ apiKey: config.keys.anthropic ?? '', ...(config.baseUrls.anthropic ? { baseURL: config.baseUrls.anthropic } : {}), logger: this.logger });
+        break;
+      case 'openai':
+        provider = new OpenAIProvider({ apiKey: config.keys.openai ?? '', ...(config.baseUrls.openai ? { baseURL: config.baseUrls.openai } : {}), logger: this.logger });
+        break;
+      case 'google':
+        provider = new GoogleProvider({ apiKey: config.keys.google ?? '', ...(config.baseUrls.google ? { baseUrl: config.baseUrls.google } : {}) });
+        break;
+      case 'simulated':
+        provider = new SimulatedProvider({ latencyMs: config.simulatedLatencyMs, ...(this.options.responders ? { responders: this.options.responders } : {}) });
+        break;
+      default: {
+        const unreachable: never = model.provider;
+        throw new Error(`unknown provider ${String(unreachable)}`);
+      }
+    }
+    this.providers.set(model.provider, provider);
+    return provider;
+  }
+
+  private emitAttempt(attempt: AttemptRecord): void {
+    const ref = `${attempt.provider}:${attempt.model}`;
+    if (attempt.outcome !== 'skipped' && attempt.provider !== 'simulated' && !this.prices.priceOf(ref) && !this.unpricedWarned.has(ref)) {
+      this.unpricedWarned.add(ref);
+      this.logger.warn('no price for model: its cost is counted as 0 (set MESH_LLM_PRICES)', { model: ref });
+    }
+    try {
+      this.options.onAttempt?.(attempt);
+    } catch (err) {
+      this.logger.warn('onAttempt hook failed', { error: describeError(err) });
+    }
+  }
+
+  private emitCircuitChange(transition: CircuitTransition): void {
+    const colon = transition.ref.indexOf(':');
+    const change: CircuitChange = { ...transition, provider: transition.ref.slice(0, colon), model: transition.ref.slice(colon + 1) };
+    const fields = { provider: change.provider, model: change.model, from: change.from, to: change.to };
+    if (change.to === 'open') this.logger.warn('circuit opened: skipping this model fleet-wide until the cool-down ends', fields);
+    else this.logger.info('circuit state changed', fields);
+    try {
+      this.options.onCircuitChange?.(change);
+    } catch (err) {
+      this.logger.warn('onCircuitChange hook failed', { error: describeError(err) });
+    }
+  }
+
+  private async record(attempts: AttemptRecord[], context: Parameters<LlmCallRecorder['record']>[1]): Promise<void> {
+    if (!this.options.recorder || attempts.length === 0) return;
+    try {
+      await this.options.recorder.record(attempts, context);
+    } catch (err) {
+      // Losing an accounting row must not fail the model call that already succeeded.
+      this.logger.error('recording LLM attempts failed', { error: describeError(err), attempts: attempts.length });
+    }
+  }
+
+  async health(): Promise<LlmHealth> {
+    const { config } = this.options;
+    const refs = new Map<string, ResolvedModel>();
+    for (const model of this.chainFor(null)) refs.set(model.ref, model);
+    for (const [ref, model] of this.usedRefs) refs.set(ref, model);
+    const providers: Record<string, ProviderHealth> = {};
+    for (const provider of LIVE_PROVIDERS) {
+      providers[provider] = { configured: isProviderConfigured(provider, config), circuit: 'closed', models: {} };
+    }
+    if (config.mode === 'simulated' || [...refs.values()].some((m) => m.provider === 'simulated')) {
+      providers['simulated'] = { configured: true, circuit: 'closed', models: {} };
+    }
+    let circuitStateAvailable = true;
+    await Promise.all(
+      [...refs.values()]
+        .filter((model) => model.provider !== 'simulated')
+        .map(async (model) => {
+          const entry = providers[model.provider];
+          if (!entry) return;
+          let state: CircuitState = 'closed';
+          try {
+            state = (await this.breaker.snapshot(model.ref)).state;
+          } catch (err) {
+            circuitStateAvailable = false;
+            this.logger.warn('circuit state unavailable for health', { model: model.ref, error: describeError(err) });
+          }
+          entry.models[model.ref] = state;
+          if (SEVERITY[state] > SEVERITY[entry.circuit]) entry.circuit = state;
+        }),
+    );
+    return { mode: config.mode, providers, circuitStateAvailable };
+  }
+
+  async close(): Promise<void> {
+    // The Redis connection is shared and owned by the caller; SDK clients hold no resources of their own.
+    this.closed = true;
+  }
+}
+
+/** The one way any part of the product talks to a model. */
+export function createLlmClient(options: LlmClientOptions): LlmClient {
+  return new DefaultLlmClient(options);
+}

@@ -1,0 +1,63 @@
+import { abortableSleep } from '../abortable-sleep';
+import { sampleJsonSchema } from '../simulated/json-schema-sampler';
+import { seededRandom } from '../simulated/seeded-random';
+import { taskKeywords } from '../simulated/task-keywords';
+import type { ModelProvider, ProviderAnswer, ProviderCall } from './model-provider';
+
+/** Domain answers for the simulated provider, keyed by schema name (the engine registers its own). */
+export type SimulatedResponder = (req: {
+  system: string;
+  messages: { role: string; content: string }[];
+  schemaName: string;
+  jsonSchema: unknown;
+  seed: number;
+}) => unknown;
+
+export interface SimulatedProviderOptions {
+  latencyMs: number;
+  responders?: Record<string, SimulatedResponder>;
+}
+
+const SENTENCES = [
+  'The work breaks down into clear steps with an owner and a measurable outcome for each.',
+  'The main risk is scope creep, so the first iteration stays deliberately small.',
+  'Existing context and shared memory were taken into account before drafting this.',
+  'A short review with the requester is the recommended next step.',
+  'Success is measured by engagement, conversion and the quality of feedback received.',
+];
+
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * Offline and deterministic: the same request gets the same answer (seeded from a hash of the
+ * request). Structured answers come from a registered responder or are generated from the JSON
+ * schema, with strings that mention the task's words; plain text starts with "[simulated]".
+ */
+export class SimulatedProvider implements ModelProvider {
+  readonly name = 'simulated' as const;
+
+  constructor(private readonly options: SimulatedProviderOptions) {}
+
+  async call(call: ProviderCall): Promise<ProviderAnswer> {
+    await abortableSleep(this.options.latencyMs, call.signal);
+    const lastUser = [...call.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+    const keywords = taskKeywords(lastUser);
+    const rng = seededRandom(call.seed);
+    let text: string;
+    if (call.schema) {
+      const responder = this.options.responders?.[call.schemaName ?? call.schema.name];
+      const value = responder
+        ? responder({ system: call.system, messages: call.messages, schemaName: call.schemaName ?? call.schema.name, jsonSchema: call.schema.sourceJsonSchema, seed: call.seed })
+        : sampleJsonSchema(call.schema.sourceJsonSchema, { rng, keywords });
+      text = typeof value === 'string' ? value : JSON.stringify(value);
+    } else {
+      const topic = keywords.slice(0, 6).join(', ') || 'the request';
+      const first = Math.floor(rng() * SENTENCES.length);
+      text = `[simulated] This answer addresses ${topic}. ${SENTENCES[first]} ${SENTENCES[(first + 1) % SENTENCES.length]}`;
+    }
+    const input = call.system + call.messages.map((m) => m.content).join('');
+    return { text, usage: { inputTokens: estimateTokens(input), outputTokens: estimateTokens(text) } };
+  }
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { AgentOutput, CoordinatorDecision, FinalSynthesis } from '@mesh/core';
+import { nullLogger } from '@mesh/observability';
+import { createLlmClient, type LlmClient } from './llm-client';
+import type { SimulatedResponder } from './providers/simulated-provider';
+import { attemptCollector, configFrom, createLlmTestKit, type LlmTestKit } from './__tests__/llm-test-kit';
+
+let kit: LlmTestKit;
+
+beforeAll(async () => {
+  kit = await createLlmTestKit();
+});
+
+afterAll(async () => {
+  await kit.cleanup();
+});
+
+function simulated(env: Record<string, string> = {}, responders?: Record<string, SimulatedResponder>) {
+  const hooks = attemptCollector();
+  const client: LlmClient = createLlmClient({
+    config: configFrom({ MESH_SIM_LATENCY_MS: '0', ...env }),
+    redis: kit.redis,
+    keyPrefix: kit.keyPrefix,
+    logger: nullLogger,
+    recorder: hooks.recorder,
+    ...(responders ? { responders } : {}),
+  });
+  return { client, hooks };
+}
+
+const task = { system: 'You are the content agent.', messages: [{ role: 'user' as const, content: 'Draft a product launch announcement for the Aurora smartwatch' }] };
+
+it('is the default when no provider key is set, and says so everywhere', async () => {
+  const { client, hooks } = simulated();
+  expect(client.chainFor('gpt-4o').map((m) => m.ref)).toEqual(['simulated:simulated']);
+  const response = await client.complete(task);
+  expect(response).toMatchObject({ provider: 'simulated', model: 'simulated', simulated: true, costUsd: 0 });
+  expect(response.attempts).toEqual([expect.objectContaining({ provider: 'simulated', simulated: true, outcome: 'success', costUsd: 0 })]);
+  expect(hooks.recorder.calls[0]?.attempts[0]?.simulated).toBe(true);
+  expect((await client.health()).mode).toBe('simulated');
+  expect((await client.health()).providers['simulated']).toEqual({ configured: true, circuit: 'closed', models: {} });
+  expect(kit.server.requests).toHaveLength(0);
+});
+
+it('MESH_LLM_PROVIDER=simulated wins over keys', () => {
+  const { client } = simulated({ MESH_LLM_PROVIDER: 'simulated', OPENAI_API_KEY: 'sk-test-123456789' });
+  expect(client.chainFor(null).map((m) => m.provider)).toEqual(['simulated']);
+});
+
+it('plain text starts with [simulated], is about the task, and is deterministic', async () => {
+  const { client } = simulated();
+  const a = await client.complete(task);
+  const b = await client.complete(task);
+  const other = await client.complete({ ...task, messages: [{ role: 'user', content: 'Summarise quarterly churn analytics for the retail segment' }] });
+  expect(a.text).toMatch(/^\[simulated\] /);
+  expect(a.text).toMatch(/aurora/i);
+  expect(b.text).toBe(a.text);
+  expect(other.text).not.toBe(a.text);
+  expect(other.text).toMatch(/churn/);
+  // Tokens are estimated as characters / 4.
+  expect(a.usage.outputTokens).toBe(Math.ceil(a.text.length / 4));
+  expect(a.usage.inputTokens).toBe(Math.ceil((task.system + task.messages[0]!.content).length / 4));
+});
+
+it.each([
+  ['CoordinatorDecision', CoordinatorDecision],
+  ['AgentOutput', AgentOutput],
+  ['FinalSynthesis', FinalSynthesis],
+] as const)('answers the mesh schema %s with a valid, task-related value, the same each time', async (name, schema) => {
+  const { client } = simulated();
+  const request = { ...task, schema: { name, zod: schema as z.ZodType<unknown> } };
+  const a = await client.complete(request);
+  const b = await client.complete(request);
+  expect(schema.parse(a.object)).toEqual(a.object);
+  expect(b.object).toEqual(a.object);
+  expect(JSON.stringify(a.object)).toMatch(/aurora|smartwatch/i);
+  expect(a.attempts).toHaveLength(1);
+});
+
+it('uses a registered responder for its schema name', async () => {
+  const seen: { schemaName: string; seed: number; jsonSchema: unknown }[] = [];
+  const responder: SimulatedResponder = (req) => {
+    seen.push({ schemaName: req.schemaName, seed: req.seed, jsonSchema: req.jsonSchema });
+    return { reasoning: 'domain', result: `done: ${req.messages.at(-1)?.content}`, confidence: 0.9, suggested_memories: [] };
+  };
+  const { client } = simulated({}, { agent_output: responder });
+  const response = await client.complete({ ...task, schema: { name: 'agent_output', zod: AgentOutput } });
+  expect(response.object?.result).toBe('done: Draft a product launch announcement for the Aurora smartwatch');
+  expect(seen[0]?.schemaName).toBe('agent_output');
+  expect(typeof seen[0]?.seed).toBe('number');
+  expect((seen[0]?.jsonSchema as { type?: string }).type).toBe('object');
+});
+
+it('sleeps the configured latency, and an abort cuts it short', async () => {
+  const { client } = simulated({ MESH_SIM_LATENCY_MS: '400' });
+  const started = Date.now();
+  await client.complete(task);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 50);
+  const abortedAt = Date.now();
+  const error = await client.complete({ ...task, signal: controller.signal }).catch((e: unknown) => e);
+  expect((error as Error).name).toBe('AbortError');
+  expect(Date.now() - abortedAt).toBeLessThan(350);
+});

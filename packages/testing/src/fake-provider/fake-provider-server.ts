@@ -1,0 +1,326 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { answerForSchema } from './schema-answer';
+import { WIRE_FORMATS, type FakeAnswer, type FakeProviderName, type ParsedRequest, type WireFormat } from './wire-formats';
+
+export type { FakeAnswer, FakeProviderName, ParsedRequest } from './wire-formats';
+
+/**
+ * What the next matching requests of a provider suffer. Every fault speaks the provider's own
+ * wire format, so the real SDKs see exactly what the real APIs would send.
+ */
+export type Fault =
+  /** An error status with the provider's error body (500, 503, 529, 429 with retry-after, 401, 400, 404 …). */
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; message?: string }
+  /** The 429 a retry cannot fix: Anthropic spend limit, OpenAI insufficient_quota, Gemini per-day RESOURCE_EXHAUSTED. */
+  | { kind: 'quota' }
+  /** A 200 whose body is cut-off JSON. */
+  | { kind: 'malformed_json' }
+  /** A 200 whose body is an error object (errors can arrive after the status line). */
+  | { kind: 'error_in_200'; status?: number }
+  /** Never answer: only the client's timeout or abort ends the request. */
+  | { kind: 'hang' }
+  /** Reset the TCP connection without answering. */
+  | { kind: 'reset' }
+  /** Answer normally after a delay. */
+  | { kind: 'latency'; ms: number }
+  /** Answer 200 with content that does not satisfy the requested schema (not JSON by default). */
+  | { kind: 'invalid_output'; text?: string };
+
+export interface FaultOptions {
+  /** How many requests the fault applies to; default: every one until cleared. */
+  times?: number;
+  /** Only requests for this model id. */
+  model?: string;
+}
+
+export interface RecordedRequest {
+  provider: FakeProviderName;
+  model: string;
+  path: string;
+  /** ms since the epoch when the request arrived. */
+  at: number;
+  mode: ParsedRequest['mode'] | 'unparsed';
+  body: unknown;
+  fault?: Fault['kind'];
+  /** Status sent; undefined for hang and reset. */
+  status?: number;
+  /** The client went away before an answer was written (its timeout or abort cancelled the request). */
+  clientClosed: boolean;
+}
+
+export type FakeResponder = (request: ParsedRequest) => FakeAnswer | string | undefined;
+
+export interface FakeProviderServerOptions {
+  /** Default 0: an ephemeral port. */
+  port?: number;
+  host?: string;
+  /** When set, other keys get the provider's 401; otherwise any non-empty key is accepted. */
+  apiKeys?: Partial<Record<FakeProviderName, string>>;
+  /** Added to every answer, per provider (benchmarks). */
+  latencyMs?: Partial<Record<FakeProviderName, number>>;
+}
+
+interface FaultRule {
+  fault: Fault;
+  remaining: number;
+  model?: string;
+}
+
+const PROVIDERS: FakeProviderName[] = ['anthropic', 'openai', 'google'];
+
+function sleep(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * A local HTTP server that speaks the Anthropic Messages, OpenAI Chat Completions and Gemini
+ * generateContent wire formats, including structured output and tool-use forms, with per-provider
+ * fault injection. Point the real SDKs at `baseUrls`; never mock them.
+ *
+ * Control from another process: GET /_control/requests, POST /_control/faults
+ * {provider, fault, times?, model?}, DELETE /_control/faults, POST /_control/reset.
+ */
+export class FakeProviderServer {
+  readonly url: string;
+  readonly port: number;
+  /** For ANTHROPIC_BASE_URL, OPENAI_BASE_URL and GEMINI_BASE_URL. */
+  readonly baseUrls: Record<FakeProviderName, string>;
+  private readonly faults = new Map<FakeProviderName, FaultRule[]>();
+  private readonly responders = new Map<FakeProviderName, FakeResponder>();
+  private readonly latency: Partial<Record<FakeProviderName, number>>;
+  private readonly recorded: RecordedRequest[] = [];
+  private readonly sockets = new Set<Socket>();
+  private sequence = 0;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly options: FakeProviderServerOptions,
+  ) {
+    const address = server.address() as AddressInfo;
+    this.port = address.port;
+    this.url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+    this.baseUrls = { anthropic: `${this.url}/anthropic`, openai: `${this.url}/openai/v1`, google: `${this.url}/google` };
+    this.latency = { ...(options.latencyMs ?? {}) };
+  }
+
+  static async start(options: FakeProviderServerOptions = {}): Promise<FakeProviderServer> {
+    let instance: FakeProviderServer | undefined;
+    const server = createServer((req, res) => {
+      instance?.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`fake provider server error: ${String(err)}`);
+      });
+    });
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+    instance = new FakeProviderServer(server, options);
+    server.on('connection', (socket) => {
+      instance?.sockets.add(socket);
+      socket.on('close', () => instance?.sockets.delete(socket));
+    });
+    return instance;
+  }
+
+  /** Adds a fault for a provider (or all three); rules apply in the order they were added. */
+  inject(provider: FakeProviderName | 'all', fault: Fault, options: FaultOptions = {}): void {
+    for (const p of provider === 'all' ? PROVIDERS : [provider]) {
+      const rules = this.faults.get(p) ?? [];
+      rules.push({ fault, remaining: options.times ?? Infinity, ...(options.model ? { model: options.model } : {}) });
+      this.faults.set(p, rules);
+    }
+  }
+
+  clearFaults(provider?: FakeProviderName): void {
+    if (provider) this.faults.delete(provider);
+    else this.faults.clear();
+  }
+
+  /** Replaces the default answer of a provider (return undefined to keep the default for a request). */
+  respondWith(provider: FakeProviderName, responder: FakeResponder | undefined): void {
+    if (responder) this.responders.set(provider, responder);
+    else this.responders.delete(provider);
+  }
+
+  setLatency(provider: FakeProviderName, ms: number): void {
+    this.latency[provider] = ms;
+  }
+
+  get requests(): readonly RecordedRequest[] {
+    return this.recorded;
+  }
+
+  requestsFor(provider: FakeProviderName, model?: string): RecordedRequest[] {
+    return this.recorded.filter((r) => r.provider === provider && (model === undefined || r.model === model));
+  }
+
+  /** Forgets faults, responders, latency and recorded requests. */
+  reset(): void {
+    this.faults.clear();
+    this.responders.clear();
+    for (const key of Object.keys(this.latency)) delete this.latency[key as FakeProviderName];
+    Object.assign(this.latency, this.options.latencyMs ?? {});
+    this.recorded.length = 0;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private takeFault(provider: FakeProviderName, model: string): Fault | undefined {
+    const rules = this.faults.get(provider) ?? [];
+    const rule = rules.find((r) => r.remaining > 0 && (r.model === undefined || r.model === model));
+    if (!rule) return undefined;
+    rule.remaining -= 1;
+    return rule.fault;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    if (url.pathname.startsWith('/_control/')) return this.control(req, res, url);
+    const [, prefix, ...rest] = url.pathname.split('/');
+    const provider = PROVIDERS.find((p) => p === prefix);
+    const wire = provider ? WIRE_FORMATS[provider] : undefined;
+    const path = `/${rest.join('/')}`;
+    const routeModel = wire?.route(req.method ?? 'GET', path);
+    if (!provider || !wire || routeModel === undefined) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `no fake route for ${req.method} ${url.pathname}` } }));
+      return;
+    }
+    const raw = await readBody(req);
+    const record: RecordedRequest = { provider, model: routeModel, path, at: Date.now(), mode: 'unparsed', body: raw, clientClosed: false };
+    this.recorded.push(record);
+    res.on('close', () => {
+      if (!res.writableFinished) record.clientClosed = true;
+    });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return this.sendError(wire, res, record, 400, { message: 'request body is not valid JSON' });
+    }
+    const parsed = wire.parse(body, routeModel);
+    Object.assign(record, { model: parsed.model, mode: parsed.mode, body });
+
+    const key = wire.apiKey(req.headers, url);
+    const expected = this.options.apiKeys?.[provider];
+    if (!key || (expected !== undefined && key !== expected)) {
+      return this.sendError(wire, res, record, 401, { message: 'invalid x-api-key / API key' });
+    }
+
+    const fault = this.takeFault(provider, parsed.model);
+    if (fault) record.fault = fault.kind;
+    const latency = (this.latency[provider] ?? 0) + (fault?.kind === 'latency' ? fault.ms : 0);
+    if (latency > 0) await sleep(latency, res);
+    if (res.destroyed) return;
+
+    switch (fault?.kind) {
+      case 'status':
+        return this.sendError(wire, res, record, fault.status, {
+          message: fault.message ?? `fake ${provider} failure ${fault.status}`,
+          ...(fault.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: fault.retryAfterSeconds }),
+        });
+      case 'quota':
+        return this.sendError(wire, res, record, 429, { message: `fake ${provider} quota exhausted`, quota: true });
+      case 'malformed_json':
+        record.status = 200;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"id": "broken", "content": [{"type": "text", "text": "cut o');
+        return;
+      case 'error_in_200': {
+        const { body: errorBody } = wire.error(fault.status ?? 500, { message: `fake ${provider} error delivered with a 200` });
+        record.status = 200;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(errorBody));
+        return;
+      }
+      case 'hang':
+        // Say nothing; the client's timeout or abort closes the socket.
+        return;
+      case 'reset':
+        if (typeof req.socket.resetAndDestroy === 'function') req.socket.resetAndDestroy();
+        else req.socket.destroy();
+        return;
+      case 'invalid_output':
+        return this.sendAnswer(wire, res, record, parsed, { text: fault.text ?? 'Sure! Here is my answer, not in JSON at all.' });
+      default:
+        return this.sendAnswer(wire, res, record, parsed, this.answerFor(provider, parsed));
+    }
+  }
+
+  private answerFor(provider: FakeProviderName, request: ParsedRequest): FakeAnswer {
+    const custom = this.responders.get(provider)?.(request);
+    if (typeof custom === 'string') return { text: custom };
+    if (custom) return custom;
+    const topic = request.lastUserText.slice(0, 60) || 'the request';
+    if (request.mode === 'text') return { text: `Fake ${provider} answer (${request.model}) to: ${topic}` };
+    return { object: answerForSchema(request.schema, topic) };
+  }
+
+  private sendAnswer(wire: WireFormat, res: ServerResponse, record: RecordedRequest, request: ParsedRequest, answer: FakeAnswer): void {
+    const outputText = answer.text ?? JSON.stringify(answer.object ?? null);
+    const usage = { input: Math.max(1, Math.ceil(request.promptText.length / 4)), output: Math.max(1, Math.ceil(outputText.length / 4)) };
+    this.sequence += 1;
+    const body = wire.success(request, answer, usage, `fake${this.sequence}`);
+    record.status = 200;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private sendError(wire: WireFormat, res: ServerResponse, record: RecordedRequest, status: number, options: Parameters<WireFormat['error']>[1]): void {
+    const { body, headers } = wire.error(status, options);
+    record.status = status;
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const route = `${req.method} ${url.pathname}`;
+    if (route === 'GET /_control/requests') return reply(200, this.recorded.map(({ body: _body, ...rest }) => rest));
+    if (route === 'POST /_control/reset') {
+      this.reset();
+      return reply(200, { ok: true });
+    }
+    if (route === 'DELETE /_control/faults') {
+      this.clearFaults();
+      return reply(200, { ok: true });
+    }
+    if (route === 'POST /_control/faults') {
+      const input = JSON.parse((await readBody(req)) || '{}') as { provider?: FakeProviderName | 'all'; fault?: Fault; times?: number; model?: string };
+      if (!input.fault || !input.provider || (input.provider !== 'all' && !PROVIDERS.includes(input.provider))) {
+        return reply(400, { error: 'expected {provider: anthropic|openai|google|all, fault: {kind, …}, times?, model?}' });
+      }
+      this.inject(input.provider, input.fault, { ...(input.times === undefined ? {} : { times: input.times }), ...(input.model ? { model: input.model } : {}) });
+      return reply(200, { ok: true });
+    }
+    return reply(404, { error: `no control route ${route}` });
+  }
+}
+
+export function startFakeProviderServer(options: FakeProviderServerOptions = {}): Promise<FakeProviderServer> {
+  return FakeProviderServer.start(options);
+}
