@@ -46,3 +46,21 @@ describe('ApiKeyResolver', () => {
     expect(await resolver.tenantFor('')).toBeNull();
   });
 });
+
+describe('extractApiKey', () => {
+  const { extractApiKey } = jest.requireActual<typeof import('./auth')>('./auth');
+  const request = (headers: Record<string, string>) => ({ get: (name: string) => headers[name.toLowerCase()] }) as never;
+
+  it('reads Bearer, Basic (the key as password, any user) and X-API-Key', () => {
+    expect(extractApiKey(request({ authorization: 'Bearer key-123456' }))).toBe('key-123456');
+    expect(extractApiKey(request({ authorization: `Basic ${Buffer.from('tenant-a:key-123456').toString('base64')}` }))).toBe('key-123456');
+    expect(extractApiKey(request({ authorization: `Basic ${Buffer.from(':key:with:colons').toString('base64')}` }))).toBe('key:with:colons');
+    expect(extractApiKey(request({ 'x-api-key': ' key-123456 ' }))).toBe('key-123456');
+  });
+
+  it('refuses malformed Basic credentials and absurdly long keys', () => {
+    expect(extractApiKey(request({ authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }))).toBeNull();
+    expect(extractApiKey(request({ authorization: 'Basic !!!' }))).toBeNull();
+    expect(extractApiKey(request({ authorization: `Bearer ${'k'.repeat(600)}` }))).toBeNull();
+  });
+});

@@ -23,11 +23,20 @@ const MAX_KEY_LENGTH = 512;
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
-/** The key of `Authorization: Bearer <key>` or `X-API-Key: <key>`, or null. */
+/** The password of `Authorization: Basic base64(user:password)`: browsers (console, Bull Board) send the key this way. */
+function basicPassword(authorization: string): string | undefined {
+  const encoded = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization)?.[1];
+  if (!encoded) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+}
+
+/** The key of `Authorization: Bearer <key>`, `Authorization: Basic` (any user, key as password) or `X-API-Key: <key>`, or null. */
 export function extractApiKey(req: Request): string | null {
   const authorization = req.get('authorization');
-  const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
-  const key = bearer ?? req.get('x-api-key')?.trim();
+  const fromHeader = authorization ? (/^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? basicPassword(authorization)) : undefined;
+  const key = fromHeader ?? req.get('x-api-key')?.trim();
   return key && key.length <= MAX_KEY_LENGTH ? key : null;
 }
 
