@@ -37,9 +37,11 @@ const READY: Record<MeshApp, RegExp> = {
 export async function launchApp(
   app: MeshApp,
   env: Record<string, string>,
-  options: { args?: string[]; name?: string; readyTimeoutMs?: number; waitReady?: boolean } = {},
+  options: { args?: string[]; name?: string; readyTimeoutMs?: number; waitReady?: boolean; logLevel?: string } = {},
 ): Promise<LaunchedProcess> {
-  const proc = launch(options.name ?? app, process.execPath, [appEntry(app), ...(options.args ?? [])], env);
+  // Readiness is read from the info-level "ready" line, so processes log at info at least.
+  const procEnv = { ...env, LOG_LEVEL: options.logLevel ?? 'info' };
+  const proc = launch(options.name ?? app, process.execPath, [appEntry(app), ...(options.args ?? [])], procEnv);
   if (options.waitReady !== false) {
     try {
       await proc.waitForLine(READY[app], options.readyTimeoutMs ?? 20_000);

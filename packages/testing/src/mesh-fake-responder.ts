@@ -1,0 +1,46 @@
+import { meshSimulatedResponders, readDataBlock, SCHEMA_NAMES } from '@mesh/mesh';
+import type { FakeResponder, ParsedRequest } from './fake-provider';
+
+export type MeshSchemaKind = 'coordinator_decision' | 'agent_output' | 'final_synthesis';
+
+/** Which of the engine's schemas a provider request asks for, from the schema's properties. */
+export function meshSchemaKind(request: ParsedRequest): MeshSchemaKind | null {
+  const text = JSON.stringify(request.schema ?? {});
+  if (text.includes('task_complete')) return 'coordinator_decision';
+  if (text.includes('suggested_memories')) return 'agent_output';
+  if (text.includes('"result"') && text.includes('"reasoning"')) return 'final_synthesis';
+  return null;
+}
+
+export interface MeshFakeRequest {
+  kind: MeshSchemaKind;
+  request: ParsedRequest;
+  /** The `<data name="…">` blocks of the prompt. */
+  block(name: string): string | null;
+  /** "Iteration N of M" of a coordinator prompt. */
+  iteration: number;
+}
+
+/**
+ * A fake-provider responder that answers the engine's schemas like a model would: `script` may
+ * answer a request itself (return undefined to fall through); otherwise the same deterministic
+ * answers as the simulated provider (plan one subtask per specialist, then complete).
+ */
+export function meshFakeResponder(script?: (req: MeshFakeRequest) => unknown): FakeResponder {
+  return (request) => {
+    const kind = meshSchemaKind(request);
+    if (!kind) return undefined;
+    const user = request.lastUserText;
+    const scripted = script?.({
+      kind,
+      request,
+      block: (name) => readDataBlock(user, name),
+      iteration: Number(/Iteration (\d+) of/.exec(user)?.[1] ?? 0),
+    });
+    if (scripted !== undefined) return { object: scripted };
+    const schemaName = SCHEMA_NAMES[kind === 'coordinator_decision' ? 'coordinatorDecision' : kind === 'agent_output' ? 'agentOutput' : 'finalSynthesis'];
+    const responder = meshSimulatedResponders[schemaName]!;
+    const system = request.promptText.slice(0, Math.max(0, request.promptText.length - user.length));
+    return { object: responder({ system, messages: [{ role: 'user', content: user }], schemaName, seed: user.length }) };
+  };
+}
