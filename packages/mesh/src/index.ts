@@ -14,3 +14,4 @@ export * from './waves';
 export * from './runtime';
 export * from './agent-worker-pool';
 export * from './coordinator-worker';
+export * from './recovery-sweeper';

@@ -88,6 +88,22 @@ export class MeshQueues {
     await this.coordinator.add('deadline', data, this.coordinatorOptions(jobIds.deadline(data.taskId), 1, { delay }));
   }
 
+  /**
+   * Whether a job is still going to run or running: waiting, delayed, prioritized, active or
+   * waiting for its children. Completed, failed and missing jobs are not live.
+   */
+  async isLive(queueName: string, jobId: string): Promise<boolean> {
+    const state = await this.queue(queueName).getJobState(jobId);
+    return state !== 'unknown' && state !== 'completed' && state !== 'failed';
+  }
+
+  /** Removes a job that has ended (failed) so its id can be used again; never throws. */
+  async removeEnded(queueName: string, jobId: string): Promise<void> {
+    const queue = this.queue(queueName);
+    const state = await queue.getJobState(jobId).catch(() => 'unknown');
+    if (state === 'failed' || state === 'completed') await queue.remove(jobId).catch(() => 0);
+  }
+
   /** Removes the deadline job of a task that has ended; never throws (a leftover deadline job is a no-op). */
   async cancelDeadline(taskId: string): Promise<void> {
     await this.coordinator.remove(jobIds.deadline(taskId)).catch(() => 0);

@@ -11,3 +11,4 @@ export * from './store';
 export * from './subtask-repository';
 export * from './task-repository';
 export * from './memory-retrieval';
+export * from './leader-lock';

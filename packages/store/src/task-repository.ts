@@ -182,6 +182,33 @@ export class TaskRepository {
     await this.db.query('UPDATE tasks SET simulated = true WHERE id = $1 AND NOT simulated', [taskId]);
   }
 
+  /** Unfinished tasks whose deadline has passed (their deadline job may have been lost). */
+  async pastDeadline(limit: number): Promise<Pick<TaskRow, 'id' | 'tenant_id' | 'timeout_seconds'>[]> {
+    const { rows } = await this.db.query<Pick<TaskRow, 'id' | 'tenant_id' | 'timeout_seconds'>>(
+      `SELECT id, tenant_id, timeout_seconds FROM tasks
+       WHERE status IN ('queued', 'in_progress') AND deadline_at < now() ORDER BY deadline_at LIMIT $1`,
+      [limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Unfinished tasks with no progress (task or subtask change) for `quietMs`: candidates for the
+   * recovery sweeper, which checks whether their next job still exists.
+   */
+  async quietUnfinished(quietMs: number, limit: number): Promise<TaskRow[]> {
+    const { rows } = await this.db.query<TaskRow>(
+      `SELECT t.* FROM tasks t
+       WHERE t.status IN ('queued', 'in_progress') AND t.updated_at < now() - make_interval(secs => $1::float8 / 1000)
+         AND NOT EXISTS (
+           SELECT 1 FROM subtasks s WHERE s.task_id = t.id
+             AND greatest(s.created_at, coalesce(s.started_at, s.created_at), coalesce(s.finished_at, s.created_at)) >= now() - make_interval(secs => $1::float8 / 1000))
+       ORDER BY t.updated_at LIMIT $2`,
+      [quietMs, limit],
+    );
+    return rows;
+  }
+
   /** Throws NotFoundError unless the task exists for this tenant (and network, when given). */
   async require(tenantId: string, taskId: string, networkId?: string): Promise<TaskRow> {
     const row = await this.getRow(tenantId, taskId);

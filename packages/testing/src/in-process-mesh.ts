@@ -17,11 +17,15 @@ export interface InProcessMesh {
  * The coordinator and an `--agents all` worker pool running inside the test process against
  * the test env's real Redis and Postgres, with the engine calling `model`.
  */
-export async function startInProcessMesh(env: TestEnv, model: ModelClient, options: { concurrency?: number } = {}): Promise<InProcessMesh> {
+export async function startInProcessMesh(
+  env: TestEnv,
+  model: ModelClient,
+  options: { concurrency?: number; /** false: no agent workers, subtask jobs wait in their queues */ workers?: boolean } = {},
+): Promise<InProcessMesh> {
   const runtime = await createRuntime(env.config, { service: 'test', logger: process.env.MESH_TEST_LOG ? createLogger({ service: 'test', level: 'debug' }) : nullLogger, model });
   const coordinator = startCoordinatorWorker(runtime);
-  const pool = new AgentWorkerPool(runtime, { agents: 'all', concurrency: options.concurrency ?? 20 });
-  await pool.start();
+  const pool = options.workers === false ? null : new AgentWorkerPool(runtime, { agents: 'all', concurrency: options.concurrency ?? 20 });
+  await pool?.start();
   await coordinator.waitUntilReady();
   return {
     runtime,
@@ -48,7 +52,7 @@ export async function startInProcessMesh(env: TestEnv, model: ModelClient, optio
       }
     },
     async close() {
-      await pool.close();
+      await pool?.close();
       await coordinator.close();
       await runtime.close();
     },

@@ -1,0 +1,165 @@
+import type { CoordinatorDecision } from '@mesh/core';
+import { createTestEnv, deleteKeys, ScriptedModel, startInProcessMesh, type TestEnv } from '@mesh/testing';
+import { SCHEMA_NAMES } from './model-client';
+import { RecoverySweeper } from './recovery-sweeper';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await createTestEnv('sweeper', { MESH_AGENT_DISCOVERY_MS: '200' });
+});
+afterAll(async () => {
+  await env.cleanup();
+});
+
+const plan = (keys: string[]): CoordinatorDecision => ({
+  task_complete: false,
+  reasoning: 'p',
+  subtasks: keys.map((key, i) => ({ key, agent_type: i % 2 ? 'design' : 'content', description: `do ${key}`, depends_on: [] })),
+  new_memories: [],
+  result: null,
+});
+const done: CoordinatorDecision = { task_complete: true, reasoning: 'd', subtasks: [], new_memories: [], result: { content: 'recovered', confidence: 1, explanation: 'e' } };
+
+function model(gate?: Promise<void>) {
+  return new ScriptedModel(async (req, call) => {
+    if (call.schemaName === SCHEMA_NAMES.coordinatorDecision) return call.user.includes('### iteration') ? done : plan(['a', 'b']);
+    await gate;
+    return { reasoning: 'r', result: `result of ${call.subtaskId}`, confidence: 0.9, suggested_memories: [{ type: 'fact', content: `learned in ${call.subtaskId}`, confidence: 1 }] };
+  });
+}
+
+/** Redis loses every key of this env (a restart without persistence). */
+const loseRedis = () => deleteKeys(env.redis, `${env.queuePrefix}*`);
+
+describe('the recovery sweeper', () => {
+  it('re-dispatches tasks whose step jobs were lost', async () => {
+    const scripted = model();
+    const mesh = await startInProcessMesh(env, scripted);
+    // Start the tasks with the coordinator not yet consuming: close it, submit, lose Redis.
+    await mesh.close();
+    const idle = await startInProcessMesh(env, scripted, { workers: false });
+    await idle.runtime.queues.coordinator.pause();
+    const networkId = await idle.createNetwork();
+    const taskIds = [await idle.submit(networkId, { task: 'one' }), await idle.submit(networkId, { task: 'two' })];
+    expect(await idle.runtime.queues.coordinator.count()).toBeGreaterThan(0);
+    await loseRedis();
+    await idle.close();
+
+    const live = await startInProcessMesh(env, scripted);
+    try {
+      const sweeper = new RecoverySweeper(live.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const report = await sweeper.sweep();
+      await sweeper.stop();
+      expect(report).toMatchObject({ leader: true, redispatched: { step: 2, deadline: 2 } });
+      for (const id of taskIds) expect((await live.waitForTask(id)).status).toBe('completed');
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('re-dispatches a wave whose jobs were lost, without running finished work twice', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const scripted = model(gate);
+    // Subtask jobs wait in their queues: no agent workers yet.
+    const coordinatorOnly = await startInProcessMesh(env, scripted, { workers: false });
+    const networkId = await coordinatorOnly.createNetwork();
+    const taskId = await coordinatorOnly.submit(networkId, { task: 'wave lost' });
+    await waitUntil(async () => (await env.store.subtasks.forTask(taskId)).length === 2);
+    await waitUntil(async () => (await coordinatorOnly.runtime.queues.queue('agent-content').count()) > 0);
+    await loseRedis();
+    await coordinatorOnly.close();
+
+    const live = await startInProcessMesh(env, scripted);
+    try {
+      const sweeper = new RecoverySweeper(live.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      expect((await sweeper.sweep()).redispatched.wave).toBe(1);
+      // A second sweep while the wave runs changes nothing.
+      expect((await sweeper.sweep()).redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0 });
+      release();
+      const task = await live.waitForTask(taskId);
+      await sweeper.stop();
+      expect(task.status).toBe('completed');
+      expect(task.subtasks!.map((s) => [s.status, s.attempts])).toEqual([
+        ['completed', 1],
+        ['completed', 1],
+      ]);
+      expect(scripted.callsFor(SCHEMA_NAMES.agentOutput)).toHaveLength(2);
+    } finally {
+      release();
+      await live.close();
+    }
+  });
+
+  it('moves an iteration on when Redis is lost after its subtasks finished', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const scripted = model(gate);
+    const mesh = await startInProcessMesh(env, scripted);
+    try {
+      const networkId = await mesh.createNetwork();
+      const taskId = await mesh.submit(networkId, { task: 'iteration lost' });
+      await waitUntil(async () => (await env.store.subtasks.forTask(taskId)).length === 2);
+      // The wave's parent job will wait in the paused coordinator queue when the subtasks finish.
+      await mesh.runtime.queues.coordinator.pause();
+      release();
+      await waitUntil(async () => (await env.store.subtasks.forTask(taskId)).every((s) => s.status === 'completed'));
+      await loseRedis();
+      await mesh.runtime.queues.coordinator.resume();
+      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const report = await sweeper.sweep();
+      await sweeper.stop();
+      expect(report.redispatched).toEqual({ step: 1, wave: 0, finalize: 0, deadline: 1 });
+      const task = await mesh.waitForTask(taskId);
+      expect(task.status).toBe('completed');
+      expect(task.iterations).toBe(2);
+      expect(scripted.callsFor(SCHEMA_NAMES.agentOutput)).toHaveLength(2);
+    } finally {
+      release();
+      await mesh.close();
+    }
+  });
+
+  it('ends tasks past their deadline even when the deadline job was lost', async () => {
+    const mesh = await startInProcessMesh(env, model(new Promise(() => {})), { workers: false });
+    try {
+      const networkId = await mesh.createNetwork({ timeout_seconds: 1 });
+      const taskId = await mesh.submit(networkId, { task: 'no deadline job' });
+      await mesh.runtime.queues.coordinator.remove(`deadline-${taskId}`);
+      await new Promise((r) => setTimeout(r, 1_100));
+      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      expect((await sweeper.sweep()).timedOut).toBeGreaterThanOrEqual(1);
+      await sweeper.stop();
+      expect((await env.store.tasks.getRow('tenant-a', taskId))?.status).toBe('timed_out');
+    } finally {
+      await mesh.close();
+    }
+  });
+
+  it('sweeps in one process at a time: leadership passes on when the leader stops', async () => {
+    const a = await startInProcessMesh(env, model(), { workers: false });
+    const b = await startInProcessMesh(env, model(), { workers: false });
+    try {
+      const first = new RecoverySweeper(a.runtime.engine, { intervalMs: 60_000 });
+      const second = new RecoverySweeper(b.runtime.engine, { intervalMs: 60_000 });
+      expect((await first.sweep()).leader).toBe(true);
+      expect((await second.sweep()).leader).toBe(false);
+      expect((await first.sweep()).leader).toBe(true);
+      await first.stop();
+      expect((await second.sweep()).leader).toBe(true);
+      await second.stop();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+

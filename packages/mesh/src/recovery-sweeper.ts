@@ -1,0 +1,155 @@
+import { describeError } from '@mesh/core';
+import { agentQueueName, COORDINATOR_QUEUE, jobIds } from '@mesh/queue';
+import { LeaderLock, type TaskRow } from '@mesh/store';
+import type { EngineDeps } from './engine-deps';
+import { dependencyDepths } from './plan-validation';
+import { stopTask } from './task-control';
+import { isSubtaskDone } from './waves';
+
+export interface RecoverySweeperOptions {
+  intervalMs: number;
+  /** A task is looked at once nothing about it has changed for this long. */
+  quietMs?: number;
+  /** Tasks examined per sweep. */
+  batchSize?: number;
+}
+
+export interface SweepReport {
+  leader: boolean;
+  examined: number;
+  timedOut: number;
+  redispatched: { step: number; wave: number; finalize: number; deadline: number };
+}
+
+/**
+ * Postgres is the system of record; Redis may lose everything (a restart without persistence,
+ * a failover). The sweeper runs in every coordinator process, but only the leader (advisory lock)
+ * sweeps: for each unfinished task that has been quiet for a while it works out, from the task's
+ * state in Postgres, which job should exist next, and dispatches it again when Redis no longer
+ * has it. Handlers are idempotent, so a re-dispatched job never duplicates stored work.
+ */
+export class RecoverySweeper {
+  private readonly lock: LeaderLock;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<SweepReport> | undefined;
+  private readonly options: Required<RecoverySweeperOptions>;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    options: RecoverySweeperOptions,
+  ) {
+    this.options = { quietMs: Math.max(2 * options.intervalMs, 5_000), batchSize: 500, ...options };
+    this.lock = new LeaderLock(deps.store.db, 'recovery-sweeper');
+  }
+
+  start(): void {
+    const tick = () => {
+      this.running = this.sweep()
+        .catch((err: unknown) => {
+          this.deps.logger.warn('recovery sweep failed', { error: describeError(err) });
+          return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0 } };
+        })
+        .finally(() => {
+          this.running = undefined;
+          if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.options.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    const timer = this.timer;
+    this.timer = undefined;
+    if (timer) clearTimeout(timer);
+    await this.running;
+    await this.lock.release();
+  }
+
+  /** One sweep, if this process leads. */
+  async sweep(): Promise<SweepReport> {
+    const report: SweepReport = { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0 } };
+    if (!(await this.lock.tryAcquire())) return report;
+    report.leader = true;
+    const { store } = this.deps;
+
+    for (const task of await store.tasks.pastDeadline(this.options.batchSize)) {
+      const stopped = await stopTask(this.deps, task.tenant_id, task.id, 'timed_out', `The task did not finish within its deadline (${task.timeout_seconds} s timeout)`);
+      if (stopped) report.timedOut += 1;
+    }
+
+    const quiet = await store.tasks.quietUnfinished(this.options.quietMs, this.options.batchSize);
+    report.examined = quiet.length;
+    for (const task of quiet) {
+      try {
+        await this.recover(task, report);
+      } catch (err) {
+        this.deps.logger.warn('could not recover a task', { task_id: task.id, error: describeError(err) });
+      }
+    }
+    const total = Object.values(report.redispatched).reduce((a, b) => a + b, 0) + report.timedOut;
+    if (total > 0) this.deps.logger.warn('recovery sweep re-dispatched lost work', { ...report.redispatched, timed_out: report.timedOut, examined: report.examined });
+    return report;
+  }
+
+  private async recover(task: TaskRow, report: SweepReport): Promise<void> {
+    const { queues, store } = this.deps;
+    const ids = { tenantId: task.tenant_id, taskId: task.id };
+
+    if (task.deadline_at && !(await queues.isLive(COORDINATOR_QUEUE, jobIds.deadline(task.id)))) {
+      await queues.removeEnded(COORDINATOR_QUEUE, jobIds.deadline(task.id));
+      await queues.enqueueDeadline(ids, task.deadline_at);
+      report.redispatched.deadline += 1;
+    }
+
+    const iteration = task.iterations;
+    const subtasks = iteration === 0 ? [] : await store.subtasks.forIteration(task.id, iteration);
+    if (subtasks.length === 0) {
+      // Planning iteration max(1, i) has not stored a plan: its step job must exist.
+      const step = Math.max(1, iteration);
+      if (await queues.isLive(COORDINATOR_QUEUE, jobIds.step(task.id, step))) return;
+      await queues.removeEnded(COORDINATOR_QUEUE, jobIds.step(task.id, step));
+      await queues.enqueueStep({ ...ids, iteration: step }, task.priority);
+      report.redispatched.step += 1;
+      return;
+    }
+
+    if (subtasks.every(isSubtaskDone)) {
+      // The iteration is over: the next step (or the final synthesis) must exist.
+      if (iteration < task.max_iterations) {
+        const id = jobIds.step(task.id, iteration + 1);
+        if (await queues.isLive(COORDINATOR_QUEUE, id)) return;
+        await queues.removeEnded(COORDINATOR_QUEUE, id);
+        await queues.enqueueStep({ ...ids, iteration: iteration + 1 }, task.priority);
+        report.redispatched.step += 1;
+      } else {
+        const id = jobIds.finalize(task.id);
+        if (await queues.isLive(COORDINATOR_QUEUE, id)) return;
+        await queues.removeEnded(COORDINATOR_QUEUE, id);
+        await queues.enqueueFinalize(ids, task.priority);
+        report.redispatched.finalize += 1;
+      }
+      return;
+    }
+
+    // A wave is running: its open subtasks whose dependencies have ended.
+    const byKey = new Map(subtasks.map((s) => [s.key, s]));
+    const runnable = subtasks.filter((s) => !isSubtaskDone(s) && s.depends_on.every((d) => !byKey.get(d) || isSubtaskDone(byKey.get(d)!)));
+    if (runnable.length === 0) return;
+    const depths = dependencyDepths(subtasks);
+    const wave = Math.min(...runnable.map((s) => depths.get(s.key) ?? 0)) + 1;
+    const waveId = jobIds.wave(task.id, iteration, wave);
+    if (await queues.isLive(COORDINATOR_QUEUE, waveId)) return;
+    // The wave's parent is gone, so are its children: dispatch it again with fresh child ids
+    // (a failed child job of the old wave may still hold the old id).
+    const liveChildren = await Promise.all(runnable.map((s) => queues.isLive(agentQueueName(s.agent_type), jobIds.subtask(s.id))));
+    if (liveChildren.some(Boolean)) return;
+    await queues.removeEnded(COORDINATOR_QUEUE, waveId);
+    const generation = Date.now();
+    await queues.dispatchWave(
+      { ...ids, iteration, wave },
+      runnable.map((s) => ({ subtaskId: s.id, agentType: s.agent_type, generation })),
+      task.priority,
+    );
+    report.redispatched.wave += 1;
+  }
+}
