@@ -29,7 +29,8 @@ export const OR_TSQUERY = (param: string) =>
 
 /**
  * Inserts memory items, de-duplicated per network by normalised content: a repeated item is not
- * stored twice but reinforced (importance grows, confidence keeps the higher value).
+ * stored twice but reinforced (importance grows, confidence keeps the higher value) — unless it
+ * comes again from the same task or subtask, which is a replay, not new evidence.
  */
 export async function upsertMemories(
   q: Queryable,
@@ -67,7 +68,14 @@ export async function upsertMemories(
      FROM (VALUES ${tuples.join(', ')}) AS v(id, tenant_id, network_id, memory_type, content, confidence, metadata,
                                            source_kind, source_task_id, source_subtask_id, source_agent_id)
      ON CONFLICT (network_id, content_hash) DO UPDATE
-       SET importance = memory_items.importance + 1,
+       -- Another source asserting the same content is evidence; the same source again (a
+       -- re-delivered job) is not, so re-running a handler never changes memory.
+       SET importance = memory_items.importance + CASE
+             WHEN memory_items.source_kind = EXCLUDED.source_kind
+              AND memory_items.source_task_id IS NOT DISTINCT FROM EXCLUDED.source_task_id
+              AND memory_items.source_subtask_id IS NOT DISTINCT FROM EXCLUDED.source_subtask_id
+              AND EXCLUDED.source_kind <> 'api'
+             THEN 0 ELSE 1 END,
            confidence = GREATEST(memory_items.confidence, EXCLUDED.confidence),
            updated_at = now()
      RETURNING *, (xmax = 0) AS inserted`,

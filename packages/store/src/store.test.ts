@@ -79,3 +79,18 @@ describe('tasks', () => {
     expect(await t.store.tasks.stop('tenant-a', task!.id, 'cancelled', 'again')).toBeNull();
   });
 });
+
+describe('memory replays', () => {
+  it('a replayed write from the same task or subtask does not reinforce; another source does; a stop-word query matches nothing', async () => {
+    const n = await t.store.networks.create('tenant-a', CreateNetworkBody.parse({ name: 'R' }));
+    const task = await t.store.tasks.create('tenant-a', n.id, SubmitTaskBody.parse({ task: 'x' }));
+    const item = { memory_type: 'fact' as const, content: 'Replays are not evidence', confidence: 0.8 };
+    const { upsertMemories } = await import('./memory-repository');
+    const [first] = await upsertMemories(t.db, 'tenant-a', n.id, [item], { kind: 'coordinator', taskId: task!.id });
+    const [replay] = await upsertMemories(t.db, 'tenant-a', n.id, [item], { kind: 'coordinator', taskId: task!.id });
+    expect(replay!.importance).toBe(first!.importance);
+    const [other] = await upsertMemories(t.db, 'tenant-a', n.id, [item], { kind: 'api' });
+    expect(other!.importance).toBe(first!.importance + 1);
+    expect((await t.store.memory.list('tenant-a', n.id, { query: 'the and of', limit: 10 })).total).toBe(0);
+  });
+});

@@ -36,17 +36,24 @@ export class SubtaskRepository {
     plan: (PlannedSubtask & { agent_id: string | null })[],
   ): Promise<SubtaskRow[]> {
     if (plan.length > 0) {
-      const values: unknown[] = [];
-      const tuples = plan.map((s, i) => {
-        const b = i * 10;
-        values.push(randomUUID(), task.tenant_id, task.network_id, task.id, iteration, s.key, s.agent_type, s.agent_id, s.description, s.depends_on);
-        return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $${b + 4}::uuid, $${b + 5}::int, $${b + 6}, $${b + 7}, $${b + 8}::uuid, $${b + 9}, $${b + 10}::text[])`;
+      await this.db.transaction(async (tx) => {
+        // One plan per iteration: two deliveries of the same step racing with different plans
+        // must not store the union of both.
+        await tx.query('SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE', [task.id]);
+        const existing = await tx.query('SELECT 1 FROM subtasks WHERE task_id = $1 AND iteration = $2 LIMIT 1', [task.id, iteration]);
+        if (existing.rows.length > 0) return;
+        const values: unknown[] = [];
+        const tuples = plan.map((s, i) => {
+          const b = i * 10;
+          values.push(randomUUID(), task.tenant_id, task.network_id, task.id, iteration, s.key, s.agent_type, s.agent_id, s.description, s.depends_on);
+          return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $${b + 4}::uuid, $${b + 5}::int, $${b + 6}, $${b + 7}, $${b + 8}::uuid, $${b + 9}, $${b + 10}::text[])`;
+        });
+        await tx.query(
+          `INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, agent_id, description, depends_on)
+           VALUES ${tuples.join(', ')} ON CONFLICT (task_id, iteration, key) DO NOTHING`,
+          values,
+        );
       });
-      await this.db.query(
-        `INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, agent_id, description, depends_on)
-         VALUES ${tuples.join(', ')} ON CONFLICT (task_id, iteration, key) DO NOTHING`,
-        values,
-      );
     }
     return this.forIteration(task.id, iteration);
   }

@@ -5,3 +5,4 @@ export * from './fake-provider';
 export * from './process-launcher';
 export * from './mesh-fake-responder';
 export * from './api-client';
+export * from './private-services';
