@@ -19,10 +19,12 @@ export interface InProcessMesh {
  */
 export async function startInProcessMesh(
   env: TestEnv,
-  model: ModelClient,
+  /** The engine's model; without it, the real model layer built from the env's config. */
+  model: ModelClient | undefined,
   options: { concurrency?: number; /** false: no agent workers, subtask jobs wait in their queues */ workers?: boolean } = {},
 ): Promise<InProcessMesh> {
-  const runtime = await createRuntime(env.config, { service: 'test', logger: process.env.MESH_TEST_LOG ? createLogger({ service: 'test', level: 'debug' }) : nullLogger, model });
+  const logger = process.env.MESH_TEST_LOG ? createLogger({ service: 'test', level: 'debug' }) : nullLogger;
+  const runtime = await createRuntime(env.config, { service: 'test', logger, ...(model ? { model } : {}) });
   const coordinator = startCoordinatorWorker(runtime);
   const pool = options.workers === false ? null : new AgentWorkerPool(runtime, { agents: 'all', concurrency: options.concurrency ?? 20 });
   await pool?.start();
