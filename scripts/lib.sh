@@ -44,3 +44,35 @@ ensure_services() {
   fi
   node "$ROOT/scripts/check-services.mjs" "$redis_url" "$db_url"
 }
+
+# Installs Debian packages when a command is missing: apt_install <package>...
+apt_install() {
+  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@")
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then apt=(sudo "${apt[@]}"); else
+      echo "$* missing and this user cannot install it: run apt-get install -y $* as root" >&2
+      return 1
+    fi
+  fi
+  if ! "${apt[@]}" >/dev/null 2>&1; then
+    # The package lists may be missing or stale on a fresh machine.
+    if [ "${apt[0]}" = sudo ]; then sudo apt-get update -qq >/dev/null; else apt-get update -qq >/dev/null; fi
+    "${apt[@]}" >/dev/null
+  fi
+}
+
+# The console's browser test drives Debian's chromium (never a downloaded browser): install it when missing.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  log "installing chromium (apt-get) for the console's browser test"
+  apt_install chromium
+  [ -x /usr/bin/chromium ] || { echo "apt-get installed chromium but /usr/bin/chromium is missing" >&2; return 1; }
+}
+
+# docker-compose.yml is validated with `docker-compose config -q` (no Docker engine runs here).
+ensure_docker_compose() {
+  command -v docker-compose >/dev/null 2>&1 && return 0
+  log "installing docker-compose (apt-get) to validate docker-compose.yml"
+  # Not fatal: scripts/validate-compose falls back to the vendored compose-spec schema.
+  apt_install docker-compose || log "could not install docker-compose; the compose file is checked against the compose-spec schema instead"
+}

@@ -1,8 +1,10 @@
+import { context } from '@opentelemetry/api';
 import express, { type RequestHandler, type Router } from 'express';
 import type { ApiDeps } from './api-deps';
 import { ApiKeyResolver, authenticate } from './middleware/auth';
 import { jsonBody } from './middleware/json-body';
 import { rateLimit } from './middleware/rate-limit';
+import { requestTraceContext } from './middleware/trace-requests';
 import { validateRequest } from './middleware/validate';
 import { API_ROUTES } from './routes/api-routes';
 import type { RouteDefinition } from './routes/route-definition';
@@ -15,8 +17,16 @@ function runHandler(route: RouteDefinition, deps: ApiDeps): RequestHandler {
     if (!input) throw new Error(`route ${route.method.toUpperCase()} ${route.path} ran without validated input`);
     const controller = new AbortController();
     res.once('close', () => controller.abort());
-    const result = await route.handle({ ...input, tenantId: res.locals.tenantId ?? '', deps, signal: controller.signal });
+    const handle = () => route.handle({ ...input, tenantId: res.locals.tenantId ?? '', deps, signal: controller.signal });
+    // Back inside the request's span: body parsing resumes the chain from stream callbacks, which lose it.
+    const traceContext = requestTraceContext(res);
+    const result = await (traceContext ? context.with(traceContext, handle) : handle());
     for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+    if (result.respond) {
+      res.status(result.status);
+      await (traceContext ? context.with(traceContext, () => result.respond?.(res)) : result.respond(res));
+      return;
+    }
     if (result.body === undefined) res.status(result.status).end();
     else res.status(result.status).json(result.body);
   };

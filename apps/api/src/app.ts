@@ -1,7 +1,14 @@
 import express, { type Express } from 'express';
 import type { ApiDeps } from './api-deps';
 import { createApiRouter } from './api-router';
+import { BULL_BOARD_PATH, createBullBoardRouter } from './bull-board';
+import { CONSOLE_BASE_PATH, createConsoleRouter } from './console-static';
+import { ApiKeyResolver, authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { requireHostHeader } from './middleware/require-host';
+import { rateLimit } from './middleware/rate-limit';
+import { traceRequests } from './middleware/trace-requests';
+import { createOpsRouter } from './ops-routes';
 import { API_BASE_PATH } from './routes/api-routes';
 
 /** The HTTP API as an Express app: wiring only, no listening (tests run it in-process). */
@@ -10,11 +17,27 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   // `?a=1&a=2` arrives as an array and fails validation; no nested `a[b]=` objects.
   app.set('query parser', 'simple');
+  // First: every request gets its span (and its access-log line) whatever answers it.
+  app.use(traceRequests({ tracing: deps.tracing, metrics: deps.metrics, logger: deps.logger }));
+  app.use(requireHostHeader);
 
   app.use(API_BASE_PATH, createApiRouter(deps));
-  // Operations surfaces mount here, before the 404 handler: Bull Board at /admin/queues (same
-  // API-key auth: middleware/auth.ts), /metrics, and OpenAPI at /api/mesh/openapi.json with docs
-  // at /api/mesh/docs (generated from routes/api-routes.ts). SSE task events are a route in that table.
+  // Operations surfaces: /livez, /readyz, /metrics; Bull Board at /admin/queues behind the API's
+  // key auth. OpenAPI (/api/mesh/openapi.json), docs (/api/mesh/docs) and SSE task events are
+  // routes of the table in routes/api-routes.ts.
+  app.use(createOpsRouter(deps));
+  app.use(
+    BULL_BOARD_PATH,
+    createBullBoardRouter(deps, {
+      guard: [
+        authenticate(new ApiKeyResolver({ apiKeys: deps.config.apiKeys, keyStore: deps.store.apiKeys })),
+        rateLimit({ redis: deps.redis, prefix: deps.config.queuePrefix, limit: deps.config.limits.requestsPerMinute, logger: deps.logger }),
+      ],
+    }),
+  );
+
+  // The web console (apps/console's build), behind the same key auth.
+  app.use(CONSOLE_BASE_PATH, createConsoleRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

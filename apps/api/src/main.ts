@@ -1,7 +1,9 @@
 import { ConfigError, loadConfig, type MeshConfig } from '@mesh/config';
+import { configuredSecrets, scrubbingLogger } from '@mesh/mesh';
 import { createLogger } from '@mesh/observability';
 import { checkEvictionPolicy } from '@mesh/queue';
 import { migrate } from '@mesh/store';
+import { assertApiKeysAvailable } from './api-key-availability';
 import { closeApiDeps, createApiDeps } from './api-deps';
 import { startApiServer } from './server';
 
@@ -20,17 +22,29 @@ function configOrExit(): MeshConfig {
 /** The API process: config, migrations, connections, listen; SIGTERM/SIGINT drain and exit 0. */
 async function main(): Promise<void> {
   const config = configOrExit();
-  const logger = createLogger({ service: 'api', level: config.logLevel });
+  // Configured secrets are scrubbed from every line, whatever their shape.
+  const logger = scrubbingLogger(createLogger({ service: 'api', level: config.logLevel }), configuredSecrets(config));
   if (config.database.migrateOnStart) {
     const applied = await migrate({ url: config.database.url, schema: config.database.schema });
     if (applied.length > 0) logger.info('migrations applied', { schema: config.database.schema, versions: applied });
   }
   const deps = await createApiDeps(config, logger);
+  try {
+    await assertApiKeysAvailable(config, deps.store.apiKeys);
+  } catch (err) {
+    await closeApiDeps(deps);
+    throw err;
+  }
   const eviction = await checkEvictionPolicy(deps.redis);
   if (!eviction.ok) {
     logger.error('REDIS maxmemory-policy IS NOT noeviction: Redis may evict queue keys and lose jobs. Set maxmemory-policy noeviction.', {
       policy: eviction.policy,
     });
+  }
+  if (config.webhooks.secretIsDevelopmentDefault) {
+    logger.warn('MESH_WEBHOOK_SECRET IS NOT SET: webhooks are signed with the fixed development secret. Set it before any real use.');
+  } else if (!config.webhooks.secret) {
+    logger.info('MESH_WEBHOOK_SECRET is not set: tasks with a callback_url are refused');
   }
   const server = await startApiServer(deps);
   logger.info('api listening', { url: server.url, version: deps.version });
@@ -40,6 +54,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('api stopping', { signal });
+    // /readyz turns 503 and event streams end (clients reconnect elsewhere) while requests in flight finish.
+    deps.lifecycle.beginDrain();
     server
       .close()
       .then(() => closeApiDeps(deps))

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiDeps } from './api-deps';
 import { createApp } from './app';
+import { answerClientError } from './http-parse-errors';
 
 export interface ApiServer {
   url: string;
@@ -25,7 +26,9 @@ function urlHost(host: string): string {
 }
 
 export async function startApiServer(deps: ApiDeps, options: ApiServerOptions = {}): Promise<ApiServer> {
-  const server = createServer(createApp(deps));
+  // Both so that malformed requests are answered in the error shape (see http-parse-errors.ts, middleware/require-host.ts).
+  const server = createServer({ requireHostHeader: false }, createApp(deps));
+  server.on('clientError', answerClientError);
   const host = options.host ?? deps.config.http.host;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -37,8 +37,36 @@ describe('API configuration', () => {
     expect(err.message).toContain(variable);
   });
 
-  it('refuses to run in production without API keys', () => {
-    const err = configError({ NODE_ENV: 'production', MESH_API_KEYS: '' });
-    expect(err.variables).toEqual(['MESH_API_KEYS']);
+  it('loads in production without MESH_API_KEYS: hashed keys in the database count (the API checks them at start, see keys.test.ts)', () => {
+    const config = loadConfig({ ...BASE, NODE_ENV: 'production', MESH_API_KEYS: '' });
+    expect(config.env).toBe('production');
+    expect(config.apiKeys).toEqual([]);
+  });
+
+  it('reads the content-safety settings, with redaction and withholding on by default', () => {
+    expect(loadConfig(BASE).safety).toEqual({ blocklist: [], patterns: [], pii: 'redact', action: 'withhold', moderation: 'auto' });
+    const config = loadConfig({
+      ...BASE,
+      MESH_SAFETY_BLOCKLIST: ' alpha , beta gamma,, ',
+      MESH_SAFETY_PATTERNS: JSON.stringify(['acme-\\d+', '(?:top )?secret']),
+      MESH_SAFETY_PII: 'off',
+      MESH_SAFETY_ACTION: 'redact',
+      MESH_SAFETY_MODERATION: 'off',
+    });
+    expect(config.safety).toEqual({ blocklist: ['alpha', 'beta gamma'], patterns: ['acme-\\d+', '(?:top )?secret'], pii: 'off', action: 'redact', moderation: 'off' });
+  });
+
+  it.each([
+    ['MESH_SAFETY_PATTERNS', 'not json'],
+    ['MESH_SAFETY_PATTERNS', '{"a": 1}'],
+    ['MESH_SAFETY_PATTERNS', '["ok", ""]'],
+    ['MESH_SAFETY_PATTERNS', '["(unclosed"]'],
+    ['MESH_SAFETY_PII', 'mask'],
+    ['MESH_SAFETY_ACTION', 'block'],
+    ['MESH_SAFETY_MODERATION', 'on'],
+  ])('names %s when it is %j', (variable, value) => {
+    const err = configError({ [variable]: value });
+    expect(err.variables).toEqual([variable]);
+    expect(err.message).toContain(variable);
   });
 });

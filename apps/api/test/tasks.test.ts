@@ -52,7 +52,14 @@ describe('submit', () => {
     expect(task.deadline_at).not.toBeNull();
     const jobs = await coordinatorJobs(task.id);
     expect(jobs.map((j) => j.name).sort()).toEqual(['deadline', 'step']);
-    expect(jobs.find((j) => j.name === 'step')?.data).toEqual({ tenantId: 'tenant-a', taskId: task.id, iteration: 1 });
+    // The W3C context of the submitting request travels with the job (ids only, as baggage); the task shows its trace id.
+    expect(task.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(jobs.find((j) => j.name === 'step')?.data).toEqual({
+      tenantId: 'tenant-a',
+      taskId: task.id,
+      iteration: 1,
+      trace: { traceparent: expect.stringMatching(new RegExp(`^00-${task.trace_id}-[0-9a-f]{16}-01$`)), baggage: `mesh.task_id=${task.id},mesh.network_id=${networkId}` },
+    });
   });
 
   it('rejects bad bodies with 400 and the failing paths, writing nothing', async () => {

@@ -1,23 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { RecoverySweeper, runProcess, startCoordinatorWorker } from '@mesh/mesh';
+import { RecoverySweeper, runProcess, startCoordinatorWorker, startWebhookWorker } from '@mesh/mesh';
 import { startHeartbeat } from '@mesh/queue';
 
 /**
  * The coordinator process: plans iterations, dispatches waves, synthesises results, enforces
- * deadlines, and (the leader among coordinators) re-dispatches work Redis has lost.
+ * deadlines, delivers webhooks, and (the leader among coordinators) re-dispatches work Redis has lost.
  */
 runProcess({ service: 'coordinator' }, async (runtime) => {
   const worker = startCoordinatorWorker(runtime);
+  const webhooks = startWebhookWorker(runtime);
+  if (runtime.config.webhooks.secretIsDevelopmentDefault) {
+    runtime.logger.warn('MESH_WEBHOOK_SECRET IS NOT SET: webhooks are signed with the fixed development secret. Set it before any real use.');
+  }
   const sweeper = new RecoverySweeper(runtime.engine, { intervalMs: runtime.config.coordinator.sweepIntervalMs });
   sweeper.start();
   const id = `coordinator:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'coordinator', agentTypes: () => [] });
-  await worker.waitUntilReady();
+  await Promise.all([worker.waitUntilReady(), webhooks.waitUntilReady()]);
   runtime.logger.info('coordinator ready', { concurrency: runtime.config.coordinator.concurrency, queue_prefix: runtime.config.queuePrefix });
   return async () => {
     await stopHeartbeat();
     await sweeper.stop();
-    await runtime.closeWorkers([worker]);
+    await runtime.closeWorkers([worker, webhooks]);
   };
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error';
-import { boolVar, intVar, optionalString, urlVar } from './env-types';
+import { boolVar, intVar, optionalString, optionalUrlVar, urlVar } from './env-types';
 import { LlmEnv, toLlmConfig, type LlmConfig } from './llm-env';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -37,6 +37,31 @@ export const MeshEnv = z
     MESH_SHUTDOWN_GRACE_MS: intVar(25_000, 0, 3_600_000),
     MESH_AGENT_DISCOVERY_MS: intVar(2_000, 100, 3_600_000),
     MESH_MIGRATE_ON_START: boolVar(true),
+    /** Tenants allowed on operator surfaces (Bull Board); unset: any valid API key. */
+    MESH_ADMIN_TENANTS: optionalString(),
+    /** Comment line sent on idle SSE streams so proxies keep them open. */
+    MESH_SSE_PING_MS: intVar(15_000, 100, 3_600_000),
+    /** HMAC-SHA256 key of webhook signatures; required in production when webhooks are used. */
+    MESH_WEBHOOK_SECRET: optionalString(),
+    /** Lets callback_urls reach private and loopback addresses (tests only; refused in production). */
+    MESH_WEBHOOK_ALLOW_PRIVATE: boolVar(false),
+    MESH_WEBHOOK_ATTEMPTS: intVar(8, 1, 50),
+    MESH_WEBHOOK_BACKOFF_MS: intVar(5_000, 10, 3_600_000),
+    MESH_WEBHOOK_TIMEOUT_MS: intVar(10_000, 100, 120_000),
+    /** OTLP/HTTP collector base URL (traces go to `<url>/v1/traces`); unset: no export. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrlVar(),
+    /** Extra headers for the collector, `key=value,key2=value2` (e.g. an auth token). */
+    OTEL_EXPORTER_OTLP_HEADERS: optionalString(),
+    /** Content safety of agent output: comma-separated terms that flag it (case-insensitive). */
+    MESH_SAFETY_BLOCKLIST: optionalString(),
+    /** A JSON array of regular expressions (strings) that flag agent output. */
+    MESH_SAFETY_PATTERNS: optionalString(),
+    /** `redact` (default) replaces e-mail addresses, phone, card, IBAN and US SSN numbers in agent output. */
+    MESH_SAFETY_PII: z.enum(['off', 'redact']).default('redact'),
+    /** What a blocklist or pattern hit does: `withhold` (default) the whole output, or `redact` the match. */
+    MESH_SAFETY_ACTION: z.enum(['withhold', 'redact']).default('withhold'),
+    /** `auto` (default): OpenAI's moderation endpoint checks agent output when OPENAI_API_KEY is set. */
+    MESH_SAFETY_MODERATION: z.enum(['auto', 'off']).default('auto'),
   })
   .and(LlmEnv);
 
@@ -62,9 +87,76 @@ export interface MeshConfig {
   coordinator: { concurrency: number; sweepIntervalMs: number };
   memory: { tokenBudget: number; candidates: number };
   llm: LlmConfig;
+  /** Tenants allowed on operator surfaces (Bull Board); null: any tenant with a valid key. */
+  adminTenants: string[] | null;
+  sse: { pingMs: number };
+  webhooks: WebhookConfig;
+  tracing: { otlpEndpoint?: string; otlpHeaders: Record<string, string> };
+  safety: SafetyConfig;
 }
 
-const TENANT = /^[A-Za-z0-9_-]{1,64}$/;
+/** The content-safety filter applied to agent output before it is stored (packages/mesh/src/safety). */
+export interface SafetyConfig {
+  blocklist: string[];
+  /** Regular expression sources, already checked to compile. */
+  patterns: string[];
+  pii: 'off' | 'redact';
+  action: 'withhold' | 'redact';
+  moderation: 'auto' | 'off';
+}
+
+export interface WebhookConfig {
+  /** The HMAC key; undefined only in production without MESH_WEBHOOK_SECRET (then callback_urls are refused). */
+  secret: string | undefined;
+  /** True when the secret is the fixed development default (never in production). */
+  secretIsDevelopmentDefault: boolean;
+  allowPrivateAddresses: boolean;
+  attempts: number;
+  backoffMs: number;
+  timeoutMs: number;
+}
+
+/**
+ * Used when MESH_WEBHOOK_SECRET is unset outside production. Fixed rather than random so every
+ * process signs alike; the processes warn loudly at start while it is in use.
+ */
+export const DEVELOPMENT_WEBHOOK_SECRET = 'agent-mesh-development-webhook-secret-do-not-use-in-production';
+
+/** What a tenant id may be (MESH_API_KEYS entries, `npm run keys -- create --tenant`). */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const TENANT = TENANT_ID_PATTERN;
+
+function parseOtlpHeaders(raw: string | undefined): { headers: Record<string, string>; problem?: string } {
+  const headers: Record<string, string> = {};
+  if (!raw) return { headers };
+  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = entry.indexOf('=');
+    if (at <= 0) return { headers, problem: 'each entry must be key=value' };
+    headers[decodeURIComponent(entry.slice(0, at).trim())] = decodeURIComponent(entry.slice(at + 1).trim());
+  }
+  return { headers };
+}
+
+function parseSafetyPatterns(raw: string | undefined): { patterns: string[]; problem?: string } {
+  if (!raw) return { patterns: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { patterns: [], problem: 'must be a JSON array of regular expression strings' };
+  }
+  if (!Array.isArray(json) || !json.every((p): p is string => typeof p === 'string' && p.length > 0)) {
+    return { patterns: [], problem: 'must be a JSON array of non-empty regular expression strings' };
+  }
+  for (const pattern of json) {
+    try {
+      new RegExp(pattern, 'giu');
+    } catch {
+      return { patterns: [], problem: `${JSON.stringify(pattern)} is not a valid regular expression` };
+    }
+  }
+  return { patterns: json };
+}
 
 function parseApiKeys(raw: string | undefined): { keys: ApiKeyEntry[]; problem?: string } {
   if (!raw) return { keys: [] };
@@ -90,12 +182,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
   const problems: { variable: string; message: string }[] = [];
   const apiKeys = parseApiKeys(e.MESH_API_KEYS);
   if (apiKeys.problem) problems.push({ variable: 'MESH_API_KEYS', message: apiKeys.problem });
-  if (e.NODE_ENV === 'production' && apiKeys.keys.length === 0) {
-    // Hashed keys in the api_keys table also count; the API checks that at start.
-    problems.push({ variable: 'MESH_API_KEYS', message: 'must be set in production (tenant:key,...)' });
-  }
+  // Production without MESH_API_KEYS relies on hashed keys in the api_keys table (`npm run keys -- create`):
+  // the API checks at start that at least one is active and refuses to start otherwise.
   const llm = toLlmConfig(e);
   problems.push(...llm.problems);
+  const adminTenants = e.MESH_ADMIN_TENANTS ? e.MESH_ADMIN_TENANTS.split(',').map((t) => t.trim()).filter(Boolean) : null;
+  if (adminTenants?.some((t) => !TENANT.test(t))) problems.push({ variable: 'MESH_ADMIN_TENANTS', message: 'must be a comma-separated list of tenant ids' });
+  if (e.MESH_WEBHOOK_SECRET !== undefined && e.MESH_WEBHOOK_SECRET.length < 16) {
+    problems.push({ variable: 'MESH_WEBHOOK_SECRET', message: 'must be at least 16 characters' });
+  }
+  if (e.NODE_ENV === 'production' && e.MESH_WEBHOOK_ALLOW_PRIVATE) {
+    problems.push({ variable: 'MESH_WEBHOOK_ALLOW_PRIVATE', message: 'must not be true in production (it lets callback_urls reach internal addresses)' });
+  }
+  const safetyPatterns = parseSafetyPatterns(e.MESH_SAFETY_PATTERNS);
+  if (safetyPatterns.problem) problems.push({ variable: 'MESH_SAFETY_PATTERNS', message: safetyPatterns.problem });
+  const otlpHeaders = parseOtlpHeaders(e.OTEL_EXPORTER_OTLP_HEADERS);
+  if (otlpHeaders.problem) problems.push({ variable: 'OTEL_EXPORTER_OTLP_HEADERS', message: otlpHeaders.problem });
+  const webhookSecret = e.MESH_WEBHOOK_SECRET ?? (e.NODE_ENV === 'production' ? undefined : DEVELOPMENT_WEBHOOK_SECRET);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
@@ -113,5 +216,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     coordinator: { concurrency: e.MESH_COORDINATOR_CONCURRENCY, sweepIntervalMs: e.MESH_SWEEP_INTERVAL_MS },
     memory: { tokenBudget: e.MESH_MEMORY_TOKEN_BUDGET, candidates: e.MESH_MEMORY_CANDIDATES },
     llm: llm.config,
+    adminTenants,
+    sse: { pingMs: e.MESH_SSE_PING_MS },
+    webhooks: {
+      secret: webhookSecret,
+      secretIsDevelopmentDefault: e.MESH_WEBHOOK_SECRET === undefined && webhookSecret !== undefined,
+      allowPrivateAddresses: e.MESH_WEBHOOK_ALLOW_PRIVATE,
+      attempts: e.MESH_WEBHOOK_ATTEMPTS,
+      backoffMs: e.MESH_WEBHOOK_BACKOFF_MS,
+      timeoutMs: e.MESH_WEBHOOK_TIMEOUT_MS,
+    },
+    tracing: { ...(e.OTEL_EXPORTER_OTLP_ENDPOINT ? { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT } : {}), otlpHeaders: otlpHeaders.headers },
+    safety: {
+      blocklist: (e.MESH_SAFETY_BLOCKLIST ?? '').split(',').map((t) => t.trim()).filter(Boolean),
+      patterns: safetyPatterns.patterns,
+      pii: e.MESH_SAFETY_PII,
+      action: e.MESH_SAFETY_ACTION,
+      moderation: e.MESH_SAFETY_MODERATION,
+    },
   };
 }

@@ -10,6 +10,8 @@ export type MeshErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'headers_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'provider_error'
@@ -92,6 +94,21 @@ export class RateLimitedError extends MeshError {
     super('rate_limited', 429, message, { details: { retry_after_seconds: retryAfterSeconds } });
     this.name = 'RateLimitedError';
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * Per-tenant backpressure: the tenant already has `cap` tasks queued or running
+ * (MESH_MAX_QUEUED_TASKS_PER_TENANT). A 429 like the request rate limit, with its own message.
+ */
+export class QueuedTaskCapError extends RateLimitedError {
+  static readonly RETRY_AFTER_SECONDS = 5;
+  constructor(unfinished: number, cap: number) {
+    super(
+      `The tenant already has ${unfinished} tasks queued or running (limit ${cap}); start more when some have finished`,
+      QueuedTaskCapError.RETRY_AFTER_SECONDS,
+    );
+    this.name = 'QueuedTaskCapError';
   }
 }
 

@@ -7,5 +7,6 @@ export * from './json';
 export * from './memory';
 export * from './model-output';
 export * from './network';
+export * from './safety';
 export * from './status';
 export * from './task';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cleanText, isCleanString, JsonObject } from './json';
+import { TaskSafety } from './safety';
 import { SubtaskStatus, TaskStatus } from './status';
 
 export const TASK_LIMITS = { maxTaskLength: 20_000, maxWaitSeconds: 120 } as const;
@@ -12,7 +13,14 @@ export const SubmitTaskBody = z.strictObject({
   context: JsonObject.default({}),
   priority: Priority.default(5),
   /** An absolute deadline; the earlier of this and the network's `timeout_seconds` wins. */
-  deadline: z.iso.datetime({ offset: true }).optional(),
+  deadline: z.iso
+    .datetime({ offset: true })
+    // ISO 8601 has a year 0000; PostgreSQL's timestamps do not (it is 1 BC there) and refuse it.
+    .refine((v) => {
+      const year = new Date(v).getUTCFullYear();
+      return year >= 1 && year <= 9999;
+    }, 'must be between the years 0001 and 9999 (UTC)')
+    .optional(),
   /** Start processing at once (the same as calling `/process` right after). */
   process: z.boolean().default(false),
   callback_url: z
@@ -86,8 +94,8 @@ export const Task = z.object({
   max_iterations: z.int(),
   result: TaskResult.nullable(),
   error: z.string().nullable(),
-  /** Why part of the output was withheld or redacted by the safety filter, if it was. */
-  safety: z.record(z.string(), z.unknown()).nullable(),
+  /** Why part of the output was withheld or redacted by the safety filter; null when nothing was. */
+  safety: TaskSafety.nullable(),
   simulated: z.boolean(),
   usage: Usage,
   subtasks: z.array(Subtask).optional(),

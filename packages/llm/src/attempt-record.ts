@@ -30,6 +30,8 @@ export interface AttemptRecord {
   errorMessage?: string;
   simulated: boolean;
   purpose?: string;
+  /** How long the attempt waited for the fleet-wide rate limit before it was sent (set when it waited). */
+  rateLimitWaitMs?: number;
 }
 
 /** Persists attempts; the store implements it over the llm_calls table. */

@@ -184,7 +184,8 @@ export class ModelRunner {
         }
         probe = gate.probe;
         try {
-          await limiter.acquire(model.provider, model.model, reserveTokens, scope.deadlineAt, scope.signal);
+          const waitedMs = await limiter.acquire(model.provider, model.model, reserveTokens, scope.deadlineAt, scope.signal);
+          if (waitedMs > 0) record.rateLimitWaitMs = waitedMs;
         } catch (err) {
           if (probe) await this.safely('release probe', model, () => breaker.releaseProbe(model.ref));
           if (err instanceof ProviderError) {

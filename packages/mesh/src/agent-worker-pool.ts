@@ -1,5 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import { describeError } from '@mesh/core';
+import { runInJobSpan } from './job-span';
 import type { Runtime } from './runtime';
 import { runSubtask } from './subtask-runner';
 import { agentQueueName, SubtaskJob } from '@mesh/queue';
@@ -47,20 +48,24 @@ export class AgentWorkerPool {
   }
 
   private serve(agentType: string): void {
-    const { config, logger, engine } = this.runtime;
+    const { config, logger, engine, tracing } = this.runtime;
+    const queueName = agentQueueName(agentType);
     const worker = new Worker(
-      agentQueueName(agentType),
+      queueName,
       async (job: Job) => {
         const parsed = SubtaskJob.safeParse(job.data);
         if (!parsed.success) {
           logger.error('invalid subtask job payload', { job_id: job.id, agent_type: agentType, issues: parsed.error.issues });
           return 'invalid';
         }
-        return runSubtask(engine, parsed.data, {
-          attemptsMade: job.attemptsMade,
-          attempts: job.opts.attempts ?? 1,
-          shutdown: this.shutdown.signal,
-        });
+        const info = { queue: queueName, name: job.name, id: job.id, attemptsMade: job.attemptsMade, data: parsed.data, agentType };
+        return runInJobSpan(tracing.tracer, logger, info, ({ trace, logger: jobLogger }) =>
+          runSubtask({ ...engine, logger: jobLogger }, { ...parsed.data, ...(trace ? { trace } : {}) }, {
+            attemptsMade: job.attemptsMade,
+            attempts: job.opts.attempts ?? 1,
+            shutdown: this.shutdown.signal,
+          }),
+        );
       },
       {
         connection: this.runtime.redis,

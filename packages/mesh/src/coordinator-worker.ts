@@ -1,6 +1,8 @@
 import { Worker, type Job } from 'bullmq';
 import { describeError } from '@mesh/core';
 import { failTask, runCoordinatorStep, runDeadline, runFinalize, runWave } from './coordinator';
+import type { EngineDeps } from './engine-deps';
+import { runInJobSpan } from './job-span';
 import type { Runtime } from './runtime';
 import { COORDINATOR_JOBS, COORDINATOR_QUEUE, type CoordinatorJobName } from '@mesh/queue';
 
@@ -11,11 +13,11 @@ import { COORDINATOR_JOBS, COORDINATOR_QUEUE, type CoordinatorJobName } from '@m
  */
 export function startCoordinatorWorker(runtime: Runtime): Worker {
   const { engine, config, logger } = runtime;
-  const handlers: { [K in CoordinatorJobName]: (data: never) => Promise<void> } = {
-    step: (data) => runCoordinatorStep(engine, data),
-    wave: (data) => runWave(engine, data),
-    finalize: (data) => runFinalize(engine, data),
-    deadline: (data) => runDeadline(engine, data),
+  const handlers: { [K in CoordinatorJobName]: (deps: EngineDeps, data: never) => Promise<void> } = {
+    step: (deps, data) => runCoordinatorStep(deps, data),
+    wave: (deps, data) => runWave(deps, data),
+    finalize: (deps, data) => runFinalize(deps, data),
+    deadline: (deps, data) => runDeadline(deps, data),
   };
 
   const worker = new Worker(
@@ -32,7 +34,11 @@ export function startCoordinatorWorker(runtime: Runtime): Worker {
         logger.error('invalid coordinator job payload', { job_name: job.name, job_id: job.id, issues: parsed.error.issues });
         return;
       }
-      await handlers[name](parsed.data as never);
+      const info = { queue: COORDINATOR_QUEUE, name: job.name, id: job.id, attemptsMade: job.attemptsMade, data: parsed.data };
+      // Inside the job's span: its logs carry the task and trace ids, the jobs it enqueues carry its context.
+      await runInJobSpan(runtime.tracing.tracer, logger, info, ({ trace, logger: jobLogger }) =>
+        handlers[name]({ ...engine, logger: jobLogger }, { ...parsed.data, ...(trace ? { trace } : {}) } as never),
+      );
     },
     {
       connection: runtime.redis,

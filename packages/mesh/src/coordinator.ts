@@ -15,7 +15,9 @@ import { formatMemory, retrieveRelevantMemory } from './memory-retrieval';
 import { SCHEMA_NAMES, type ModelResponse } from './model-client';
 import { fallbackPlan, findPlanProblems, normalisePlan, dependencyDepths } from './plan-validation';
 import { coordinatorPlanPrompt, finalizePrompt, planRepairPrompt, specialistsOf, type Prompt } from './prompts';
+import { screenMemories, screenTaskResult } from './safety/output-screening';
 import { stopTask } from './task-control';
+import { announceTaskStatus } from './task-status-announcer';
 import { isSubtaskDone, nextWave } from './waves';
 
 /** The network a task runs in, loaded once per coordinator job. */
@@ -33,8 +35,9 @@ async function loadNetwork(deps: EngineDeps, task: TaskRow): Promise<NetworkView
   return network ? { network, agents, coordinator: agents.get(COORDINATOR_TYPE) } : null;
 }
 
-function publishTaskStatus(deps: EngineDeps, task: TaskRow): void {
-  deps.events.publishQuietly({ type: 'task.status', task_id: task.id, status: task.status, iteration: task.iterations, at: new Date().toISOString() });
+/** Publishes the transition; a terminal one also counts it and enqueues the task's webhook (see announceTaskStatus). */
+function publishTaskStatus(deps: EngineDeps, task: TaskRow): Promise<void> {
+  return announceTaskStatus(deps, task);
 }
 
 async function callCoordinator<T>(
@@ -66,11 +69,13 @@ async function callCoordinator<T>(
 }
 
 /** Ends the task as completed, unless it has already ended. */
-async function completeTask(deps: EngineDeps, task: TaskRow, result: TaskResult, simulated: boolean): Promise<void> {
-  const done = await deps.store.tasks.complete(task.tenant_id, task.id, { result, simulated });
+async function completeTask(deps: EngineDeps, task: TaskRow, answered: TaskResult, simulated: boolean): Promise<void> {
+  // A withheld result still completes the task: its content says it was withheld, `safety` says why.
+  const { result, items: safety } = await screenTaskResult(deps.safety, answered);
+  const done = await deps.store.tasks.complete(task.tenant_id, task.id, { result, simulated, safety });
   if (!done) return;
   await deps.queues.cancelDeadline(task.id);
-  publishTaskStatus(deps, done);
+  await publishTaskStatus(deps, done);
   deps.logger.info('task completed', { task_id: task.id, network_id: task.network_id, iterations: done.iterations });
 }
 
@@ -78,7 +83,7 @@ export async function failTask(deps: EngineDeps, task: Pick<TaskRow, 'id' | 'ten
   const failed = await deps.store.tasks.fail(task.tenant_id, task.id, error);
   if (!failed) return;
   await deps.queues.cancelDeadline(task.id);
-  publishTaskStatus(deps, failed);
+  await publishTaskStatus(deps, failed);
   deps.logger.warn('task failed', { task_id: task.id, network_id: task.network_id, error });
 }
 
@@ -107,7 +112,7 @@ async function onCoordinatorError(deps: EngineDeps, task: TaskRow, what: string,
 export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promise<void> {
   const task = await deps.store.tasks.beginIteration(job.tenantId, job.taskId, job.iteration);
   if (!task) return; // ended, stale or a duplicate of an older iteration
-  publishTaskStatus(deps, task);
+  await publishTaskStatus(deps, task);
   const existing = await deps.store.subtasks.forIteration(task.id, job.iteration);
   if (existing.length > 0) return advanceIteration(deps, task, job.iteration, existing, job.trace); // re-delivered after the plan was stored
 
@@ -126,6 +131,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
     }),
     deps.store.subtasks.forTask(task.id),
   ]);
+  deps.metrics?.memoryRetrieved('plan', memory.items.length);
   const prompt = coordinatorPlanPrompt({
     networkName: view.network.name,
     networkDescription: view.network.description,
@@ -148,12 +154,14 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
     return onCoordinatorError(deps, task, `The coordinator could not plan iteration ${job.iteration}`, err);
   }
 
-  if (decision.new_memories.length > 0) {
+  const newMemories = await screenMemories(deps.safety, decision.new_memories, { where: 'coordinator memories', iteration: job.iteration });
+  await deps.store.tasks.recordSafety(task.id, newMemories.items);
+  if (newMemories.memories.length > 0) {
     await upsertMemories(
       deps.store.db,
       task.tenant_id,
       task.network_id,
-      decision.new_memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence })),
+      newMemories.memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence })),
       { kind: 'coordinator', taskId: task.id, agentId: view.coordinator?.id ?? null },
     );
   }
@@ -284,6 +292,7 @@ export async function runFinalize(deps: EngineDeps, job: FinalizeJob): Promise<v
     tokenBudget: deps.settings.memoryTokenBudget,
     candidates: deps.settings.memoryCandidates,
   });
+  deps.metrics?.memoryRetrieved('finalize', memory.items.length);
   const prompt = finalizePrompt({
     networkName: view.network.name,
     coordinator: view.coordinator,

@@ -4,7 +4,8 @@
  * A block's content cannot close it early: closing tags inside are neutralised.
  */
 export function dataBlock(name: string, content: string): string {
-  const safe = content.replace(/<\/?data\b/gi, (m) => m.replace('<', '‹'));
+  // Any tag a model could read as opening or closing a block: `<data`, `</data>`, `</ DATA >`, `< /data`.
+  const safe = content.replace(/<(\s*\/?\s*data\b)/gi, '‹$1');
   return `<data name="${name}">\n${safe}\n</data>`;
 }
 

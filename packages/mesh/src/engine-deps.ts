@@ -1,4 +1,5 @@
 import type { ModelClient } from './model-client';
+import type { ContentSafety } from './safety/content-safety';
 import type { InFlightCalls } from './in-flight-calls';
 import type { TaskControlDeps } from './task-control';
 
@@ -17,4 +18,6 @@ export interface EngineDeps extends TaskControlDeps {
   workerId: string;
   /** Aborts in-flight model calls of tasks that are cancelled, timed out or deleted. */
   inFlight: InFlightCalls;
+  /** Screens every agent output and final result before it is stored (absent: stored as answered). */
+  safety?: ContentSafety;
 }

@@ -2,14 +2,17 @@ import { hostname } from 'node:os';
 import { ConfigError, loadConfig, type MeshConfig } from '@mesh/config';
 import { describeError } from '@mesh/core';
 import { createLlmClient, type AttemptRecord, type LlmCallRecorder, type LlmClient } from '@mesh/llm';
-import { createLogger, type Logger } from '@mesh/observability';
+import { createLogger, initTracing, MeshMetrics, startOpsServer, type Logger, type Tracing } from '@mesh/observability';
 import { checkEvictionPolicy, createRedisConnection, MeshQueues, TaskEvents } from '@mesh/queue';
 import { createDb, createStore, migrate, type Db, type Store } from '@mesh/store';
 import type { Redis } from 'ioredis';
 import type { EngineDeps } from './engine-deps';
 import { InFlightCalls } from './in-flight-calls';
 import type { ModelClient } from './model-client';
+import { ContentSafety } from './safety/content-safety';
+import { configuredSecrets, scrubbingLogger } from './safety/secret-scrubber';
 import { meshSimulatedResponders } from './simulated-responders';
+import { recordAttemptSpan, traceModelCalls } from './traced-model-client';
 
 /** Everything a coordinator or worker process holds, built from config in one place. */
 export interface Runtime {
@@ -22,6 +25,10 @@ export interface Runtime {
   events: TaskEvents;
   llm: LlmClient;
   engine: EngineDeps;
+  /** This process's tracer (spans exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set). */
+  tracing: Tracing;
+  /** This process's Prometheus series (served on METRICS_PORT). */
+  metrics: MeshMetrics;
   /** Closes BullMQ workers: waits for active jobs up to the grace period, then hands the rest back. */
   closeWorkers(workers: { close(force?: boolean): Promise<void> }[], onGraceExpired?: () => void): Promise<void>;
   close(): Promise<void>;
@@ -59,15 +66,34 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Replaces the model client the engine calls (tests drive the engine with a scripted model). */
   model?: ModelClient;
+  /** Replaces the tracer built from config (tests pass one with an in-memory exporter); the caller shuts it down. */
+  tracing?: Tracing;
+  /** Replaces the metrics registry built here (tests read it directly). */
+  metrics?: MeshMetrics;
+  /** Replaces the safety filter built from config (tests pass one with their own moderator). */
+  safety?: ContentSafety;
 }
 
 export async function createRuntime(config: MeshConfig, options: RuntimeOptions): Promise<Runtime> {
-  const logger = options.logger ?? createLogger({ service: options.service, level: config.logLevel });
+  const logger = options.logger ?? scrubbingLogger(createLogger({ service: options.service, level: config.logLevel }), configuredSecrets(config));
   const db = createDb({ url: config.database.url, schema: config.database.schema, poolSize: config.database.poolSize, applicationName: `mesh-${options.service}` });
   const store = createStore(db);
   const redis = createRedisConnection(config.redisUrl, 'worker');
-  const queues = new MeshQueues({ connection: redis, prefix: config.queuePrefix, subtaskAttempts: config.worker.subtaskAttempts });
+  const queues = new MeshQueues({
+    connection: redis,
+    prefix: config.queuePrefix,
+    subtaskAttempts: config.worker.subtaskAttempts,
+    webhookAttempts: config.webhooks.attempts,
+    webhookBackoffMs: config.webhooks.backoffMs,
+  });
   const events = new TaskEvents(redis, config.queuePrefix);
+  const tracing =
+    options.tracing ??
+    initTracing({
+      serviceName: `mesh-${options.service}`,
+      ...(config.tracing.otlpEndpoint ? { otlpEndpoint: config.tracing.otlpEndpoint, otlpHeaders: config.tracing.otlpHeaders } : {}),
+    });
+  const metrics = options.metrics ?? new MeshMetrics({ service: options.service });
   const llm = createLlmClient({
     config: config.llm,
     redis,
@@ -75,6 +101,11 @@ export async function createRuntime(config: MeshConfig, options: RuntimeOptions)
     logger: logger.child({ component: 'llm' }),
     recorder: storeRecorder(store),
     responders: meshSimulatedResponders,
+    onAttempt: (attempt) => {
+      metrics.llmAttempt(attempt);
+      recordAttemptSpan(tracing.tracer, attempt);
+    },
+    onCircuitChange: (change) => metrics.circuitState(change.provider, change.model, change.to),
   });
   const inFlight = new InFlightCalls();
   await events.onStop((taskId, reason) => {
@@ -86,10 +117,12 @@ export async function createRuntime(config: MeshConfig, options: RuntimeOptions)
     queues,
     events,
     logger,
-    model: options.model ?? llm,
+    model: traceModelCalls(options.model ?? llm, tracing.tracer),
+    metrics,
     inFlight,
     workerId: `${hostname()}:${process.pid}`,
     settings: { memoryTokenBudget: config.memory.tokenBudget, memoryCandidates: config.memory.candidates },
+    safety: options.safety ?? ContentSafety.fromConfig(config, logger.child({ component: 'safety' })),
   };
   return {
     config,
@@ -101,6 +134,8 @@ export async function createRuntime(config: MeshConfig, options: RuntimeOptions)
     events,
     llm,
     engine,
+    tracing,
+    metrics,
     async closeWorkers(workers, onGraceExpired) {
       const graceful = Promise.all(workers.map((w) => w.close()));
       let timer: NodeJS.Timeout | undefined;
@@ -119,10 +154,25 @@ export async function createRuntime(config: MeshConfig, options: RuntimeOptions)
       await events.close();
       await queues.close();
       await llm.close();
+      // Flushes spans still batched for the collector; a tracer passed in belongs to the caller.
+      if (!options.tracing) await tracing.shutdown();
       redis.disconnect();
       await db.close();
     },
   };
+}
+
+/** True when `ping` answers true within `timeoutMs`. */
+async function pingWithin(ping: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([ping().catch(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -138,23 +188,40 @@ export function runProcess(options: { service: string }, start: (runtime: Runtim
     console.error(err instanceof ConfigError ? err.message : `Could not load configuration: ${describeError(err)}`);
     process.exit(1);
   }
-  const logger = createLogger({ service: options.service, level: config.logLevel });
+  // Configured secrets are scrubbed from every line, whatever their shape (a provider may echo its key).
+  const logger = scrubbingLogger(createLogger({ service: options.service, level: config.logLevel }), configuredSecrets(config));
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: describeError(reason) }));
 
   (async () => {
     if (config.database.migrateOnStart) await migrate({ url: config.database.url, schema: config.database.schema });
     const runtime = await createRuntime(config, { service: options.service, logger });
+    // Ready = started, not draining, Redis and Postgres answering; live = the ops server answers.
+    let takingWork = false;
+    const ops =
+      config.metricsPort > 0
+        ? await startOpsServer({
+            port: config.metricsPort,
+            host: config.http.host,
+            metrics: runtime.metrics,
+            logger,
+            isReady: async () => takingWork && runtime.redis.status === 'ready' && (await pingWithin(() => runtime.db.ping(), 1_000)),
+          })
+        : undefined;
+    if (ops) logger.info('metrics listening', { url: ops.url });
     const eviction = await checkEvictionPolicy(runtime.redis);
     if (!eviction.ok) {
       logger.error(`Redis maxmemory-policy is "${eviction.policy}"; it must be "noeviction" or queued jobs can be lost`, { policy: eviction.policy });
     }
     const stop = await start(runtime);
+    takingWork = true;
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;
       stopping = true;
+      takingWork = false;
       logger.info('shutting down', { signal });
       stop()
+        .then(() => ops?.close())
         .then(() => runtime.close())
         .then(() => process.exit(0))
         .catch((err: unknown) => {

@@ -6,6 +6,7 @@ import { isAbort, isModelFailure, UnrecoverableJobError } from './errors';
 import { formatMemory, retrieveRelevantMemory } from './memory-retrieval';
 import { SCHEMA_NAMES } from './model-client';
 import { subtaskPrompt } from './prompts';
+import { screenAgentOutput } from './safety/output-screening';
 import { isSubtaskDone } from './waves';
 
 export interface SubtaskAttempt {
@@ -62,6 +63,7 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
       tokenBudget: deps.settings.memoryTokenBudget,
       candidates: deps.settings.memoryCandidates,
     });
+    deps.metrics?.memoryRetrieved('subtask', memory.items.length);
     const prompt = subtaskPrompt(work, formatMemory(memory.items));
     const response = await deps.model.complete({
       system: prompt.system,
@@ -74,17 +76,21 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
       purpose: 'subtask',
       context: { tenantId: work.task.tenant_id, networkId: work.task.network_id, taskId: work.task.id, subtaskId: work.subtask.id },
     });
-    const output = response.object as AgentOutput;
+    // Screened before it is stored: what the filter withheld never reaches the database.
+    const { output, items: safety } = await screenAgentOutput(deps.safety, response.object as AgentOutput, work.subtask, call.signal);
     const completed = await deps.store.subtasks.complete(work, {
       result: output.result,
       reasoning: output.reasoning,
       confidence: output.confidence,
       model: `${response.provider}:${response.model}`,
       memories: output.suggested_memories.slice(0, 5),
+      safety,
     });
+    if (safety.length > 0) log.info('agent output flagged by the safety filter', { actions: safety.map((s) => `${s.where}: ${s.action}`) });
     if (response.simulated) await deps.store.tasks.markSimulated(work.task.id);
     if (!completed) return 'skipped'; // ended meanwhile (stopped, or a duplicate run won)
     publish(deps, completed, 'completed');
+    deps.metrics?.subtaskFinished(completed.agent_type, 'completed', Date.now() - startedAt);
     log.info('subtask completed', { duration_ms: Date.now() - startedAt, model: completed.model, memories: output.suggested_memories.length });
     return 'completed';
   } catch (err) {
@@ -92,12 +98,14 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
       // Shutting down: hand the job back so another process runs it. Stopped or past the
       // deadline: whoever stopped the task records the outcome.
       if (attempt.shutdown?.aborted) throw err;
+      deps.metrics?.subtaskFinished(started.agent_type, 'aborted', Date.now() - startedAt);
       log.info('subtask aborted', { reason: describeError(call.signal.reason ?? err) });
       return 'skipped';
     }
     const modelGaveUp = isModelFailure(err);
     if (modelGaveUp || attempt.attemptsMade + 1 >= attempt.attempts) {
       await fail(deps, started, describeError(err));
+      deps.metrics?.subtaskFinished(started.agent_type, 'failed', Date.now() - startedAt);
       log.warn('subtask failed', { error: describeError(err), attempts: attempt.attemptsMade + 1 });
     }
     // The model layer has already retried and fallen back: another job attempt cannot help.

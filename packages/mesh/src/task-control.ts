@@ -1,7 +1,8 @@
 import { ServiceUnavailableError, type TaskStatus } from '@mesh/core';
-import type { Logger } from '@mesh/observability';
+import type { Logger, MeshMetrics } from '@mesh/observability';
 import type { MeshQueues, TaskEvents } from '@mesh/queue';
 import type { Store, TaskRow } from '@mesh/store';
+import { announceTaskStatus } from './task-status-announcer';
 
 /** What starting and stopping tasks needs; the API holds these, so does the coordinator. */
 export interface TaskControlDeps {
@@ -9,6 +10,8 @@ export interface TaskControlDeps {
   queues: MeshQueues;
   events: TaskEvents;
   logger: Logger;
+  /** Counts transitions and durations (absent: nothing is measured). */
+  metrics?: MeshMetrics;
 }
 
 export type StartOutcome = { started: true; task: TaskRow } | { started: false };
@@ -31,7 +34,7 @@ export async function startTask(deps: TaskControlDeps, tenantId: string, taskId:
     deps.logger.error('could not enqueue task', { task_id: taskId, error: err });
     throw new ServiceUnavailableError('The queue is unavailable; the task was not started. Retry later.', err);
   }
-  deps.events.publishQuietly({ type: 'task.status', task_id: taskId, status: 'queued', iteration: 0, at: new Date().toISOString() });
+  await announceTaskStatus(deps, task);
   deps.logger.info('task queued', { task_id: taskId, network_id: task.network_id, priority: task.priority });
   return { started: true, task };
 }
@@ -54,7 +57,7 @@ export async function stopTask(
     deps.logger.warn('could not remove jobs of a stopped task', { task_id: taskId, error: err });
   });
   deps.events.publishStop(taskId, reason);
-  deps.events.publishQuietly({ type: 'task.status', task_id: taskId, status, iteration: stopped.iterations, at: new Date().toISOString() });
+  await announceTaskStatus(deps, stopped);
   deps.logger.info('task stopped', { task_id: taskId, status, reason });
   return true;
 }

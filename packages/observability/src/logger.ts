@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import winston from 'winston';
 
 export interface Logger {
@@ -10,7 +11,7 @@ export interface Logger {
 
 const SECRET_KEY = /(authorization|api[-_]?key|password|secret|token(?!s)|cookie|x-api-key)/i;
 // Values that look like credentials wherever they appear in a string.
-const SECRET_VALUE = /\b(sk-[A-Za-z0-9_-]{8,}|sk-ant-[A-Za-z0-9_-]{8,}|AIza[A-Za-z0-9_-]{20,}|Bearer\s+[A-Za-z0-9._~+/=-]{6,})/g;
+const SECRET_VALUE = /\b(sk-[A-Za-z0-9_-]{8,}|sk-ant-[A-Za-z0-9_-]{8,}|AIza[A-Za-z0-9_-]{20,}|Bearer\s+[A-Za-z0-9._~+/=-]{6,}|Basic\s+[A-Za-z0-9+/=]{6,})/g;
 
 /** Replaces anything that could be a secret, at any depth, before a log line is written. */
 export function redact(value: unknown, depth = 0): unknown {
@@ -42,19 +43,29 @@ export interface LoggerOptions {
   silent?: boolean;
 }
 
+/**
+ * The active span's ids, so every line written while a traced request or job runs carries its
+ * `trace_id` (fields given explicitly win).
+ */
+function withTrace(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  if (!spanContext || !trace.isSpanContextValid(spanContext)) return fields;
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId, ...fields };
+}
+
 class WinstonLogger implements Logger {
   constructor(private readonly inner: winston.Logger) {}
   error(message: string, fields?: Record<string, unknown>) {
-    this.inner.error(message, fields);
+    this.inner.error(message, withTrace(fields));
   }
   warn(message: string, fields?: Record<string, unknown>) {
-    this.inner.warn(message, fields);
+    this.inner.warn(message, withTrace(fields));
   }
   info(message: string, fields?: Record<string, unknown>) {
-    this.inner.info(message, fields);
+    this.inner.info(message, withTrace(fields));
   }
   debug(message: string, fields?: Record<string, unknown>) {
-    this.inner.debug(message, fields);
+    this.inner.debug(message, withTrace(fields));
   }
   child(fields: Record<string, unknown>): Logger {
     return new WinstonLogger(this.inner.child(fields));

@@ -23,6 +23,12 @@ export type DeadlineJob = z.infer<typeof DeadlineJob>;
 export const SubtaskJob = z.object({ ...Ids, subtaskId: z.uuid() });
 export type SubtaskJob = z.infer<typeof SubtaskJob>;
 
+/** Deliver the task's terminal status to its callback_url (the task is loaded at delivery). */
+export const WebhookJob = z.object({ ...Ids });
+export type WebhookJob = z.infer<typeof WebhookJob>;
+
+export const WEBHOOK_JOBS = { webhook: WebhookJob } as const;
+
 export const COORDINATOR_JOBS = {
   step: StepJob,
   wave: WaveJob,
@@ -44,5 +50,6 @@ export const jobIds = {
   wave: (taskId: string, iteration: number, wave: number) => `wave-${taskId}-${iteration}-${wave}`,
   finalize: (taskId: string) => `finalize-${taskId}`,
   deadline: (taskId: string) => `deadline-${taskId}`,
+  webhook: (taskId: string) => `webhook-${taskId}`,
   subtask: (subtaskId: string, generation = 0) => (generation === 0 ? `subtask-${subtaskId}` : `subtask-${subtaskId}-r${generation}`),
 };

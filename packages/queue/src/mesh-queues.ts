@@ -1,7 +1,7 @@
 import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { agentQueueName, COORDINATOR_QUEUE } from './queue-names';
-import { jobIds, type CoordinatorJobData, type DeadlineJob, type StepJob, type SubtaskJob, type WaveJob } from './job-catalog';
+import { agentQueueName, COORDINATOR_QUEUE, WEBHOOKS_QUEUE } from './queue-names';
+import { jobIds, type CoordinatorJobData, type DeadlineJob, type StepJob, type SubtaskJob, type WaveJob, type WebhookJob } from './job-catalog';
 
 export interface MeshQueuesOptions {
   connection: Redis;
@@ -10,9 +10,12 @@ export interface MeshQueuesOptions {
   subtaskAttempts?: number;
   /** Attempts per coordinator job (model calls inside already retry and fall back). */
   coordinatorAttempts?: number;
+  /** Attempts per webhook delivery, and the first back-off delay (doubling each time). */
+  webhookAttempts?: number;
+  webhookBackoffMs?: number;
 }
 
-const DEFAULTS = { subtaskAttempts: 3, coordinatorAttempts: 5 };
+const DEFAULTS = { subtaskAttempts: 3, coordinatorAttempts: 5, webhookAttempts: 8, webhookBackoffMs: 5_000 };
 
 // Completed jobs are removed: Postgres holds the results, and Redis memory stays flat.
 // Failed jobs are kept a day for inspection in Bull Board.
@@ -37,7 +40,12 @@ export class MeshQueues {
     this.prefix = options.prefix;
     this.options = {
       ...DEFAULTS,
-      ...stripUndefined({ subtaskAttempts: options.subtaskAttempts, coordinatorAttempts: options.coordinatorAttempts }),
+      ...stripUndefined({
+        subtaskAttempts: options.subtaskAttempts,
+        coordinatorAttempts: options.coordinatorAttempts,
+        webhookAttempts: options.webhookAttempts,
+        webhookBackoffMs: options.webhookBackoffMs,
+      }),
     };
   }
 
@@ -102,6 +110,20 @@ export class MeshQueues {
     const queue = this.queue(queueName);
     const state = await queue.getJobState(jobId).catch(() => 'unknown');
     if (state === 'failed' || state === 'completed') await queue.remove(jobId).catch(() => 0);
+  }
+
+  /**
+   * One delivery job per finished task (the job id makes a repeated enqueue a no-op while the
+   * job is kept), retried with exponential back-off. Delivered jobs are kept an hour for that.
+   */
+  async enqueueWebhook(data: WebhookJob): Promise<void> {
+    await this.queue(WEBHOOKS_QUEUE).add('webhook', data, {
+      jobId: jobIds.webhook(data.taskId),
+      attempts: this.options.webhookAttempts,
+      backoff: { type: 'exponential', delay: this.options.webhookBackoffMs },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: KEEP.removeOnFail,
+    });
   }
 
   /** Removes the deadline job of a task that has ended; never throws (a leftover deadline job is a no-op). */

@@ -29,6 +29,12 @@ export class ApiKeyRepository {
     return rows[0]?.tenant_id ?? null;
   }
 
+  /** Keys not revoked, of every tenant: production without MESH_API_KEYS needs at least one. */
+  async countActive(): Promise<number> {
+    const { rows } = await this.db.query<{ count: string }>('SELECT count(*) FROM api_keys WHERE revoked_at IS NULL');
+    return Number(rows[0]?.count ?? 0);
+  }
+
   async revoke(id: string): Promise<boolean> {
     const { rowCount } = await this.db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [id]);
     return (rowCount ?? 0) > 0;

@@ -84,7 +84,7 @@ export interface TaskRow {
   timeout_seconds: number;
   result: Task['result'];
   error: string | null;
-  safety: Record<string, unknown> | null;
+  safety: Task['safety'];
   simulated: boolean;
   deadline_at: Date | null;
   requested_deadline_at: Date | null;

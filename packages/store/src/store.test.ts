@@ -1,6 +1,7 @@
 import { createTestEnv, type TestEnv } from '@mesh/testing';
 import { CreateNetworkBody, SubmitTaskBody, AddMemoryBody, AgentConfig } from '@mesh/core';
 import { migrate, loadMigrations } from './migrate';
+import { upsertMemories } from './memory-repository';
 
 let t: TestEnv;
 beforeAll(async () => {
@@ -85,7 +86,6 @@ describe('memory replays', () => {
     const n = await t.store.networks.create('tenant-a', CreateNetworkBody.parse({ name: 'R' }));
     const task = await t.store.tasks.create('tenant-a', n.id, SubmitTaskBody.parse({ task: 'x' }));
     const item = { memory_type: 'fact' as const, content: 'Replays are not evidence', confidence: 0.8 };
-    const { upsertMemories } = await import('./memory-repository');
     const [first] = await upsertMemories(t.db, 'tenant-a', n.id, [item], { kind: 'coordinator', taskId: task!.id });
     const [replay] = await upsertMemories(t.db, 'tenant-a', n.id, [item], { kind: 'coordinator', taskId: task!.id });
     expect(replay!.importance).toBe(first!.importance);

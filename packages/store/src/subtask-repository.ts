@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { PlannedSubtask, SuggestedMemory } from '@mesh/core';
+import type { PlannedSubtask, SafetyItem, SuggestedMemory } from '@mesh/core';
 import type { Db } from './db';
 import type { AgentRow, SubtaskRow, TaskRow } from './mappers';
 import { upsertMemories } from './memory-repository';
+import { recordTaskSafety } from './task-repository';
 
 /** Everything a worker needs to run one subtask, loaded in one round trip. */
 export interface SubtaskWork {
@@ -19,6 +20,8 @@ export interface SubtaskCompletion {
   confidence: number;
   model: string;
   memories: SuggestedMemory[];
+  /** What the safety filter did to this output; recorded on the task in the same transaction. */
+  safety?: SafetyItem[];
 }
 
 const OPEN = `('pending', 'queued', 'in_progress')`;
@@ -137,6 +140,7 @@ export class SubtaskRepository {
         completion.memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence })),
         { kind: 'agent', taskId: work.task.id, subtaskId: work.subtask.id, agentId: work.agent?.id ?? null },
       );
+      await recordTaskSafety(tx, work.task.id, completion.safety ?? []);
       return row;
     });
   }

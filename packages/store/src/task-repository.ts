@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, type SubmitTaskBody, type Task, type TaskListQuery, type TaskResult, type TaskStatus } from '@mesh/core';
+import { NotFoundError, QueuedTaskCapError, type SafetyItem, type SubmitTaskBody, type Task, type TaskListQuery, type TaskResult, type TaskStatus } from '@mesh/core';
 import type { Db, Queryable } from './db';
 import { toSubtask, toTask, type SubtaskRow, type TaskRow } from './mappers';
 
@@ -12,8 +12,71 @@ const USAGE_JOIN = `
 
 const UNFINISHED: TaskStatus[] = ['pending', 'queued', 'in_progress'];
 
+/**
+ * The task's `safety` with the items in `param` (a JSON array) added: unchanged when the array
+ * is empty, items already recorded are not added twice (a re-delivered job records nothing new).
+ */
+const MERGED_SAFETY = (param: string) => `CASE WHEN jsonb_array_length(${param}::jsonb) = 0 THEN safety ELSE jsonb_build_object(
+    'flagged', true,
+    'items', coalesce(safety->'items', '[]'::jsonb) || coalesce(
+      (SELECT jsonb_agg(i) FROM jsonb_array_elements(${param}::jsonb) AS i WHERE NOT coalesce(safety->'items', '[]'::jsonb) @> jsonb_build_array(i)),
+      '[]'::jsonb)) END`;
+
+/** pending → queued, starting the clock (see TaskRepository.markQueued). */
+async function markTaskQueued(q: Queryable, tenantId: string, taskId: string): Promise<TaskRow | null> {
+  const { rows } = await q.query<TaskRow>(
+    `UPDATE tasks SET status = 'queued', updated_at = now(),
+       deadline_at = LEAST(coalesce(requested_deadline_at, 'infinity'), now() + make_interval(secs => timeout_seconds))
+     WHERE id = $1 AND tenant_id = $2 AND status = 'pending'
+     RETURNING *`,
+    [taskId, tenantId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Tasks queued or running, of one tenant or of all. */
+async function countUnfinishedTasks(q: Queryable, tenantId?: string): Promise<number> {
+  const { rows } = await q.query<{ count: string }>(
+    `SELECT count(*) FROM tasks WHERE status IN ('queued', 'in_progress') AND ($1::text IS NULL OR tenant_id = $1)`,
+    [tenantId ?? null],
+  );
+  return Number(rows[0]?.count ?? 0);
+}
+
+/** Adds safety items to a task's record (see MERGED_SAFETY); a no-op without items. */
+export async function recordTaskSafety(q: Queryable, taskId: string, items: SafetyItem[]): Promise<void> {
+  if (items.length === 0) return;
+  await q.query(`UPDATE tasks SET safety = ${MERGED_SAFETY('$2')} WHERE id = $1`, [taskId, JSON.stringify(items)]);
+}
+
+export interface TaskRepositoryOptions {
+  /**
+   * When above 0, `markQueued` refuses (QueuedTaskCapError) to start a task of a tenant that
+   * already has this many queued or running. Exact across processes: see `markQueued`.
+   */
+  queuedCapPerTenant?: number;
+}
+
 export class TaskRepository {
-  constructor(private readonly db: Db) {}
+  /**
+   * Capped starts of a tenant in this process, chained: only the head of the chain waits on the
+   * advisory lock, so a burst of starts never holds every pooled connection while it waits.
+   * Shared with the repositories `withQueuedCap` derives.
+   */
+  private readonly startChains: Map<string, Promise<unknown>>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: TaskRepositoryOptions = {},
+    startChains?: Map<string, Promise<unknown>>,
+  ) {
+    this.startChains = startChains ?? new Map();
+  }
+
+  /** The same repository, with `markQueued` held to a per-tenant cap of unfinished tasks (0: none). */
+  withQueuedCap(cap: number): TaskRepository {
+    return new TaskRepository(this.db, { ...this.options, queuedCapPerTenant: cap }, this.startChains);
+  }
 
   /** Stores a new task as `pending`; null when the network does not exist for this tenant. */
   async create(tenantId: string, networkId: string, body: SubmitTaskBody, options: { traceId?: string } = {}): Promise<Task | null> {
@@ -79,14 +142,39 @@ export class TaskRepository {
    * (already started, or not found), which is what makes `/process` idempotent.
    */
   async markQueued(tenantId: string, taskId: string): Promise<TaskRow | null> {
-    const { rows } = await this.db.query<TaskRow>(
-      `UPDATE tasks SET status = 'queued', updated_at = now(),
-         deadline_at = LEAST(coalesce(requested_deadline_at, 'infinity'), now() + make_interval(secs => timeout_seconds))
-       WHERE id = $1 AND tenant_id = $2 AND status = 'pending'
-       RETURNING *`,
-      [taskId, tenantId],
+    const cap = this.options.queuedCapPerTenant ?? 0;
+    if (cap <= 0) return markTaskQueued(this.db, tenantId, taskId);
+    // With a cap, the count and the transition are one critical section per tenant: a
+    // transaction-scoped advisory lock makes concurrent starts (any API process) take turns, and
+    // each count runs after the previous start committed, so the cap is never passed. Only starts
+    // take the lock; tasks that end only lower the count. Within a process, starts queue in
+    // memory first (inTurn), so waiting for the lock never ties up the connection pool.
+    return this.inTurn(tenantId, () =>
+      this.db.transaction(async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext('agent-mesh:' || current_schema() || ':task-start:' || $1::text))`, [tenantId]);
+        const unfinished = await countUnfinishedTasks(tx, tenantId);
+        if (unfinished >= cap) throw new QueuedTaskCapError(unfinished, cap);
+        return markTaskQueued(tx, tenantId, taskId);
+      }),
     );
-    return rows[0] ?? null;
+  }
+
+  /** Runs `fn` after the tenant's earlier capped starts in this process have settled. */
+  private inTurn<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.startChains.get(tenantId) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.startChains.set(tenantId, settled);
+    void settled.then(() => {
+      if (this.startChains.get(tenantId) === settled) this.startChains.delete(tenantId);
+    });
+    return run;
+  }
+
+  /** Deletes a task that never started (a submit whose start was refused), so a refusal stores nothing. */
+  async deletePending(tenantId: string, taskId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(`DELETE FROM tasks WHERE id = $1 AND tenant_id = $2 AND status = 'pending'`, [taskId, tenantId]);
+    return (rowCount ?? 0) > 0;
   }
 
   /** Undoes markQueued when the first jobs could not be enqueued (Redis down): the client may retry. */
@@ -144,19 +232,23 @@ export class TaskRepository {
     return rows[0] ?? null;
   }
 
-  /** in_progress → completed with the result. Null when the task had already ended. */
-  async complete(
-    tenantId: string,
-    taskId: string,
-    outcome: { result: TaskResult; simulated: boolean; safety?: Record<string, unknown> | null },
-  ): Promise<TaskRow | null> {
+  /**
+   * in_progress → completed with the result; `safety` items (what the safety filter did to the
+   * result) are added to those the subtasks recorded. Null when the task had already ended.
+   */
+  async complete(tenantId: string, taskId: string, outcome: { result: TaskResult; simulated: boolean; safety?: SafetyItem[] }): Promise<TaskRow | null> {
     const { rows } = await this.db.query<TaskRow>(
-      `UPDATE tasks SET status = 'completed', result = $3, simulated = simulated OR $4, safety = $5, error = NULL,
+      `UPDATE tasks SET status = 'completed', result = $3, simulated = simulated OR $4, safety = ${MERGED_SAFETY('$5')}, error = NULL,
               updated_at = now(), completed_at = now()
        WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress') RETURNING *`,
-      [taskId, tenantId, JSON.stringify(outcome.result), outcome.simulated, outcome.safety ? JSON.stringify(outcome.safety) : null],
+      [taskId, tenantId, JSON.stringify(outcome.result), outcome.simulated, JSON.stringify(outcome.safety ?? [])],
     );
     return rows[0] ?? null;
+  }
+
+  /** Adds what the safety filter did to part of a task's output (e.g. the coordinator's memories) to its `safety` record. */
+  async recordSafety(taskId: string, items: SafetyItem[], q: Queryable = this.db): Promise<void> {
+    await recordTaskSafety(q, taskId, items);
   }
 
   /** Ends an unfinished task as failed with a reason; open subtasks become skipped. Null when it had already ended. */
@@ -217,11 +309,7 @@ export class TaskRepository {
   }
 
   async countUnfinished(tenantId?: string): Promise<number> {
-    const { rows } = await this.db.query<{ count: string }>(
-      `SELECT count(*) FROM tasks WHERE status IN ('queued', 'in_progress') AND ($1::text IS NULL OR tenant_id = $1)`,
-      [tenantId ?? null],
-    );
-    return Number(rows[0]?.count ?? 0);
+    return countUnfinishedTasks(this.db, tenantId);
   }
 
   /** Tasks of a tenant waiting to run or running: the backpressure measure. */

@@ -32,11 +32,20 @@ function basicPassword(authorization: string): string | undefined {
   return colon >= 0 ? decoded.slice(colon + 1) : undefined;
 }
 
-/** The key of `Authorization: Bearer <key>`, `Authorization: Basic` (any user, key as password) or `X-API-Key: <key>`, or null. */
+/**
+ * The key of `Authorization: Bearer <key>`, `Authorization: Basic` (any user, key as password) or
+ * `X-API-Key: <key>`, or null. Ambiguous credentials are refused, never resolved by precedence:
+ * a repeated Authorization or X-API-Key header, or two headers carrying different keys (Node
+ * would keep only the first Authorization header, so the check reads them all).
+ */
 export function extractApiKey(req: Request): string | null {
+  const distinct = (req as Partial<Pick<Request, 'headersDistinct'>>).headersDistinct;
+  if ((distinct?.['authorization']?.length ?? 0) > 1 || (distinct?.['x-api-key']?.length ?? 0) > 1) return null;
   const authorization = req.get('authorization');
-  const fromHeader = authorization ? (/^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? basicPassword(authorization)) : undefined;
-  const key = fromHeader ?? req.get('x-api-key')?.trim();
+  const fromAuthorization = authorization ? (/^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? basicPassword(authorization)) : undefined;
+  const fromApiKeyHeader = req.get('x-api-key')?.trim() || undefined;
+  if (fromAuthorization !== undefined && fromApiKeyHeader !== undefined && fromAuthorization !== fromApiKeyHeader) return null;
+  const key = fromAuthorization ?? fromApiKeyHeader;
   return key && key.length <= MAX_KEY_LENGTH ? key : null;
 }
 

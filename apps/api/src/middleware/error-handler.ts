@@ -1,4 +1,4 @@
-import { isMeshError, MeshError, NotFoundError, RateLimitedError, ValidationError, type ErrorBody, type MeshErrorCode } from '@mesh/core';
+import { isMeshError, MeshError, NotFoundError, RateLimitedError, ServiceUnavailableError, ValidationError, type ErrorBody, type MeshErrorCode } from '@mesh/core';
 import type { Logger } from '@mesh/observability';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
@@ -11,6 +11,7 @@ const CODE_BY_STATUS: Partial<Record<number, MeshErrorCode>> = {
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  431: 'headers_too_large',
   429: 'rate_limited',
 };
 
@@ -22,14 +23,20 @@ function clientHttpError(err: unknown): MeshError | null {
   return new MeshError(CODE_BY_STATUS[status] ?? 'validation_error', status, expose === true && typeof message === 'string' ? message : 'Bad request');
 }
 
+/** pg-pool's message when no connection became free in time: the database is overloaded, not broken. */
+const POOL_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
+
 function toMeshError(err: unknown): MeshError | null {
   if (isMeshError(err)) return err;
   if (err instanceof ZodError) return new ValidationError('Invalid request', toErrorDetails(err, 'body'));
+  if (err instanceof Error && err.message === POOL_TIMEOUT_MESSAGE) return new ServiceUnavailableError('The database is busy; retry shortly', err);
   return clientHttpError(err);
 }
 
 export function sendError(res: Response, error: MeshError): void {
   if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  // Browsers (the console, Bull Board) prompt for the key on this challenge and resend it; API clients ignore it.
+  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Basic realm="agent-mesh"');
   const body: ErrorBody = {
     error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) },
   };

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { isCleanString, MeshError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '@mesh/core';
 import express, { type RequestHandler } from 'express';
 
@@ -11,6 +12,20 @@ export interface JsonBodyOptions {
 export function isJsonMediaType(contentType: string | undefined): boolean {
   const mediaType = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   return mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+}
+
+/**
+ * JSON exchanged between systems is UTF-8 (RFC 8259 §8.1): a declared charset must say so.
+ * body-parser alone would decode any `utf-*` (UTF-16 included) and replace invalid bytes.
+ */
+export function hasUtf8Charset(contentType: string | undefined): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8';
+}
+
+/** Thrown from body-parser's `verify` hook: the bytes are not UTF-8 (they would be silently replaced). */
+function assertUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw Object.assign(new Error('request body is not valid UTF-8'), { type: 'encoding.invalid_utf8', status: 400 });
 }
 
 /** Keys that could reach a prototype if a body were ever merged into an object. */
@@ -62,6 +77,8 @@ function toMeshError(err: unknown, limitBytes: number): MeshError | unknown {
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return new UnsupportedMediaTypeError();
+    case 'encoding.invalid_utf8':
+      return new ValidationError('The request body is not valid UTF-8', [{ path: 'body', message: 'contains invalid UTF-8 bytes' }]);
     case 'request.aborted':
     case 'request.size.invalid':
       return new ValidationError('The request body was incomplete', [{ path: 'body', message: 'incomplete' }]);
@@ -76,7 +93,7 @@ function toMeshError(err: unknown, limitBytes: number): MeshError | unknown {
  * there is no body.
  */
 export function jsonBody(options: JsonBodyOptions): RequestHandler {
-  const parse = express.json({ limit: options.limitBytes, strict: true, type: () => true });
+  const parse = express.json({ limit: options.limitBytes, strict: true, type: () => true, verify: assertUtf8 });
   return (req, res, next) => {
     const present = hasBody(req.headers);
     const isJson = isJsonMediaType(req.headers['content-type']);
@@ -85,7 +102,7 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler {
       next();
       return;
     }
-    if (!isJson) {
+    if (!isJson || !hasUtf8Charset(req.headers['content-type'])) {
       next(new UnsupportedMediaTypeError());
       return;
     }

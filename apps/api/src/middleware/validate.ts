@@ -30,9 +30,27 @@ export function parseRequestPart<S extends z.ZodType>(schema: S, value: unknown,
   return result.data;
 }
 
+/**
+ * The query string decodes as UTF-8: Node's query parser would silently turn a malformed `%`
+ * escape or invalid bytes into replacement characters, and a search would run on them.
+ */
+export function hasValidQueryEncoding(url: string): boolean {
+  const at = url.indexOf('?');
+  if (at < 0) return true;
+  try {
+    decodeURIComponent(url.slice(at + 1));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Validates params, query and body with the route's schemas and leaves the parsed values in `res.locals.input`. */
 export function validateRequest(route: RouteDefinition): RequestHandler {
   return (req, res, next) => {
+    if (!hasValidQueryEncoding(req.originalUrl)) {
+      throw new ValidationError(MESSAGES.query, [{ path: 'query', message: 'is not valid percent-encoded UTF-8' }]);
+    }
     res.locals.input = {
       params: parseRequestPart(route.params, { ...req.params }, 'params'),
       query: parseRequestPart(route.query, { ...req.query }, 'query'),

@@ -1,8 +1,10 @@
 import { agentRoutes } from './agents-routes';
+import { docsRoutes } from './docs-routes';
 import { healthRoutes } from './health-routes';
 import { memoryRoutes } from './memory-routes';
 import { networkRoutes } from './networks-routes';
 import type { RouteDefinition } from './route-definition';
+import { taskEventRoutes } from './task-events-routes';
 import { taskRoutes } from './tasks-routes';
 
 /** Base path of every route below. */
@@ -12,4 +14,12 @@ export const API_BASE_PATH = '/api/mesh';
  * Every route of the API in one table: what the router mounts, and what the OpenAPI document
  * (and later SSE and other routes) are generated from or added to.
  */
-export const API_ROUTES: readonly RouteDefinition[] = [...healthRoutes, ...networkRoutes, ...agentRoutes, ...taskRoutes, ...memoryRoutes];
+export const API_ROUTES: readonly RouteDefinition[] = [
+  ...healthRoutes,
+  ...networkRoutes,
+  ...agentRoutes,
+  ...taskRoutes,
+  ...taskEventRoutes,
+  ...memoryRoutes,
+  ...docsRoutes({ routes: () => API_ROUTES, basePath: API_BASE_PATH }),
+];

@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps';
 
@@ -8,12 +9,16 @@ export interface RouteResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Writes the response itself instead of a JSON body (event streams, HTML); resolves when it has ended. */
+  respond?: (res: Response) => Promise<void> | void;
 }
 
 export interface ResponseSpec {
   description: string;
   /** Schema of the body; null when the response has none. */
   schema: z.ZodType | null;
+  /** Media type of the body; default application/json. */
+  contentType?: string;
 }
 
 export interface HandlerContext<P, Q, B> {

@@ -69,6 +69,11 @@ interface FaultRule {
 
 const PROVIDERS: FakeProviderName[] = ['anthropic', 'openai', 'google'];
 
+/** Text that the fake moderation endpoint flags (category violence). */
+export const MODERATION_FLAG_MARKER = 'FAKE-MODERATION-FLAG';
+/** Text that makes the fake moderation endpoint fail with a 500. */
+export const MODERATION_FAIL_MARKER = 'FAKE-MODERATION-FAIL';
+
 function sleep(ms: number, res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -105,6 +110,7 @@ export class FakeProviderServer {
   private readonly responders = new Map<FakeProviderName, FakeResponder>();
   private readonly latency: Partial<Record<FakeProviderName, number>>;
   private readonly recorded: RecordedRequest[] = [];
+  private readonly moderations: { inputs: string[]; status: number; at: number }[] = [];
   private readonly sockets = new Set<Socket>();
   private sequence = 0;
 
@@ -179,6 +185,7 @@ export class FakeProviderServer {
     for (const key of Object.keys(this.latency)) delete this.latency[key as FakeProviderName];
     Object.assign(this.latency, this.options.latencyMs ?? {});
     this.recorded.length = 0;
+    this.moderations.length = 0;
   }
 
   async close(): Promise<void> {
@@ -197,6 +204,7 @@ export class FakeProviderServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname.startsWith('/_control/')) return this.control(req, res, url);
+    if (req.method === 'POST' && url.pathname === '/openai/v1/moderations') return this.moderate(req, res);
     const [, prefix, ...rest] = url.pathname.split('/');
     const provider = PROVIDERS.find((p) => p === prefix);
     const wire = provider ? WIRE_FORMATS[provider] : undefined;
@@ -266,6 +274,50 @@ export class FakeProviderServer {
       default:
         return this.sendAnswer(wire, res, record, parsed, this.answerFor(provider, parsed));
     }
+  }
+
+  /**
+   * OpenAI's moderation endpoint: an input containing MODERATION_FLAG_MARKER is flagged
+   * (violence), one containing MODERATION_FAIL_MARKER makes the whole request a 500; the rest pass.
+   * Recorded in `moderationRequests`, not `requests` (those are model calls).
+   */
+  private async moderate(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const body = JSON.parse((await readBody(req)) || '{}') as { input?: unknown; model?: unknown };
+    const inputs = (Array.isArray(body.input) ? body.input : [body.input]).map((i) => (typeof i === 'string' ? i : JSON.stringify(i ?? null)));
+    const key = WIRE_FORMATS.openai.apiKey(req.headers, new URL(req.url ?? '/', this.url));
+    const expected = this.options.apiKeys?.openai;
+    if (!key || (expected !== undefined && key !== expected)) {
+      this.moderations.push({ inputs, status: 401, at: Date.now() });
+      return reply(401, { error: { message: 'invalid API key', type: 'invalid_request_error', code: 'invalid_api_key' } });
+    }
+    if (inputs.some((i) => i.includes(MODERATION_FAIL_MARKER))) {
+      this.moderations.push({ inputs, status: 500, at: Date.now() });
+      return reply(500, { error: { message: 'fake moderation failure', type: 'server_error', code: null } });
+    }
+    this.moderations.push({ inputs, status: 200, at: Date.now() });
+    const categoryNames = ['harassment', 'hate', 'self-harm', 'sexual', 'violence'];
+    reply(200, {
+      id: `modr-fake${++this.sequence}`,
+      model: typeof body.model === 'string' ? body.model : 'omni-moderation-latest',
+      results: inputs.map((input) => {
+        const flagged = input.includes(MODERATION_FLAG_MARKER);
+        return {
+          flagged,
+          categories: Object.fromEntries(categoryNames.map((c) => [c, flagged && c === 'violence'])),
+          category_scores: Object.fromEntries(categoryNames.map((c) => [c, flagged && c === 'violence' ? 0.97 : 0.001])),
+          category_applied_input_types: Object.fromEntries(categoryNames.map((c) => [c, ['text']])),
+        };
+      }),
+    });
+  }
+
+  /** Moderation requests received: their inputs and the status answered. */
+  get moderationRequests(): readonly { inputs: string[]; status: number; at: number }[] {
+    return this.moderations;
   }
 
   private answerFor(provider: FakeProviderName, request: ParsedRequest): FakeAnswer {

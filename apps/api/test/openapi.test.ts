@@ -1,0 +1,152 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+import Ajv2020 from 'ajv/dist/2020';
+import { z } from 'zod';
+import { buildOpenApiDocument, type OpenApiDocument } from '../src/openapi/openapi-document';
+import { API_BASE_PATH, API_ROUTES } from '../src/routes/api-routes';
+import { SEED, startApiHarness, type ApiHarness } from './api-harness';
+
+let h: ApiHarness;
+let served: OpenApiDocument;
+beforeAll(async () => {
+  h = await startApiHarness('api-openapi');
+  const res = await fetch(`${h.url}${API_BASE_PATH}/openapi.json`);
+  expect(res.status).toBe(200);
+  served = (await res.json()) as OpenApiDocument;
+});
+afterAll(async () => {
+  await h.close();
+});
+
+/** Validates documents with @seriousme/openapi-schema-validator (ESM) in a child Node process. */
+function validateWithValidator(documents: unknown[]): { valid: boolean; errors?: unknown }[] {
+  const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
+  try {
+    const file = join(dir, 'documents.json');
+    writeFileSync(file, JSON.stringify(documents));
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { Validator } from '@seriousme/openapi-schema-validator';
+      const results = [];
+      for (const document of JSON.parse(readFileSync(process.argv[1], 'utf8'))) results.push(await new Validator().validate(document));
+      process.stdout.write(JSON.stringify(results));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, file], { cwd: join(__dirname, '..'), encoding: 'utf8' });
+    return JSON.parse(out) as { valid: boolean; errors?: unknown }[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every `$ref` in the document, with where it was found. */
+function refsOf(value: unknown, at = '#'): { at: string; ref: string }[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => refsOf(v, `${at}/${i}`));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => (k === '$ref' && typeof v === 'string' ? [{ at, ref: v }] : refsOf(v, `${at}/${k}`)));
+  }
+  return [];
+}
+
+function resolvePointer(document: unknown, ref: string): unknown {
+  if (!ref.startsWith('#/')) return undefined;
+  return ref
+    .slice(2)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), document);
+}
+
+const keysOf = (schema: z.ZodType) => {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown> };
+  return Object.keys(json.properties ?? {}).sort();
+};
+
+describe('OpenAPI document', () => {
+  it('is served without credentials, as generated from the route table', () => {
+    expect(served).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument(API_ROUTES, { basePath: API_BASE_PATH, version: h.deps.version }))));
+    expect(served.openapi).toBe('3.1.0');
+    expect(served.servers).toEqual([{ url: API_BASE_PATH }]);
+  });
+
+  it('validates against the OpenAPI 3.1 schema (and the validator does reject a broken document)', () => {
+    const broken = JSON.parse(JSON.stringify(served)) as OpenApiDocument;
+    delete (broken.paths['/networks']!['post']!.responses['201'] as { description?: string }).description;
+    const [valid, invalid] = validateWithValidator([served, broken]);
+    expect(valid).toEqual({ valid: true });
+    expect(invalid?.valid).toBe(false);
+  });
+
+  it('covers every route with its method, parameters, request body, responses and security', () => {
+    const operations = Object.values(served.paths).flatMap((methods) => Object.keys(methods));
+    expect(operations).toHaveLength(API_ROUTES.length);
+    const ids = new Set<string>();
+    for (const route of API_ROUTES) {
+      const path = route.path.replace(/:([a-z_]+)/g, '{$1}');
+      const operation = served.paths[path]?.[route.method];
+      expect({ route: `${route.method} ${route.path}`, found: operation !== undefined }).toEqual({ route: `${route.method} ${route.path}`, found: true });
+      if (!operation) continue;
+      ids.add(operation.operationId);
+      const parameters = operation.parameters ?? [];
+      expect(parameters.filter((p) => p.in === 'path').map((p) => p.name).sort()).toEqual(keysOf(route.params));
+      expect(parameters.filter((p) => p.in === 'path').every((p) => p.required)).toBe(true);
+      expect(parameters.filter((p) => p.in === 'query').map((p) => p.name).sort()).toEqual(keysOf(route.query));
+      expect(operation.requestBody !== undefined).toBe(route.body !== undefined);
+      if (operation.requestBody) expect(operation.requestBody.required).toBe(route.bodyRequired);
+      const statuses = Object.keys(operation.responses).sort();
+      const expected = [...Object.keys(route.responses), ...route.errors.map(String), ...(route.auth ? ['401', '429'] : []), '500'];
+      expect(statuses).toEqual([...new Set(expected)].sort());
+      for (const [status, spec] of Object.entries(route.responses)) {
+        expect(Object.keys(operation.responses[status]?.content ?? {})).toEqual(spec.schema === null ? [] : [spec.contentType ?? 'application/json']);
+      }
+      expect(operation.security).toEqual(route.auth ? undefined : []);
+    }
+    expect(ids.size).toBe(API_ROUTES.length);
+    expect(served.paths['/networks/{network_id}/tasks/{task_id}/events']?.['get']?.responses['200']?.content).toHaveProperty('text/event-stream');
+  });
+
+  it('has every $ref resolve, and its schemas accept what the API really sends and takes', async () => {
+    const refs = refsOf(served);
+    expect(refs.length).toBeGreaterThan(20);
+    for (const { at, ref } of refs) expect({ at, ref, resolved: resolvePointer(served, ref) !== undefined }).toEqual({ at, ref, resolved: true });
+
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+    ajv.addSchema({ $id: 'https://mesh.test/openapi.json', components: served.components });
+    const check = (name: string, value: unknown) => {
+      const validate = ajv.getSchema(`https://mesh.test/openapi.json#/components/schemas/${name}`);
+      if (!validate) throw new Error(`no schema ${name}`);
+      expect({ name, valid: validate(value), errors: validate.errors ?? null }).toEqual({ name, valid: true, errors: null });
+    };
+    const network = await h.call('POST', '/networks', { json: SEED.network });
+    check('Network', network.body);
+    check('CreateNetworkBody', SEED.network);
+    check('SubmitTaskBody', SEED.task);
+    check('AddAgentBody', SEED.seoAgent);
+    const task = await h.call('POST', `/networks/${network.body.id}/tasks`, { json: SEED.task });
+    check('Task', task.body);
+    check('TaskList', (await h.call('GET', `/networks/${network.body.id}/tasks`)).body);
+    check('Health', (await h.call('GET', '/health', { key: null })).body);
+    check('ErrorBody', (await h.call('GET', `/networks/${network.body.id}/tasks/not-a-uuid`)).body);
+    const invalid = ajv.getSchema('https://mesh.test/openapi.json#/components/schemas/SubmitTaskBody');
+    expect(invalid?.({ task: 'x', tenant_id: 'someone-else' })).toBe(false);
+  });
+});
+
+describe('API docs page', () => {
+  it('is one self-contained page: no external resource, only its own script may run, and the script parses', async () => {
+    const res = await fetch(`${h.url}${API_BASE_PATH}/docs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).toContain(`data-spec="${API_BASE_PATH}/openapi.json"`);
+    const script = /<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '';
+    expect(() => new Script(script)).not.toThrow();
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain(`script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
+  });
+});

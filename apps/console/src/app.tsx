@@ -1,0 +1,37 @@
+import { Link } from './components/link';
+import { NetworkPage } from './pages/network-page';
+import { NetworksPage } from './pages/networks-page';
+import { TaskPage } from './pages/task-page';
+import { paths, useRoute } from './lib/router';
+
+export function App() {
+  const route = useRoute();
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link href={paths.networks()} className="brand">
+          Agent Mesh <span>console</span>
+        </Link>
+        <nav>
+          <Link href={paths.networks()}>Networks</Link>
+          <a href="/api/mesh/health" target="_blank" rel="noreferrer">
+            Health
+          </a>
+        </nav>
+      </header>
+      <main>
+        {route.page === 'networks' && <NetworksPage />}
+        {route.page === 'network' && <NetworkPage key={route.networkId} networkId={route.networkId} tab={route.tab} />}
+        {route.page === 'task' && <TaskPage key={route.taskId} networkId={route.networkId} taskId={route.taskId} />}
+        {route.page === 'not-found' && (
+          <section className="panel">
+            <h2>Not found</h2>
+            <p>
+              Nothing at <code>{route.path}</code>. <Link href={paths.networks()}>Back to the networks</Link>.
+            </p>
+          </section>
+        )}
+      </main>
+    </div>
+  );
+}

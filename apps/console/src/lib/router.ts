@@ -1,0 +1,55 @@
+import { useEffect, useState } from 'react';
+
+/** A tiny history router under the console's base path (the API serves index.html for every client route). */
+
+export const BASE_PATH = '/console';
+
+export type Route =
+  | { page: 'networks' }
+  | { page: 'network'; networkId: string; tab: 'tasks' | 'agents' | 'memory' }
+  | { page: 'task'; networkId: string; taskId: string }
+  | { page: 'not-found'; path: string };
+
+export function parseRoute(pathname: string): Route {
+  const path = pathname.startsWith(BASE_PATH) ? pathname.slice(BASE_PATH.length) : pathname;
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length === 0) return { page: 'networks' };
+  if (parts[0] === 'networks' && parts[1]) {
+    if (parts.length === 2) return { page: 'network', networkId: parts[1], tab: 'tasks' };
+    if (parts.length === 3 && (parts[2] === 'tasks' || parts[2] === 'agents' || parts[2] === 'memory')) {
+      return { page: 'network', networkId: parts[1], tab: parts[2] };
+    }
+    if (parts.length === 4 && parts[2] === 'tasks' && parts[3]) return { page: 'task', networkId: parts[1], taskId: parts[3] };
+  }
+  return { page: 'not-found', path };
+}
+
+export const paths = {
+  networks: () => `${BASE_PATH}/`,
+  network: (networkId: string, tab: 'tasks' | 'agents' | 'memory' = 'tasks') =>
+    `${BASE_PATH}/networks/${encodeURIComponent(networkId)}${tab === 'tasks' ? '' : `/${tab}`}`,
+  task: (networkId: string, taskId: string) => `${BASE_PATH}/networks/${encodeURIComponent(networkId)}/tasks/${encodeURIComponent(taskId)}`,
+};
+
+const NAVIGATE = 'mesh:navigate';
+
+export function navigate(to: string): void {
+  if (to === window.location.pathname) return;
+  window.history.pushState(null, '', to);
+  window.dispatchEvent(new Event(NAVIGATE));
+  window.scrollTo(0, 0);
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.pathname));
+  useEffect(() => {
+    const update = () => setRoute(parseRoute(window.location.pathname));
+    window.addEventListener('popstate', update);
+    window.addEventListener(NAVIGATE, update);
+    return () => {
+      window.removeEventListener('popstate', update);
+      window.removeEventListener(NAVIGATE, update);
+    };
+  }, []);
+  return route;
+}

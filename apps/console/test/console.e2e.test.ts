@@ -1,0 +1,176 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestEnv, launchApp, REPO_ROOT, type LaunchedProcess, type TestEnv } from '@mesh/testing';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+/**
+ * The console in a real browser against the real API, coordinator and worker (from dist): create a
+ * network, submit a task through the UI, watch the graph go from planned to `completed` live. Needs Debian's
+ * chromium (./scripts/test installs it) and a built console (`npm run build`).
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const KEY = 'key-tenant-a-123';
+const SCREENSHOT = join(REPO_ROOT, 'test-results', 'console.png');
+const SCREENSHOT_LIVE = join(REPO_ROOT, 'test-results', 'console-live.png');
+// The network of the first test: a coordinator and two specialists, one with its own model.
+const SPECIALISTS = ['content', 'design'];
+// Model output echoes the task text: markup in it must reach the page as text.
+const TASK_TEXT = 'Launch email for TechPro X1 <img src=x onerror="window.__meshXss=1"> [click](javascript:window.__meshXss=2)';
+
+let t: TestEnv;
+let processes: LaunchedProcess[] = [];
+let apiUrl: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium with \`apt-get install -y chromium\` (./scripts/test installs it when missing)`);
+  }
+  const index = join(REPO_ROOT, 'apps', 'console', 'dist', 'index.html');
+  if (!existsSync(index)) throw new Error(`${index} is missing: run \`npm run build\` (./scripts/test builds first)`);
+  // Slow simulated models, so the live view has something to show.
+  t = await createTestEnv('console', { MESH_SIM_LATENCY_MS: '300', PORT: '0', HOST: '127.0.0.1' });
+  const api = await launchApp('api', t.env);
+  processes.push(api);
+  apiUrl = (JSON.parse((await api.waitForLine(/"message":"api listening"/)).trim()) as { url: string }).url;
+  // The worker starts during the first test, once the page shows the planned subtasks waiting for it.
+  processes.push(await launchApp('coordinator', t.env));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Playwright gives every launch a fresh temporary profile (--user-data-dir).
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  context = await browser.newContext({ httpCredentials: { username: 'console-test', password: KEY }, viewport: { width: 1400, height: 1000 } });
+  page = await context.newPage();
+  // Uncaught errors and Content-Security-Policy violations fail the tests (checked at the end of each).
+  page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
+  page.on('console', (message) => {
+    if (/Content.Security.Policy|Uncaught|React/i.test(message.text())) pageProblems.push(`console ${message.type()}: ${message.text()}`);
+  });
+}, 60_000);
+
+const pageProblems: string[] = [];
+afterEach(() => {
+  expect(pageProblems.splice(0)).toEqual([]);
+});
+
+afterAll(async () => {
+  await context?.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await Promise.all(processes.map((p) => p.stop()));
+  processes = [];
+  await t?.cleanup();
+});
+
+describe('the web console', () => {
+  let networkPath = '';
+
+  it('creates a network with custom agents, submits a task and shows its graph live until it completes', async () => {
+    await page.goto(`${apiUrl}/console/`);
+    await page.getByLabel('Name', { exact: true }).fill('Console network');
+    await page.getByLabel('Description').fill('Made by the browser test');
+    await page.getByLabel(/Custom agents/).check();
+    // Row 0 is the coordinator, filled in already.
+    await page.locator('input[name=agent-1-name]').fill('Copywriter');
+    await page.locator('input[name=agent-1-type]').fill('content');
+    await page.locator('input[name=agent-1-model]').fill('claude-3-7-sonnet');
+    await page.getByRole('button', { name: 'Add an agent' }).click();
+    await page.locator('input[name=agent-2-name]').fill('Designer');
+    await page.locator('input[name=agent-2-type]').fill('design');
+    await page.getByRole('button', { name: 'Create network' }).click();
+    await page.waitForURL(/\/console\/networks\/[0-9a-f-]{36}$/);
+    networkPath = new URL(page.url()).pathname;
+    await expectText(page.getByTestId('network-name'), 'Console network');
+
+    await page.getByLabel('Task', { exact: true }).fill(TASK_TEXT);
+    await page.locator('textarea[name=context]').fill('{"product_name": "TechPro X1", "audience": "developers"}');
+    await page.locator('select[name=priority]').selectOption('2');
+    await page.getByRole('button', { name: 'Submit and run' }).click();
+    await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+
+    // No worker runs yet: the page shows the coordinator's plan with every subtask queued, live.
+    await page.getByTestId('task-graph').waitFor();
+    for (const type of SPECIALISTS) await page.locator(`[data-testid=graph-node-subtask][data-agent-type=${type}][data-status=queued]`).waitFor();
+    expect(await page.locator('[data-testid=task-status]').getAttribute('data-status')).toBe('in_progress');
+    expect(await page.getByTestId('watch-mode').textContent()).toMatch(/^live \((stream|polling)\)$/);
+    mkdirSync(join(REPO_ROOT, 'test-results'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT_LIVE, fullPage: true });
+
+    // A worker comes up; without a reload, the same page follows the task to `completed`.
+    processes.push(await launchApp('worker', t.env, { args: ['--agents', 'all'] }));
+    await page.locator('[data-testid=task-status][data-status=completed]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid=graph-node-result][data-status=completed]').waitFor();
+
+    for (const type of SPECIALISTS) {
+      const node = page.locator(`[data-testid=graph-node-subtask][data-agent-type=${type}]`);
+      expect(await node.count()).toBeGreaterThanOrEqual(1);
+      expect(await node.first().getAttribute('data-status')).toBe('completed');
+      expect(await node.first().textContent()).toContain('simulated:simulated');
+    }
+    expect(await page.locator('[data-testid=graph-node-coordinator]').count()).toBeGreaterThanOrEqual(1);
+    // The copywriter's own model did not answer (the simulated provider did): a fallback, shown on its node only.
+    expect(await page.locator('[data-testid=graph-node-subtask][data-agent-type=content] [data-testid=fallback-badge]').count()).toBe(1);
+    expect(await page.locator('[data-testid=graph-node-subtask][data-agent-type=design] [data-testid=fallback-badge]').count()).toBe(0);
+    expect(await page.getByTestId('timeline-row').count()).toBe(SPECIALISTS.length);
+
+    // The result is rendered from Markdown, and the markup echoed from the task stays text.
+    const result = page.getByTestId('task-result');
+    expect(await result.locator('h3').count()).toBeGreaterThanOrEqual(1);
+    expect(await result.textContent()).toContain('<img src=x onerror="window.__meshXss=1">');
+    expect(await result.locator('img').count()).toBe(0);
+    expect(await result.locator('a[href^="javascript:"]').count()).toBe(0);
+    expect(await page.evaluate('window.__meshXss')).toBeUndefined();
+
+    // A subtask's details open from its node.
+    await page.locator('[data-testid=graph-node-subtask][data-agent-type=content]').first().click();
+    await expectText(page.getByTestId('subtask-detail'), 'Copywriter');
+    await expectText(page.getByTestId('subtask-detail'), 'fallback from claude-3-7-sonnet');
+
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+  }, 60_000);
+
+  it("creates a network with the default agents, lists them, and searches the network's memory", async () => {
+    await page.goto(`${apiUrl}/console/`);
+    await page.getByLabel('Name', { exact: true }).fill('Default network');
+    await page.getByRole('button', { name: 'Create network' }).click();
+    await page.waitForURL(/\/console\/networks\/[0-9a-f-]{36}$/);
+    const defaultPath = new URL(page.url()).pathname;
+    await page.getByRole('link', { name: 'Agents' }).click();
+    await page.getByTestId('agents-table').waitFor();
+    const types = await page.locator('[data-testid=agents-table] tbody tr td:nth-child(2)').allTextContents();
+    expect(types).toEqual(['coordinator', 'content', 'design', 'analytics', 'personalization']);
+    expect(defaultPath).not.toBe(networkPath);
+
+    await page.goto(`${apiUrl}${networkPath}/memory`);
+    await page.getByLabel('Content').fill('Developers read email on Tuesday mornings');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('Stored.').waitFor();
+    await page.getByLabel('Search').fill('Tuesday');
+    await page.locator('select[name=memory_type]').selectOption('fact');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('most relevant first').waitFor();
+    const rows = page.locator('[data-testid=memory-table] tbody tr');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('Developers read email on Tuesday mornings');
+  }, 30_000);
+
+  it('deletes the network from the list', async () => {
+    await page.goto(`${apiUrl}/console/`);
+    const rows = page.locator('[data-testid=networks-table] tbody tr');
+    await rows.filter({ hasText: 'Default network' }).waitFor();
+    const row = rows.filter({ hasText: 'Console network' });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.getByRole('button', { name: 'Confirm delete' }).click();
+    await row.waitFor({ state: 'detached' });
+    expect(await rows.allTextContents()).toEqual([expect.stringContaining('Default network')]);
+  }, 30_000);
+});
+
+async function expectText(locator: ReturnType<Page['locator']>, text: string): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor();
+}

@@ -1,0 +1,160 @@
+/**
+ * Loaded into the launched processes with `--require` (only when the benchmark counts): counts
+ * every Postgres query (by statement, with client-side time) and every Redis command (by
+ * command; Lua scripts by their BullMQ name) the process sends. On SIGUSR2 it writes the
+ * counters so far to `$BENCH_COUNT_DIR/<pid>.json`; the benchmark takes one snapshot before and
+ * one after the measured window and divides the difference by the tasks completed.
+ */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { Redis } from 'ioredis';
+
+export interface StatementCount {
+  count: number;
+  totalMs: number;
+}
+
+export interface CounterSnapshot {
+  seq: number;
+  pid: number;
+  pg: { queries: number; byStatement: Record<string, StatementCount> };
+  redis: { commands: number; roundTrips: number; byCommand: Record<string, number> };
+  /** Simulated model calls: in flight now, the most at once, all so far, and [epoch ms, in flight] every 100 ms. */
+  model: { inFlight: number; peak: number; calls: number; samples: [number, number][] };
+}
+
+/** One key per statement shape: white space collapsed, parameter lists folded, cut short. */
+export function normaliseSql(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/\(\$\d+[^()]*\)(, \(\$\d+[^()]*\))+/g, '($…)…')
+    .trim()
+    .slice(0, 140);
+}
+
+function install(dir: string): void {
+  const byStatement = new Map<string, StatementCount>();
+  const byCommand = new Map<string, number>();
+  const scriptNames = new Map<string, string>();
+  let queries = 0;
+  let commands = 0;
+  let roundTrips = 0;
+  let seq = 0;
+
+  // Statement texts repeat: normalise each distinct text once.
+  const keys = new Map<string, string>();
+  const keyOf = (text: string): string => {
+    let key = keys.get(text);
+    if (key === undefined) {
+      key = normaliseSql(text);
+      if (keys.size < 5_000) keys.set(text, key);
+    }
+    return key;
+  };
+  type QueryFn = (this: unknown, ...args: unknown[]) => unknown;
+  const clientProto = Client.prototype as unknown as { query: QueryFn };
+  const originalQuery = clientProto.query;
+  clientProto.query = function instrumentedQuery(this: unknown, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string } | undefined;
+    const text = typeof config === 'string' ? config : typeof config?.text === 'string' ? config.text : '(submittable)';
+    const key = keyOf(text);
+    let entry = byStatement.get(key);
+    if (!entry) {
+      entry = { count: 0, totalMs: 0 };
+      byStatement.set(key, entry);
+    }
+    entry.count += 1;
+    queries += 1;
+    const started = performance.now();
+    const counted = entry;
+    const done = () => {
+      counted.totalMs += performance.now() - started;
+    };
+    const cbIndex = typeof args[2] === 'function' ? 2 : typeof args[1] === 'function' ? 1 : -1;
+    if (cbIndex >= 0) {
+      const cb = args[cbIndex] as (...a: unknown[]) => unknown;
+      args[cbIndex] = (...a: unknown[]) => {
+        done();
+        return cb(...a);
+      };
+    }
+    const result = originalQuery.apply(this, args);
+    if (cbIndex < 0 && result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
+    return result;
+  };
+
+  type RedisProto = {
+    sendCommand: (this: unknown, command: { name: string; args: unknown[] }, stream?: unknown) => unknown;
+    defineCommand: (this: unknown, name: string, definition: { lua: string; numberOfKeys?: number }) => unknown;
+  };
+  const redisProto = Redis.prototype as unknown as RedisProto;
+  const originalDefine = redisProto.defineCommand;
+  redisProto.defineCommand = function instrumentedDefine(this: unknown, name, definition) {
+    scriptNames.set(createHash('sha1').update(definition.lua).digest('hex'), name.replace(/-\d+$/, ''));
+    return originalDefine.call(this, name, definition);
+  };
+  const originalSend = redisProto.sendCommand;
+  redisProto.sendCommand = function instrumentedSend(this: unknown, command, stream) {
+    let name = command.name;
+    if (name === 'evalsha') name = `evalsha:${scriptNames.get(String(command.args[0])) ?? String(command.args[0]).slice(0, 8)}`;
+    else if (name === 'eval') name = `eval:${scriptNames.get(createHash('sha1').update(String(command.args[0])).digest('hex')) ?? 'script'}`;
+    byCommand.set(name, (byCommand.get(name) ?? 0) + 1);
+    commands += 1;
+    // Pipelined commands pass a stream and share one round trip (counted at exec below).
+    if (!stream) roundTrips += 1;
+    return originalSend.call(this, command, stream);
+  };
+  // ioredis' Pipeline (also behind multi()): one round trip per exec.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pipelineModule = require('ioredis/built/Pipeline') as { default: { prototype: { exec: (...a: unknown[]) => unknown } } };
+  const pipelineProto = pipelineModule.default.prototype;
+  const originalExec = pipelineProto.exec;
+  pipelineProto.exec = function instrumentedExec(this: unknown, ...args: unknown[]) {
+    roundTrips += 1;
+    return originalExec.apply(this, args);
+  };
+
+  // Simulated model calls in flight, as the provider sees them (the sleep of MESH_SIM_LATENCY_MS).
+  let inFlight = 0;
+  let peak = 0;
+  let calls = 0;
+  const samples: [number, number][] = [];
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const llm = require('@mesh/llm') as { SimulatedProvider: { prototype: { call: (...a: unknown[]) => Promise<unknown> } } };
+    const providerProto = llm.SimulatedProvider.prototype;
+    const originalCall = providerProto.call;
+    providerProto.call = async function instrumentedCall(this: unknown, ...args: unknown[]) {
+      inFlight += 1;
+      calls += 1;
+      if (inFlight > peak) peak = inFlight;
+      try {
+        return await originalCall.apply(this, args);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    setInterval(() => {
+      if (samples.length < 50_000) samples.push([Date.now(), inFlight]);
+    }, 100).unref();
+  } catch {
+    // not a process that loads the model layer
+  }
+
+  process.on('SIGUSR2', () => {
+    seq += 1;
+    const snapshot: CounterSnapshot = {
+      seq,
+      pid: process.pid,
+      pg: { queries, byStatement: Object.fromEntries(byStatement) },
+      redis: { commands, roundTrips, byCommand: Object.fromEntries(byCommand) },
+      model: { inFlight, peak, calls, samples },
+    };
+    writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(snapshot));
+  });
+}
+
+const dir = process.env.BENCH_COUNT_DIR;
+if (dir) install(dir);

@@ -1,0 +1,122 @@
+import { GLOBAL_USAGE, normaliseOptionalValues, parseCommandArgs, stringOption } from './args';
+import { ConnectionError, EXIT, MeshApiError, UsageError } from './cli-errors';
+import type { Command, CommandContext, Output } from './command';
+import { agentsCommands } from './commands/agents-commands';
+import { healthCommand } from './commands/health-command';
+import { memoryCommands } from './commands/memory-commands';
+import { networksCommands } from './commands/networks-commands';
+import { tasksCommands } from './commands/tasks-commands';
+import { MeshClient } from './mesh-client';
+import { colourStyle, plainStyle } from './terminal-text';
+
+export const COMMANDS: readonly Command[] = [...networksCommands, ...agentsCommands, ...tasksCommands, ...memoryCommands, healthCommand];
+
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+export interface CliIo {
+  stdout: Output;
+  stderr: Output;
+  /** MESH_URL, MESH_API_KEY, NO_COLOR. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on Ctrl-C. */
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+function commandName(c: Command): string {
+  return c.action ? `${c.group} ${c.action}` : c.group;
+}
+
+export function mainUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => commandName(c).length));
+  return [
+    'Usage: mesh <command> [arguments] [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${commandName(c).padEnd(width)}  ${c.summary}`),
+    '',
+    GLOBAL_USAGE,
+    '',
+    '<network> is a network id or its exact name. `mesh <command> --help` shows a command\'s options.',
+    'Exit codes: 0 success, 1 error (API, connection, task failed), 2 usage error, 3 still running after --wait.',
+  ].join('\n');
+}
+
+function groupUsage(group: string): string {
+  const commands = COMMANDS.filter((c) => c.group === group);
+  return [`Usage: mesh ${group} <${commands.map((c) => c.action).join('|')}> …`, '', ...commands.map((c) => `  mesh ${commandName(c).padEnd(18)} ${c.summary}`)].join('\n');
+}
+
+function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | { usage: string; message?: string } {
+  const [group, action] = argv;
+  if (group === undefined || group === '--help' || group === '-h' || group === 'help') return { usage: mainUsage() };
+  const inGroup = COMMANDS.filter((c) => c.group === group);
+  if (inGroup.length === 0) return { usage: mainUsage(), message: `unknown command "${group}"` };
+  const single = inGroup.find((c) => c.action === '');
+  if (single) return { command: single, rest: argv.slice(1) };
+  if (action === undefined || action === '--help' || action === '-h') {
+    return { usage: groupUsage(group), ...(action === undefined ? { message: `missing a ${group} command` } : {}) };
+  }
+  const command = inGroup.find((c) => c.action === action);
+  if (!command) return { usage: groupUsage(group), message: `unknown command "${group} ${action}"` };
+  return { command, rest: argv.slice(2) };
+}
+
+/** Runs one invocation of `mesh` and answers its exit code; never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const found = findCommand(argv);
+  const fail = (text: string) => io.stderr.write(`${text}\n`);
+  if ('usage' in found) {
+    if (found.message) {
+      fail(`mesh: ${found.message}\n\n${found.usage}`);
+      return EXIT.usage;
+    }
+    io.stdout.write(`${found.usage}\n`);
+    return EXIT.ok;
+  }
+  const { command, rest } = found;
+  const usage = `${command.usage}\n\n${GLOBAL_USAGE}`;
+  const useColour = io.stdout.isTTY && !io.env.NO_COLOR;
+  try {
+    const args = parseCommandArgs(normaliseOptionalValues(rest, command.optionalValues ?? []), command.options, usage);
+    if (args.values.help === true) {
+      io.stdout.write(`${usage}\n`);
+      return EXIT.ok;
+    }
+    const json = args.values.json === true;
+    const baseUrl = stringOption(args.values, 'url') ?? io.env.MESH_URL ?? DEFAULT_URL;
+    const apiKey = stringOption(args.values, 'api-key') ?? io.env.MESH_API_KEY;
+    if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`the API URL must start with http:// or https:// (got "${baseUrl}")`, usage);
+    let client: MeshClient | undefined;
+    const ctx: CommandContext = {
+      client() {
+        if (!apiKey && command.group !== 'health') throw new UsageError('no API key: set MESH_API_KEY or pass --api-key', usage);
+        client ??= new MeshClient({ baseUrl, apiKey: apiKey ?? '', ...(io.fetch ? { fetch: io.fetch } : {}) });
+        return client;
+      },
+      json,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      style: useColour ? colourStyle : plainStyle,
+      signal: io.signal ?? new AbortController().signal,
+      print: (text = '') => io.stdout.write(`${text}\n`),
+      printJson: (value) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    };
+    return await command.run(ctx, args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      fail(`mesh ${commandName(command)}: ${err.message}\n\n${err.usage ?? usage}`);
+      return EXIT.usage;
+    }
+    if (err instanceof MeshApiError) {
+      fail(`Error: ${err.describe()}`);
+      return EXIT.failure;
+    }
+    if (err instanceof ConnectionError) {
+      fail(`Error: ${err.message}`);
+      return EXIT.failure;
+    }
+    fail(`Error: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,162 @@
+import type { Task, TaskList } from '@mesh/core';
+import { expectPositionals, intOption, jsonObjectOption, requiredString, stringOption, numberOption } from '../args';
+import { EXIT, UsageError } from '../cli-errors';
+import type { Command, CommandContext } from '../command';
+import { ProgressView } from '../progress-view';
+import { isTerminalTaskStatus } from '../task-status';
+import { taskDetails, tasksTable } from '../render';
+import { watchTask } from '../task-watcher';
+import { resolveNetworkId } from './resolve-refs';
+
+const SUBMIT_USAGE = `Usage: mesh tasks submit <network> --task <text> [options]
+
+Submits a task and starts it.
+
+Options:
+  --task <text>            (required)
+  --context <json>         a JSON object, e.g. '{"product_name": "TechPro X1"}'
+  --context-file <file>    the same, from a file
+  --priority <1..10>       1 is the most urgent (default 5)
+  --deadline <iso-time>    an absolute deadline (the network's timeout applies too)
+  --wait [seconds]         follow the task live until it ends (or for at most that long),
+                           then print its result. Exit code: 0 completed, 1 failed, timed
+                           out or cancelled, 3 still running when the wait ran out`;
+
+/** The exit code for a task the caller waited on. */
+function exitFor(task: Task): number {
+  if (!isTerminalTaskStatus(task.status)) return EXIT.stillRunning;
+  return task.status === 'completed' ? EXIT.ok : EXIT.failure;
+}
+
+/** Follows the task with the live progress view (text mode) and prints the final state. */
+async function waitAndReport(ctx: CommandContext, networkId: string, submitted: Task, waitSeconds: number | null): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  const timer = waitSeconds !== null ? setTimeout(stop, waitSeconds * 1000) : undefined;
+  const view = ctx.json ? null : new ProgressView(ctx.stdout, ctx.style);
+  const ticker = view && ctx.stdout.isTTY ? setInterval(() => view.tick(), 500) : undefined;
+  let lastError = '';
+  try {
+    view?.update(submitted);
+    const final =
+      (await watchTask(
+        ctx.client(),
+        networkId,
+        submitted.id,
+        {
+          onTask: (task) => view?.update(task),
+          onError: (err) => {
+            const message = err instanceof Error ? err.message : String(err);
+            if (message !== lastError) view?.note(`(reading the task failed, retrying: ${message})`);
+            lastError = message;
+          },
+        },
+        { signal: controller.signal },
+      )) ?? submitted;
+    view?.finish(final);
+    if (ctx.json) {
+      ctx.printJson(final);
+    } else if (isTerminalTaskStatus(final.status)) {
+      ctx.print(`\n${taskDetails(final, ctx.style)}`);
+    } else {
+      const why = ctx.signal.aborted ? 'Stopped watching' : `Waited ${waitSeconds} s`;
+      ctx.print(`\n${why}: the task is still ${final.status} and goes on. Follow it with: mesh tasks show ${networkId} ${final.id}`);
+    }
+    return exitFor(final);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (ticker) clearInterval(ticker);
+    ctx.signal.removeEventListener('abort', stop);
+  }
+}
+
+export const tasksCommands: Command[] = [
+  {
+    group: 'tasks',
+    action: 'submit',
+    summary: 'submit a task and start it (--wait: live progress, then the result)',
+    usage: SUBMIT_USAGE,
+    options: {
+      task: { type: 'string' },
+      context: { type: 'string' },
+      'context-file': { type: 'string' },
+      priority: { type: 'string' },
+      deadline: { type: 'string' },
+      wait: { type: 'string' },
+    },
+    optionalValues: ['wait'],
+    async run(ctx, { positionals, values }) {
+      const [ref = ''] = expectPositionals(positionals, ['network'], SUBMIT_USAGE);
+      const context = jsonObjectOption(values, 'context', 'context-file', SUBMIT_USAGE);
+      const priority = intOption(values, 'priority', SUBMIT_USAGE);
+      const wait = stringOption(values, 'wait');
+      const waitSeconds = wait === undefined || wait === '' ? null : numberOption(values, 'wait', SUBMIT_USAGE);
+      if (waitSeconds !== null && waitSeconds !== undefined && waitSeconds <= 0) throw new UsageError('--wait takes a number of seconds above 0', SUBMIT_USAGE);
+      const body = {
+        task: requiredString(values, 'task', SUBMIT_USAGE),
+        ...(context !== undefined ? { context } : {}),
+        ...(priority !== undefined ? { priority } : {}),
+        ...(stringOption(values, 'deadline') !== undefined ? { deadline: stringOption(values, 'deadline') } : {}),
+        process: true,
+      };
+      const client = ctx.client();
+      const networkId = await resolveNetworkId(client, ref);
+      const task = await client.request<Task>('POST', `/networks/${networkId}/tasks`, { body });
+      if (wait !== undefined) return waitAndReport(ctx, networkId, task, waitSeconds ?? null);
+      if (ctx.json) ctx.printJson(task);
+      else ctx.print(`Submitted task ${task.id} (${task.status})\nFollow it with: mesh tasks show ${networkId} ${task.id}`);
+      return EXIT.ok;
+    },
+  },
+  {
+    group: 'tasks',
+    action: 'show',
+    summary: 'show a task with its subtasks and result',
+    usage: `Usage: mesh tasks show <network> <task>`,
+    options: {},
+    async run(ctx, { positionals }) {
+      const [ref = '', taskId = ''] = expectPositionals(positionals, ['network', 'task'], this.usage);
+      const client = ctx.client();
+      const task = await client.getTask(await resolveNetworkId(client, ref), taskId);
+      if (ctx.json) ctx.printJson(task);
+      else ctx.print(taskDetails(task, ctx.style));
+      return EXIT.ok;
+    },
+  },
+  {
+    group: 'tasks',
+    action: 'list',
+    summary: "list a network's tasks, newest first",
+    usage: `Usage: mesh tasks list <network> [--status <status>] [--limit <n>] [--offset <n>]`,
+    options: { status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' } },
+    async run(ctx, { positionals, values }) {
+      const usage = this.usage;
+      const [ref = ''] = expectPositionals(positionals, ['network'], usage);
+      const client = ctx.client();
+      const list = await client.request<TaskList>('GET', `/networks/${await resolveNetworkId(client, ref)}/tasks`, {
+        query: { status: stringOption(values, 'status'), limit: intOption(values, 'limit', usage), offset: intOption(values, 'offset', usage) },
+      });
+      if (ctx.json) ctx.printJson(list);
+      else if (list.tasks.length === 0) ctx.print('No tasks.');
+      else ctx.print(`${tasksTable(list.tasks)}\n\n${list.tasks.length} of ${list.total} task(s)`);
+      return EXIT.ok;
+    },
+  },
+  {
+    group: 'tasks',
+    action: 'cancel',
+    summary: 'cancel an unfinished task',
+    usage: `Usage: mesh tasks cancel <network> <task>`,
+    options: {},
+    async run(ctx, { positionals }) {
+      const [ref = '', taskId = ''] = expectPositionals(positionals, ['network', 'task'], this.usage);
+      const client = ctx.client();
+      const networkId = await resolveNetworkId(client, ref);
+      const task = await client.request<Task>('POST', `/networks/${networkId}/tasks/${encodeURIComponent(taskId)}/cancel`);
+      if (ctx.json) ctx.printJson(task);
+      else ctx.print(`Cancelled task ${task.id} (${task.status})`);
+      return EXIT.ok;
+    },
+  },
+];

@@ -1,0 +1,251 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Network, Task } from '@mesh/core';
+import { createTestEnv, launchApp, REPO_ROOT, type LaunchedProcess, type TestEnv } from '@mesh/testing';
+
+/** The built `mesh` CLI as a child process against the real API, coordinator and worker (from dist). */
+
+const CLI = join(REPO_ROOT, 'packages', 'cli', 'dist', 'main.js');
+const KEY = 'key-tenant-a-123';
+const SPECIALISTS = ['content', 'design', 'analytics', 'personalization'];
+
+let t: TestEnv;
+let processes: LaunchedProcess[] = [];
+let apiUrl: string;
+let dir: string;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function mesh(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', MESH_URL: apiUrl, MESH_API_KEY: KEY, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function meshJson<T>(args: string[]): Promise<T> {
+  const run = await mesh([...args, '--json']);
+  if (run.code !== 0) throw new Error(`mesh ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (./scripts/test builds first)`);
+  t = await createTestEnv('cli', { MESH_SIM_LATENCY_MS: '100', PORT: '0', HOST: '127.0.0.1' });
+  const api = await launchApp('api', t.env);
+  processes.push(api);
+  apiUrl = (JSON.parse((await api.waitForLine(/"message":"api listening"/)).trim()) as { url: string }).url;
+  // Only the default specialists have a worker: a subtask of any other type waits forever (see "cancel").
+  processes.push(await launchApp('coordinator', t.env), await launchApp('worker', t.env, { args: ['--agents', SPECIALISTS.join(',')] }));
+  dir = mkdtempSync(join(tmpdir(), 'mesh-cli-'));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.stop()));
+  processes = [];
+  await t?.cleanup();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mesh networks', () => {
+  it('creates, lists, shows (by id and by name) and deletes networks', async () => {
+    const created = await mesh(['networks', 'create', '--name', 'Campaigns', '--description', 'email work', '--max-iterations', '4', '--timeout-seconds', '120']);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^Created network Campaigns \([0-9a-f-]{36}\)/);
+    for (const type of ['coordinator', ...SPECIALISTS]) expect(created.stdout).toContain(type);
+
+    const list = await mesh(['networks', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+NAME\s+AGENTS\s+TASKS/);
+    expect(list.stdout).toMatch(/Campaigns\s+5\s+0/);
+
+    const network = await meshJson<Network>(['networks', 'show', 'Campaigns']);
+    expect(network).toMatchObject({ name: 'Campaigns', max_iterations: 4, timeout_seconds: 120 });
+    expect(network.agents).toHaveLength(5);
+    const byId = await mesh(['networks', 'show', network.id]);
+    expect(byId.stdout).toContain('max iterations 4, timeout 120 s');
+
+    const deleted = await mesh(['networks', 'delete', network.id]);
+    expect(deleted).toMatchObject({ code: 0, stdout: `Deleted network ${network.id}\n` });
+    const gone = await mesh(['networks', 'show', network.id]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain('(HTTP 404 not_found)');
+  });
+
+  it('creates a network with custom agents from --agents-file', async () => {
+    const file = join(dir, 'agents.json');
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { name: 'Lead', type: 'coordinator' },
+        { name: 'Writer', type: 'content', model: 'openai:gpt-4o', parameters: { temperature: 0.2, max_tokens: 800 }, capabilities: ['copy'] },
+      ]),
+    );
+    const network = await meshJson<Network>(['networks', 'create', '--name', 'Custom', '--agents-file', file]);
+    expect(network.agents?.map((a) => [a.type, a.model])).toEqual([
+      ['coordinator', null],
+      ['content', 'openai:gpt-4o'],
+    ]);
+  });
+});
+
+describe('mesh agents', () => {
+  it('adds, lists and removes agents; the coordinator stays', async () => {
+    const network = await meshJson<Network>(['networks', 'create', '--name', 'Agents']);
+    const added = await mesh(['agents', 'add', network.id, '--name', 'SEO Specialist', '--type', 'seo', '--model', 'claude-3-7-sonnet', '--temperature', '0.4', '--capability', 'keywords', '--capability', 'seo_optimization']);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^Added agent SEO Specialist \(seo\) [0-9a-f-]{36}/);
+
+    const list = await mesh(['agents', 'list', 'Agents']);
+    expect(list.stdout).toMatch(/SEO Specialist\s+seo\s+claude-3-7-sonnet\s+0\.4\s+4000\s+keywords, seo_optimization/);
+
+    expect((await mesh(['agents', 'remove', network.id, 'seo'])).code).toBe(0);
+    const after = await meshJson<{ agents: { type: string }[] }>(['agents', 'list', network.id]);
+    expect(after.agents.map((a) => a.type)).not.toContain('seo');
+
+    const coordinator = await mesh(['agents', 'remove', network.id, 'coordinator']);
+    expect(coordinator.code).toBe(1);
+    expect(coordinator.stderr).toContain('(HTTP 409 conflict)');
+  });
+});
+
+describe('mesh tasks', () => {
+  let networkId: string;
+  beforeAll(async () => {
+    networkId = (await meshJson<Network>(['networks', 'create', '--name', 'Tasks'])).id;
+  });
+
+  it('submit --wait shows each subtask progressing, then the result, and exits 0', async () => {
+    const run = await mesh(['tasks', 'submit', 'Tasks', '--task', 'Write a launch email for TechPro X1', '--context', '{"product_name": "TechPro X1"}', '--priority', '2', '--wait']);
+    expect(run.code).toBe(0);
+    // Not a terminal: one appended line per change.
+    expect(run.stdout).toMatch(/task queued|task in_progress/);
+    for (const type of SPECIALISTS) expect(run.stdout).toMatch(new RegExp(`it1 ${type}: completed\\s+\\d+ ms\\s+simulated:simulated`));
+    expect(run.stdout).toMatch(/task [0-9a-f-]{36}\s+completed/);
+    expect(run.stdout).toContain('[simulated] Final result for: Write a launch email for TechPro X1');
+    expect(run.stdout).toContain('product name: TechPro X1');
+    expect(run.stdout).not.toContain('\x1b[');
+  });
+
+  it('--json prints the final task as JSON; list and show find it', async () => {
+    const task = await meshJson<Task>(['tasks', 'submit', networkId, '--task', 'Plan a webinar', '--wait', '60']);
+    expect(task.status).toBe('completed');
+    expect(task.subtasks?.map((s) => s.agent_type).sort()).toEqual([...SPECIALISTS].sort());
+
+    const list = await mesh(['tasks', 'list', networkId, '--status', 'completed']);
+    expect(list.stdout).toContain(task.id);
+    expect(list.stdout).toContain('Plan a webinar');
+    const shown = await mesh(['tasks', 'show', networkId, task.id]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/IT\s+AGENT\s+KEY\s+STATUS\s+DURATION/);
+    expect(shown.stdout).toContain('[simulated] Final result for: Plan a webinar');
+  });
+
+  it('exits 3 when --wait runs out, and cancels the task (409 the second time)', async () => {
+    // A specialist type that no worker serves: its subtask waits, so the task cannot end on its own.
+    const network = await meshJson<Network>(['networks', 'create', '--name', 'Stuck']);
+    expect((await mesh(['agents', 'add', network.id, '--name', 'Nobody', '--type', 'unserved'])).code).toBe(0);
+    const waited = await mesh(['tasks', 'submit', network.id, '--task', 'Wait for nobody', '--wait', '1']);
+    expect(waited.code).toBe(3);
+    expect(waited.stdout).toMatch(/Waited 1 s: the task is still (queued|in_progress) and goes on/);
+    const taskId = /mesh tasks show \S+ ([0-9a-f-]{36})/.exec(waited.stdout)?.[1] ?? '';
+
+    const cancelled = await mesh(['tasks', 'cancel', network.id, taskId]);
+    expect(cancelled).toMatchObject({ code: 0, stdout: `Cancelled task ${taskId} (cancelled)\n` });
+    const again = await mesh(['tasks', 'cancel', network.id, taskId]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('has already ended (cancelled)');
+    expect(again.stderr).toContain('(HTTP 409 conflict)');
+  });
+
+  it('answers 404 for an unknown task', async () => {
+    const run = await mesh(['tasks', 'show', networkId, randomUUID()]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^Error: Task [0-9a-f-]{36} not found \(HTTP 404 not_found\)/);
+  });
+});
+
+describe('mesh memory', () => {
+  it('adds items (once) and searches them by query and type', async () => {
+    const network = await meshJson<Network>(['networks', 'create', '--name', 'Memory']);
+    const added = await mesh(['memory', 'add', network.id, '--content', 'Developers open email on Tuesday mornings', '--type', 'fact', '--confidence', '0.9']);
+    expect(added.stdout).toMatch(/^Stored fact [0-9a-f-]{36}/);
+    const again = await mesh(['memory', 'add', network.id, '--content', 'Developers open email on Tuesday mornings', '--type', 'fact']);
+    expect(again.stdout).toMatch(/^Already stored: reinforced fact/);
+    await mesh(['memory', 'add', network.id, '--content', 'The brand voice is plain and direct', '--type', 'decision']);
+
+    const search = await mesh(['memory', 'search', network.id, '--query', 'Tuesday email']);
+    expect(search.code).toBe(0);
+    expect(search.stdout).toMatch(/RELEVANCE/);
+    expect(search.stdout).toContain('Developers open email on Tuesday mornings');
+    expect(search.stdout).not.toContain('brand voice');
+
+    const decisions = await meshJson<{ memory: { content: string }[]; total: number }>(['memory', 'search', network.id, '--type', 'decision', '--limit', '5']);
+    expect(decisions.memory.map((m) => m.content)).toEqual(['The brand voice is plain and direct']);
+  });
+});
+
+describe('mesh errors', () => {
+  it('reports a rejected key as 401 with a hint, exit 1', async () => {
+    const run = await mesh(['networks', 'list'], { MESH_API_KEY: 'not-a-valid-key' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('(HTTP 401 unauthorized)');
+    expect(run.stderr).toContain('MESH_API_KEY');
+  });
+
+  it('reports validation errors with their fields, exit 1', async () => {
+    const network = await meshJson<Network>(['networks', 'create', '--name', 'Validation']);
+    const run = await mesh(['tasks', 'submit', network.id, '--task', 'x', '--priority', '11']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('(HTTP 400 validation_error)');
+    expect(run.stderr).toContain('priority');
+  });
+
+  it.each([
+    [['networks', 'create'], '--name is required'],
+    [['networks', 'create', '--name', 'x', '--nmae', 'y'], "Unknown option '--nmae'"],
+    [['tasks', 'submit', 'net', '--task', 'x', '--priority', 'high'], '--priority must be an integer'],
+    [['tasks', 'submit', 'net', '--task', 'x', '--context', '{oops'], '--context is not valid JSON'],
+    [['tasks', 'submit', 'net', '--task', 'x', '--context', '[1]'], '--context must be a JSON object'],
+    [['tasks', 'show', 'net'], 'missing <task>'],
+    [['networks', 'explode'], 'unknown command "networks explode"'],
+    [['launch'], 'unknown command "launch"'],
+  ])('exits 2 on the usage error in `mesh %s`', async (args, message) => {
+    const run = await mesh(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain('Usage: mesh');
+  });
+
+  it('exits 2 without an API key, and 1 when the API cannot be reached', async () => {
+    const noKey = await mesh(['networks', 'list'], { MESH_API_KEY: '' });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('no API key: set MESH_API_KEY or pass --api-key');
+    const unreachable = await mesh(['networks', 'list', '--url', 'http://127.0.0.1:1']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('Cannot reach the API at http://127.0.0.1:1');
+  });
+
+  it('prints help with exit 0', async () => {
+    const help = await mesh(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('tasks submit');
+    const submitHelp = await mesh(['tasks', 'submit', '--help']);
+    expect(submitHelp.stdout).toContain('--wait [seconds]');
+  });
+});

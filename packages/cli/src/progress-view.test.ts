@@ -1,0 +1,96 @@
+import type { Subtask, Task } from '@mesh/core';
+import { ProgressView } from './progress-view';
+import { plainStyle } from './terminal-text';
+
+const T0 = Date.parse('2026-01-01T10:00:00.000Z');
+const at = (ms: number) => new Date(T0 + ms).toISOString();
+
+function subtask(key: string, status: Subtask['status'], extra: Partial<Subtask> = {}): Subtask {
+  return {
+    id: `id-${key}`, subtask_id: `id-${key}`, iteration: 1, key, agent_type: key, agent_id: null, description: '', depends_on: [], status,
+    result: null, confidence: null, reasoning: null, model: null, attempts: 0, worker_id: null, error: null, started_at: null, finished_at: null, duration_ms: null,
+    ...extra,
+  };
+}
+
+function task(status: Task['status'], subtasks: Subtask[], iterations = 1): Task {
+  return {
+    id: 'task-1', task_id: 'task-1', network_id: 'net-1', task: 'x', context: {}, priority: 5, status, iterations, max_iterations: 10, result: null, error: null,
+    safety: null, simulated: true, usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0, llm_calls: 0 }, subtasks, deadline_at: null, trace_id: null,
+    callback_url: null, created_at: at(0), updated_at: at(0), started_at: at(0), completed_at: null,
+  };
+}
+
+function recorder(isTTY: boolean) {
+  const writes: string[] = [];
+  return { out: { isTTY, columns: 100, write: (text: string) => writes.push(text) }, writes };
+}
+
+describe('ProgressView', () => {
+  it('appends one line per change when the output is not a terminal', () => {
+    let now = T0;
+    const { out, writes } = recorder(false);
+    const view = new ProgressView(out, plainStyle, () => now);
+    view.update(task('in_progress', [subtask('content', 'queued'), subtask('design', 'queued')]));
+    now += 400;
+    view.update(task('in_progress', [subtask('content', 'in_progress', { started_at: at(100) }), subtask('design', 'queued')]));
+    now += 400;
+    view.update(task('in_progress', [subtask('content', 'completed', { duration_ms: 350, model: 'openai:gpt-4o' }), subtask('design', 'queued')]));
+    expect(writes.join('')).toBe(
+      [
+        '[    0 ms] task in_progress (iteration 1/10)',
+        '[    0 ms]   it1 content: queued',
+        '[    0 ms]   it1 design: queued',
+        '[  400 ms]   it1 content: in_progress',
+        '[  800 ms]   it1 content: completed  350 ms  openai:gpt-4o',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('redraws the whole frame in place in a terminal', () => {
+    let now = T0;
+    const { out, writes } = recorder(true);
+    const view = new ProgressView(out, plainStyle, () => now);
+    view.update(task('in_progress', [subtask('content', 'in_progress', { started_at: at(0) })]));
+    now += 1500;
+    view.tick();
+    expect(writes[0]).toBe(['task task-1  in_progress  iteration 1/10  0 ms', '  it1  content  content  in_progress      0 ms', ''].join('\n'));
+    // Back up over the 2 lines drawn, clear, draw again with the running time grown.
+    expect(writes[1]).toBe('\r\x1b[2A\x1b[J');
+    expect(writes[2]).toContain('  it1  content  content  in_progress     1.5 s');
+  });
+
+  it('cuts lines to the terminal width so a wrapped line cannot break the redraw', () => {
+    const { out, writes } = recorder(true);
+    const view = new ProgressView({ ...out, columns: 30 }, plainStyle, () => T0);
+    view.update(task('in_progress', [subtask('a-very-long-agent-type-name', 'queued')]));
+    for (const line of writes.join('').split('\n')) expect(line.length).toBeLessThanOrEqual(29);
+  });
+});
+
+describe('ProgressView with the event stream', () => {
+  it('holds a finished subtask line until its model and duration arrive', () => {
+    const { out, writes } = recorder(false);
+    const view = new ProgressView(out, plainStyle, () => T0);
+    // Applied from a `subtask.status` event: status only.
+    view.update(task('in_progress', [subtask('content', 'completed', { started_at: at(0), finished_at: at(300) })]));
+    expect(writes.join('')).not.toContain('it1 content');
+    // Even when the event says the task has ended.
+    view.update(task('completed', [subtask('content', 'completed', { started_at: at(0), finished_at: at(300) })]));
+    expect(writes.join('')).not.toContain('it1 content');
+    // The re-read of the task (or the stream's final `end`) brings the rest.
+    view.update(task('completed', [subtask('content', 'completed', { duration_ms: 300, model: 'simulated:simulated' })]));
+    expect(writes.join('')).toContain('it1 content: completed  300 ms  simulated:simulated');
+  });
+
+  it('prints what was held back when the watch ends', () => {
+    const { out, writes } = recorder(false);
+    const view = new ProgressView(out, plainStyle, () => T0);
+    const ended = task('failed', [subtask('content', 'failed', { error: 'boom' })]);
+    view.update(ended);
+    expect(writes.join('')).not.toContain('it1 content');
+    view.finish(ended);
+    expect(writes.join('')).toContain('it1 content: failed  -');
+  });
+});

@@ -1,0 +1,119 @@
+import type { Subtask, Task } from '@mesh/core';
+import { formatDuration, oneLine, truncateVisible, type Style } from './terminal-text';
+
+export interface ProgressOutput {
+  write(text: string): void;
+  /** Redraw in place (a terminal) or append a line per change (a pipe, a log). */
+  isTTY: boolean;
+  /** Terminal width: longer lines are cut, so a wrapped line cannot break the redraw. */
+  columns?: number;
+}
+
+function runningMs(s: Subtask, nowMs: number): number | null {
+  if (s.duration_ms !== null) return s.duration_ms;
+  if (!s.started_at) return null;
+  return (s.finished_at ? Date.parse(s.finished_at) : nowMs) - Date.parse(s.started_at);
+}
+
+/**
+ * The live view of `tasks submit --wait`: the task's status and one line per subtask (iteration,
+ * agent, key, status, duration, model). In a terminal it redraws itself; elsewhere it appends
+ * one line for every change, so logs stay readable.
+ */
+export class ProgressView {
+  private drawnLines = 0;
+  private readonly lastSeen = new Map<string, string>();
+  private task: Task | null = null;
+  private readonly startedMs: number;
+
+  constructor(
+    private readonly out: ProgressOutput,
+    private readonly style: Style,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.startedMs = now();
+  }
+
+  update(task: Task): void {
+    this.task = task;
+    if (this.out.isTTY) this.redraw();
+    else this.appendChanges(task, false);
+  }
+
+  /** Redraws running durations (a terminal only). */
+  tick(): void {
+    if (this.out.isTTY && this.task) this.redraw();
+  }
+
+  note(message: string): void {
+    if (this.out.isTTY) {
+      this.clear();
+      this.out.write(`${message}\n`);
+      this.redraw();
+    } else {
+      this.out.write(`${this.elapsed()} ${message}\n`);
+    }
+  }
+
+  /** Shows the final state (the last frame on screen, or the lines still held back) and stops. */
+  finish(final: Task | null = this.task): void {
+    this.task = final;
+    if (this.out.isTTY) this.redraw();
+    else if (final) this.appendChanges(final, true);
+    this.drawnLines = 0;
+  }
+
+  lines(task: Task): string[] {
+    const s = this.style;
+    const nowMs = this.now();
+    const head = `${s.bold('task')} ${task.id}  ${s.status(task.status)}  iteration ${task.iterations}/${task.max_iterations}  ${formatDuration(nowMs - this.startedMs)}`;
+    const subtasks = [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key));
+    const agentWidth = Math.max(5, ...subtasks.map((x) => x.agent_type.length));
+    const keyWidth = Math.min(28, Math.max(3, ...subtasks.map((x) => x.key.length)));
+    const rows = subtasks.map((x) => {
+      const status = x.status.padEnd(11);
+      return `  it${x.iteration}  ${x.agent_type.padEnd(agentWidth)}  ${oneLine(x.key, keyWidth).padEnd(keyWidth)}  ${s.status(status)}  ${formatDuration(runningMs(x, nowMs)).padStart(8)}  ${s.dim(x.model ?? '')}`.trimEnd();
+    });
+    return [head, ...(rows.length > 0 ? rows : [s.dim('  (the coordinator is planning)')])];
+  }
+
+  private elapsed(): string {
+    return `[${formatDuration(this.now() - this.startedMs).padStart(8)}]`;
+  }
+
+  private clear(): void {
+    // Back to the first line of the last frame, then clear to the end of the screen.
+    if (this.drawnLines > 0) this.out.write(`\r\x1b[${this.drawnLines}A\x1b[J`);
+    this.drawnLines = 0;
+  }
+
+  private redraw(): void {
+    if (!this.task) return;
+    const width = Math.max(20, (this.out.columns ?? 120) - 1);
+    const lines = this.lines(this.task).map((line) => truncateVisible(line, width));
+    this.clear();
+    this.out.write(`${lines.join('\n')}\n`);
+    this.drawnLines = lines.length;
+  }
+
+  /** Appends a line per change; `final`: the last view, so nothing is held back any more. */
+  private appendChanges(task: Task, final: boolean): void {
+    const taskState = `${task.status}#${task.iterations}`;
+    if (this.lastSeen.get('task') !== taskState) {
+      this.lastSeen.set('task', taskState);
+      this.out.write(`${this.elapsed()} task ${task.status} (iteration ${task.iterations}/${task.max_iterations})\n`);
+    }
+    for (const x of [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key))) {
+      if (this.lastSeen.get(x.id) === x.status) continue;
+      // A status from the event stream comes before the re-read that brings its model and
+      // timing: a finished subtask gets its line once those are known (a line is never rewritten).
+      const provisional = (x.status === 'completed' && x.model === null) || ((x.status === 'completed' || x.status === 'failed') && x.duration_ms === null);
+      if (provisional && !final) continue;
+      this.lastSeen.set(x.id, x.status);
+      const timing = x.status === 'completed' || x.status === 'failed' ? `  ${formatDuration(x.duration_ms)}` : '';
+      const model = x.model ? `  ${x.model}` : '';
+      const name = x.key === x.agent_type ? x.agent_type : `${x.agent_type} ${oneLine(x.key, 40)}`;
+      this.out.write(`${this.elapsed()}   it${x.iteration} ${name}: ${x.status}${timing}${model}\n`);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import type { Agent, MemoryItem, Network, Task } from '@mesh/core';
+import { formatTable } from './table';
+import { formatDuration, oneLine, safeText, type Style } from './terminal-text';
+
+/** Human-readable renderings of API resources; every string from the API goes through safeText/oneLine. */
+
+export function agentsTable(agents: Agent[]): string {
+  return formatTable(
+    ['ID', 'NAME', 'TYPE', 'MODEL', 'TEMP', 'MAX TOKENS', 'CAPABILITIES'],
+    agents.map((a) => [
+      a.id,
+      oneLine(a.name, 40),
+      a.type,
+      oneLine(a.model ?? '(default chain)', 40),
+      String(a.parameters.temperature),
+      String(a.parameters.max_tokens),
+      oneLine(a.capabilities.join(', '), 60),
+    ]),
+  );
+}
+
+export function networksTable(networks: Network[]): string {
+  return formatTable(
+    ['ID', 'NAME', 'AGENTS', 'TASKS', 'ACTIVE', 'MEMORY', 'CREATED'],
+    networks.map((n) => [
+      n.id,
+      oneLine(n.name, 48),
+      String(n.counts.agents),
+      String(n.counts.tasks),
+      String(n.counts.active_tasks),
+      String(n.counts.memory_items),
+      n.created_at,
+    ]),
+  );
+}
+
+export function networkDetails(n: Network, style: Style): string {
+  const lines = [
+    `${style.bold(oneLine(n.name))}  ${n.id}`,
+    ...(n.description ? [oneLine(n.description)] : []),
+    `max iterations ${n.max_iterations}, timeout ${n.timeout_seconds} s, created ${n.created_at}`,
+    `${n.counts.agents} agents, ${n.counts.tasks} tasks (${n.counts.active_tasks} active), ${n.counts.memory_items} memory items`,
+  ];
+  if (Object.keys(n.shared_context).length > 0) lines.push(`shared context: ${oneLine(JSON.stringify(n.shared_context), 200)}`);
+  if (n.agents) lines.push('', agentsTable(n.agents));
+  return lines.join('\n');
+}
+
+export function tasksTable(tasks: Task[]): string {
+  return formatTable(
+    ['ID', 'STATUS', 'PRI', 'ITER', 'COST', 'CREATED', 'TASK'],
+    tasks.map((t) => [t.id, t.status, String(t.priority), `${t.iterations}/${t.max_iterations}`, `$${t.usage.cost_usd.toFixed(4)}`, t.created_at, oneLine(t.task, 60)]),
+  );
+}
+
+export function subtasksTable(task: Task): string {
+  const subtasks = [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key));
+  return formatTable(
+    ['IT', 'AGENT', 'KEY', 'STATUS', 'DURATION', 'ATTEMPTS', 'MODEL', 'WORKER', 'DEPENDS ON'],
+    subtasks.map((s) => [
+      String(s.iteration),
+      s.agent_type,
+      oneLine(s.key, 32),
+      s.status,
+      formatDuration(s.duration_ms),
+      String(s.attempts),
+      oneLine(s.model ?? '-', 40),
+      oneLine(s.worker_id ?? '-', 40),
+      oneLine(s.depends_on.join(', ') || '-', 40),
+    ]),
+  );
+}
+
+/** Status, usage, subtasks, then the result (Markdown, printed as text) or the error. */
+export function taskDetails(task: Task, style: Style): string {
+  const elapsed = task.started_at && task.completed_at ? Date.parse(task.completed_at) - Date.parse(task.started_at) : null;
+  const lines = [
+    `${style.bold('task')} ${task.id}  ${style.status(task.status)}`,
+    oneLine(task.task, 300),
+    `iterations ${task.iterations}/${task.max_iterations}, priority ${task.priority}, ${task.usage.llm_calls} model calls, ` +
+      `${task.usage.input_tokens} tokens in / ${task.usage.output_tokens} out, $${task.usage.cost_usd.toFixed(4)}` +
+      (elapsed !== null ? `, ${formatDuration(elapsed)}` : ''),
+  ];
+  if (task.simulated) lines.push(style.dim('answered by the simulated provider: no real model was called'));
+  if ((task.subtasks ?? []).length > 0) lines.push('', subtasksTable(task));
+  if (task.error) lines.push('', `${style.bold('error')}: ${safeText(task.error)}`);
+  if (task.result) {
+    lines.push('', `${style.bold('result')} ${style.dim(`(confidence ${task.result.confidence.toFixed(2)})`)}`, '', safeText(task.result.content).trimEnd());
+    if (task.result.explanation) lines.push('', style.dim(safeText(task.result.explanation)));
+  }
+  return lines.join('\n');
+}
+
+export function memoryTable(items: MemoryItem[], withRelevance: boolean): string {
+  return formatTable(
+    ['ID', 'TYPE', 'CONF', 'IMPORTANCE', ...(withRelevance ? ['RELEVANCE'] : []), 'SOURCE', 'CONTENT'],
+    items.map((m) => [
+      m.id,
+      m.memory_type,
+      m.confidence.toFixed(2),
+      m.importance.toFixed(2),
+      ...(withRelevance ? [m.relevance?.toFixed(3) ?? '-'] : []),
+      m.source.kind,
+      oneLine(m.content, 100),
+    ]),
+  );
+}

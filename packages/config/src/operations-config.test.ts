@@ -1,0 +1,68 @@
+import { ConfigError } from './config-error';
+import { DEVELOPMENT_WEBHOOK_SECRET, loadConfig } from './config';
+
+const BASE = { NODE_ENV: 'test', MESH_API_KEYS: 'tenant-a:key-tenant-a-123' };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ ...BASE, ...env });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.variables;
+    throw err;
+  }
+  return [];
+}
+
+describe('operations settings', () => {
+  it('defaults: webhooks signed with the development secret outside production, private targets refused, no trace export', () => {
+    const config = loadConfig(BASE);
+    expect(config.webhooks).toEqual({
+      secret: DEVELOPMENT_WEBHOOK_SECRET,
+      secretIsDevelopmentDefault: true,
+      allowPrivateAddresses: false,
+      attempts: 8,
+      backoffMs: 5_000,
+      timeoutMs: 10_000,
+    });
+    expect(config.tracing).toEqual({ otlpHeaders: {} });
+    expect(config.sse).toEqual({ pingMs: 15_000 });
+    expect(config.adminTenants).toBeNull();
+    expect(config.metricsPort).toBe(0);
+  });
+
+  it('reads webhook, tracing and admin settings', () => {
+    const config = loadConfig({
+      ...BASE,
+      MESH_WEBHOOK_SECRET: 'a-long-enough-secret',
+      MESH_WEBHOOK_ALLOW_PRIVATE: 'true',
+      MESH_WEBHOOK_ATTEMPTS: '3',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc, x-tenant=mesh',
+      MESH_ADMIN_TENANTS: 'ops, tenant-a',
+      METRICS_PORT: '9464',
+    });
+    expect(config.webhooks).toMatchObject({ secret: 'a-long-enough-secret', secretIsDevelopmentDefault: false, allowPrivateAddresses: true, attempts: 3 });
+    expect(config.tracing).toEqual({ otlpEndpoint: 'http://collector:4318', otlpHeaders: { authorization: 'Bearer abc', 'x-tenant': 'mesh' } });
+    expect(config.adminTenants).toEqual(['ops', 'tenant-a']);
+    expect(config.metricsPort).toBe(9464);
+  });
+
+  it('never uses the development secret in production, and refuses private webhook targets there', () => {
+    const production = loadConfig({ ...BASE, NODE_ENV: 'production' });
+    expect(production.webhooks.secret).toBeUndefined();
+    expect(production.webhooks.secretIsDevelopmentDefault).toBe(false);
+    expect(problems({ NODE_ENV: 'production', MESH_WEBHOOK_ALLOW_PRIVATE: 'true' })).toEqual(['MESH_WEBHOOK_ALLOW_PRIVATE']);
+  });
+
+  it.each([
+    ['MESH_WEBHOOK_SECRET', 'short'],
+    ['MESH_WEBHOOK_ALLOW_PRIVATE', 'sometimes'],
+    ['MESH_WEBHOOK_ATTEMPTS', '0'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['OTEL_EXPORTER_OTLP_HEADERS', 'no-equals-sign'],
+    ['MESH_ADMIN_TENANTS', 'bad tenant!'],
+    ['MESH_SSE_PING_MS', '5'],
+  ])('names %s when it is %j', (variable, value) => {
+    expect(problems({ [variable]: value })).toEqual([variable]);
+  });
+});
