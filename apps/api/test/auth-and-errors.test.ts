@@ -18,7 +18,7 @@ const expressMethod = (method: string) => method.toUpperCase();
 describe('authentication', () => {
   it('answers 401 on every route but health without a valid key', async () => {
     const authed = API_ROUTES.filter((r) => r.auth);
-    expect(authed.length).toBe(15);
+    expect(authed.length).toBe(17);
     for (const route of authed) {
       const path = fill(route.path, () => randomUUID());
       for (const key of [null, 'wrong-key-123', '']) {
@@ -27,7 +27,7 @@ describe('authentication', () => {
         expect(ErrorBody.parse(res.body).error.code).toBe('unauthorized');
       }
     }
-    expect(API_ROUTES.filter((r) => !r.auth).map((r) => r.path)).toEqual(['/health', '/openapi.json', '/docs']);
+    expect(API_ROUTES.filter((r) => !r.auth).map((r) => r.path)).toEqual(['/health']);
   });
 
   it('accepts Authorization: Bearer (any case) and X-API-Key', async () => {

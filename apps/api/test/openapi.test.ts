@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,14 @@ import { API_BASE_PATH, API_ROUTES } from '../src/routes/api-routes';
 import { SEED, startApiHarness, type ApiHarness } from './api-harness';
 
 let h: ApiHarness;
+const AUTH = { authorization: `Basic ${Buffer.from('docs:key-tenant-a-123').toString('base64')}` };
 let served: OpenApiDocument;
 beforeAll(async () => {
   h = await startApiHarness('api-openapi');
-  const res = await fetch(`${h.url}${API_BASE_PATH}/openapi.json`);
+  // The document and the docs page need a key like every route but health.
+  expect((await fetch(`${h.url}${API_BASE_PATH}/openapi.json`)).status).toBe(401);
+  expect((await fetch(`${h.url}${API_BASE_PATH}/docs`)).status).toBe(401);
+  const res = await fetch(`${h.url}${API_BASE_PATH}/openapi.json`, { headers: AUTH });
   expect(res.status).toBe(200);
   served = (await res.json()) as OpenApiDocument;
 });
@@ -22,8 +27,12 @@ afterAll(async () => {
   await h.close();
 });
 
-/** Validates documents with @seriousme/openapi-schema-validator (ESM) in a child Node process. */
-function validateWithValidator(documents: unknown[]): { valid: boolean; errors?: unknown }[] {
+/**
+ * Validates documents with @seriousme/openapi-schema-validator (ESM) in a child Node process.
+ * Asynchronously: a blocked event loop would let the in-process server's keep-alive timer and
+ * the client's reuse of the same socket race (ECONNRESET on the next request).
+ */
+async function validateWithValidator(documents: unknown[]): Promise<{ valid: boolean; errors?: unknown }[]> {
   const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
   try {
     const file = join(dir, 'documents.json');
@@ -34,7 +43,7 @@ function validateWithValidator(documents: unknown[]): { valid: boolean; errors?:
       const results = [];
       for (const document of JSON.parse(readFileSync(process.argv[1], 'utf8'))) results.push(await new Validator().validate(document));
       process.stdout.write(JSON.stringify(results));`;
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, file], { cwd: join(__dirname, '..'), encoding: 'utf8' });
+    const { stdout: out } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, file], { cwd: join(__dirname, '..'), encoding: 'utf8' });
     return JSON.parse(out) as { valid: boolean; errors?: unknown }[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -71,10 +80,10 @@ describe('OpenAPI document', () => {
     expect(served.servers).toEqual([{ url: API_BASE_PATH }]);
   });
 
-  it('validates against the OpenAPI 3.1 schema (and the validator does reject a broken document)', () => {
+  it('validates against the OpenAPI 3.1 schema (and the validator does reject a broken document)', async () => {
     const broken = JSON.parse(JSON.stringify(served)) as OpenApiDocument;
     delete (broken.paths['/networks']!['post']!.responses['201'] as { description?: string }).description;
-    const [valid, invalid] = validateWithValidator([served, broken]);
+    const [valid, invalid] = await validateWithValidator([served, broken]);
     expect(valid).toEqual({ valid: true });
     expect(invalid?.valid).toBe(false);
   });
@@ -136,7 +145,7 @@ describe('OpenAPI document', () => {
 
 describe('API docs page', () => {
   it('is one self-contained page: no external resource, only its own script may run, and the script parses', async () => {
-    const res = await fetch(`${h.url}${API_BASE_PATH}/docs`);
+    const res = await fetch(`${h.url}${API_BASE_PATH}/docs`, { headers: AUTH });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await res.text();

@@ -110,6 +110,10 @@ async function onCoordinatorError(deps: EngineDeps, task: TaskRow, what: string,
  * idempotently with its new memories, and the first wave dispatched.
  */
 export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promise<void> {
+  if (job.iteration > 1 && (await budgetSpent(deps, job.taskId))) {
+    // Stop planning more work (this is not an iteration); synthesise what the budget bought.
+    return deps.queues.enqueueFinalize({ tenantId: job.tenantId, taskId: job.taskId, ...traceOf(job) }, await taskPriority(deps, job));
+  }
   const task = await deps.store.tasks.beginIteration(job.tenantId, job.taskId, job.iteration);
   if (!task) return; // ended, stale or a duplicate of an older iteration
   await publishTaskStatus(deps, task);
@@ -206,6 +210,20 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   await advanceIteration(deps, task, job.iteration, stored, job.trace);
 }
 
+/** True when the task has used its token or cost budget (MESH_TASK_MAX_TOKENS, MESH_TASK_MAX_COST_USD). */
+async function budgetSpent(deps: EngineDeps, taskId: string): Promise<boolean> {
+  const budget = deps.settings.taskBudget;
+  if (!budget || (budget.maxTokens <= 0 && budget.maxCostUsd <= 0)) return false;
+  const used = await deps.store.tasks.usage(taskId);
+  const spent = (budget.maxTokens > 0 && used.tokens >= budget.maxTokens) || (budget.maxCostUsd > 0 && used.costUsd >= budget.maxCostUsd);
+  if (spent) deps.logger.warn('task budget spent; synthesising the result', { task_id: taskId, tokens: used.tokens, cost_usd: used.costUsd, ...budget });
+  return spent;
+}
+
+async function taskPriority(deps: EngineDeps, job: StepJob): Promise<number> {
+  return (await deps.store.tasks.getRow(job.tenantId, job.taskId))?.priority ?? 5;
+}
+
 function withAgentIds(plan: PlannedSubtask[], agents: Map<string, AgentRow>): (PlannedSubtask & { agent_id: string | null })[] {
   return plan.map((s) => ({ ...s, agent_id: agents.get(s.agent_type)?.id ?? null }));
 }
@@ -229,14 +247,16 @@ export async function advanceIteration(
   const next = nextWave(subtasks);
   if (next) {
     await deps.store.subtasks.markQueued(next.subtasks.filter((s) => s.status === 'pending').map((s) => s.id));
+    // Published before the jobs exist (same Redis connection, so in order): a watcher never
+    // sees a subtask start before it was queued.
+    for (const s of next.subtasks) {
+      deps.events.publishQuietly({ type: 'subtask.status', task_id: task.id, subtask_id: s.id, key: s.key, agent_type: s.agent_type, status: 'queued', at: new Date().toISOString() });
+    }
     await deps.queues.dispatchWave(
       { ...ids, iteration, wave: next.wave },
       next.subtasks.map((s) => ({ subtaskId: s.id, agentType: s.agent_type })),
       task.priority,
     );
-    for (const s of next.subtasks) {
-      deps.events.publishQuietly({ type: 'subtask.status', task_id: task.id, subtask_id: s.id, key: s.key, agent_type: s.agent_type, status: 'queued', at: new Date().toISOString() });
-    }
     return;
   }
   if (!subtasks.every(isSubtaskDone)) return; // a wave is still running; its parent job will call again

@@ -8,6 +8,8 @@ export interface EngineSettings {
   memoryTokenBudget: number;
   /** Full-text matches considered before scoring. */
   memoryCandidates: number;
+  /** Per-task budget; past it the coordinator stops planning and synthesises what it has. 0 = unlimited. */
+  taskBudget?: { maxTokens: number; maxCostUsd: number };
 }
 
 /** Everything the engine's handlers use, passed in (never imported singletons). */

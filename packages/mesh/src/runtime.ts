@@ -121,7 +121,7 @@ export async function createRuntime(config: MeshConfig, options: RuntimeOptions)
     metrics,
     inFlight,
     workerId: `${hostname()}:${process.pid}`,
-    settings: { memoryTokenBudget: config.memory.tokenBudget, memoryCandidates: config.memory.candidates },
+    settings: { memoryTokenBudget: config.memory.tokenBudget, memoryCandidates: config.memory.candidates, taskBudget: config.llm.taskBudget },
     safety: options.safety ?? ContentSafety.fromConfig(config, logger.child({ component: 'safety' })),
   };
   return {

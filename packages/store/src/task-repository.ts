@@ -269,6 +269,15 @@ export class TaskRepository {
     });
   }
 
+  /** Tokens and cost of every model call of a task so far. */
+  async usage(taskId: string): Promise<{ tokens: number; costUsd: number }> {
+    const { rows } = await this.db.query<{ tokens: string; cost: string }>(
+      'SELECT coalesce(sum(input_tokens + output_tokens), 0) AS tokens, coalesce(sum(cost_usd), 0) AS cost FROM llm_calls WHERE task_id = $1',
+      [taskId],
+    );
+    return { tokens: Number(rows[0]?.tokens ?? 0), costUsd: Number(rows[0]?.cost ?? 0) };
+  }
+
   /** Records that a simulated model answered part of this task. */
   async markSimulated(taskId: string): Promise<void> {
     await this.db.query('UPDATE tasks SET simulated = true WHERE id = $1 AND NOT simulated', [taskId]);

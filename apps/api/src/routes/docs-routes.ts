@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { buildOpenApiDocument, type OpenApiDocument } from '../openapi/openapi-document';
 import { DOCS_CONTENT_SECURITY_POLICY, renderDocsPage } from '../openapi/docs-page';
-import { definePublicRoute, type RouteDefinition } from './route-definition';
+import { defineRoute, type RouteDefinition } from './route-definition';
 
 export interface DocsRoutesOptions {
   /** The table to document, read on first request (it includes these routes). */
@@ -18,7 +18,7 @@ export function docsRoutes(options: DocsRoutesOptions): RouteDefinition[] {
     return document;
   };
   return [
-    definePublicRoute({
+    defineRoute({
       method: 'get',
       path: '/openapi.json',
       summary: 'This API as an OpenAPI 3.1 document, generated from the schemas requests are validated with',
@@ -28,7 +28,7 @@ export function docsRoutes(options: DocsRoutesOptions): RouteDefinition[] {
         return { status: 200, body: openApiDocument(deps.version), headers: { 'Cache-Control': 'no-cache' } };
       },
     }),
-    definePublicRoute({
+    defineRoute({
       method: 'get',
       path: '/docs',
       summary: 'Browsable API reference (renders the OpenAPI document; no external resources)',
