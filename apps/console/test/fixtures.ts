@@ -47,6 +47,7 @@ export function task(overrides: Partial<Task> = {}): Task {
     deadline_at: null,
     trace_id: null,
     callback_url: null,
+    webhook_status: null,
     created_at: '2026-01-01T10:00:00.000Z',
     updated_at: '2026-01-01T10:00:00.000Z',
     started_at: '2026-01-01T10:00:00.000Z',

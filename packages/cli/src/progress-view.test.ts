@@ -17,7 +17,7 @@ function task(status: Task['status'], subtasks: Subtask[], iterations = 1): Task
   return {
     id: 'task-1', task_id: 'task-1', network_id: 'net-1', task: 'x', context: {}, priority: 5, status, iterations, max_iterations: 10, result: null, error: null,
     safety: null, simulated: true, usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0, llm_calls: 0 }, subtasks, deadline_at: null, trace_id: null,
-    callback_url: null, created_at: at(0), updated_at: at(0), started_at: at(0), completed_at: null,
+    callback_url: null, webhook_status: null, created_at: at(0), updated_at: at(0), started_at: at(0), completed_at: null,
   };
 }
 

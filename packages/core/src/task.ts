@@ -102,6 +102,8 @@ export const Task = z.object({
   deadline_at: z.string().nullable(),
   trace_id: z.string().nullable(),
   callback_url: z.string().nullable(),
+  /** Delivery of the webhook to callback_url: null while owed (or without a callback_url). */
+  webhook_status: z.enum(['delivered', 'failed']).nullable(),
   created_at: z.string(),
   updated_at: z.string(),
   started_at: z.string().nullable(),

@@ -75,7 +75,7 @@ describe('the recovery sweeper', () => {
       const sweeper = new RecoverySweeper(live.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
       expect((await sweeper.sweep()).redispatched.wave).toBe(1);
       // A second sweep while the wave runs changes nothing.
-      expect((await sweeper.sweep()).redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0 });
+      expect((await sweeper.sweep()).redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 });
       release();
       const task = await live.waitForTask(taskId);
       await sweeper.stop();
@@ -109,7 +109,7 @@ describe('the recovery sweeper', () => {
       const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
       const report = await sweeper.sweep();
       await sweeper.stop();
-      expect(report.redispatched).toEqual({ step: 1, wave: 0, finalize: 0, deadline: 1 });
+      expect(report.redispatched).toEqual({ step: 1, wave: 0, finalize: 0, deadline: 1, webhook: 0 });
       const task = await mesh.waitForTask(taskId);
       expect(task.status).toBe('completed');
       expect(task.iterations).toBe(2);
@@ -131,6 +131,29 @@ describe('the recovery sweeper', () => {
       expect((await sweeper.sweep()).timedOut).toBeGreaterThanOrEqual(1);
       await sweeper.stop();
       expect((await env.store.tasks.getRow('tenant-a', taskId))?.status).toBe('timed_out');
+    } finally {
+      await mesh.close();
+    }
+  });
+
+  it('re-enqueues the webhook of a finished task when its job was lost, and only while it is owed', async () => {
+    const mesh = await startInProcessMesh(env, model());
+    try {
+      const networkId = await mesh.createNetwork();
+      const taskId = await mesh.submit(networkId, { task: 'announce me', callback_url: 'https://hooks.example.com/mesh' });
+      expect((await mesh.waitForTask(taskId)).status).toBe('completed');
+      // The delivery job is lost with Redis before any webhook worker ran.
+      await loseRedis();
+      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      expect((await sweeper.sweep()).redispatched.webhook).toBe(1);
+      expect(await mesh.runtime.queues.isLive('webhooks', `webhook-${taskId}`)).toBe(true);
+      // While the job exists, nothing more; once delivered, never again.
+      expect((await sweeper.sweep()).redispatched.webhook).toBe(0);
+      await env.store.tasks.markWebhook(taskId, 'delivered');
+      await loseRedis();
+      expect((await sweeper.sweep()).redispatched.webhook).toBe(0);
+      expect((await env.store.tasks.get('tenant-a', taskId))?.webhook_status).toBe('delivered');
+      await sweeper.stop();
     } finally {
       await mesh.close();
     }

@@ -1,5 +1,5 @@
 import { describeError } from '@mesh/core';
-import { agentQueueName, COORDINATOR_QUEUE, jobIds } from '@mesh/queue';
+import { agentQueueName, COORDINATOR_QUEUE, jobIds, WEBHOOKS_QUEUE } from '@mesh/queue';
 import { LeaderLock, type TaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
 import { dependencyDepths } from './plan-validation';
@@ -18,7 +18,7 @@ export interface SweepReport {
   leader: boolean;
   examined: number;
   timedOut: number;
-  redispatched: { step: number; wave: number; finalize: number; deadline: number };
+  redispatched: { step: number; wave: number; finalize: number; deadline: number; webhook: number };
 }
 
 /**
@@ -47,7 +47,7 @@ export class RecoverySweeper {
       this.running = this.sweep()
         .catch((err: unknown) => {
           this.deps.logger.warn('recovery sweep failed', { error: describeError(err) });
-          return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0 } };
+          return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 } };
         })
         .finally(() => {
           this.running = undefined;
@@ -67,7 +67,7 @@ export class RecoverySweeper {
 
   /** One sweep, if this process leads. */
   async sweep(): Promise<SweepReport> {
-    const report: SweepReport = { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0 } };
+    const report: SweepReport = { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 } };
     if (!(await this.lock.tryAcquire())) return report;
     report.leader = true;
     const { store } = this.deps;
@@ -84,6 +84,17 @@ export class RecoverySweeper {
         await this.recover(task, report);
       } catch (err) {
         this.deps.logger.warn('could not recover a task', { task_id: task.id, error: describeError(err) });
+      }
+    }
+    // A finished task whose webhook job Redis lost still owes its delivery.
+    for (const task of await store.tasks.owedWebhooks(this.options.quietMs, this.options.batchSize)) {
+      try {
+        if (await this.deps.queues.isLive(WEBHOOKS_QUEUE, jobIds.webhook(task.id))) continue;
+        await this.deps.queues.removeEnded(WEBHOOKS_QUEUE, jobIds.webhook(task.id));
+        await this.deps.queues.enqueueWebhook({ tenantId: task.tenant_id, taskId: task.id });
+        report.redispatched.webhook += 1;
+      } catch (err) {
+        this.deps.logger.warn('could not re-enqueue a webhook', { task_id: task.id, error: describeError(err) });
       }
     }
     const total = Object.values(report.redispatched).reduce((a, b) => a + b, 0) + report.timedOut;

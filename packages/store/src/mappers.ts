@@ -90,6 +90,7 @@ export interface TaskRow {
   requested_deadline_at: Date | null;
   trace_id: string | null;
   callback_url: string | null;
+  webhook_status: 'delivered' | 'failed' | null;
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;
@@ -125,6 +126,7 @@ export function toTask(row: TaskRow, subtasks?: Subtask[]): Task {
     deadline_at: iso(row.deadline_at),
     trace_id: row.trace_id,
     callback_url: row.callback_url,
+    webhook_status: row.webhook_status ?? null,
     created_at: isoRequired(row.created_at),
     updated_at: isoRequired(row.updated_at),
     started_at: iso(row.started_at),

@@ -278,6 +278,23 @@ export class TaskRepository {
     return { tokens: Number(rows[0]?.tokens ?? 0), costUsd: Number(rows[0]?.cost ?? 0) };
   }
 
+  /** Records the outcome of a finished task's webhook delivery. */
+  async markWebhook(taskId: string, status: 'delivered' | 'failed'): Promise<void> {
+    await this.db.query('UPDATE tasks SET webhook_status = $2 WHERE id = $1', [taskId, status]);
+  }
+
+  /** Finished tasks that still owe a webhook delivery, finished at least `quietMs` ago. */
+  async owedWebhooks(quietMs: number, limit: number): Promise<Pick<TaskRow, 'id' | 'tenant_id' | 'trace_id'>[]> {
+    const { rows } = await this.db.query<Pick<TaskRow, 'id' | 'tenant_id' | 'trace_id'>>(
+      `SELECT id, tenant_id, trace_id FROM tasks
+       WHERE callback_url IS NOT NULL AND webhook_status IS NULL AND status IN ('completed', 'failed', 'timed_out', 'cancelled')
+         AND completed_at < now() - make_interval(secs => $1::float8 / 1000)
+       ORDER BY completed_at LIMIT $2`,
+      [quietMs, limit],
+    );
+    return rows;
+  }
+
   /** Records that a simulated model answered part of this task. */
   async markSimulated(taskId: string): Promise<void> {
     await this.db.query('UPDATE tasks SET simulated = true WHERE id = $1 AND NOT simulated', [taskId]);

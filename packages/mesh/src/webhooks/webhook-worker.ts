@@ -74,11 +74,13 @@ export function startWebhookWorker(runtime: Runtime, options: WebhookWorkerOptio
             allowPrivateAddresses: config.webhooks.allowPrivateAddresses,
             ...(options.resolve ? { resolve: options.resolve } : {}),
           });
+          await store.tasks.markWebhook(task.id, 'delivered');
           metrics.webhookDeliveries.inc({ outcome: 'delivered' });
           log.info('webhook delivered', { event, host, status, attempt: job.attemptsMade + 1 });
           return 'delivered';
         } catch (err) {
           if (err instanceof WebhookRefusedError) {
+            await store.tasks.markWebhook(task.id, 'failed');
             metrics.webhookDeliveries.inc({ outcome: 'refused' });
             log.warn('webhook refused', { event, host, reason: err.message });
             throw new UnrecoverableError(err.message);
@@ -101,7 +103,11 @@ export function startWebhookWorker(runtime: Runtime, options: WebhookWorkerOptio
   worker.on('failed', (job, err) => {
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError';
-    if (final) logger.error('webhook given up', { job_id: job.id, task_id: (job.data as { taskId?: string }).taskId, attempts: job.attemptsMade, error: describeError(err) });
+    if (!final) return;
+    const taskId = (job.data as { taskId?: string }).taskId;
+    logger.error('webhook given up', { job_id: job.id, task_id: taskId, attempts: job.attemptsMade, error: describeError(err) });
+    // Recorded so the recovery sweeper does not deliver it again.
+    if (taskId) store.tasks.markWebhook(taskId, 'failed').catch((e: unknown) => logger.warn('could not record a failed webhook', { task_id: taskId, error: describeError(e) }));
   });
   worker.on('error', (err) => logger.error('webhook worker error', { error: describeError(err) }));
   return worker;

@@ -103,6 +103,7 @@ describe('webhooks (private targets allowed for the test receiver)', () => {
         const metrics = (await mesh.runtime.metrics.render()).body;
         expect(sampleValue(metrics, 'mesh_webhook_deliveries_total', { outcome: 'failed' })).toBe(2);
         expect(sampleValue(metrics, 'mesh_webhook_deliveries_total', { outcome: 'delivered' })).toBe(1);
+        expect((await mesh.runtime.store.tasks.get('tenant-a', taskId))?.webhook_status).toBe('delivered');
       });
     } finally {
       await receiver.close();
@@ -181,6 +182,7 @@ describe('webhooks with the default policy (private targets refused)', () => {
         expect(job.failedReason).toMatch(/must point to a public host: 127\.0\.0\.1/);
         expect(job.attemptsMade).toBe(1);
         expect(sampleValue((await mesh.runtime.metrics.render()).body, 'mesh_webhook_deliveries_total', { outcome: 'refused' })).toBe(1);
+        expect((await mesh.runtime.store.tasks.get('tenant-a', taskId))?.webhook_status).toBe('failed');
       });
       expect(receiver.received).toHaveLength(0);
     } finally {
