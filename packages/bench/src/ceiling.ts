@@ -21,6 +21,8 @@ export interface CeilingOptions {
   /** Flows being added at once (like the HTTP client's requests in flight). */
   clientConcurrency: number;
   timeoutMs: number;
+  /** Registers the teardown with the caller, so an interrupted run still removes the processes and keys. */
+  onCleanup?: (fn: () => Promise<void>) => void;
 }
 
 export interface CeilingResult {
@@ -88,6 +90,17 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
   const children = new CeilingProcess('ceiling-children', { redisUrl: options.redisUrl, prefix, queues: CEILING_CHILD_QUEUES, concurrency: options.childConcurrency });
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const producer = new FlowProducer({ connection, prefix });
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () => {
+    cleaned ??= (async () => {
+      await Promise.all([parent.stop(), children.stop()]);
+      await producer.close().catch(() => {});
+      await deleteKeys(connection, `${prefix}*`).catch(() => 0);
+      connection.disconnect();
+    })();
+    return cleaned;
+  };
+  options.onCleanup?.(cleanup);
   const meter = new CpuMeter(() => [
     { name: 'ceiling-parent', pid: parent.child.pid ?? 0 },
     { name: 'ceiling-children', pid: children.child.pid ?? 0 },
@@ -137,9 +150,6 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
       },
     };
   } finally {
-    await Promise.all([parent.stop(), children.stop()]);
-    await producer.close().catch(() => {});
-    await deleteKeys(connection, `${prefix}*`).catch(() => 0);
-    connection.disconnect();
+    await cleanup();
   }
 }

@@ -13,6 +13,8 @@ import { promptGrowthScenario } from './scenarios/prompt-growth';
 import { scaleOutScenario } from './scenarios/scale-out';
 import { throughputScenario } from './scenarios/throughput';
 
+let interrupted = false;
+
 const SCENARIO_BODIES: Record<ScenarioName, (run: ScenarioRun) => Promise<ScenarioOutput>> = {
   throughput: throughputScenario,
   latency: latencyScenario,
@@ -39,7 +41,12 @@ async function main(args: BenchArgs): Promise<number> {
   const stamp = machine.date.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
   const ctx: ScenarioContext = { args, databaseUrl, redisUrl, profileRoot: join(outDir, 'profiles', stamp), log };
   const scenarios: ScenarioResult[] = [];
-  for (const name of args.scenarios) scenarios.push(await runScenario(ctx, name, SCENARIO_BODIES[name]));
+  for (const name of args.scenarios) {
+    const result = await runScenario(ctx, name, SCENARIO_BODIES[name]);
+    // Interrupted: the signal handler has cleaned up and exits; report nothing.
+    if (interrupted) return new Promise<number>(() => {});
+    scenarios.push(result);
+  }
 
   const report: BenchReport = { machine, mode: args.quick ? 'quick' : 'full', args, scenarios };
   const files = writeJson(report, outDir);
@@ -71,7 +78,6 @@ try {
   process.exit(2);
 }
 // Ctrl-C: stop the processes of the running scenario and drop its schema and keys before leaving.
-let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (interrupted) return;

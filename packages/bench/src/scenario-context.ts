@@ -32,6 +32,8 @@ export class ScenarioRun {
   /** Error-level lines the product's processes logged (reported as a missed target, not a broken run). */
   readonly processErrorLines: string[] = [];
   counters: CallCounters | undefined;
+  /** Extra teardown (e.g. the ceiling's keys), run first, also on Ctrl-C. */
+  readonly cleanups: (() => Promise<void>)[] = [];
 
   constructor(
     readonly ctx: ScenarioContext,
@@ -77,13 +79,16 @@ export async function runScenario(ctx: ScenarioContext, name: ScenarioName, body
   ctx.log(`${name}: starting (load ${loadBefore.join(' ')})`);
   const env = await createBenchEnv(name, { databaseUrl: ctx.databaseUrl, redisUrl: ctx.redisUrl });
   const run = new ScenarioRun(ctx, name, env);
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    for (const cluster of [...run.clusters]) await run.stopCluster(cluster).catch((err: unknown) => run.errors.push(`stopping: ${String(err)}`));
-    run.counters?.cleanup();
-    await env.cleanup();
+  // Once only, and everyone (the scenario's end, a Ctrl-C) waits for the same teardown.
+  let teardown: Promise<void> | undefined;
+  const cleanup = () => {
+    teardown ??= (async () => {
+      for (const fn of run.cleanups) await fn().catch(() => {});
+      for (const cluster of [...run.clusters]) await run.stopCluster(cluster).catch((err: unknown) => run.errors.push(`stopping: ${String(err)}`));
+      run.counters?.cleanup();
+      await env.cleanup();
+    })();
+    return teardown;
   };
   activeCleanup = cleanup;
   let output: ScenarioOutput = { settings: {}, rows: [], details: {} };

@@ -50,6 +50,11 @@ describe('sustainedPeak', () => {
     expect(sustainedPeak(samples, 400)).toBe(50);
   });
 
+  it('counts the first sample past the window when samples are sparse', () => {
+    const samples = [0, 1500, 3000].map((atMs, i) => ({ atMs, value: [100, 80, 90][i]! }));
+    expect(sustainedPeak(samples, 1000)).toBe(80);
+  });
+
   it('is 0 when the samples do not span a window', () => {
     expect(sustainedPeak([{ atMs: 0, value: 5 }, { atMs: 100, value: 6 }], 1000)).toBe(0);
   });

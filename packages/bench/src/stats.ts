@@ -73,9 +73,10 @@ export interface Sample {
 }
 
 /**
- * The highest level held for a whole window: for every window of `windowMs` that the samples
- * cover, the minimum sample inside it; the answer is the largest of those minimums. A single
- * spike does not count as sustained. 0 when the samples span less than one window.
+ * The highest level held for a whole window: for every window of `windowMs` starting at a
+ * sample, the minimum over the samples inside it and the first sample at or after its end (the
+ * level may have changed any time before that one); the answer is the largest of those
+ * minimums. A single spike does not count as sustained. 0 when no window is covered.
  */
 export function sustainedPeak(samples: readonly Sample[], windowMs: number): number {
   const sorted = [...samples].sort((a, b) => a.atMs - b.atMs);
@@ -86,9 +87,11 @@ export function sustainedPeak(samples: readonly Sample[], windowMs: number): num
     let covered = false;
     for (let j = i; j < sorted.length; j++) {
       const s = sorted[j]!;
-      if (s.atMs - start > windowMs) break;
       min = Math.min(min, s.value);
-      if (s.atMs - start >= windowMs) covered = true;
+      if (s.atMs - start >= windowMs) {
+        covered = true;
+        break;
+      }
     }
     if (covered && min > best) best = min;
   }

@@ -61,7 +61,6 @@ async function callCoordinator<T>(
       purpose,
       context: { tenantId: task.tenant_id, networkId: task.network_id, taskId: task.id },
     });
-    if (response.simulated) await deps.store.tasks.markSimulated(task.id);
     return response;
   } finally {
     call.release();
@@ -114,27 +113,27 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
     // Stop planning more work (this is not an iteration); synthesise what the budget bought.
     return deps.queues.enqueueFinalize({ tenantId: job.tenantId, taskId: job.taskId, ...traceOf(job) }, await taskPriority(deps, job));
   }
-  const task = await deps.store.tasks.beginIteration(job.tenantId, job.taskId, job.iteration);
-  if (!task) return; // ended, stale or a duplicate of an older iteration
+  // The iteration's start and everything it plans with, in one round trip.
+  const context = await deps.store.tasks.beginIterationWithContext(job.tenantId, job.taskId, job.iteration);
+  if (!context) return; // ended, stale or a duplicate of an older iteration
+  const { task, subtasks: previous } = context;
   await publishTaskStatus(deps, task);
-  const existing = await deps.store.subtasks.forIteration(task.id, job.iteration);
+  const existing = previous.filter((s) => s.iteration === job.iteration);
   if (existing.length > 0) return advanceIteration(deps, task, job.iteration, existing, job.trace); // re-delivered after the plan was stored
 
-  const view = await loadNetwork(deps, task);
-  if (!view) return; // network deleted
+  if (!context.network) return; // network deleted
+  const agents = new Map(context.agents.map((a) => [a.type, a]));
+  const view: NetworkView = { network: context.network, agents, coordinator: agents.get(COORDINATOR_TYPE) };
   const specialists = specialistsOf(view.agents.values());
   if (specialists.length === 0) return failTask(deps, task, 'The network has no specialist agents to delegate to');
 
-  const [memory, previous] = await Promise.all([
-    retrieveRelevantMemory(deps.store.db, {
-      tenantId: task.tenant_id,
-      networkId: task.network_id,
-      text: task.task,
-      tokenBudget: deps.settings.memoryTokenBudget,
-      candidates: deps.settings.memoryCandidates,
-    }),
-    deps.store.subtasks.forTask(task.id),
-  ]);
+  const memory = await retrieveRelevantMemory(deps.store.db, {
+    tenantId: task.tenant_id,
+    networkId: task.network_id,
+    text: task.task,
+    tokenBudget: deps.settings.memoryTokenBudget,
+    candidates: deps.settings.memoryCandidates,
+  });
   deps.metrics?.memoryRetrieved('plan', memory.items.length);
   const prompt = coordinatorPlanPrompt({
     networkName: view.network.name,
@@ -160,17 +159,14 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
 
   const newMemories = await screenMemories(deps.safety, decision.new_memories, { where: 'coordinator memories', iteration: job.iteration });
   await deps.store.tasks.recordSafety(task.id, newMemories.items);
-  if (newMemories.memories.length > 0) {
-    await upsertMemories(
-      deps.store.db,
-      task.tenant_id,
-      task.network_id,
-      newMemories.memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence })),
-      { kind: 'coordinator', taskId: task.id, agentId: view.coordinator?.id ?? null },
-    );
-  }
+  const memories = {
+    items: newMemories.memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence })),
+    agentId: view.coordinator?.id ?? null,
+  };
 
   if (decision.task_complete) {
+    // A replayed step writes these again as the same source, which does not reinforce them.
+    if (memories.items.length > 0) await upsertMemories(deps.store.db, task.tenant_id, task.network_id, memories.items, { kind: 'coordinator', taskId: task.id, agentId: memories.agentId });
     if (decision.result) return completeTask(deps, task, decision.result, simulated);
     return deps.queues.enqueueFinalize({ tenantId: task.tenant_id, taskId: task.id, ...traceOf(job) }, task.priority);
   }
@@ -205,7 +201,8 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
     }
   }
 
-  const stored = await deps.store.subtasks.insertPlan(task, job.iteration, withAgentIds(plan, view.agents));
+  // The plan and the coordinator's memories, stored once in one statement.
+  const stored = await deps.store.subtasks.insertPlan(task, job.iteration, withAgentIds(plan, view.agents), memories);
   deps.logger.info('iteration planned', { task_id: task.id, iteration: job.iteration, subtasks: stored.length });
   await advanceIteration(deps, task, job.iteration, stored, job.trace);
 }
@@ -270,11 +267,12 @@ export async function advanceIteration(
  * here, then the iteration moves on.
  */
 export async function runWave(deps: EngineDeps, job: WaveJob): Promise<void> {
-  const task = await deps.store.tasks.getRow(job.tenantId, job.taskId);
-  if (!task || isTerminalTaskStatus(task.status)) return;
+  const loaded = await deps.store.tasks.withIteration(job.tenantId, job.taskId, job.iteration);
+  if (!loaded || isTerminalTaskStatus(loaded.task.status)) return;
+  const task = loaded.task;
   // Past the deadline, subtasks were cut short on purpose; the deadline job ends the task.
   if (task.deadline_at && task.deadline_at.getTime() <= Date.now()) return;
-  let subtasks = await deps.store.subtasks.forIteration(task.id, job.iteration);
+  let subtasks = loaded.subtasks;
   const depths = dependencyDepths(subtasks);
   const lost = subtasks.filter((s) => depths.get(s.key) === job.wave - 1 && !isSubtaskDone(s) && s.status !== 'pending');
   if (lost.length > 0) {

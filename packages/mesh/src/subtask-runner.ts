@@ -1,4 +1,4 @@
-import { AgentOutput, describeError, isTerminalTaskStatus, type SubtaskStatus } from '@mesh/core';
+import { AgentOutput, describeError, type SubtaskStatus } from '@mesh/core';
 import type { SubtaskJob } from '@mesh/queue';
 import type { SubtaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
@@ -7,7 +7,6 @@ import { formatMemory, retrieveRelevantMemory } from './memory-retrieval';
 import { SCHEMA_NAMES } from './model-client';
 import { subtaskPrompt } from './prompts';
 import { screenAgentOutput } from './safety/output-screening';
-import { isSubtaskDone } from './waves';
 
 export interface SubtaskAttempt {
   /** Attempts BullMQ has already made of this job (0 on the first run). */
@@ -35,16 +34,15 @@ function publish(deps: EngineDeps, s: Pick<SubtaskRow, 'id' | 'task_id' | 'key' 
 /**
  * Runs one subtask: load it with its agent, dependencies' results and relevant memory; call the
  * model (fallback chain inside); store the result and the agent's suggested memories in one
- * transaction. Idempotent: a subtask that has ended, or whose task has ended, is skipped, and a
+ * statement. Idempotent: a subtask that has ended, or whose task has ended, is skipped, and a
  * duplicate delivery that finishes second writes nothing.
  */
 export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: SubtaskAttempt): Promise<SubtaskOutcome> {
-  const work = await deps.store.subtasks.loadWork(job.tenantId, job.subtaskId);
-  // Missing, another tenant's (the job's tenant is re-checked against the database), or ended.
-  if (!work || work.task.id !== job.taskId) return 'skipped';
-  if (isTerminalTaskStatus(work.task.status) || isSubtaskDone(work.subtask)) return 'skipped';
-  const started = await deps.store.subtasks.start(work.subtask.id, deps.workerId);
-  if (!started) return 'skipped';
+  // Claimed and loaded in one statement; null when missing, another tenant's (the job's tenant
+  // is re-checked against the database), ended, or its task has ended.
+  const work = await deps.store.subtasks.claim(job.tenantId, job.taskId, job.subtaskId, deps.workerId);
+  if (!work) return 'skipped';
+  const started = work.subtask;
   publish(deps, started, 'in_progress');
   const log = deps.logger.child({ task_id: work.task.id, network_id: work.task.network_id, subtask_id: work.subtask.id, agent_type: work.subtask.agent_type });
 
@@ -87,7 +85,6 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
       safety,
     });
     if (safety.length > 0) log.info('agent output flagged by the safety filter', { actions: safety.map((s) => `${s.where}: ${s.action}`) });
-    if (response.simulated) await deps.store.tasks.markSimulated(work.task.id);
     if (!completed) return 'skipped'; // ended meanwhile (stopped, or a duplicate run won)
     publish(deps, completed, 'completed');
     deps.metrics?.subtaskFinished(completed.agent_type, 'completed', Date.now() - startedAt);

@@ -12,3 +12,4 @@ export * from './subtask-repository';
 export * from './task-repository';
 export * from './memory-retrieval';
 export * from './leader-lock';
+export * from './json-rows';

@@ -99,6 +99,7 @@ export interface TaskRow {
   output_tokens?: string | number;
   cost_usd?: string | number;
   llm_calls?: string | number;
+  any_simulated?: boolean;
 }
 
 export function toTask(row: TaskRow, subtasks?: Subtask[]): Task {
@@ -115,7 +116,8 @@ export function toTask(row: TaskRow, subtasks?: Subtask[]): Task {
     result: row.result,
     error: row.error,
     safety: row.safety,
-    simulated: row.simulated,
+    // Whether a simulated model answered any call of the task is read from llm_calls (no write per call).
+    simulated: row.simulated || Boolean(row.any_simulated),
     usage: {
       input_tokens: Number(row.input_tokens ?? 0),
       output_tokens: Number(row.output_tokens ?? 0),

@@ -28,22 +28,23 @@ export const OR_TSQUERY = (param: string) =>
     ), ' | '), '')))`;
 
 /**
- * Inserts memory items, de-duplicated per network by normalised content: a repeated item is not
- * stored twice but reinforced (importance grows, confidence keeps the higher value) — unless it
- * comes again from the same task or subtask, which is a replay, not new evidence.
+ * The statement that inserts memory items, de-duplicated per network by normalised content: a
+ * repeated item is not stored twice but reinforced (importance grows, confidence keeps the higher
+ * value) — unless it comes again from the same task or subtask, which is a replay, not new
+ * evidence. Its values are appended to `params`; `guard`, a SQL condition, lets it run as part of
+ * a larger statement (a data-modifying CTE) only when that statement's main change happened.
  */
-export async function upsertMemories(
-  q: Queryable,
+export function memoryUpsertSql(
+  params: unknown[],
   tenantId: string,
   networkId: string,
   items: NewMemory[],
   source: MemorySourceRef,
-): Promise<(MemoryRow & { inserted: boolean })[]> {
-  if (items.length === 0) return [];
-  const values: unknown[] = [];
-  const tuples = items.map((item, i) => {
-    const b = i * 11;
-    values.push(
+  guard?: string,
+): string {
+  const tuples = items.map((item) => {
+    const b = params.length;
+    params.push(
       randomUUID(),
       tenantId,
       networkId,
@@ -59,17 +60,15 @@ export async function upsertMemories(
     return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11})`;
   });
   // Two identical items in one batch would make ON CONFLICT touch a row twice; keep the first.
-  const { rows } = await q.query<MemoryRow & { inserted: boolean }>(
-    `INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content, confidence, metadata,
+  return `INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content, confidence, metadata,
                                source_kind, source_task_id, source_subtask_id, source_agent_id)
      SELECT DISTINCT ON (md5(lower(regexp_replace(btrim(v.content), '\\s+', ' ', 'g'))))
             v.id::uuid, v.tenant_id, v.network_id::uuid, v.memory_type, v.content, v.confidence::real, v.metadata::jsonb,
             v.source_kind, v.source_task_id::uuid, v.source_subtask_id::uuid, v.source_agent_id::uuid
      FROM (VALUES ${tuples.join(', ')}) AS v(id, tenant_id, network_id, memory_type, content, confidence, metadata,
                                            source_kind, source_task_id, source_subtask_id, source_agent_id)
+     ${guard ? `WHERE ${guard}` : ''}
      ON CONFLICT (network_id, content_hash) DO UPDATE
-       -- Another source asserting the same content is evidence; the same source again (a
-       -- re-delivered job) is not, so re-running a handler never changes memory.
        SET importance = memory_items.importance + CASE
              WHEN memory_items.source_kind = EXCLUDED.source_kind
               AND memory_items.source_task_id IS NOT DISTINCT FROM EXCLUDED.source_task_id
@@ -78,11 +77,25 @@ export async function upsertMemories(
              THEN 0 ELSE 1 END,
            confidence = GREATEST(memory_items.confidence, EXCLUDED.confidence),
            updated_at = now()
-     RETURNING *, (xmax = 0) AS inserted`,
-    values,
-  );
+     RETURNING *, (xmax = 0) AS inserted`;
+}
+
+/** Inserts (or reinforces) memory items on their own; see memoryUpsertSql. */
+export async function upsertMemories(
+  q: Queryable,
+  tenantId: string,
+  networkId: string,
+  items: NewMemory[],
+  source: MemorySourceRef,
+): Promise<(MemoryRow & { inserted: boolean })[]> {
+  if (items.length === 0) return [];
+  const params: unknown[] = [];
+  const { rows } = await q.query<MemoryRow & { inserted: boolean }>(memoryUpsertSql(params, tenantId, networkId, items, source), params);
   return rows;
 }
+
+/** Matches ranked by an API relevance search (the newest ones). */
+export const SEARCH_WINDOW = 2_000;
 
 export class MemoryRepository {
   constructor(private readonly db: Db) {}
@@ -100,9 +113,13 @@ export class MemoryRepository {
     let countSql: string;
     if (query.query) {
       params.push(query.query);
+      // Ranked among the most recent SEARCH_WINDOW matches: ranking every match of a common word
+      // in a large memory would cost seconds.
       sql = `SELECT m.*, ts_rank_cd(m.search, q.query) AS relevance
-             FROM memory_items m, ${OR_TSQUERY('$5')} AS q(query)
-             WHERE m.network_id = $1 AND m.tenant_id = $2 AND ($3::text IS NULL OR m.memory_type = $3) AND m.search @@ q.query
+             FROM ${OR_TSQUERY('$5')} AS q(query), LATERAL (
+               SELECT m.* FROM memory_items m
+               WHERE m.network_id = $1 AND m.tenant_id = $2 AND ($3::text IS NULL OR m.memory_type = $3) AND m.search @@ q.query
+               ORDER BY m.created_at DESC LIMIT ${SEARCH_WINDOW}) m
              ORDER BY relevance DESC, m.importance DESC, m.created_at DESC, m.id LIMIT $4`;
       countSql = `SELECT count(*) FROM memory_items m, ${OR_TSQUERY('$4')} AS q(query)
                   WHERE m.network_id = $1 AND m.tenant_id = $2 AND ($3::text IS NULL OR m.memory_type = $3) AND m.search @@ q.query`;

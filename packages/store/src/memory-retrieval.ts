@@ -1,6 +1,5 @@
 import type { Db } from './db';
 import type { MemoryRow } from './mappers';
-import { OR_TSQUERY } from './memory-repository';
 
 export interface MemoryCandidate extends MemoryRow {
   /** Full-text rank against the query text; 0 for items included for recency only. */
@@ -8,36 +7,42 @@ export interface MemoryCandidate extends MemoryRow {
 }
 
 /**
- * Candidates for a prompt's memory section, from one network only: the best full-text matches
- * for `text` plus the few newest items (recent decisions often matter without sharing words).
- * The caller scores and cuts them to a token budget.
+ * Candidates for a prompt's memory section, from one network only, ranked by full-text relevance
+ * to `text`: the most recent matches, the matches of the text's distinctive words and the few
+ * newest items (recent decisions often matter without sharing words). The set is bounded, so the
+ * cost does not grow with memory (see migrations/003_memory_candidates.sql). The caller scores
+ * and cuts them to a token budget.
  */
 export async function findMemoryCandidates(
   db: Db,
   tenantId: string,
   networkId: string,
   text: string,
-  options: { matches: number; recent: number },
+  options: { matches: number; recent: number; window?: number },
 ): Promise<MemoryCandidate[]> {
+  const window = options.window ?? DEFAULT_WINDOW;
+  const common = await commonLexemes(db);
   const { rows } = await db.query<MemoryCandidate>(
-    `WITH q AS (SELECT ${OR_TSQUERY('$3')} AS query),
-     matched AS (
-       SELECT m.*, ts_rank_cd(m.search, q.query) AS rank
-       FROM memory_items m, q
-       WHERE m.network_id = $1 AND m.tenant_id = $2 AND m.search @@ q.query
-       ORDER BY rank DESC, m.created_at DESC
-       LIMIT $4
-     ),
-     recent AS (
-       SELECT m.*, 0::real AS rank FROM memory_items m
-       WHERE m.network_id = $1 AND m.tenant_id = $2
-       ORDER BY m.created_at DESC
-       LIMIT $5
-     )
-     SELECT * FROM matched
-     UNION ALL
-     SELECT * FROM recent WHERE id NOT IN (SELECT id FROM matched)`,
-    [networkId, tenantId, text, options.matches, options.recent],
+    `SELECT m.*, c.rank FROM memory_candidates($1::uuid, $2, $3, $4, $5, $6, $7, $8::text[]) AS c JOIN memory_items m ON m.id = c.id`,
+    [networkId, tenantId, text, window, window, options.recent, options.matches + options.recent, common],
   );
   return rows.map((r) => ({ ...r, rank: Number(r.rank) }));
+}
+
+/** Recent matches (and distinctive-word matches) ranked per retrieval. */
+export const DEFAULT_WINDOW = 100;
+
+/** How long a process trusts the table's common lexemes (they follow ANALYZE, which is slower still). */
+const COMMON_LEXEMES_TTL_MS = 60_000;
+const commonCache = new WeakMap<Db, { value: Promise<string[] | null>; expiresAt: number }>();
+
+async function commonLexemes(db: Db): Promise<string[] | null> {
+  const cached = commonCache.get(db);
+  if (cached && cached.expiresAt > Date.now()) return cached.value;
+  const value = db
+    .query<{ common: string[] | null }>('SELECT common_memory_lexemes() AS common')
+    .then(({ rows }) => rows[0]?.common ?? null)
+    .catch(() => null);
+  commonCache.set(db, { value, expiresAt: Date.now() + COMMON_LEXEMES_TTL_MS });
+  return value;
 }

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { PlannedSubtask, SafetyItem, SuggestedMemory } from '@mesh/core';
 import type { Db } from './db';
 import type { AgentRow, SubtaskRow, TaskRow } from './mappers';
-import { upsertMemories } from './memory-repository';
-import { recordTaskSafety } from './task-repository';
+import { memoryUpsertSql, type NewMemory } from './memory-repository';
+import { taskSafetyUpdateSql } from './task-repository';
+import { reviveDates, SUBTASK_DATES } from './json-rows';
 
 /** Everything a worker needs to run one subtask, loaded in one round trip. */
 export interface SubtaskWork {
@@ -30,35 +31,42 @@ export class SubtaskRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Persists an iteration's plan idempotently (unique task, iteration, key): a re-delivered step
-   * inserts nothing new. Returns every subtask of the iteration.
+   * Persists an iteration's plan and the coordinator's new memories, once: the task's
+   * `planned_iteration` moves forward in the same statement, so a re-delivered or racing step
+   * inserts nothing (not a second plan, not the memories again) and gets the stored plan back.
+   * Subtasks without dependencies start `queued`: they are the first wave.
    */
   async insertPlan(
     task: Pick<TaskRow, 'id' | 'tenant_id' | 'network_id'>,
     iteration: number,
     plan: (PlannedSubtask & { agent_id: string | null })[],
+    memories: { items: NewMemory[]; agentId: string | null } = { items: [], agentId: null },
   ): Promise<SubtaskRow[]> {
-    if (plan.length > 0) {
-      await this.db.transaction(async (tx) => {
-        // One plan per iteration: two deliveries of the same step racing with different plans
-        // must not store the union of both.
-        await tx.query('SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE', [task.id]);
-        const existing = await tx.query('SELECT 1 FROM subtasks WHERE task_id = $1 AND iteration = $2 LIMIT 1', [task.id, iteration]);
-        if (existing.rows.length > 0) return;
-        const values: unknown[] = [];
-        const tuples = plan.map((s, i) => {
-          const b = i * 10;
-          values.push(randomUUID(), task.tenant_id, task.network_id, task.id, iteration, s.key, s.agent_type, s.agent_id, s.description, s.depends_on);
-          return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $${b + 4}::uuid, $${b + 5}::int, $${b + 6}, $${b + 7}, $${b + 8}::uuid, $${b + 9}, $${b + 10}::text[])`;
-        });
-        await tx.query(
-          `INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, agent_id, description, depends_on)
-           VALUES ${tuples.join(', ')} ON CONFLICT (task_id, iteration, key) DO NOTHING`,
-          values,
-        );
-      });
+    const params: unknown[] = [task.id, iteration];
+    const tuples = plan.map((s) => {
+      const b = params.length;
+      params.push(randomUUID(), task.tenant_id, task.network_id, s.key, s.agent_type, s.agent_id, s.description, s.depends_on, s.depends_on.length === 0 ? 'queued' : 'pending');
+      return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $1::uuid, $2::int, $${b + 4}, $${b + 5}, $${b + 6}::uuid, $${b + 7}, $${b + 8}::text[], $${b + 9})`;
+    });
+    const parts = [
+      `planned AS (UPDATE tasks SET planned_iteration = $2 WHERE id = $1 AND planned_iteration < $2 RETURNING id)`,
+      `inserted AS (
+         INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, agent_id, description, depends_on, status)
+         SELECT v.* FROM (VALUES ${tuples.join(', ')}) AS v WHERE EXISTS (SELECT 1 FROM planned)
+         ON CONFLICT (task_id, iteration, key) DO NOTHING RETURNING *)`,
+    ];
+    if (memories.items.length > 0) {
+      const source = { kind: 'coordinator' as const, taskId: task.id, agentId: memories.agentId };
+      parts.push(`memories AS (${memoryUpsertSql(params, task.tenant_id, task.network_id, memories.items, source, 'EXISTS (SELECT 1 FROM planned)')})`);
     }
-    return this.forIteration(task.id, iteration);
+    const { rows } = await this.db.query<SubtaskRow>(
+      `WITH ${parts.join(',\n')}
+       SELECT * FROM inserted
+       UNION ALL
+       SELECT * FROM subtasks WHERE task_id = $1 AND iteration = $2 AND NOT EXISTS (SELECT 1 FROM planned)`,
+      params,
+    );
+    return rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || a.key.localeCompare(b.key));
   }
 
   async forIteration(taskId: string, iteration: number): Promise<SubtaskRow[]> {
@@ -80,69 +88,67 @@ export class SubtaskRepository {
     await this.db.query(`UPDATE subtasks SET status = 'queued' WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [ids]);
   }
 
-  /** Loads a subtask with its task, network context, agent and dependencies; tenant re-checked. */
-  async loadWork(tenantId: string, subtaskId: string): Promise<SubtaskWork | null> {
-    const { rows } = await this.db.query<{ s: SubtaskRow; t: SubtaskWork['task']; shared_context: Record<string, unknown>; a: AgentRow | null }>(
-      `SELECT to_jsonb(s) AS s,
+  /**
+   * Claims a subtask for a run and loads everything the run needs, in one statement: open →
+   * in_progress (counting the attempt) only while its task is unfinished, with the task, the
+   * network's shared context, the agent of its type and its dependencies' results. The tenant
+   * and task of the job are re-checked against the database. Null when there is nothing to run
+   * (missing, another tenant's, ended, or its task has ended).
+   */
+  async claim(tenantId: string, taskId: string, subtaskId: string, workerId: string): Promise<SubtaskWork | null> {
+    const { rows } = await this.db.query<{ s: SubtaskRow; t: SubtaskWork['task']; shared_context: Record<string, unknown>; a: AgentRow | null; d: SubtaskWork['dependencies'] }>(
+      `WITH s AS (
+         UPDATE subtasks SET status = 'in_progress', attempts = attempts + 1, started_at = now(), worker_id = $4, error = NULL
+         WHERE id = $1 AND tenant_id = $2 AND task_id = $3 AND status IN ${OPEN}
+           AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = $3 AND t.tenant_id = $2 AND t.status IN ('queued', 'in_progress'))
+         RETURNING *)
+       SELECT to_jsonb(s) AS s,
               jsonb_build_object('id', t.id, 'tenant_id', t.tenant_id, 'network_id', t.network_id, 'task', t.task, 'context', t.context,
                                  'status', t.status, 'priority', t.priority, 'deadline_at', t.deadline_at, 'trace_id', t.trace_id) AS t,
-              n.shared_context, to_jsonb(a) AS a
-       FROM subtasks s
+              n.shared_context, to_jsonb(a) AS a,
+              (SELECT coalesce(jsonb_agg(jsonb_build_object('key', d.key, 'agent_type', d.agent_type, 'status', d.status, 'result', d.result, 'error', d.error) ORDER BY d.key), '[]')
+               FROM subtasks d WHERE d.task_id = s.task_id AND d.iteration = s.iteration AND d.key = ANY (s.depends_on)) AS d
+       FROM s
        JOIN tasks t ON t.id = s.task_id
        JOIN networks n ON n.id = s.network_id
-       LEFT JOIN agents a ON a.network_id = s.network_id AND a.type = s.agent_type
-       WHERE s.id = $1 AND s.tenant_id = $2 AND t.tenant_id = $2`,
-      [subtaskId, tenantId],
+       LEFT JOIN agents a ON a.network_id = s.network_id AND a.type = s.agent_type`,
+      [subtaskId, tenantId, taskId, workerId],
     );
     const row = rows[0];
     if (!row) return null;
-    const subtask = reviveDates(row.s, ['created_at', 'started_at', 'finished_at']);
-    const task = reviveDates(row.t, ['deadline_at']);
-    const agent = row.a ? reviveDates(row.a, ['created_at']) : null;
-    let dependencies: SubtaskWork['dependencies'] = [];
-    if (subtask.depends_on.length > 0) {
-      const deps = await this.db.query<SubtaskWork['dependencies'][number]>(
-        `SELECT key, agent_type, status, result, error FROM subtasks WHERE task_id = $1 AND iteration = $2 AND key = ANY($3::text[]) ORDER BY key`,
-        [subtask.task_id, subtask.iteration, subtask.depends_on],
-      );
-      dependencies = deps.rows;
-    }
-    return { subtask, task, sharedContext: row.shared_context, agent, dependencies };
-  }
-
-  /** Claims a subtask for a run: open → in_progress, counting the attempt. Null when it has ended. */
-  async start(subtaskId: string, workerId: string): Promise<SubtaskRow | null> {
-    const { rows } = await this.db.query<SubtaskRow>(
-      `UPDATE subtasks SET status = 'in_progress', attempts = attempts + 1, started_at = now(), worker_id = $2, error = NULL
-       WHERE id = $1 AND status IN ${OPEN} RETURNING *`,
-      [subtaskId, workerId],
-    );
-    return rows[0] ?? null;
+    return {
+      subtask: reviveDates(row.s, SUBTASK_DATES),
+      task: reviveDates(row.t, ['deadline_at']),
+      sharedContext: row.shared_context,
+      agent: row.a ? reviveDates(row.a, ['created_at']) : null,
+      dependencies: row.d,
+    };
   }
 
   /**
-   * Stores a result and the agent's suggested memories in one transaction, only if the subtask
-   * is still in progress: a duplicate delivery that finishes second writes nothing.
+   * Stores a result, the agent's suggested memories and what the safety filter did, in one
+   * statement, only if the subtask is still in progress: a duplicate delivery that finishes second
+   * writes nothing.
    */
   async complete(work: SubtaskWork, completion: SubtaskCompletion): Promise<SubtaskRow | null> {
-    return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<SubtaskRow>(
-        `UPDATE subtasks SET status = 'completed', result = $2, reasoning = $3, confidence = $4, model = $5, finished_at = now(), error = NULL
-         WHERE id = $1 AND status = 'in_progress' RETURNING *`,
-        [work.subtask.id, completion.result, completion.reasoning, completion.confidence, completion.model],
-      );
-      const row = rows[0];
-      if (!row) return null;
-      await upsertMemories(
-        tx,
-        work.task.tenant_id,
-        work.task.network_id,
-        completion.memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence })),
-        { kind: 'agent', taskId: work.task.id, subtaskId: work.subtask.id, agentId: work.agent?.id ?? null },
-      );
-      await recordTaskSafety(tx, work.task.id, completion.safety ?? []);
-      return row;
-    });
+    const params: unknown[] = [work.subtask.id, completion.result, completion.reasoning, completion.confidence, completion.model];
+    const parts = [
+      `done AS (
+         UPDATE subtasks SET status = 'completed', result = $2, reasoning = $3, confidence = $4, model = $5, finished_at = now(), error = NULL
+         WHERE id = $1 AND status = 'in_progress' RETURNING *)`,
+    ];
+    const memories = completion.memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence }));
+    if (memories.length > 0) {
+      const source = { kind: 'agent' as const, taskId: work.task.id, subtaskId: work.subtask.id, agentId: work.agent?.id ?? null };
+      parts.push(`memories AS (${memoryUpsertSql(params, work.task.tenant_id, work.task.network_id, memories, source, 'EXISTS (SELECT 1 FROM done)')})`);
+    }
+    const safety = completion.safety ?? [];
+    if (safety.length > 0) {
+      params.push(work.task.id, JSON.stringify(safety));
+      parts.push(`safety AS (${taskSafetyUpdateSql(`$${params.length - 1}`, `$${params.length}`)} AND EXISTS (SELECT 1 FROM done))`);
+    }
+    const { rows } = await this.db.query<SubtaskRow>(`WITH ${parts.join(',\n')} SELECT * FROM done`, params);
+    return rows[0] ?? null;
   }
 
   /** Marks a subtask failed (retries exhausted or not retryable). Null when it had already ended. */
@@ -162,14 +168,4 @@ export class SubtaskRepository {
       reason,
     ]);
   }
-}
-
-/** to_jsonb turns timestamps into strings; the row types promise Dates. */
-function reviveDates<T>(value: T, keys: string[]): T {
-  const out = value as Record<string, unknown>;
-  for (const key of keys) {
-    const v = out[key];
-    if (typeof v === 'string') out[key] = new Date(v);
-  }
-  return value;
 }

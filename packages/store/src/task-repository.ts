@@ -1,16 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, QueuedTaskCapError, type SafetyItem, type SubmitTaskBody, type Task, type TaskListQuery, type TaskResult, type TaskStatus } from '@mesh/core';
 import type { Db, Queryable } from './db';
-import { toSubtask, toTask, type SubtaskRow, type TaskRow } from './mappers';
+import { reviveDates, SUBTASK_DATES, TASK_DATES } from './json-rows';
+import { toSubtask, toTask, type AgentRow, type NetworkRow, type SubtaskRow, type TaskRow } from './mappers';
 
 const USAGE_JOIN = `
   LEFT JOIN LATERAL (
     SELECT coalesce(sum(c.input_tokens), 0) AS input_tokens, coalesce(sum(c.output_tokens), 0) AS output_tokens,
-           coalesce(sum(c.cost_usd), 0) AS cost_usd, count(*) AS llm_calls
+           coalesce(sum(c.cost_usd), 0) AS cost_usd, count(*) AS llm_calls,
+           coalesce(bool_or(c.provider = 'simulated'), false) AS any_simulated
     FROM llm_calls c WHERE c.task_id = t.id
   ) u ON true`;
 
 const UNFINISHED: TaskStatus[] = ['pending', 'queued', 'in_progress'];
+
+/** What a coordinator step plans with, loaded with the iteration's start. */
+export interface IterationContext {
+  task: TaskRow;
+  network: NetworkRow | null;
+  agents: AgentRow[];
+  subtasks: SubtaskRow[];
+}
 
 /**
  * The task's `safety` with the items in `param` (a JSON array) added: unchanged when the array
@@ -43,10 +53,15 @@ async function countUnfinishedTasks(q: Queryable, tenantId?: string): Promise<nu
   return Number(rows[0]?.count ?? 0);
 }
 
-/** Adds safety items to a task's record (see MERGED_SAFETY); a no-op without items. */
+/** The UPDATE that adds safety items (a JSON array parameter) to a task's record (see MERGED_SAFETY). */
+export function taskSafetyUpdateSql(taskIdParam: string, itemsParam: string): string {
+  return `UPDATE tasks SET safety = ${MERGED_SAFETY(itemsParam)} WHERE id = ${taskIdParam}`;
+}
+
+/** Adds safety items to a task's record; a no-op without items. */
 export async function recordTaskSafety(q: Queryable, taskId: string, items: SafetyItem[]): Promise<void> {
   if (items.length === 0) return;
-  await q.query(`UPDATE tasks SET safety = ${MERGED_SAFETY('$2')} WHERE id = $1`, [taskId, JSON.stringify(items)]);
+  await q.query(taskSafetyUpdateSql('$1', '$2'), [taskId, JSON.stringify(items)]);
 }
 
 export interface TaskRepositoryOptions {
@@ -233,6 +248,44 @@ export class TaskRepository {
   }
 
   /**
+   * beginIteration, and in the same round trip what the coordinator plans with: the network,
+   * its agents and every subtask of the task so far.
+   */
+  async beginIterationWithContext(tenantId: string, taskId: string, iteration: number): Promise<IterationContext | null> {
+    const { rows } = await this.db.query<{ t: TaskRow; n: NetworkRow | null; a: AgentRow[]; s: SubtaskRow[] }>(
+      `WITH t AS (
+         UPDATE tasks SET status = 'in_progress', iterations = $3, updated_at = now(), started_at = coalesce(started_at, now())
+         WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress') AND iterations IN ($3 - 1, $3) AND $3 <= max_iterations
+         RETURNING *)
+       SELECT to_jsonb(t) AS t, to_jsonb(n) AS n,
+              (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.created_at, a.id), '[]') FROM agents a WHERE a.network_id = t.network_id) AS a,
+              (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.iteration, s.created_at, s.key), '[]') FROM subtasks s WHERE s.task_id = t.id) AS s
+       FROM t LEFT JOIN networks n ON n.id = t.network_id AND n.tenant_id = t.tenant_id`,
+      [taskId, tenantId, iteration],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      task: reviveDates(row.t, TASK_DATES),
+      network: row.n ? reviveDates(row.n, ['created_at', 'updated_at']) : null,
+      agents: row.a.map((a) => reviveDates(a, ['created_at'])),
+      subtasks: row.s.map((st) => reviveDates(st, SUBTASK_DATES)),
+    };
+  }
+
+  /** The task and the subtasks of one iteration, in one round trip (the `wave` handler). */
+  async withIteration(tenantId: string, taskId: string, iteration: number): Promise<{ task: TaskRow; subtasks: SubtaskRow[] } | null> {
+    const { rows } = await this.db.query<{ t: TaskRow; s: SubtaskRow[] }>(
+      `SELECT to_jsonb(t) AS t,
+              (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.created_at, s.key), '[]') FROM subtasks s WHERE s.task_id = t.id AND s.iteration = $3) AS s
+       FROM tasks t WHERE t.id = $1 AND t.tenant_id = $2`,
+      [taskId, tenantId, iteration],
+    );
+    const row = rows[0];
+    return row ? { task: reviveDates(row.t, TASK_DATES), subtasks: row.s.map((st) => reviveDates(st, SUBTASK_DATES)) } : null;
+  }
+
+  /**
    * in_progress → completed with the result; `safety` items (what the safety filter did to the
    * result) are added to those the subtasks recorded. Null when the task had already ended.
    */
@@ -295,10 +348,7 @@ export class TaskRepository {
     return rows;
   }
 
-  /** Records that a simulated model answered part of this task. */
-  async markSimulated(taskId: string): Promise<void> {
-    await this.db.query('UPDATE tasks SET simulated = true WHERE id = $1 AND NOT simulated', [taskId]);
-  }
+
 
   /** Unfinished tasks whose deadline has passed (their deadline job may have been lost). */
   async pastDeadline(limit: number): Promise<Pick<TaskRow, 'id' | 'tenant_id' | 'timeout_seconds'>[]> {

@@ -34,6 +34,7 @@ export async function throughputScenario(run: ScenarioRun): Promise<ScenarioOutp
     childConcurrency: 100,
     clientConcurrency: CLIENT_CONCURRENCY,
     timeoutMs: Math.max(60_000, tasks * 100),
+    onCleanup: (fn) => run.cleanups.push(fn),
   });
   const ratio = mesh.tasksPerSecond / ceiling.flowsPerSecond;
   const rows = [
