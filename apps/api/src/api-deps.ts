@@ -69,7 +69,13 @@ export async function createApiDeps(config: MeshConfig, logger: Logger, options:
   if (!(await waitUntilReady(redis, options.redisReadyTimeoutMs ?? DEFAULTS.redisReadyTimeoutMs))) {
     logger.warn('redis is not reachable yet; starting anyway (health reports it, task starts answer 503)', { redis_status: redis.status });
   }
-  const db = createDb({ url: config.database.url, schema: config.database.schema, poolSize: config.database.poolSize, applicationName: 'agent-mesh-api' });
+  const db = createDb({
+    url: config.database.url,
+    schema: config.database.schema,
+    poolSize: config.database.poolSize,
+    applicationName: 'agent-mesh-api',
+    connectionWaitMs: config.database.poolWaitMs || 5_000,
+  });
   const queues = new MeshQueues({
     connection: redis,
     prefix: config.queuePrefix,

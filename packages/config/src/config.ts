@@ -16,6 +16,7 @@ export const MeshEnv = z
     REDIS_URL: urlVar('redis://127.0.0.1:6379', /^rediss?$/),
     DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/postgres', /^postgres(ql)?$/),
     DATABASE_POOL_SIZE: intVar(10, 1, 500),
+    DATABASE_POOL_WAIT_MS: intVar(0, 0, 3_600_000),
     MESH_DB_SCHEMA: z.string().default('mesh').pipe(z.string().regex(IDENTIFIER, 'must be a lowercase SQL identifier (a-z, 0-9, _)')),
     MESH_QUEUE_PREFIX: z
       .string()
@@ -28,7 +29,7 @@ export const MeshEnv = z
     MESH_METRICS_AUTH: boolVar(false),
     MESH_WORKER_CONCURRENCY: intVar(100, 1, 100_000),
     MESH_COORDINATOR_CONCURRENCY: intVar(50, 1, 100_000),
-    MESH_MEMORY_TOKEN_BUDGET: intVar(1500, 50, 200_000),
+    MESH_MEMORY_TOKEN_BUDGET: intVar(500, 50, 200_000),
     MESH_MEMORY_CANDIDATES: intVar(50, 1, 1000),
     MESH_SUBTASK_ATTEMPTS: intVar(3, 1, 20),
     MESH_SWEEP_INTERVAL_MS: intVar(15_000, 100, 3_600_000),
@@ -77,7 +78,14 @@ export interface MeshConfig {
   metricsPort: number;
   metricsAuth: boolean;
   redisUrl: string;
-  database: { url: string; schema: string; poolSize: number; migrateOnStart: boolean };
+  database: {
+    url: string;
+    schema: string;
+    poolSize: number;
+    /** How long a query may wait for a pooled connection; 0 = the process's default (API 5 s, coordinator and workers 60 s). */
+    poolWaitMs: number;
+    migrateOnStart: boolean;
+  };
   queuePrefix: string;
   apiKeys: ApiKeyEntry[];
   limits: { requestsPerMinute: number; maxQueuedTasksPerTenant: number };
@@ -207,7 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     metricsPort: e.METRICS_PORT,
     metricsAuth: e.MESH_METRICS_AUTH,
     redisUrl: e.REDIS_URL,
-    database: { url: e.DATABASE_URL, schema: e.MESH_DB_SCHEMA, poolSize: e.DATABASE_POOL_SIZE, migrateOnStart: e.MESH_MIGRATE_ON_START },
+    database: { url: e.DATABASE_URL, schema: e.MESH_DB_SCHEMA, poolSize: e.DATABASE_POOL_SIZE, poolWaitMs: e.DATABASE_POOL_WAIT_MS, migrateOnStart: e.MESH_MIGRATE_ON_START },
     queuePrefix: e.MESH_QUEUE_PREFIX,
     apiKeys: apiKeys.keys,
     limits: { requestsPerMinute: e.MESH_RATE_LIMIT_PER_MINUTE, maxQueuedTasksPerTenant: e.MESH_MAX_QUEUED_TASKS_PER_TENANT },

@@ -11,7 +11,7 @@ import type { DeadlineJob, FinalizeJob, StepJob, WaveJob } from '@mesh/queue';
 import { upsertMemories, type AgentRow, type NetworkRow, type SubtaskRow, type TaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
 import { isAbort, isModelFailure } from './errors';
-import { formatMemory, retrieveRelevantMemory } from './memory-retrieval';
+import { formatMemory, memoryCandidateQuery, retrieveRelevantMemory, selectMemory } from './memory-retrieval';
 import { SCHEMA_NAMES, type ModelResponse } from './model-client';
 import { fallbackPlan, findPlanProblems, normalisePlan, dependencyDepths } from './plan-validation';
 import { coordinatorPlanPrompt, finalizePrompt, planRepairPrompt, specialistsOf, type Prompt } from './prompts';
@@ -114,7 +114,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
     return deps.queues.enqueueFinalize({ tenantId: job.tenantId, taskId: job.taskId, ...traceOf(job) }, await taskPriority(deps, job));
   }
   // The iteration's start and everything it plans with, in one round trip.
-  const context = await deps.store.tasks.beginIterationWithContext(job.tenantId, job.taskId, job.iteration);
+  const context = await deps.store.tasks.beginIterationWithContext(job.tenantId, job.taskId, job.iteration, memoryCandidateQuery(deps.settings.memoryCandidates));
   if (!context) return; // ended, stale or a duplicate of an older iteration
   const { task, subtasks: previous } = context;
   await publishTaskStatus(deps, task);
@@ -127,13 +127,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   const specialists = specialistsOf(view.agents.values());
   if (specialists.length === 0) return failTask(deps, task, 'The network has no specialist agents to delegate to');
 
-  const memory = await retrieveRelevantMemory(deps.store.db, {
-    tenantId: task.tenant_id,
-    networkId: task.network_id,
-    text: task.task,
-    tokenBudget: deps.settings.memoryTokenBudget,
-    candidates: deps.settings.memoryCandidates,
-  });
+  const memory = selectMemory(context.memoryCandidates, deps.settings.memoryTokenBudget);
   deps.metrics?.memoryRetrieved('plan', memory.items.length);
   const prompt = coordinatorPlanPrompt({
     networkName: view.network.name,

@@ -29,26 +29,35 @@ export function memoryScore(item: MemoryCandidate, now: number): number {
   return relevance * TYPE_BOOST[item.memory_type] * (1 + Math.log1p(Math.max(0, item.importance))) * (0.5 + 0.5 * item.confidence) * recency;
 }
 
+/** What a retrieval asks the store for: the candidates to score (see findMemoryCandidates). */
+export function memoryCandidateQuery(candidates: number): { matches: number; recent: number } {
+  return { matches: candidates, recent: RECENT_ITEMS };
+}
+
 /**
- * The memory a prompt gets: relevance-ranked within the network, boosted by type, importance
- * and recency, cut to a token budget. The budget, not the size of memory, bounds the prompt.
+ * The memory a prompt gets from its candidates: scored by relevance, type, importance and
+ * recency, then cut to a token budget. The budget, not the size of memory, bounds the prompt.
  */
-export async function retrieveRelevantMemory(db: Db, options: MemoryRetrievalOptions): Promise<RetrievedMemory> {
-  const candidates = await findMemoryCandidates(db, options.tenantId, options.networkId, options.text, {
-    matches: options.candidates,
-    recent: RECENT_ITEMS,
-  });
-  const now = options.now ?? Date.now();
+export function selectMemory(candidates: MemoryCandidate[], tokenBudget: number, now = Date.now()): RetrievedMemory {
   const ranked = candidates.map((c) => ({ c, score: memoryScore(c, now) })).sort((a, b) => b.score - a.score);
   const items: MemoryCandidate[] = [];
   let tokens = 0;
   for (const { c } of ranked) {
     const cost = c.token_estimate + 4;
-    if (tokens + cost > options.tokenBudget) continue;
+    if (tokens + cost > tokenBudget) continue;
     items.push(c);
     tokens += cost;
   }
   return { items, tokens, candidates: candidates.length };
+}
+
+/**
+ * The memory a prompt gets: relevance-ranked within the network, boosted by type, importance
+ * and recency, cut to a token budget.
+ */
+export async function retrieveRelevantMemory(db: Db, options: MemoryRetrievalOptions): Promise<RetrievedMemory> {
+  const candidates = await findMemoryCandidates(db, options.tenantId, options.networkId, options.text, memoryCandidateQuery(options.candidates));
+  return selectMemory(candidates, options.tokenBudget, options.now);
 }
 
 export function formatMemory(items: MemoryCandidate[]): string {

@@ -76,7 +76,13 @@ export interface RuntimeOptions {
 
 export async function createRuntime(config: MeshConfig, options: RuntimeOptions): Promise<Runtime> {
   const logger = options.logger ?? scrubbingLogger(createLogger({ service: options.service, level: config.logLevel }), configuredSecrets(config));
-  const db = createDb({ url: config.database.url, schema: config.database.schema, poolSize: config.database.poolSize, applicationName: `mesh-${options.service}` });
+  const db = createDb({
+    url: config.database.url,
+    schema: config.database.schema,
+    poolSize: config.database.poolSize,
+    applicationName: `mesh-${options.service}`,
+    connectionWaitMs: config.database.poolWaitMs || 60_000,
+  });
   const store = createStore(db);
   const redis = createRedisConnection(config.redisUrl, 'worker');
   const queues = new MeshQueues({

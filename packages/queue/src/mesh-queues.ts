@@ -21,6 +21,16 @@ const DEFAULTS = { subtaskAttempts: 3, coordinatorAttempts: 5, webhookAttempts: 
 // Failed jobs are kept a day for inspection in Bull Board.
 const KEEP = { removeOnComplete: true, removeOnFail: { age: 24 * 3600, count: 5000 } } as const;
 
+/**
+ * The BullMQ priority (lower runs first) of a task's job: the task's own priority (1–10) comes
+ * first; within it, work of tasks already started (waves, subtasks, later steps, finalize) runs
+ * before the first step of a new task, so a backlog drains task by task instead of starting every
+ * task and finishing them all at the end.
+ */
+export function jobPriority(taskPriority: number, stage: 'start' | 'continue'): number {
+  return taskPriority * 2 - (stage === 'continue' ? 1 : 0);
+}
+
 export interface WaveChild {
   subtaskId: string;
   agentType: string;
@@ -83,11 +93,12 @@ export class MeshQueues {
   }
 
   async enqueueStep(data: StepJob, priority: number): Promise<void> {
-    await this.coordinator.add('step', data, this.coordinatorOptions(jobIds.step(data.taskId, data.iteration), priority));
+    const stage = data.iteration === 1 ? 'start' : 'continue';
+    await this.coordinator.add('step', data, this.coordinatorOptions(jobIds.step(data.taskId, data.iteration), jobPriority(priority, stage)));
   }
 
   async enqueueFinalize(data: CoordinatorJobData['finalize'], priority: number): Promise<void> {
-    await this.coordinator.add('finalize', data, this.coordinatorOptions(jobIds.finalize(data.taskId), priority));
+    await this.coordinator.add('finalize', data, this.coordinatorOptions(jobIds.finalize(data.taskId), jobPriority(priority, 'continue')));
   }
 
   /** A delayed job that ends the task as timed_out if it is still unfinished at its deadline. */
@@ -141,14 +152,14 @@ export class MeshQueues {
       name: 'wave',
       queueName: COORDINATOR_QUEUE,
       data,
-      opts: this.coordinatorOptions(jobIds.wave(data.taskId, data.iteration, data.wave), priority),
+      opts: this.coordinatorOptions(jobIds.wave(data.taskId, data.iteration, data.wave), jobPriority(priority, 'continue')),
       children: children.map((child) => ({
         name: 'subtask',
         queueName: agentQueueName(child.agentType),
         data: { tenantId: data.tenantId, taskId: data.taskId, subtaskId: child.subtaskId, ...(data.trace ? { trace: data.trace } : {}) } satisfies SubtaskJob,
         opts: {
           jobId: jobIds.subtask(child.subtaskId, child.generation),
-          priority,
+          priority: jobPriority(priority, 'continue'),
           attempts: this.options.subtaskAttempts,
           backoff: { type: 'exponential', delay: 1000 },
           ignoreDependencyOnFailure: true,

@@ -14,12 +14,17 @@ ALTER INDEX memory_items_search SET (fastupdate = off);
 --        table's most common lexemes from ANALYZE statistics, see common_memory_lexemes): an
 --        old but relevant item shares those, and the GIN index finds them directly,
 --      - the p_recent newest items (recent decisions matter even without shared words);
---    then the best p_limit by ts_rank_cd. The statements are planned with the actual queries
+--    then the best p_limit by ts_rank (ts_rank_cd costs twice as much for no better choice here). The statements are planned with the actual queries
 --    (EXECUTE … USING), and sequential scans are off so the rare-word path uses the GIN index
 --    whatever the estimate.
 CREATE FUNCTION memory_candidates(p_network uuid, p_tenant text, p_text text, p_window int, p_rare int, p_recent int, p_limit int, p_common text[])
-RETURNS TABLE (id uuid, rank real)
+-- The items themselves, not ids to join back: a join against a function result is planned
+-- blind and, on small tables, becomes a sequential scan of all of memory.
+RETURNS TABLE (id uuid, tenant_id text, network_id uuid, memory_type text, content text, confidence real, importance real,
+               metadata jsonb, source_kind text, source_task_id uuid, source_subtask_id uuid, source_agent_id uuid,
+               token_estimate integer, created_at timestamptz, updated_at timestamptz, rank real)
 LANGUAGE plpgsql STABLE
+ROWS 50
 SET enable_seqscan = off
 AS $fn$
 DECLARE
@@ -29,8 +34,9 @@ DECLARE
   rare_q tsquery;
 BEGIN
   IF cardinality(lexemes) = 0 THEN
-    RETURN QUERY SELECT m.id, 0::real FROM memory_items m
-      WHERE m.network_id = p_network AND m.tenant_id = p_tenant ORDER BY m.created_at DESC LIMIT p_recent;
+    RETURN QUERY SELECT m.id, m.tenant_id, m.network_id, m.memory_type, m.content, m.confidence, m.importance, m.metadata, m.source_kind,
+        m.source_task_id, m.source_subtask_id, m.source_agent_id, m.token_estimate, m.created_at, m.updated_at, 0::real
+      FROM memory_items m WHERE m.network_id = p_network AND m.tenant_id = p_tenant ORDER BY m.created_at DESC LIMIT p_recent;
     RETURN;
   END IF;
   rare := ARRAY(SELECT l FROM unnest(lexemes) AS l WHERE p_common IS NULL OR NOT (l = ANY (p_common)));
@@ -44,7 +50,9 @@ BEGIN
       UNION
       (SELECT m.id FROM memory_items m WHERE m.network_id = $1 AND m.tenant_id = $2 ORDER BY m.created_at DESC LIMIT $7)
     )
-    SELECT m.id, ts_rank_cd(m.search, $3) FROM memory_items m JOIN ids ON ids.id = m.id ORDER BY 2 DESC, m.created_at DESC LIMIT $8 $q$,
+    SELECT m.id, m.tenant_id, m.network_id, m.memory_type, m.content, m.confidence, m.importance, m.metadata, m.source_kind,
+           m.source_task_id, m.source_subtask_id, m.source_agent_id, m.token_estimate, m.created_at, m.updated_at, ts_rank(m.search, $3)
+    FROM memory_items m JOIN ids ON ids.id = m.id ORDER BY 16 DESC, m.created_at DESC LIMIT $8 $q$,
     -- Only when the text has common words: with distinctive words alone, the GIN path finds every match.
     CASE WHEN cardinality(rare) < cardinality(lexemes) THEN
       '(SELECT m.id FROM memory_items m WHERE m.network_id = $1 AND m.tenant_id = $2 AND m.search @@ $3 ORDER BY m.created_at DESC LIMIT $5) UNION'

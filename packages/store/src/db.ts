@@ -7,6 +7,12 @@ export interface DbOptions {
   poolSize?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * How long a query waits for a free pooled connection before failing. Short for the API (a
+   * quick 503 beats a hung request), long for job processes: a job that fails on a busy pool is
+   * retried from scratch, which only adds load.
+   */
+  connectionWaitMs?: number;
 }
 
 /** Something that runs SQL: the pool, or a client inside a transaction. */
@@ -36,7 +42,7 @@ export function createDb(options: DbOptions): Db {
     max: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'agent-mesh',
     options: `-c search_path=${options.schema}`,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: options.connectionWaitMs ?? 5_000,
     idleTimeoutMillis: 30_000,
   });
   // An idle client that loses its connection emits here; without a listener it would crash the process.

@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { reviveDates } from './json-rows';
 import type { MemoryRow } from './mappers';
 
 export interface MemoryCandidate extends MemoryRow {
@@ -23,10 +24,32 @@ export async function findMemoryCandidates(
   const window = options.window ?? DEFAULT_WINDOW;
   const common = await commonLexemes(db);
   const { rows } = await db.query<MemoryCandidate>(
-    `SELECT m.*, c.rank FROM memory_candidates($1::uuid, $2, $3, $4, $5, $6, $7, $8::text[]) AS c JOIN memory_items m ON m.id = c.id`,
+    `SELECT * FROM memory_candidates($1::uuid, $2, $3, $4, $5, $6, $7, $8::text[])`,
     [networkId, tenantId, text, window, window, options.recent, options.matches + options.recent, common],
   );
   return rows.map((r) => ({ ...r, rank: Number(r.rank) }));
+}
+
+/**
+ * The same candidates as a JSON array expression, for statements that load them together with
+ * other rows (one round trip): `$n` placeholders for network, tenant and text are the caller's;
+ * the window, recent, limit and common lexemes are appended to `params`.
+ */
+export function memoryCandidatesJsonSql(
+  params: unknown[],
+  refs: { network: string; tenant: string; text: string },
+  options: { matches: number; recent: number; window?: number; common: string[] | null },
+): string {
+  const window = options.window ?? DEFAULT_WINDOW;
+  params.push(window, options.recent, options.matches + options.recent, options.common);
+  const n = params.length;
+  return `(SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]')
+           FROM memory_candidates(${refs.network}, ${refs.tenant}, ${refs.text}, $${n - 3}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::text[]) AS c)`;
+}
+
+/** Candidates read back from JSON (memoryCandidatesJsonSql). */
+export function reviveMemoryCandidates(rows: MemoryCandidate[]): MemoryCandidate[] {
+  return rows.map((r) => ({ ...reviveDates(r, ['created_at', 'updated_at']), rank: Number(r.rank) }));
 }
 
 /** Recent matches (and distinctive-word matches) ranked per retrieval. */
@@ -36,7 +59,7 @@ export const DEFAULT_WINDOW = 100;
 const COMMON_LEXEMES_TTL_MS = 60_000;
 const commonCache = new WeakMap<Db, { value: Promise<string[] | null>; expiresAt: number }>();
 
-async function commonLexemes(db: Db): Promise<string[] | null> {
+export async function commonLexemes(db: Db): Promise<string[] | null> {
   const cached = commonCache.get(db);
   if (cached && cached.expiresAt > Date.now()) return cached.value;
   const value = db

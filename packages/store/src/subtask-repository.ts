@@ -95,8 +95,20 @@ export class SubtaskRepository {
    * and task of the job are re-checked against the database. Null when there is nothing to run
    * (missing, another tenant's, ended, or its task has ended).
    */
-  async claim(tenantId: string, taskId: string, subtaskId: string, workerId: string): Promise<SubtaskWork | null> {
-    const { rows } = await this.db.query<{ s: SubtaskRow; t: SubtaskWork['task']; shared_context: Record<string, unknown>; a: AgentRow | null; d: SubtaskWork['dependencies'] }>(
+  async claim(
+    tenantId: string,
+    taskId: string,
+    subtaskId: string,
+    workerId: string,
+  ): Promise<SubtaskWork | null> {
+    const params: unknown[] = [subtaskId, tenantId, taskId, workerId];
+    const { rows } = await this.db.query<{
+      s: SubtaskRow;
+      t: SubtaskWork['task'];
+      shared_context: Record<string, unknown>;
+      a: AgentRow | null;
+      d: SubtaskWork['dependencies'];
+    }>(
       `WITH s AS (
          UPDATE subtasks SET status = 'in_progress', attempts = attempts + 1, started_at = now(), worker_id = $4, error = NULL
          WHERE id = $1 AND tenant_id = $2 AND task_id = $3 AND status IN ${OPEN}
@@ -112,7 +124,7 @@ export class SubtaskRepository {
        JOIN tasks t ON t.id = s.task_id
        JOIN networks n ON n.id = s.network_id
        LEFT JOIN agents a ON a.network_id = s.network_id AND a.type = s.agent_type`,
-      [subtaskId, tenantId, taskId, workerId],
+      params,
     );
     const row = rows[0];
     if (!row) return null;

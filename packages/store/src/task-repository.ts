@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, QueuedTaskCapError, type SafetyItem, type SubmitTaskBody, type Task, type TaskListQuery, type TaskResult, type TaskStatus } from '@mesh/core';
 import type { Db, Queryable } from './db';
 import { reviveDates, SUBTASK_DATES, TASK_DATES } from './json-rows';
+import { commonLexemes, memoryCandidatesJsonSql, reviveMemoryCandidates, type MemoryCandidate } from './memory-retrieval';
 import { toSubtask, toTask, type AgentRow, type NetworkRow, type SubtaskRow, type TaskRow } from './mappers';
 
 const USAGE_JOIN = `
@@ -20,6 +21,8 @@ export interface IterationContext {
   network: NetworkRow | null;
   agents: AgentRow[];
   subtasks: SubtaskRow[];
+  /** Candidates for the plan prompt's memory, relevant to the task. */
+  memoryCandidates: MemoryCandidate[];
 }
 
 /**
@@ -251,17 +254,26 @@ export class TaskRepository {
    * beginIteration, and in the same round trip what the coordinator plans with: the network,
    * its agents and every subtask of the task so far.
    */
-  async beginIterationWithContext(tenantId: string, taskId: string, iteration: number): Promise<IterationContext | null> {
-    const { rows } = await this.db.query<{ t: TaskRow; n: NetworkRow | null; a: AgentRow[]; s: SubtaskRow[] }>(
+  async beginIterationWithContext(
+    tenantId: string,
+    taskId: string,
+    iteration: number,
+    memory: { matches: number; recent: number },
+  ): Promise<IterationContext | null> {
+    const params: unknown[] = [taskId, tenantId, iteration];
+    // The memory candidates relevant to the task come in the same round trip.
+    const memorySql = memoryCandidatesJsonSql(params, { network: 't.network_id', tenant: 't.tenant_id', text: 't.task' }, { ...memory, common: await commonLexemes(this.db) });
+    const { rows } = await this.db.query<{ t: TaskRow; n: NetworkRow | null; a: AgentRow[]; s: SubtaskRow[]; m: MemoryCandidate[] }>(
       `WITH t AS (
          UPDATE tasks SET status = 'in_progress', iterations = $3, updated_at = now(), started_at = coalesce(started_at, now())
          WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress') AND iterations IN ($3 - 1, $3) AND $3 <= max_iterations
          RETURNING *)
        SELECT to_jsonb(t) AS t, to_jsonb(n) AS n,
               (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.created_at, a.id), '[]') FROM agents a WHERE a.network_id = t.network_id) AS a,
-              (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.iteration, s.created_at, s.key), '[]') FROM subtasks s WHERE s.task_id = t.id) AS s
+              (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.iteration, s.created_at, s.key), '[]') FROM subtasks s WHERE s.task_id = t.id) AS s,
+              ${memorySql} AS m
        FROM t LEFT JOIN networks n ON n.id = t.network_id AND n.tenant_id = t.tenant_id`,
-      [taskId, tenantId, iteration],
+      params,
     );
     const row = rows[0];
     if (!row) return null;
@@ -270,6 +282,7 @@ export class TaskRepository {
       network: row.n ? reviveDates(row.n, ['created_at', 'updated_at']) : null,
       agents: row.a.map((a) => reviveDates(a, ['created_at'])),
       subtasks: row.s.map((st) => reviveDates(st, SUBTASK_DATES)),
+      memoryCandidates: reviveMemoryCandidates(row.m),
     };
   }
 
