@@ -74,7 +74,8 @@ const keysOf = (schema: z.ZodType) => {
 };
 
 describe('OpenAPI document', () => {
-  it('is served without credentials, as generated from the route table', () => {
+  it('needs an API key, and is served exactly as generated from the route table', async () => {
+    expect((await fetch(`${h.url}${API_BASE_PATH}/openapi.json`)).status).toBe(401);
     expect(served).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument(API_ROUTES, { basePath: API_BASE_PATH, version: h.deps.version }))));
     expect(served.openapi).toBe('3.1.0');
     expect(served.servers).toEqual([{ url: API_BASE_PATH }]);

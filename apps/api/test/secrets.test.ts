@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '@mesh/mesh';
 import {
   createTestEnv,
+  dumpRedis,
   freePort,
   launchApp,
   meshFakeResponder,
@@ -173,20 +174,7 @@ describe('secrets', () => {
       leaks.push(...leaksIn(`table ${table}`, rows[0]?.dump ?? ''));
     }
     // Job data in Redis is clear text: ids only.
-    let cursor = '0';
-    const values: string[] = [];
-    do {
-      const [next, keys] = await env.redis.scan(cursor, 'MATCH', `*${env.queuePrefix}*`, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) {
-        const type = await env.redis.type(key);
-        if (type === 'hash') values.push(JSON.stringify(await env.redis.hgetall(key)));
-        else if (type === 'string') values.push((await env.redis.get(key)) ?? '');
-        else if (type === 'list') values.push(JSON.stringify(await env.redis.lrange(key, 0, -1)));
-        else if (type === 'zset') values.push(JSON.stringify(await env.redis.zrange(key, 0, -1)));
-        else if (type === 'stream') values.push(JSON.stringify(await env.redis.xrange(key, '-', '+')));
-      }
-    } while (cursor !== '0');
+    const values = (await dumpRedis(env.redis, `*${env.queuePrefix}*`)).map((e) => e.text);
     expect(values.length).toBeGreaterThan(0);
     leaks.push(...leaksIn('Redis', values.join('\n')));
     leaks.push(...leaksIn('webhook deliveries', JSON.stringify(webhooks)));

@@ -2,6 +2,7 @@
  * The whole system across processes: API, coordinator and worker processes started from dist,
  * real Redis and Postgres, the real provider SDKs talking to the fake provider server.
  */
+import { Agent, Task } from '@mesh/core';
 import {
   createApiClient,
   createTestEnv,
@@ -144,6 +145,35 @@ describe('the mesh across processes', () => {
     expect(task.usage.cost_usd).toBeGreaterThan(0);
     // Every model request went through the Anthropic SDK to the fake server.
     expect(fake.requestsFor('anthropic').filter((r) => JSON.stringify(r.body).includes('TechPro X1')).length).toBeGreaterThanOrEqual(6);
+
+    // GET task shows what the API documents, as the core Task schema describes it.
+    const got = await client.request('GET', `/networks/${networkId}/tasks/${task.task_id}`);
+    expect(got.status).toBe(200);
+    const parsed = Task.safeParse(got.body);
+    expect(parsed.error?.issues ?? []).toEqual([]);
+    const shown = parsed.data!;
+    expect(shown).toMatchObject({ id: task.task_id, network_id: networkId, status: 'completed', iterations: 2, max_iterations: 10, error: null });
+    expect(shown.result).toEqual({ content: expect.stringContaining('Final result for:'), confidence: expect.any(Number), explanation: expect.any(String) });
+    expect(shown.result!.confidence).toBeGreaterThanOrEqual(0);
+    expect(shown.result!.confidence).toBeLessThanOrEqual(1);
+    expect(shown.result!.explanation.length).toBeGreaterThan(0);
+    expect(shown.usage).toEqual({ input_tokens: expect.any(Number), output_tokens: expect.any(Number), cost_usd: expect.any(Number), llm_calls: 6 });
+    expect(Date.parse(shown.completed_at!)).toBeGreaterThanOrEqual(Date.parse(shown.started_at!));
+    const agents = (await client.request('GET', `/networks/${networkId}/agents`)).body.agents.map((a: unknown) => Agent.parse(a));
+    const agentIdOf = new Map(agents.map((a: Agent) => [a.type, a.id]));
+    expect(shown.subtasks).toHaveLength(4);
+    for (const s of shown.subtasks!) {
+      expect({ key: s.key, agent_id: s.agent_id }).toEqual({ key: s.key, agent_id: agentIdOf.get(s.agent_type) });
+      expect(s).toMatchObject({ iteration: 1, status: 'completed', depends_on: [], error: null, attempts: 1, model: 'anthropic:claude-sonnet-5-5' });
+      expect(s.description.length).toBeGreaterThan(0);
+      expect(s.result?.length).toBeGreaterThan(0);
+      expect(s.confidence).toEqual(expect.any(Number));
+      expect(s.confidence!).toBeGreaterThanOrEqual(0);
+      expect(s.confidence!).toBeLessThanOrEqual(1);
+      expect(s.worker_id).toMatch(/:\d+$/);
+      expect(Date.parse(s.finished_at!)).toBeGreaterThanOrEqual(Date.parse(s.started_at!));
+      expect(s.duration_ms).toEqual(expect.any(Number));
+    }
   });
 
   it('runs dependencies in order and shares memory within the task and with the next task', async () => {

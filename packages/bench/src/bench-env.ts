@@ -60,7 +60,8 @@ export async function createBenchEnv(scenario: string, options: BenchEnvOptions)
       await deleteKeys(redis, `{${queuePrefix}}*`).catch(() => 0);
       redis.disconnect();
       await db.close().catch(() => {});
-      await dropSchema(options.databaseUrl, schema).catch(() => {});
+      // MESH_BENCH_KEEP_SCHEMA=1 keeps the scenario's data to look at afterwards (EXPLAIN, pg_stat_statements).
+      if (process.env.MESH_BENCH_KEEP_SCHEMA !== '1') await dropSchema(options.databaseUrl, schema).catch(() => {});
     },
   };
 }

@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import { REPO_ROOT } from '@mesh/testing';
 import { parseBenchArgs, type BenchArgs, type ScenarioName } from './bench-args';
 import { machineInfo } from './machine-info';
-import { machineLine, renderMarkdown, renderTable, writeJson, type BenchReport, type ScenarioResult } from './report';
+import { costsLine, machineLine, renderMarkdown, renderTable, writeJson, type BenchReport, type ScenarioResult } from './report';
 import { cleanupActiveScenario, runScenario, type ScenarioContext, type ScenarioOutput, type ScenarioRun } from './scenario-context';
 import { concurrencyScenario } from './scenarios/concurrency';
 import { latencyScenario } from './scenarios/latency';
@@ -57,7 +57,8 @@ async function main(args: BenchArgs): Promise<number> {
     writeFileSync(md, renderMarkdown(report));
     files.push(md);
   }
-  process.stdout.write(`\nAgent Mesh benchmark — ${report.mode} — ${machine.date} — ${machineLine(machine)} — commit ${machine.gitCommit}${machine.gitDirty ? '+dirty' : ''}\n\n`);
+  process.stdout.write(`\nAgent Mesh benchmark — ${report.mode} — ${machine.date} — ${machineLine(machine)} — commit ${machine.gitCommit}${machine.gitDirty ? '+dirty' : ''}\n`);
+  process.stdout.write(`Costs on this machine: ${costsLine(machine)}\n\n`);
   process.stdout.write(`${renderTable(report)}\n\n`);
   for (const s of scenarios) {
     process.stdout.write(`${s.name}: ${Math.round(s.durationS)} s, load ${s.loadBefore.join(' ')} → ${s.loadAfter.join(' ')}; ${Object.entries(s.settings).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ')}\n`);

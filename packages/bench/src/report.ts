@@ -64,6 +64,11 @@ export function renderTable(report: BenchReport): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+export function costsLine(m: MachineInfo): string {
+  const c = m.costs;
+  return `one system call ${c.syscallUs} µs, loopback TCP round trip ${c.loopbackRoundTripUs} µs, Redis PING ${c.redisRoundTripUs} µs, Postgres SELECT 1 ${c.postgresRoundTripUs} µs`;
+}
+
 export function machineLine(m: MachineInfo): string {
   return `${m.cores} × ${m.cpuModel}, ${Math.round(m.totalMemoryMb / 1024)} GB RAM, Node ${m.node}, Redis ${m.redis}, PostgreSQL ${m.postgres}`;
 }
@@ -75,6 +80,7 @@ export function renderMarkdown(report: BenchReport): string {
   out.push('# Benchmark results', '');
   out.push(`Latest \`npm run bench\` (${report.mode} mode), ${m.date.slice(0, 16).replace('T', ' ')} UTC, commit \`${m.gitCommit}\`${m.gitDirty ? ' (with uncommitted changes)' : ''}.`);
   out.push('', `Machine: ${machineLine(m)}; load average at start ${m.loadAverageAtStart.join(' / ')}.`, '');
+  out.push(`Costs measured on it before the run (median, one at a time): ${costsLine(m)}.`, '');
   out.push('Written by `scripts/bench` after a run of every scenario; the raw numbers are in `bench/results/latest.json`. How each number is measured: `packages/bench/README.md`.', '');
   out.push('| scenario | metric | value | target | result |', '| --- | --- | --- | --- | --- |');
   for (const r of tableLines(report)) out.push(`| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);

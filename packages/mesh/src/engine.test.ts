@@ -1,5 +1,5 @@
 import { ProviderError, type CoordinatorDecision } from '@mesh/core';
-import { createTestEnv, ScriptedModel, startInProcessMesh, waitOrAbort, type InProcessMesh, type TestEnv } from '@mesh/testing';
+import { createTestEnv, dumpRedis, ScriptedModel, startInProcessMesh, waitOrAbort, type InProcessMesh, type TestEnv } from '@mesh/testing';
 import { readDataBlock } from './data-blocks';
 import { SCHEMA_NAMES } from './model-client';
 import { meshSimulatedResponders } from './simulated-responders';
@@ -61,6 +61,16 @@ const done = (content: string): CoordinatorDecision => ({
 });
 
 const iterationOf = (user: string) => Number(/Iteration (\d+) of/.exec(user)?.[1]);
+
+/** Resolves when `promise` does or after `ms`, whichever is first, leaving no timer behind. */
+async function untilOrAfter(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe('the engine, in process, with a scripted model', () => {
   it('runs the SEED.md example: plan, four parallel specialists, synthesis', async () => {
@@ -262,6 +272,175 @@ describe('the engine, in process, with a scripted model', () => {
       const task = await mesh.waitForTask(await mesh.submit(networkId, { task: 'Find keywords' }));
       expect(task.status).toBe('completed');
       expect(task.subtasks![0]).toMatchObject({ agent_type: 'seo', status: 'completed', result: 'KEYWORDS' });
+    });
+  });
+
+  it('falls back to one subtask per specialist when the repaired plan still has a cycle', async () => {
+    const model = new ScriptedModel((req, call) => {
+      if (call.schemaName === SCHEMA_NAMES.coordinatorDecision) {
+        if (call.purpose === 'plan' && iterationOf(call.user) === 1) return plan([{ key: 'a', agent_type: 'content', depends_on: ['b'] }, { key: 'b', agent_type: 'design', depends_on: ['a'] }]);
+        if (call.purpose === 'plan_repair') return plan([{ key: 'c', agent_type: 'content', depends_on: ['d'] }, { key: 'd', agent_type: 'analytics', depends_on: ['c'] }]);
+        return done('ok');
+      }
+      return agentAnswer('x');
+    });
+    await withMesh(model, async (mesh) => {
+      const task = await mesh.waitForTask(await mesh.submit(await mesh.createNetwork(), { task: 'Circular plans' }));
+      expect(task.status).toBe('completed');
+      const repairs = model.calls.filter((c) => c.purpose === 'plan_repair');
+      expect(repairs).toHaveLength(1);
+      expect(repairs[0]!.user).toContain('the dependencies form a cycle');
+      expect(task.subtasks!.map((s) => s.key).sort()).toEqual(['analytics', 'content', 'design', 'personalization']);
+      expect(task.subtasks!.every((s) => s.iteration === 1 && s.depends_on.length === 0 && s.status === 'completed')).toBe(true);
+    });
+  });
+
+  it('runs independent subtasks in parallel: all four specialists start before any of them finishes', async () => {
+    // Each specialist call holds until all four are in flight. Run one after another, the first
+    // would give up waiting after BARRIER_MS and finish before the next started.
+    const SPECIALISTS = 4;
+    const BARRIER_MS = 5_000;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let allInFlight!: () => void;
+    const barrier = new Promise<void>((resolve) => (allInFlight = resolve));
+    const model = new ScriptedModel(async (req, call) => {
+      if (call.schemaName !== SCHEMA_NAMES.agentOutput) return simulated(req);
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      if (inFlight === SPECIALISTS) allInFlight();
+      try {
+        await untilOrAfter(barrier, BARRIER_MS);
+        await waitOrAbort(150, req.signal);
+        return simulated(req);
+      } finally {
+        inFlight -= 1;
+      }
+    });
+    await withMesh(model, async (mesh) => {
+      const networkId = await mesh.createNetwork({ name: 'Email Campaign Assistant' });
+      const task = await mesh.waitForTask(await mesh.submit(networkId, SEED_TASK));
+      expect(task.status).toBe('completed');
+      const specialists = task.subtasks!.filter((s) => s.iteration === 1);
+      expect(specialists.map((s) => s.agent_type).sort()).toEqual(['analytics', 'content', 'design', 'personalization']);
+      expect(specialists.every((s) => s.depends_on.length === 0 && s.started_at && s.finished_at)).toBe(true);
+      const lastStart = Math.max(...specialists.map((s) => Date.parse(s.started_at!)));
+      const firstFinish = Math.min(...specialists.map((s) => Date.parse(s.finished_at!)));
+      expect(lastStart).toBeLessThan(firstFinish);
+      expect(maxInFlight).toBe(SPECIALISTS);
+    });
+  });
+
+  it("calls the model with each agent's model, temperature and max_tokens, and its description and capabilities in the system prompt", async () => {
+    const model = new ScriptedModel((req, call) => {
+      if (call.schemaName === SCHEMA_NAMES.coordinatorDecision) {
+        return iterationOf(call.user) === 1 ? plan([{ key: 'copy', agent_type: 'content' }, { key: 'layout', agent_type: 'design' }]) : done('tuned');
+      }
+      return agentAnswer('tuned answer');
+    });
+    await withMesh(model, async (mesh) => {
+      const networkId = await mesh.createNetwork({
+        agents: [
+          { name: 'Chief Planner', type: 'coordinator', model: 'anthropic:planner-model', description: 'Plans in small steps', parameters: { temperature: 0.15, max_tokens: 2222 }, capabilities: ['task_planning'] },
+          {
+            name: 'Zebra Copywriter',
+            type: 'content',
+            model: 'openai:copy-model-7',
+            description: 'Writes striped launch copy with a dry sense of humour',
+            parameters: { temperature: 0.23, max_tokens: 1234 },
+            capabilities: ['subject_line_alchemy', 'tone_of_voice'],
+          },
+          { name: 'Grid Designer', type: 'design', model: 'google:layout-model-3', description: 'Lays out emails on a strict grid', parameters: { temperature: 1.1, max_tokens: 777 }, capabilities: ['grid_systems'] },
+        ],
+      });
+      const task = await mesh.waitForTask(await mesh.submit(networkId, { task: 'Tune the launch email' }));
+      expect(task.status).toBe('completed');
+      const callFor = (subtask: string) => model.calls.find((c) => c.schemaName === SCHEMA_NAMES.agentOutput && readDataBlock(c.user, 'subtask') === subtask)!;
+
+      const copy = callFor('do copy');
+      expect({ model: copy.model, temperature: copy.temperature, maxTokens: copy.maxTokens }).toEqual({ model: 'openai:copy-model-7', temperature: 0.23, maxTokens: 1234 });
+      expect(copy.system).toContain('Zebra Copywriter');
+      expect(copy.system).toContain('Writes striped launch copy with a dry sense of humour');
+      expect(copy.system).toContain('subject_line_alchemy');
+      expect(copy.system).toContain('tone_of_voice');
+      expect(copy.system).not.toContain('grid_systems');
+
+      const layout = callFor('do layout');
+      expect({ model: layout.model, temperature: layout.temperature, maxTokens: layout.maxTokens }).toEqual({ model: 'google:layout-model-3', temperature: 1.1, maxTokens: 777 });
+      expect(layout.system).toContain('Lays out emails on a strict grid');
+      expect(layout.system).toContain('grid_systems');
+
+      const coordinatorCalls = model.callsFor(SCHEMA_NAMES.coordinatorDecision);
+      expect(coordinatorCalls.length).toBeGreaterThanOrEqual(2);
+      for (const c of coordinatorCalls) {
+        expect({ model: c.model, temperature: c.temperature, maxTokens: c.maxTokens }).toEqual({ model: 'anthropic:planner-model', temperature: 0.15, maxTokens: 2222 });
+        expect(c.system).toContain('Plans in small steps');
+      }
+    });
+  });
+
+  it('keeps job payloads to ids: no task, context, plan, result or memory text ever reaches Redis', async () => {
+    const PRODUCT = 'TechPro X1 zebra-quartz';
+    /** Searched for without the product name too: a shortened copy is still a leak. */
+    const NEEDLES = [PRODUCT, 'zebra-quartz'];
+    let copyRunning!: () => void;
+    const copyStarted = new Promise<void>((resolve) => (copyRunning = resolve));
+    let finishCopy!: () => void;
+    const copyMayFinish = new Promise<void>((resolve) => (finishCopy = resolve));
+    const model = new ScriptedModel(async (req, call) => {
+      if (call.schemaName === SCHEMA_NAMES.coordinatorDecision) {
+        if (iterationOf(call.user) > 1) return done(`The ${PRODUCT} campaign is ready`);
+        return {
+          task_complete: false,
+          reasoning: `Plan for the ${PRODUCT}`,
+          subtasks: [
+            { key: 'copy', agent_type: 'content', description: `Write the ${PRODUCT} launch copy`, depends_on: [] },
+            { key: 'layout', agent_type: 'design', description: `Lay out the ${PRODUCT} email`, depends_on: ['copy'] },
+          ],
+          new_memories: [{ type: 'decision', content: `The ${PRODUCT} launches in March`, confidence: 0.9 }],
+          result: null,
+        } satisfies CoordinatorDecision;
+      }
+      if (readDataBlock(call.user, 'subtask')!.startsWith('Write')) {
+        copyRunning();
+        await untilOrAfter(copyMayFinish, 15_000);
+        return agentAnswer(`Meet the ${PRODUCT}`, [{ type: 'fact', content: `The ${PRODUCT} tagline is "code faster"` }]);
+      }
+      return agentAnswer(`A grid for the ${PRODUCT}`);
+    });
+    const searchRedis = async () => {
+      const entries = await dumpRedis(env.redis, `*${env.queuePrefix}*`);
+      const everything = entries.map((e) => `${e.key}\n${e.text}`).join('\n').toLowerCase();
+      return { entries, everything, leaks: NEEDLES.filter((n) => everything.includes(n.toLowerCase())) };
+    };
+    await withMesh(model, async (mesh) => {
+      const networkId = await mesh.createNetwork({ name: `${PRODUCT} network`, description: `Launches the ${PRODUCT}`, shared_context: { brand: PRODUCT } });
+      const taskId = await mesh.submit(networkId, {
+        task: `Create an email campaign for the ${PRODUCT}`,
+        context: { product_name: PRODUCT, key_features: [`${PRODUCT} completion`] },
+        priority: 2,
+      });
+
+      // While a subtask runs, its job, the wave waiting for it and the deadline job are in Redis.
+      await copyStarted;
+      const during = await searchRedis();
+      finishCopy();
+      expect(during.leaks).toEqual([]);
+      // The search does read job data: the ids the jobs carry are found.
+      const running = (await env.store.tasks.get('tenant-a', taskId))!.subtasks!.find((s) => s.key === 'copy')!;
+      expect(during.everything).toContain(taskId);
+      expect(during.everything).toContain(running.id);
+      expect(during.entries.some((e) => e.type === 'hash' && e.text.includes(running.id))).toBe(true);
+
+      const task = await mesh.waitForTask(taskId);
+      expect(task.status).toBe('completed');
+      // The text did flow through the engine (in Postgres, where content lives) ...
+      expect(task.result?.content).toContain(PRODUCT);
+      expect(task.subtasks!.find((s) => s.key === 'layout')?.description).toContain(PRODUCT);
+      // ... and what the run left in Redis (events streams, kept jobs) has none of it.
+      const after = await searchRedis();
+      expect(after.leaks).toEqual([]);
+      expect(after.everything).toContain(taskId);
     });
   });
 });

@@ -53,7 +53,7 @@ export function reviveMemoryCandidates(rows: MemoryCandidate[]): MemoryCandidate
 }
 
 /** Recent matches (and distinctive-word matches) ranked per retrieval. */
-export const DEFAULT_WINDOW = 100;
+export const DEFAULT_WINDOW = 50;
 
 /** How long a process trusts the table's common lexemes (they follow ANALYZE, which is slower still). */
 const COMMON_LEXEMES_TTL_MS = 60_000;

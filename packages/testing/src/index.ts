@@ -6,3 +6,4 @@ export * from './process-launcher';
 export * from './mesh-fake-responder';
 export * from './api-client';
 export * from './private-services';
+export * from './redis-dump';

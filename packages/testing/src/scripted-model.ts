@@ -4,6 +4,8 @@ export interface ScriptedCall {
   schemaName: string | undefined;
   purpose: string | undefined;
   model: string | null | undefined;
+  temperature: number | undefined;
+  maxTokens: number | undefined;
   system: string;
   user: string;
   taskId: string | undefined;
@@ -51,6 +53,8 @@ export class ScriptedModel implements ModelClient {
       schemaName: request.schema?.name,
       purpose: request.purpose,
       model: request.model,
+      temperature: request.temperature,
+      maxTokens: request.maxTokens,
       system: request.system,
       user: request.messages.map((m) => m.content).join('\n'),
       taskId: request.context?.taskId,

@@ -44,6 +44,7 @@ export async function concurrencyScenario(run: ScenarioRun): Promise<ScenarioOut
       // Enough to plan the 600 tasks in a few seconds while no worker runs.
       env: { MESH_COORDINATOR_CONCURRENCY: '200' },
       counters,
+      ...(run.profileDir() ? { profileDir: run.profileDir()! } : {}),
     }),
   );
   run.ctx.log(`concurrency: queueing ${expected} subtasks (${tasks} tasks) before the worker starts`);
