@@ -47,7 +47,6 @@ async function main(): Promise<void> {
     logger.info('MESH_WEBHOOK_SECRET is not set: tasks with a callback_url are refused');
   }
   const server = await startApiServer(deps);
-  logger.info('api listening', { url: server.url, version: deps.version });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -69,6 +68,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // Announced only once the signal handlers exist: a SIGTERM sent on this line must drain.
+  logger.info('api listening', { url: server.url, version: deps.version });
 }
 
 main().catch((err: unknown) => {

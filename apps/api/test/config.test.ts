@@ -31,6 +31,12 @@ describe('API configuration', () => {
     ['REDIS_URL', 'http://localhost:6379'],
     ['DATABASE_URL', 'not a url'],
     ['MESH_DB_SCHEMA', 'Robert"); DROP TABLE'],
+    ['MESH_DB_SCHEMA', 'Mesh'],
+    ['MESH_DB_SCHEMA', '1mesh'],
+    ['MESH_QUEUE_PREFIX', 'mesh queue'],
+    ['MESH_QUEUE_PREFIX', 'mesh:queue'],
+    ['MESH_QUEUE_PREFIX', 'q'.repeat(65)],
+    ['LOG_LEVEL', 'loud'],
   ])('names %s when it is %j', (variable, value) => {
     const err = configError({ [variable]: value });
     expect(err.variables).toContain(variable);

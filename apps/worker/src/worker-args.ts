@@ -25,7 +25,8 @@ export function parseWorkerArgs(argv: string[]): WorkerArgs {
   }
   let concurrency: number | undefined;
   if (values.concurrency !== undefined) {
-    concurrency = Number(values.concurrency);
+    // Plain digits only, as the environment variables: Number() would also take 1e3 and 0x10.
+    concurrency = /^\d{1,6}$/.test(values.concurrency) ? Number(values.concurrency) : Number.NaN;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100_000) throw new Error('--concurrency must be a whole number from 1 to 100000');
   }
   return { agents, concurrency };

@@ -48,6 +48,41 @@ describe('retryable failures are retried on the same model, with back-off', () =
     expect(response.attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
   });
 
+  // Back-off is "equal jitter" on an exponential step: retry n waits between half and all of
+  // MESH_LLM_RETRY_MIN_MS × 2^(n-1). Only lower bounds are asserted: a loaded machine adds time, never removes it.
+  const gapsBetween = (requests: readonly { at: number }[]) => requests.slice(1).map((r, i) => r.at - requests[i]!.at);
+  const TIMER_SLACK_MS = 5;
+
+  it('waits at least MESH_LLM_RETRY_MIN_MS before the second retry, and the wait does not shrink', async () => {
+    const minMs = 300;
+    const { client } = setup({ MESH_LLM_RETRY_MIN_MS: String(minMs), MESH_LLM_RETRY_MAX_MS: '10000' });
+    kit.server.inject('anthropic', { kind: 'status', status: 500 }, { times: 2 });
+    const response = await client.complete(ask);
+    expect(response.provider).toBe('anthropic');
+    const requests = kit.server.requestsFor('anthropic');
+    expect(requests).toHaveLength(3);
+    const [firstGap, secondGap] = gapsBetween(requests);
+    expect(firstGap).toBeGreaterThanOrEqual(minMs / 2 - TIMER_SLACK_MS);
+    expect(secondGap).toBeGreaterThanOrEqual(minMs - TIMER_SLACK_MS);
+    // The second step's floor is the first step's ceiling, so the gap may stay level but must not
+    // shrink (beyond generous noise in request handling).
+    expect(secondGap).toBeGreaterThanOrEqual(firstGap! - 150);
+  });
+
+  it('the waits grow exponentially: floors of min/2, min and 2×min over three retries', async () => {
+    const minMs = 300;
+    const { client } = setup({ MESH_LLM_RETRIES: '3', MESH_LLM_RETRY_MIN_MS: String(minMs), MESH_LLM_RETRY_MAX_MS: '10000' });
+    kit.server.inject('anthropic', { kind: 'status', status: 500 }, { times: 3 });
+    const response = await client.complete(ask);
+    expect(response.provider).toBe('anthropic');
+    expect(response.attempts.map((a) => a.outcome)).toEqual(['error', 'error', 'error', 'success']);
+    const gaps = gapsBetween(kit.server.requestsFor('anthropic'));
+    expect(gaps).toHaveLength(3);
+    [minMs / 2, minMs, 2 * minMs].forEach((floor, i) => expect(gaps[i]).toBeGreaterThanOrEqual(floor - TIMER_SLACK_MS));
+    // The third wait is at least 2×min, the first at most min: it is longer by min, less request noise.
+    expect(gaps[2]).toBeGreaterThan(gaps[0]!);
+  });
+
   it('falls back to the next model once the retries are spent', async () => {
     const { client } = setup();
     kit.server.inject('anthropic', { kind: 'status', status: 500 });

@@ -75,6 +75,52 @@ describe('provider outages', () => {
     expect(calls.filter((c) => c.outcome === 'success').every((c) => c.provider === 'openai')).toBe(true);
   }, 40_000);
 
+  it('stores each attempt of a fallback in llm_calls: failed primary attempts at chain position 0, then the answer at 1', async () => {
+    // Only the first call's two attempts (MESH_LLM_RETRIES=1) fail: the plan, the task's only call at that moment.
+    fake.inject('anthropic', { kind: 'status', status: 500 }, { times: 2 });
+    const task = await mesh.waitForTask(await mesh.submit(networkId, { task: 'Outage drill: the stored attempts' }), 30_000);
+    expect(task.status).toBe('completed');
+    const calls = await env.store.llmCalls.forTask(task.id);
+
+    const owner = { tenantId: 'tenant-a', networkId, taskId: task.id };
+    const failed = calls.filter((c) => c.outcome !== 'success');
+    expect(failed).toHaveLength(2);
+    failed.forEach((row, i) => {
+      expect(row).toMatchObject({ ...owner, provider: 'anthropic', model: 'claude-sonnet-5-5', chainPosition: 0, attempt: i + 1, outcome: 'error', errorClass: 'server' });
+      expect(row.latencyMs).toBeGreaterThan(0);
+      // A request the provider refused is not billed.
+      expect([row.inputTokens, row.outputTokens, row.costUsd]).toEqual([0, 0, 0]);
+    });
+
+    const fallback = calls.filter((c) => c.chainPosition === 1);
+    expect(fallback).toHaveLength(1);
+    expect(fallback[0]).toMatchObject({ ...owner, provider: 'openai', model: 'gpt-5.6-sol', attempt: 1, outcome: 'success', errorClass: null });
+    // The same call: stored right after the two failures, for the same purpose and subtask.
+    expect(calls.indexOf(fallback[0]!)).toBe(calls.indexOf(failed[1]!) + 1);
+    expect(calls.indexOf(failed[1]!)).toBe(calls.indexOf(failed[0]!) + 1);
+    for (const row of failed) expect([row.purpose, row.subtaskId]).toEqual([fallback[0]!.purpose, fallback[0]!.subtaskId]);
+    expect(fallback[0]!.purpose).toBeTruthy();
+
+    const successes = calls.filter((c) => c.outcome === 'success');
+    expect(successes.length).toBeGreaterThanOrEqual(3);
+    for (const row of successes) {
+      expect(row).toMatchObject({ ...owner, errorClass: null });
+      expect(row.provider).toMatch(/^(anthropic|openai)$/);
+      expect(row.model).toBeTruthy();
+      expect(row.chainPosition).toBe(row.provider === 'anthropic' ? 0 : 1);
+      expect(row.latencyMs).toBeGreaterThan(0);
+      expect(row.inputTokens).toBeGreaterThan(0);
+      expect(row.outputTokens).toBeGreaterThan(0);
+      expect(row.costUsd).toBeGreaterThan(0);
+    }
+    // The task's usage is summed from these rows, failed attempts included.
+    expect(task.usage).toMatchObject({
+      llm_calls: calls.length,
+      input_tokens: calls.reduce((n, c) => n + c.inputTokens, 0),
+      output_tokens: calls.reduce((n, c) => n + c.outputTokens, 0),
+    });
+  }, 40_000);
+
   it('ends a task failed with a clear error, within a bounded time, when every provider is down', async () => {
     fake.inject('all', { kind: 'status', status: 503 });
     const started = Date.now();

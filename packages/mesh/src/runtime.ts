@@ -218,15 +218,17 @@ export function runProcess(options: { service: string }, start: (runtime: Runtim
     if (!eviction.ok) {
       logger.error(`Redis maxmemory-policy is "${eviction.policy}"; it must be "noeviction" or queued jobs can be lost`, { policy: eviction.policy });
     }
-    const stop = await start(runtime);
-    takingWork = true;
+    // Signals are handled before `start` runs: it announces readiness before it returns, and a
+    // SIGTERM sent on that line must drain, not kill the process with the default action.
+    let started: Promise<() => Promise<void>> | undefined;
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;
       stopping = true;
       takingWork = false;
       logger.info('shutting down', { signal });
-      stop()
+      Promise.resolve(started)
+        .then((stop) => stop?.())
         .then(() => ops?.close())
         .then(() => runtime.close())
         .then(() => process.exit(0))
@@ -237,6 +239,9 @@ export function runProcess(options: { service: string }, start: (runtime: Runtim
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+    started = start(runtime);
+    await started;
+    if (!stopping) takingWork = true;
   })().catch((err: unknown) => {
     logger.error('failed to start', { error: describeError(err) });
     process.exit(1);
