@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { COORDINATOR_TYPE, MeshError } from '@mesh/core';
+import { COORDINATOR_TYPE, MeshError, ValidationError } from '@mesh/core';
 import { agentQueueName, COORDINATOR_QUEUE, WEBHOOKS_QUEUE } from '@mesh/queue';
 import express, { type RequestHandler, type Router } from 'express';
 import type { ApiDeps } from './api-deps';
@@ -24,6 +24,22 @@ function adminOnly(adminTenants: string[] | null): RequestHandler {
     next();
   };
 }
+
+/**
+ * 400 for a URL that does not decode to UTF-8 without NUL bytes. Bull Board answers 500 to both:
+ * it decodes `activeQueue` unguarded, and its validation messages are NUL-separated, so a NUL in
+ * a query value breaks the parsing of its own error.
+ */
+const refuseUndecodableUrl: RequestHandler = (req, _res, next) => {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(req.originalUrl);
+  } catch {
+    decoded = '\u0000';
+  }
+  if (decoded.includes('\u0000')) throw new ValidationError('Invalid request URL', [{ path: 'url', message: 'must be valid percent-encoded UTF-8 without NUL bytes' }]);
+  next();
+};
 
 /**
  * Bull Board over every queue of the deployment: the coordinator queue, the webhooks queue and
@@ -58,7 +74,7 @@ export function createBullBoardRouter(deps: Pick<ApiDeps, 'store' | 'queues' | '
   };
 
   const router = express.Router();
-  router.use(...options.guard, adminOnly(deps.config.adminTenants), async (_req, _res, next) => {
+  router.use(...options.guard, adminOnly(deps.config.adminTenants), refuseUndecodableUrl, async (_req, _res, next) => {
     await refreshQueues();
     next();
   });

@@ -16,8 +16,8 @@ async function answersWithin(check: () => Promise<boolean>, timeoutMs: number): 
  * Operator endpoints outside the API's base path:
  * - `GET /livez`: the process answers (restart it when this fails);
  * - `GET /readyz`: Postgres and Redis answer and the process is not draining (send it traffic);
- * - `GET /metrics`: Prometheus text, behind the API key auth when MESH_METRICS_AUTH is true.
- * The probes are unauthenticated and answer tiny bodies; `/api/mesh/health` keeps the detail.
+ * - `GET /metrics`: Prometheus text, behind the API key auth unless MESH_METRICS_AUTH=false.
+ * The probes are health checks: unauthenticated, with tiny bodies; `/api/mesh/health` keeps the detail.
  */
 export function createOpsRouter(deps: Pick<ApiDeps, 'config' | 'store' | 'redis' | 'metrics' | 'lifecycle'>): Router {
   const router = express.Router();

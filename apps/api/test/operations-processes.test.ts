@@ -213,9 +213,15 @@ describe('operations across processes', () => {
     expect(delivery.headers['x-mesh-event']).toBe('task.completed');
     expect(JSON.parse(delivery.body)).toMatchObject({ event: 'task.completed', task: { id: taskId, status: 'completed', trace_id: task.trace_id } });
 
-    // Every process's /metrics.
-    const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
-    const [apiMetrics, coordinatorMetrics, workerMetrics] = [await scrape(apiUrl), await scrape(coordinatorOps), await scrape(workerOps)];
+    // Every process's /metrics: the API's behind its key (MESH_METRICS_AUTH defaults to true); the
+    // coordinator's and worker's METRICS_PORT servers are internal ports without auth.
+    const scrape = async (url: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${url}/metrics`, { headers });
+      expect({ url, status: res.status }).toEqual({ url, status: 200 });
+      return res.text();
+    };
+    expect((await fetch(`${apiUrl}/metrics`)).status).toBe(401);
+    const [apiMetrics, coordinatorMetrics, workerMetrics] = [await scrape(apiUrl, { authorization: basic }), await scrape(coordinatorOps), await scrape(workerOps)];
     expect(sampleValue(apiMetrics, 'mesh_tasks_total', { status: 'queued', service: 'api' })).toBe(1);
     expect(sampleValue(apiMetrics, 'mesh_queue_jobs', { queue: 'agent-content', state: 'waiting' })).toBe(0);
     expect(sampleValue(coordinatorMetrics, 'mesh_tasks_total', { status: 'completed', service: 'coordinator' })).toBe(1);

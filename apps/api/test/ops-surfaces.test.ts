@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { AgentWorkerPool, createRuntime, startCoordinatorWorker, type Runtime } from '@mesh/mesh';
 import { nullLogger, sampleValue } from '@mesh/observability';
 import type { Worker } from 'bullmq';
@@ -19,6 +20,20 @@ const basic = (key: string) => `Basic ${Buffer.from(`operator:${key}`).toString(
 async function get(path: string, headers: Record<string, string> = {}, base = h.url): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(`${base}${path}`, { headers });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** A request with the path sent exactly as written: fetch would resolve `..` and re-encode it first. */
+function raw(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(h.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Another API server over the same environment with some dependencies replaced. */
@@ -91,14 +106,25 @@ describe('probes', () => {
 });
 
 describe('/metrics', () => {
-  it('is Prometheus text without credentials by default, and behind the key with MESH_METRICS_AUTH', async () => {
-    const open = await get('/metrics');
-    expect(open.status).toBe(200);
-    expect(open.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(open.text).toContain('# TYPE mesh_tasks_total counter');
-    await withVariant({ config: { ...h.deps.config, metricsAuth: true } }, async (url) => {
-      expect((await get('/metrics', {}, url)).status).toBe(401);
-      expect((await get('/metrics', { authorization: `Bearer ${KEY_A}` }, url)).status).toBe(200);
+  const withKey = { authorization: `Bearer ${KEY_A}` };
+
+  it('is Prometheus text behind the API key by default, and open only with MESH_METRICS_AUTH=false (a private scrape network)', async () => {
+    expect(h.deps.config.metricsAuth).toBe(true);
+    for (const headers of [{}, { authorization: 'Bearer wrong-key-123' }, { authorization: basic('wrong-key-123') }] as Record<string, string>[]) {
+      const refused = await get('/metrics', headers);
+      expect(refused.status).toBe(401);
+      expect(refused.text).not.toContain('mesh_');
+    }
+    for (const headers of [withKey, { authorization: basic(KEY_A) }, { 'x-api-key': KEY_B }] as Record<string, string>[]) {
+      const scraped = await get('/metrics', headers);
+      expect(scraped.status).toBe(200);
+      expect(scraped.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(scraped.text).toContain('# TYPE mesh_tasks_total counter');
+    }
+    await withVariant({ config: { ...h.deps.config, metricsAuth: false } }, async (url) => {
+      const open = await get('/metrics', {}, url);
+      expect(open.status).toBe(200);
+      expect(open.text).toContain('# TYPE mesh_tasks_total counter');
     });
   });
 
@@ -109,14 +135,14 @@ describe('/metrics', () => {
     await pool.start();
     await coordinator.waitUntilReady();
     try {
-      const apiBefore = (await get('/metrics')).text;
+      const apiBefore = (await get('/metrics', withKey)).text;
       const engineBefore = (await runtime.metrics.render()).body;
       const network = await h.call('POST', '/networks', { json: SEED.network });
       const submitted = await h.call('POST', `/networks/${network.body.id}/tasks?wait=20`, { json: { ...SEED.task, process: true } });
       expect(submitted.status).toBe(200);
       expect(submitted.body.status).toBe('completed');
 
-      const api = (await get('/metrics')).text;
+      const api = (await get('/metrics', withKey)).text;
       const engine = (await runtime.metrics.render()).body;
       const moved = (name: string, labels: Record<string, string>, before: string, after: string) => (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
 
@@ -151,5 +177,108 @@ describe('/metrics', () => {
       await coordinator.close();
       await runtime.close();
     }
+  });
+});
+
+describe('surfaces outside the API routes', () => {
+  // The API routes are walked by auth-and-errors.test.ts (only GET /api/mesh/health is public there).
+  it('answer 401 without a valid key and 200 with one: console, Bull Board, /metrics, the OpenAPI document and the docs page', async () => {
+    // Assets are found the way a browser finds them, from the pages that load them.
+    const consolePage = await get('/console/', { authorization: basic(KEY_A) });
+    expect({ status: consolePage.status, hint: consolePage.status === 503 ? 'run `npm run build`: the console is not built' : '' }).toEqual({ status: 200, hint: '' });
+    const consoleAsset = /src="(\/console\/assets\/[^"]+\.js)"/.exec(consolePage.text)?.[1];
+    const boardPage = await get('/admin/queues', { authorization: basic(KEY_A) });
+    const boardAsset = /href="(static\/[^"]+\.css)"/.exec(boardPage.text)?.[1];
+    expect({ consoleAsset, boardAsset }).toEqual({ consoleAsset: expect.any(String), boardAsset: expect.any(String) });
+
+    const surfaces = [
+      '/console',
+      '/console/',
+      '/console/networks/8a1b7c2d-0000-4000-8000-000000000000/tasks',
+      consoleAsset!,
+      '/admin/queues',
+      '/admin/queues/queue/coordinator',
+      `/admin/queues/${boardAsset!}`,
+      '/admin/queues/api/queues',
+      '/admin/queues/api/redis/stats',
+      '/metrics',
+      '/api/mesh/openapi.json',
+      '/api/mesh/docs',
+    ];
+    const refused: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-key-123' }, { authorization: basic('wrong-key-123') }, { 'x-api-key': '' }, { authorization: `Bearer ${KEY_A}`, 'x-api-key': KEY_B }];
+    const accepted: Record<string, string>[] = [{ authorization: basic(KEY_A) }, { authorization: `Bearer ${KEY_B}` }, { 'x-api-key': KEY_A }];
+    for (const path of surfaces) {
+      for (const headers of refused) {
+        const res = await get(path, headers);
+        expect({ path, headers, status: res.status, challenge: res.headers.get('www-authenticate') }).toEqual({ path, headers, status: 401, challenge: 'Basic realm="agent-mesh"' });
+        expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'unauthorized' } });
+      }
+      for (const headers of accepted) {
+        expect({ path, headers, status: (await get(path, headers)).status }).toEqual({ path, headers, status: 200 });
+      }
+    }
+  });
+
+  it('leave only the health probes open: /livez, /readyz and /api/mesh/health answer without a key', async () => {
+    for (const path of ['/livez', '/readyz', '/api/mesh/health']) {
+      expect({ path, status: (await get(path)).status }).toEqual({ path, status: 200 });
+    }
+  });
+
+  describe('hostile requests with a valid key', () => {
+    const withKey = { authorization: basic(KEY_A) };
+    const SECRET_FILE = /root:.*:0:0:|"name": ?"agent-mesh"|"devDependencies"/;
+    // [method, raw path, the statuses that are acceptable]
+    const cases: [string, string, number[]][] = [
+      ['GET', '/console/..%2f..%2fetc%2fpasswd', [404]],
+      ['GET', '/console/../../etc/passwd', [200, 404]],
+      ['GET', '/console/%2e%2e/%2e%2e/%2e%2e/etc/passwd', [200, 404]],
+      ['GET', '/console/..%5c..%5c..%5cpackage.json', [404]],
+      ['GET', '/console/assets/..%2f..%2f..%2f..%2fpackage.json', [400, 403, 404]],
+      ['GET', '/console/assets/../../../../package.json', [400, 403, 404]],
+      ['GET', '/console/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fpackage.json', [400, 403, 404]],
+      ['GET', '/console/%00', [200, 400, 404]],
+      ['GET', '/console/index.html%00.js', [400, 404]],
+      ['GET', '/console/assets/%00.js', [400, 404]],
+      ['GET', '/console/assets/index.js%00', [400, 404]],
+      ['GET', '/console/%E0%A4%A', [200, 400, 404]],
+      ['GET', `/console/${'a'.repeat(8_000)}`, [200, 404, 414]],
+      ['POST', '/console/', [404, 405]],
+      ['DELETE', '/console/assets/index.js', [404, 405]],
+      ['GET', '/admin/queues/..%2f..%2fetc%2fpasswd', [404]],
+      ['GET', '/admin/queues/static/..%2f..%2f..%2f..%2fpackage.json', [400, 403, 404]],
+      ['GET', '/admin/queues/static/../../../../package.json', [400, 403, 404]],
+      ['GET', '/admin/queues/static/%00', [400, 404]],
+      ['GET', '/admin/queues/queue/%00', [200, 400, 404]],
+      ['GET', '/admin/queues/api/queues?activeQueue=%E0%A4%A', [400]],
+      ['GET', '/admin/queues/api/queues?activeQueue=coordinator&status=%00', [400]],
+      ['GET', '/admin/queues/api/queues?activeQueue=../../etc&status=latest', [200, 400]],
+      ['GET', '/admin/queues/api/queues?page=-1&jobsPerPage=abc', [400]],
+      ['GET', `/admin/queues/api/queues?activeQueue=${'q'.repeat(5_000)}`, [200, 400]],
+      ['GET', '/admin/queues/api/queues/no-such-queue/no-such-job', [404]],
+      ['GET', '/admin/queues/api/queues/coordinator/..%2f..%2f', [404]],
+      ['GET', '/admin/queues/api/queues/coordinator/%00', [400, 404]],
+      ['PUT', '/admin/queues/api/queues/no-such-queue/retry/failed', [404]],
+      ['PUT', '/admin/queues/api/queues/coordinator/%00/retry/failed', [400, 404]],
+      ['PUT', '/admin/queues/api/queues/coordinator/clean/not-a-status', [200, 400]],
+      ['GET', '/metrics?name[]=x&name=%00', [200]],
+      ['GET', '/metrics?%E0%A4%A', [200, 400]],
+      ['GET', '/metrics/..%2f..%2fetc%2fpasswd', [404]],
+      ['GET', '/metrics%00', [404]],
+      ['POST', '/metrics', [404, 405]],
+    ];
+
+    const named = cases.map(([method, path, statuses]) => [method, path.length > 100 ? `${path.slice(0, 40)}… (${path.length} characters)` : path, statuses, path] as const);
+    it.each(named)('%s %s answers one of %j, never 5xx, never a file outside the build', async (method, _name, statuses, path) => {
+      const res = await raw(method, path, withKey);
+      expect({ method, path, status: statuses.includes(res.status) ? 'one of them' : res.status }).toEqual({ method, path, status: 'one of them' });
+      expect(res.text).not.toMatch(SECRET_FILE);
+    });
+
+    it('leave the API healthy, and the board still serving the queues', async () => {
+      expect((await get('/livez')).status).toBe(200);
+      expect((await get('/api/mesh/health')).status).toBe(200);
+      expect((await get('/admin/queues/api/queues', withKey)).status).toBe(200);
+    });
   });
 });

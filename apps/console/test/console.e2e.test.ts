@@ -91,12 +91,25 @@ describe('the web console', () => {
     await page.locator('select[name=priority]').selectOption('2');
     await page.getByRole('button', { name: 'Submit and run' }).click();
     await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+    const taskId = new URL(page.url()).pathname.split('/').pop()!;
+    // Every text the live indicator shows from here on, so a fall-back to polling cannot go unseen.
+    await page.getByTestId('watch-mode').waitFor();
+    await page.evaluate(`(() => {
+      const seen = (window.__meshWatchModes = []);
+      const record = () => {
+        const text = document.querySelector('[data-testid=watch-mode]')?.textContent ?? '(gone)';
+        if (seen[seen.length - 1] !== text) seen.push(text);
+      };
+      record();
+      new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+    })()`);
 
     // No worker runs yet: the page shows the coordinator's plan with every subtask queued, live.
     await page.getByTestId('task-graph').waitFor();
     for (const type of SPECIALISTS) await page.locator(`[data-testid=graph-node-subtask][data-agent-type=${type}][data-status=queued]`).waitFor();
     expect(await page.locator('[data-testid=task-status]').getAttribute('data-status')).toBe('in_progress');
-    expect(await page.getByTestId('watch-mode').textContent()).toMatch(/^live \((stream|polling)\)$/);
+    // Followed over SSE, not by polling.
+    await page.getByTestId('watch-mode').filter({ hasText: /^live \(stream\)$/ }).waitFor();
     mkdirSync(join(REPO_ROOT, 'test-results'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT_LIVE, fullPage: true });
 
@@ -116,6 +129,14 @@ describe('the web console', () => {
     expect(await page.locator('[data-testid=graph-node-subtask][data-agent-type=content] [data-testid=fallback-badge]').count()).toBe(1);
     expect(await page.locator('[data-testid=graph-node-subtask][data-agent-type=design] [data-testid=fallback-badge]').count()).toBe(0);
     expect(await page.getByTestId('timeline-row').count()).toBe(SPECIALISTS.length);
+    // Completed subtask nodes show how long they took.
+    const durations = await page.locator('[data-testid=graph-node-subtask][data-status=completed] [data-testid=graph-node-duration]').allTextContents();
+    expect(durations.length).toBeGreaterThanOrEqual(SPECIALISTS.length);
+    for (const duration of durations) expect(duration).toMatch(/^\d+(\.\d+)?\s*(ms|s)$/);
+    // The whole way, the page followed the stream and never fell back to polling.
+    const modes = (await page.evaluate('window.__meshWatchModes')) as string[];
+    expect(modes).toContain('live (stream)');
+    expect(modes).not.toContain('live (polling)');
 
     // The result is rendered from Markdown, and the markup echoed from the task stays text.
     const result = page.getByTestId('task-result');
@@ -132,6 +153,15 @@ describe('the web console', () => {
 
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
+
+    // The network's Tasks tab lists the task, completed (long task texts are shortened to 90 characters).
+    await page.getByRole('link', { name: 'Console network', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === networkPath);
+    await page.getByRole('link', { name: 'Tasks', exact: true }).click();
+    const row = page.locator(`[data-testid=tasks-table] [data-testid=task-row][data-task-id="${taskId}"]`);
+    await row.waitFor();
+    expect(await row.locator('td').first().textContent()).toBe(`${TASK_TEXT.slice(0, 90)}…`);
+    expect(await row.locator('[data-status]').getAttribute('data-status')).toBe('completed');
   }, 60_000);
 
   it("creates a network with the default agents, lists them, and searches the network's memory", async () => {

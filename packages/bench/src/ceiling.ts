@@ -5,6 +5,7 @@ import { FlowProducer } from 'bullmq';
 import { Redis } from 'ioredis';
 import { deleteKeys } from '@mesh/testing';
 import type { CeilingMessage, CeilingRequest, CeilingWorkerConfig } from './ceiling-worker';
+import { redisCpuMs } from './load-run';
 import { CpuMeter } from './proc-stats';
 import { overallRate, steadyStateRate } from './stats';
 
@@ -31,6 +32,9 @@ export interface CeilingResult {
   steadyFlowsPerSecond: number;
   durationMs: number;
   cpu: ReturnType<CpuMeter['end']>;
+  /** Redis's CPU and the commands it executed (Lua scripts' inner calls included) per flow. */
+  redisCpuMsPerFlow: number;
+  redisCommandsPerFlow: number;
   settings: Record<string, string | number>;
 }
 
@@ -109,6 +113,8 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
   try {
     const ready = await Promise.all([parent.next(), children.next()]);
     if (ready.some((m) => m.type !== 'ready')) throw new Error('ceiling workers did not start');
+    const redisCpuBefore = await redisCpuMs(connection);
+    const redisCommandsBefore = await redisCommands(connection);
     meter.begin();
     const startedAtMs = Date.now();
     let next = 0;
@@ -134,6 +140,8 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
       await new Promise((r) => setTimeout(r, 250));
     }
     const cpu = meter.end();
+    const redisCpuMsUsed = (await redisCpuMs(connection)) - redisCpuBefore;
+    const redisCommandsUsed = (await redisCommands(connection)) - redisCommandsBefore;
     const report = await parent.ask({ cmd: 'report' });
     const times = report.type === 'report' ? report.completedAtMs : [];
     return {
@@ -142,6 +150,8 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
       steadyFlowsPerSecond: steadyStateRate(times),
       durationMs: Math.max(...times) - startedAtMs,
       cpu,
+      redisCpuMsPerFlow: redisCpuMsUsed / options.flows,
+      redisCommandsPerFlow: redisCommandsUsed / options.flows,
       settings: {
         parent_concurrency: options.parentConcurrency,
         child_concurrency_per_queue: options.childConcurrency,
@@ -152,4 +162,8 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
   } finally {
     await cleanup();
   }
+}
+
+async function redisCommands(redis: Redis): Promise<number> {
+  return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
 }

@@ -26,7 +26,8 @@ export const MeshEnv = z
     MESH_RATE_LIMIT_PER_MINUTE: intVar(600, 0, 10_000_000),
     MESH_MAX_QUEUED_TASKS_PER_TENANT: intVar(10_000, 0, 100_000_000),
     MESH_BODY_LIMIT_BYTES: intVar(1_048_576, 1024, 100 * 1_048_576),
-    MESH_METRICS_AUTH: boolVar(false),
+    /** The API's /metrics behind the API key (default); false only for a private scrape network. */
+    MESH_METRICS_AUTH: boolVar(true),
     MESH_WORKER_CONCURRENCY: intVar(100, 1, 100_000),
     MESH_COORDINATOR_CONCURRENCY: intVar(50, 1, 100_000),
     MESH_MEMORY_TOKEN_BUDGET: intVar(500, 50, 200_000),
@@ -76,6 +77,7 @@ export interface MeshConfig {
   logLevel: string;
   http: { port: number; host: string; bodyLimitBytes: number };
   metricsPort: number;
+  /** The API's /metrics needs an API key (MESH_METRICS_AUTH, default true). */
   metricsAuth: boolean;
   redisUrl: string;
   database: {

@@ -28,6 +28,8 @@ describe('operations settings', () => {
     expect(config.sse).toEqual({ pingMs: 15_000 });
     expect(config.adminTenants).toBeNull();
     expect(config.metricsPort).toBe(0);
+    // The API's /metrics needs a key unless an operator opts out.
+    expect(config.metricsAuth).toBe(true);
   });
 
   it('reads webhook, tracing and admin settings', () => {
@@ -40,11 +42,13 @@ describe('operations settings', () => {
       OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc, x-tenant=mesh',
       MESH_ADMIN_TENANTS: 'ops, tenant-a',
       METRICS_PORT: '9464',
+      MESH_METRICS_AUTH: 'false',
     });
     expect(config.webhooks).toMatchObject({ secret: 'a-long-enough-secret', secretIsDevelopmentDefault: false, allowPrivateAddresses: true, attempts: 3 });
     expect(config.tracing).toEqual({ otlpEndpoint: 'http://collector:4318', otlpHeaders: { authorization: 'Bearer abc', 'x-tenant': 'mesh' } });
     expect(config.adminTenants).toEqual(['ops', 'tenant-a']);
     expect(config.metricsPort).toBe(9464);
+    expect(config.metricsAuth).toBe(false);
   });
 
   it('never uses the development secret in production, and refuses private webhook targets there', () => {
@@ -62,6 +66,7 @@ describe('operations settings', () => {
     ['OTEL_EXPORTER_OTLP_HEADERS', 'no-equals-sign'],
     ['MESH_ADMIN_TENANTS', 'bad tenant!'],
     ['MESH_SSE_PING_MS', '5'],
+    ['MESH_METRICS_AUTH', 'maybe'],
   ])('names %s when it is %j', (variable, value) => {
     expect(problems({ [variable]: value })).toEqual([variable]);
   });

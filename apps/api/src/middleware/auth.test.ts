@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { ApiKeyResolver } from './auth';
 
 function fakeKeyStore(keys: Record<string, string>) {
@@ -44,6 +45,46 @@ describe('ApiKeyResolver', () => {
     const resolver = new ApiKeyResolver({ apiKeys: [], keyStore: fakeKeyStore({}) });
     expect(await resolver.tenantFor('anything-at-all')).toBeNull();
     expect(await resolver.tenantFor('')).toBeNull();
+  });
+});
+
+describe('constant-time comparison of configured keys', () => {
+  const KEYS = [
+    { tenantId: 'a', key: 'key-a-12345' },
+    { tenantId: 'b', key: `key-b-${'x'.repeat(40)}` },
+  ];
+  const sha256 = (value: string) => crypto.createHash('sha256').update(value, 'utf8').digest();
+  // `auth.ts` calls `timingSafeEqual` through the `node:crypto` module object at call time, so a spy on it sees every comparison.
+  let compare: jest.SpiedFunction<typeof crypto.timingSafeEqual>;
+  beforeEach(() => {
+    compare = jest.spyOn(crypto, 'timingSafeEqual');
+  });
+  afterEach(() => {
+    compare.mockRestore();
+  });
+
+  /** What each timingSafeEqual call compared: the candidate's digest against a configured key's digest. */
+  const comparisons = () =>
+    compare.mock.calls.map(([candidate, configured]) => ({
+      candidate: Buffer.from(candidate as Uint8Array).toString('hex'),
+      configured: Buffer.from(configured as Uint8Array).toString('hex'),
+      bytes: [(candidate as Uint8Array).byteLength, (configured as Uint8Array).byteLength],
+    }));
+  const expected = (candidate: string) =>
+    KEYS.map((entry) => ({ candidate: sha256(candidate).toString('hex'), configured: sha256(entry.key).toString('hex'), bytes: [32, 32] }));
+
+  it.each([
+    ['a hit on the first key', KEYS[0]!.key, 'a'],
+    ['a hit on the last key', KEYS[1]!.key, 'b'],
+    ['a miss of the same length as a key', 'key-a-99999', null],
+    ['a miss one character longer than a key', `${KEYS[0]!.key}5`, null],
+    ['a miss much shorter than every key', 'k', null],
+    ['a miss much longer than every key', 'k'.repeat(500), null],
+  ])('%s: SHA-256 digests of 32 bytes compared with timingSafeEqual, against every configured key', async (_case, candidate, tenant) => {
+    const resolver = new ApiKeyResolver({ apiKeys: KEYS, keyStore: fakeKeyStore({}) });
+    expect(await resolver.tenantFor(candidate)).toBe(tenant);
+    // One comparison per configured key, whatever the outcome: no early exit on a hit, and none on length.
+    expect(comparisons()).toEqual(expected(candidate));
   });
 });
 

@@ -54,7 +54,7 @@ function SubtaskNodeView({ data }: NodeProps<SubtaskNode>) {
       </div>
       <div className="graph-node-key">{subtask.key}</div>
       <div className="graph-node-meta">
-        <span>{formatDuration(runningMs(subtask, data.nowMs))}</span>
+        <span data-testid="graph-node-duration">{formatDuration(runningMs(subtask, data.nowMs))}</span>
         {subtask.attempts > 1 && <span className="badge badge-warn">{subtask.attempts} attempts</span>}
       </div>
       {subtask.model && (

@@ -88,7 +88,7 @@ function TasksTab({ network }: { network: Network }) {
         <ErrorMessage error={tasks.error} />
         {tasks.data && tasks.data.tasks.length === 0 && <p className="muted">No tasks.</p>}
         {tasks.data && tasks.data.tasks.length > 0 && (
-          <table className="table">
+          <table className="table" data-testid="tasks-table">
             <thead>
               <tr>
                 <th>Task</th>
@@ -101,7 +101,7 @@ function TasksTab({ network }: { network: Network }) {
             </thead>
             <tbody>
               {tasks.data.tasks.map((t) => (
-                <tr key={t.id}>
+                <tr key={t.id} data-testid="task-row" data-task-id={t.id}>
                   <td>
                     <Link href={paths.task(network.id, t.id)}>{t.task.length > 90 ? `${t.task.slice(0, 90)}…` : t.task}</Link>
                   </td>

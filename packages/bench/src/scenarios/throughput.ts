@@ -49,6 +49,15 @@ export async function throughputScenario(run: ScenarioRun): Promise<ScenarioOutp
       value: `${round((mesh.cpuMsPerTask.api ?? 0) + (mesh.cpuMsPerTask.coordinator ?? 0) + (mesh.cpuMsPerTask['worker-1'] ?? 0), 1)} / ${round(mesh.cpuMsPerTask['postgres (our backends)'] ?? Number.NaN, 1)} / ${round(mesh.cpuMsPerTask['redis-server (all clients)'] ?? Number.NaN, 1)}`,
       unit: 'ms',
     },
+    {
+      metric: 'raw BullMQ: CPU per flow, node (parent + children) / Redis',
+      value: `${round(((ceiling.cpu.processes['ceiling-parent']?.cpuMs ?? 0) + (ceiling.cpu.processes['ceiling-children']?.cpuMs ?? 0)) / tasks, 2)} / ${round(ceiling.redisCpuMsPerFlow, 2)}`,
+      unit: 'ms',
+    },
+    {
+      metric: 'Redis commands executed by the server per mesh task / per raw flow',
+      value: `${round(mesh.serverPerTask.redisCommands ?? Number.NaN, 0)} / ${round(ceiling.redisCommandsPerFlow, 0)}`,
+    },
     { metric: 'machine CPU busy during the run (all processes, all users)', value: round(mesh.cpu.machineBusyPercent, 0), unit: '%' },
     ...(mesh.calls
       ? [
