@@ -159,6 +159,38 @@ describe('the recovery sweeper', () => {
     }
   });
 
+  it('refreshes the planner statistics of tables that changed a lot, as the leader', async () => {
+    const mesh = await startInProcessMesh(env, model(), { workers: false });
+    try {
+      const networkId = await mesh.createNetwork();
+      const client = await env.db.pool.connect();
+      try {
+        await client.query(
+          `INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content)
+           SELECT gen_random_uuid(), 'tenant-a', $1, 'fact', 'sweeper fact ' || g FROM generate_series(1, 1000) g`,
+          [networkId],
+        );
+        // Publish this backend's table counters now rather than when it next idles (up to 10 s).
+        await client.query('SELECT pg_stat_force_next_flush()');
+        await client.query('SELECT 1');
+      } finally {
+        client.release();
+      }
+      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      // Table counters reach pg_stat_user_tables about once a second.
+      let analyzed: string[] = [];
+      await waitUntil(async () => {
+        analyzed = (await sweeper.sweep()).analyzed;
+        return analyzed.includes('memory_items');
+      }, 20_000);
+      expect(analyzed).toContain('memory_items');
+      expect((await sweeper.sweep()).analyzed).not.toContain('memory_items');
+      await sweeper.stop();
+    } finally {
+      await mesh.close();
+    }
+  });
+
   it('sweeps in one process at a time: leadership passes on when the leader stops', async () => {
     const a = await startInProcessMesh(env, model(), { workers: false });
     const b = await startInProcessMesh(env, model(), { workers: false });

@@ -19,6 +19,8 @@ export interface SweepReport {
   examined: number;
   timedOut: number;
   redispatched: { step: number; wave: number; finalize: number; deadline: number; webhook: number };
+  /** Tables whose planner statistics the sweep refreshed. */
+  analyzed: string[];
 }
 
 /**
@@ -47,7 +49,7 @@ export class RecoverySweeper {
       this.running = this.sweep()
         .catch((err: unknown) => {
           this.deps.logger.warn('recovery sweep failed', { error: describeError(err) });
-          return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 } };
+          return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 }, analyzed: [] };
         })
         .finally(() => {
           this.running = undefined;
@@ -67,7 +69,7 @@ export class RecoverySweeper {
 
   /** One sweep, if this process leads. */
   async sweep(): Promise<SweepReport> {
-    const report: SweepReport = { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 } };
+    const report: SweepReport = { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 }, analyzed: [] };
     if (!(await this.lock.tryAcquire())) return report;
     report.leader = true;
     const { store } = this.deps;
@@ -96,6 +98,13 @@ export class RecoverySweeper {
       } catch (err) {
         this.deps.logger.warn('could not re-enqueue a webhook', { task_id: task.id, error: describeError(err) });
       }
+    }
+    // The leader also keeps the planner's statistics fresh when autovacuum does not (see TableStatistics).
+    try {
+      report.analyzed = await store.statistics.refreshStale();
+      if (report.analyzed.length > 0) this.deps.logger.debug('refreshed planner statistics', { tables: report.analyzed });
+    } catch (err) {
+      this.deps.logger.warn('could not refresh planner statistics', { error: describeError(err) });
     }
     const total = Object.values(report.redispatched).reduce((a, b) => a + b, 0) + report.timedOut;
     if (total > 0) this.deps.logger.warn('recovery sweep re-dispatched lost work', { ...report.redispatched, timed_out: report.timedOut, examined: report.examined });

@@ -13,3 +13,4 @@ export * from './task-repository';
 export * from './memory-retrieval';
 export * from './leader-lock';
 export * from './json-rows';
+export * from './table-statistics';

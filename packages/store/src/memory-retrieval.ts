@@ -57,6 +57,8 @@ export const DEFAULT_WINDOW = 50;
 
 /** How long a process trusts the table's common lexemes (they follow ANALYZE, which is slower still). */
 const COMMON_LEXEMES_TTL_MS = 60_000;
+/** How soon to ask again when there were none (an empty table): the first items arrive quickly. */
+const NO_COMMON_LEXEMES_TTL_MS = 5_000;
 const commonCache = new WeakMap<Db, { value: Promise<string[] | null>; expiresAt: number }>();
 
 export async function commonLexemes(db: Db): Promise<string[] | null> {
@@ -66,6 +68,10 @@ export async function commonLexemes(db: Db): Promise<string[] | null> {
     .query<{ common: string[] | null }>('SELECT common_memory_lexemes() AS common')
     .then(({ rows }) => rows[0]?.common ?? null)
     .catch(() => null);
-  commonCache.set(db, { value, expiresAt: Date.now() + COMMON_LEXEMES_TTL_MS });
+  const entry = { value, expiresAt: Date.now() + COMMON_LEXEMES_TTL_MS };
+  commonCache.set(db, entry);
+  void value.then((common) => {
+    if (!common || common.length === 0) entry.expiresAt = Math.min(entry.expiresAt, Date.now() + NO_COMMON_LEXEMES_TTL_MS);
+  });
   return value;
 }

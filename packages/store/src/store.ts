@@ -5,6 +5,7 @@ import { LlmCallRepository } from './llm-call-repository';
 import { MemoryRepository } from './memory-repository';
 import { NetworkRepository } from './network-repository';
 import { SubtaskRepository } from './subtask-repository';
+import { TableStatistics } from './table-statistics';
 import { TaskRepository } from './task-repository';
 
 /** Every repository over one database handle. Repositories are the only code that writes SQL. */
@@ -17,6 +18,7 @@ export interface Store {
   memory: MemoryRepository;
   llmCalls: LlmCallRepository;
   apiKeys: ApiKeyRepository;
+  statistics: TableStatistics;
 }
 
 export function createStore(db: Db): Store {
@@ -29,5 +31,6 @@ export function createStore(db: Db): Store {
     memory: new MemoryRepository(db),
     llmCalls: new LlmCallRepository(db),
     apiKeys: new ApiKeyRepository(db),
+    statistics: new TableStatistics(db),
   };
 }
