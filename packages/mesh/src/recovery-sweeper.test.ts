@@ -191,6 +191,38 @@ describe('the recovery sweeper', () => {
     }
   });
 
+  it('between sweeps, refreshes statistics on its own shorter period', async () => {
+    const mesh = await startInProcessMesh(env, model(), { workers: false });
+    const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 600_000, statisticsIntervalMs: 100 });
+    try {
+      const networkId = await mesh.createNetwork();
+      const analyzedAt = async () =>
+        (await env.db.query<{ at: Date | null }>(`SELECT last_analyze AS at FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'memory_items'`)).rows[0]?.at ?? null;
+      const before = await analyzedAt();
+      const client = await env.db.pool.connect();
+      try {
+        await client.query(
+          `INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content)
+           SELECT gen_random_uuid(), 'tenant-a', $1, 'fact', 'periodic fact ' || g FROM generate_series(1, 3000) g`,
+          [networkId],
+        );
+        await client.query('SELECT pg_stat_force_next_flush()');
+        await client.query('SELECT 1');
+      } finally {
+        client.release();
+      }
+      sweeper.start();
+      // No sweep is due for ten minutes; only the statistics refresh can analyse the table.
+      await waitUntil(async () => {
+        const at = await analyzedAt();
+        return at !== null && (before === null || at > before);
+      }, 20_000);
+    } finally {
+      await sweeper.stop();
+      await mesh.close();
+    }
+  });
+
   it('sweeps in one process at a time: leadership passes on when the leader stops', async () => {
     const a = await startInProcessMesh(env, model(), { workers: false });
     const b = await startInProcessMesh(env, model(), { workers: false });

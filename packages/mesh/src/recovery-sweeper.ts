@@ -12,6 +12,11 @@ export interface RecoverySweeperOptions {
   quietMs?: number;
   /** Tasks examined per sweep. */
   batchSize?: number;
+  /**
+   * How often the leader looks for tables with stale planner statistics between sweeps: a new
+   * deployment's tables grow fastest while they are young, when plans go wrong soonest.
+   */
+  statisticsIntervalMs?: number;
 }
 
 export interface SweepReport {
@@ -40,23 +45,46 @@ export class RecoverySweeper {
     private readonly deps: EngineDeps,
     options: RecoverySweeperOptions,
   ) {
-    this.options = { quietMs: Math.max(2 * options.intervalMs, 5_000), batchSize: 500, ...options };
+    this.options = { quietMs: Math.max(2 * options.intervalMs, 5_000), batchSize: 500, statisticsIntervalMs: 5_000, ...options };
     this.lock = new LeaderLock(deps.store.db, 'recovery-sweeper');
   }
 
   start(): void {
+    const tickMs = Math.min(this.options.intervalMs, this.options.statisticsIntervalMs);
+    let lastSweepAt = Date.now();
     const tick = () => {
-      this.running = this.sweep()
+      const due = Date.now() - lastSweepAt >= this.options.intervalMs - tickMs / 2;
+      if (due) lastSweepAt = Date.now();
+      this.running = (due ? this.sweep() : this.refreshStatistics())
         .catch((err: unknown) => {
           this.deps.logger.warn('recovery sweep failed', { error: describeError(err) });
-          return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 }, analyzed: [] };
+          return emptyReport();
         })
         .finally(() => {
           this.running = undefined;
-          if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs);
+          if (this.timer) this.timer = setTimeout(tick, tickMs);
         });
     };
-    this.timer = setTimeout(tick, this.options.intervalMs);
+    this.timer = setTimeout(tick, tickMs);
+  }
+
+  /** Between sweeps: only the statistics, if this process leads. */
+  private async refreshStatistics(): Promise<SweepReport> {
+    const report = emptyReport();
+    if (!(await this.lock.tryAcquire())) return report;
+    report.leader = true;
+    await this.refreshStale(report);
+    return report;
+  }
+
+  private async refreshStale(report: SweepReport): Promise<void> {
+    // The leader keeps the planner's statistics fresh when autovacuum does not (see TableStatistics).
+    try {
+      report.analyzed = await this.deps.store.statistics.refreshStale();
+      if (report.analyzed.length > 0) this.deps.logger.debug('refreshed planner statistics', { tables: report.analyzed });
+    } catch (err) {
+      this.deps.logger.warn('could not refresh planner statistics', { error: describeError(err) });
+    }
   }
 
   async stop(): Promise<void> {
@@ -69,7 +97,7 @@ export class RecoverySweeper {
 
   /** One sweep, if this process leads. */
   async sweep(): Promise<SweepReport> {
-    const report: SweepReport = { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 }, analyzed: [] };
+    const report = emptyReport();
     if (!(await this.lock.tryAcquire())) return report;
     report.leader = true;
     const { store } = this.deps;
@@ -99,13 +127,7 @@ export class RecoverySweeper {
         this.deps.logger.warn('could not re-enqueue a webhook', { task_id: task.id, error: describeError(err) });
       }
     }
-    // The leader also keeps the planner's statistics fresh when autovacuum does not (see TableStatistics).
-    try {
-      report.analyzed = await store.statistics.refreshStale();
-      if (report.analyzed.length > 0) this.deps.logger.debug('refreshed planner statistics', { tables: report.analyzed });
-    } catch (err) {
-      this.deps.logger.warn('could not refresh planner statistics', { error: describeError(err) });
-    }
+    await this.refreshStale(report);
     const total = Object.values(report.redispatched).reduce((a, b) => a + b, 0) + report.timedOut;
     if (total > 0) this.deps.logger.warn('recovery sweep re-dispatched lost work', { ...report.redispatched, timed_out: report.timedOut, examined: report.examined });
     return report;
@@ -172,4 +194,8 @@ export class RecoverySweeper {
     );
     report.redispatched.wave += 1;
   }
+}
+
+function emptyReport(): SweepReport {
+  return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 }, analyzed: [] };
 }
