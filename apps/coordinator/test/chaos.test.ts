@@ -149,6 +149,10 @@ it(`survives worker and coordinator kills and Redis and Postgres restarts with $
   mkdirSync(join(REPO_ROOT, 'test-results'), { recursive: true });
   writeFileSync(join(REPO_ROOT, 'test-results', 'chaos.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`chaos report: ${JSON.stringify(report)}`);
+  if (byStatus.completed !== TASKS) {
+    // What the processes said, to tell a stuck sweep from a stuck worker when this fails.
+    for (const [name, proc] of processes) console.log(`${name} (last lines):\n${proc.lines.slice(-25).join('\n')}`);
+  }
 
   expect(byStatus).toEqual({ completed: TASKS });
   expect(writtenTwice).toEqual([]);
