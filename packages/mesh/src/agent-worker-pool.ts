@@ -1,9 +1,10 @@
 import { Worker, type Job } from 'bullmq';
 import { describeError } from '@mesh/core';
 import { runInJobSpan } from './job-span';
-import type { Runtime } from './runtime';
+import { STARTUP_DATABASE_WAIT_MS, type Runtime } from './runtime';
 import { runSubtask } from './subtask-runner';
 import { agentQueueName, SubtaskJob } from '@mesh/queue';
+import { whileUnreachable } from '@mesh/store';
 
 export interface AgentWorkerPoolOptions {
   /** Agent types to serve, or 'all': every type in use, including ones added while running. */
@@ -29,7 +30,11 @@ export class AgentWorkerPool {
 
   async start(): Promise<void> {
     if (this.options.agents === 'all') {
-      await this.discover();
+      // A worker that starts while Postgres restarts waits for it rather than exiting.
+      await whileUnreachable(() => this.discover(), {
+        waitMs: STARTUP_DATABASE_WAIT_MS,
+        onRetry: (err, attempt) => this.runtime.logger.warn('waiting for Postgres to discover agent types', { attempt, error: describeError(err) }),
+      });
       // New agent types added through the API get a worker here without a restart.
       this.discovery = setInterval(() => {
         this.discover().catch((err: unknown) => this.runtime.logger.warn('agent type discovery failed', { error: describeError(err) }));

@@ -4,7 +4,7 @@ import { describeError } from '@mesh/core';
 import { createLlmClient, type AttemptRecord, type LlmCallRecorder, type LlmClient } from '@mesh/llm';
 import { createLogger, initTracing, MeshMetrics, startOpsServer, type Logger, type Tracing } from '@mesh/observability';
 import { checkEvictionPolicy, createRedisConnection, MeshQueues, TaskEvents } from '@mesh/queue';
-import { createDb, createStore, migrate, type Db, type Store } from '@mesh/store';
+import { createDb, createStore, migrateWhenReachable, type Db, type Store } from '@mesh/store';
 import type { Redis } from 'ioredis';
 import type { EngineDeps } from './engine-deps';
 import { InFlightCalls } from './in-flight-calls';
@@ -181,6 +181,9 @@ async function pingWithin(ping: () => Promise<boolean>, timeoutMs: number): Prom
   }
 }
 
+/** How long a starting process waits for an unreachable or restarting Postgres before giving up. */
+export const STARTUP_DATABASE_WAIT_MS = 60_000;
+
 /**
  * Runs a long-lived process: parse config (a bad setting stops it with a message naming the
  * variable), migrate, build the runtime, start, and on SIGTERM/SIGINT stop taking work, drain
@@ -199,7 +202,12 @@ export function runProcess(options: { service: string }, start: (runtime: Runtim
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: describeError(reason) }));
 
   (async () => {
-    if (config.database.migrateOnStart) await migrate({ url: config.database.url, schema: config.database.schema });
+    if (config.database.migrateOnStart) {
+      await migrateWhenReachable(
+        { url: config.database.url, schema: config.database.schema },
+        { waitMs: STARTUP_DATABASE_WAIT_MS, onRetry: (err, attempt) => logger.warn('waiting for Postgres to migrate', { attempt, error: describeError(err) }) },
+      );
+    }
     const runtime = await createRuntime(config, { service: options.service, logger });
     // Ready = started, not draining, Redis and Postgres answering; live = the ops server answers.
     let takingWork = false;

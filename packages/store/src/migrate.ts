@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { assertIdentifier } from './db';
+import { whileUnreachable } from './pg-errors';
 
 export const MIGRATIONS_DIR = join(__dirname, '..', 'migrations');
 
@@ -50,6 +51,18 @@ export async function migrate(options: { url: string; schema: string; migrations
   } finally {
     await client.end();
   }
+}
+
+/**
+ * migrate, waiting for Postgres while it is unreachable or restarting (up to `waitMs`, retrying
+ * with backoff and calling `onRetry` each time). A process that starts while the database
+ * restarts comes up when the database does, instead of exiting; other errors fail at once.
+ */
+export async function migrateWhenReachable(
+  options: { url: string; schema: string; migrations?: Migration[] },
+  wait: { waitMs: number; onRetry?: (err: unknown, attempt: number) => void },
+): Promise<string[]> {
+  return whileUnreachable(() => migrate(options), wait);
 }
 
 /** Drops a schema and everything in it (tests). */

@@ -100,7 +100,11 @@ describe('webhooks (private targets allowed for the test receiver)', () => {
         // A signature over other bytes does not verify.
         expect(verifyWebhookSignature(SECRET, receiver.received[2]!.body.replace('completed', 'failed'), receiver.received[2]!.headers['x-mesh-signature'] as string)).toBe(false);
         expect(verifyWebhookSignature('another-secret-0123456789', receiver.received[2]!.body, receiver.received[2]!.headers['x-mesh-signature'] as string)).toBe(false);
-        const metrics = (await mesh.runtime.metrics.render()).body;
+        // The receiver has the third request before the worker has its answer and records it.
+        const metrics = await until('the delivery recorded', async () => {
+          const body = (await mesh.runtime.metrics.render()).body;
+          return sampleValue(body, 'mesh_webhook_deliveries_total', { outcome: 'delivered' }) !== undefined ? body : undefined;
+        });
         expect(sampleValue(metrics, 'mesh_webhook_deliveries_total', { outcome: 'failed' })).toBe(2);
         expect(sampleValue(metrics, 'mesh_webhook_deliveries_total', { outcome: 'delivered' })).toBe(1);
         expect((await mesh.runtime.store.tasks.get('tenant-a', taskId))?.webhook_status).toBe('delivered');
