@@ -3,8 +3,7 @@
  * waits for it and comes up when it is back, instead of exiting: nothing would restart it in a
  * plain deployment, and its queues would stall.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { createTestEnv, freePort, launchApp, type LaunchedProcess, type TestEnv } from '@mesh/testing';
+import { createTestEnv, freePort, launchApp, openTcpProxy, type LaunchedProcess, type TestEnv } from '@mesh/testing';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -13,25 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env.cleanup();
 });
-
-/** Postgres "coming back": a TCP proxy to the test Postgres on a port nothing listened on before. */
-async function openProxy(port: number): Promise<() => Promise<void>> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(5432, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return () => {
-    for (const s of sockets) s.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-}
 
 it('starts a coordinator and a worker before Postgres is reachable; both wait, then come up when it is', async () => {
   const port = await freePort();
@@ -47,7 +27,7 @@ it('starts a coordinator and a worker before Postgres is reachable; both wait, t
     await new Promise((r) => setTimeout(r, 1_000));
     expect(exited).toBe(false);
 
-    closeProxy = await openProxy(port);
+    closeProxy = await openTcpProxy(port);
     await processes[0]!.waitForLine(/"message":"coordinator ready"/, 30_000);
     await processes[1]!.waitForLine(/"message":"worker ready"/, 30_000);
     expect(exited).toBe(false);

@@ -163,19 +163,7 @@ describe('the recovery sweeper', () => {
     const mesh = await startInProcessMesh(env, model(), { workers: false });
     try {
       const networkId = await mesh.createNetwork();
-      const client = await env.db.pool.connect();
-      try {
-        await client.query(
-          `INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content)
-           SELECT gen_random_uuid(), 'tenant-a', $1, 'fact', 'sweeper fact ' || g FROM generate_series(1, 1000) g`,
-          [networkId],
-        );
-        // Publish this backend's table counters now rather than when it next idles (up to 10 s).
-        await client.query('SELECT pg_stat_force_next_flush()');
-        await client.query('SELECT 1');
-      } finally {
-        client.release();
-      }
+      await insertMemories(networkId, 1_000);
       const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
       // Table counters reach pg_stat_user_tables about once a second.
       let analyzed: string[] = [];
@@ -199,18 +187,7 @@ describe('the recovery sweeper', () => {
       const analyzedAt = async () =>
         (await env.db.query<{ at: Date | null }>(`SELECT last_analyze AS at FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'memory_items'`)).rows[0]?.at ?? null;
       const before = await analyzedAt();
-      const client = await env.db.pool.connect();
-      try {
-        await client.query(
-          `INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content)
-           SELECT gen_random_uuid(), 'tenant-a', $1, 'fact', 'periodic fact ' || g FROM generate_series(1, 3000) g`,
-          [networkId],
-        );
-        await client.query('SELECT pg_stat_force_next_flush()');
-        await client.query('SELECT 1');
-      } finally {
-        client.release();
-      }
+      await insertMemories(networkId, 3_000);
       sweeper.start();
       // No sweep is due for ten minutes; only the statistics refresh can analyse the table.
       await waitUntil(async () => {
@@ -241,6 +218,22 @@ describe('the recovery sweeper', () => {
     }
   });
 });
+
+/** Inserts `count` memory items and publishes the table counters at once (a backend otherwise waits until it idles, up to 10 s). */
+async function insertMemories(networkId: string, count: number): Promise<void> {
+  const client = await env.db.pool.connect();
+  try {
+    await client.query(
+      `INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content)
+       SELECT gen_random_uuid(), 'tenant-a', $1, 'fact', 'fact ' || $2::text || ' ' || g FROM generate_series(1, $2::int) g`,
+      [networkId, count],
+    );
+    await client.query('SELECT pg_stat_force_next_flush()');
+    await client.query('SELECT 1');
+  } finally {
+    client.release();
+  }
+}
 
 async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;

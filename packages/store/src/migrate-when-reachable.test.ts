@@ -1,34 +1,8 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { freePort, TEST_DATABASE_URL } from '@mesh/testing';
+import { freePort, openTcpProxy, TEST_DATABASE_URL } from '@mesh/testing';
 import { dropSchema, loadMigrations, migrateWhenReachable } from './migrate';
 import { isTransientPgError } from './pg-errors';
 
 const SCHEMA = `t_migrate_wait_${process.pid}`;
-
-/** A TCP proxy to the test Postgres, opened only when the test says so: "Postgres is back". */
-function proxyTo5432(port: number): Promise<{ server: Server; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(5432, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  return new Promise((resolve) =>
-    server.listen(port, '127.0.0.1', () =>
-      resolve({
-        server,
-        close: () => {
-          for (const s of sockets) s.destroy();
-          return new Promise<void>((r) => server.close(() => r()));
-        },
-      }),
-    ),
-  );
-}
 
 afterAll(async () => {
   await dropSchema(TEST_DATABASE_URL, SCHEMA).catch(() => {});
@@ -38,8 +12,8 @@ describe('migrateWhenReachable', () => {
   it('waits for a Postgres that is not there yet, then migrates', async () => {
     const port = await freePort();
     const retries: number[] = [];
-    let proxy: Awaited<ReturnType<typeof proxyTo5432>> | undefined;
-    const back = setTimeout(() => void proxyTo5432(port).then((p) => (proxy = p)), 1_200);
+    let closeProxy: (() => Promise<void>) | undefined;
+    const back = setTimeout(() => void openTcpProxy(port).then((close) => (closeProxy = close)), 1_200);
     const started = Date.now();
     try {
       const applied = await migrateWhenReachable(
@@ -51,7 +25,7 @@ describe('migrateWhenReachable', () => {
       expect(applied).toEqual(loadMigrations().map((m) => m.version));
     } finally {
       clearTimeout(back);
-      await proxy?.close();
+      await closeProxy?.();
     }
   });
 

@@ -7,3 +7,4 @@ export * from './mesh-fake-responder';
 export * from './api-client';
 export * from './private-services';
 export * from './redis-dump';
+export * from './tcp-proxy';
