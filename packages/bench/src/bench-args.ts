@@ -19,7 +19,7 @@ export interface BenchArgs {
 export const USAGE = `usage: npm run bench -- [--quick] [--scenario ${SCENARIOS.join(',')}] [--tasks N] [--profile] [--no-count] [--out DIR]
   --quick      smaller counts (the whole run takes under two minutes)
   --scenario   run only these scenarios (comma-separated)
-  --tasks N    tasks of the throughput and scale-out runs (default 2000; quick: 200, scale-out 150)
+  --tasks N    tasks of the throughput and scale-out runs (default 2000; quick: 150, scale-out 60)
   --profile    CPU-profile the API, coordinator and worker processes (--cpu-prof) and print their hotspots
   --no-count   do not count Postgres queries and Redis commands per task inside the processes
   --out DIR    results directory (default bench/results)`;

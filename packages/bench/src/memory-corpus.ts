@@ -54,11 +54,30 @@ export function memoryItem(i: number): { type: MemoryKind; content: string } {
   }
 }
 
+/** Past this many items at once, the full-text index is rebuilt after the load rather than updated per row. */
+const REBUILD_INDEX_FROM = 5_000;
+
 /**
  * Adds items `from` … `to - 1` to a network in batches (one INSERT … SELECT FROM unnest per
- * batch), with ages spread over the last 90 days, confidence and importance varied.
+ * batch), with ages spread over the last 90 days, confidence and importance varied. A large load
+ * drops the GIN index and builds it again from its own definition afterwards (seconds instead of
+ * the half minute that 90,000 row-by-row index updates take): the index the retrievals then use
+ * is the same one.
  */
 export async function insertMemory(db: Db, tenantId: string, networkId: string, from: number, to: number, batch = 5_000): Promise<void> {
+  if (to - from < REBUILD_INDEX_FROM) return insertBatches(db, tenantId, networkId, from, to, batch);
+  const { rows } = await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'memory_items_search'`);
+  const definition = rows[0]?.indexdef;
+  if (!definition) return insertBatches(db, tenantId, networkId, from, to, batch);
+  await db.query('DROP INDEX memory_items_search');
+  try {
+    await insertBatches(db, tenantId, networkId, from, to, batch);
+  } finally {
+    await db.query(definition);
+  }
+}
+
+async function insertBatches(db: Db, tenantId: string, networkId: string, from: number, to: number, batch: number): Promise<void> {
   for (let start = from; start < to; start += batch) {
     const end = Math.min(to, start + batch);
     const types: string[] = [];

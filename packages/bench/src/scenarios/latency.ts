@@ -76,7 +76,7 @@ function phasesOf(t: TaskTrace, latencyMs: number): Phases | null {
  * Postgres records it; the orchestration overhead (end-to-end − 3 × L) and where it goes.
  */
 export async function latencyScenario(run: ScenarioRun): Promise<ScenarioOutput> {
-  const tasks = run.ctx.args.quick ? 20 : 100;
+  const tasks = run.ctx.args.quick ? 12 : 100;
   const cluster = run.track(await MeshCluster.start(run.env, { latencyMs: LATENCY_L_MS, workers: 1, ...(run.profileDir() ? { profileDir: run.profileDir()! } : {}) }));
   const settings = { tasks, in_flight: 1, wait_seconds: 60, warmup_tasks: 3, ...cluster.settings() };
   const warm = await submitTasks(cluster.client, cluster.networkId, 3, { concurrency: 1, waitSeconds: 60, firstIndex: 1_000_000 });

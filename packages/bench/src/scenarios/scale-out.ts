@@ -13,7 +13,7 @@ import { CLIENT_CONCURRENCY, throughputTasks } from './throughput';
  * concurrency (4 queues × 100 per worker) already hides.
  */
 export async function scaleOutScenario(run: ScenarioRun): Promise<ScenarioOutput> {
-  const tasks = run.ctx.args.quick && run.ctx.args.tasks === undefined ? 150 : throughputTasks(run);
+  const tasks = run.ctx.args.quick && run.ctx.args.tasks === undefined ? 60 : throughputTasks(run);
   const measured: Record<string, LoadMeasurement> = {};
   let settings: Record<string, unknown> = {};
   for (const workers of [1, 2]) {

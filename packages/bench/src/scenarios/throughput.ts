@@ -8,7 +8,7 @@ export const CLIENT_CONCURRENCY = 64;
 export const THROUGHPUT_TARGET_RATIO = 0.5;
 
 export function throughputTasks(run: ScenarioRun): number {
-  return run.ctx.args.tasks ?? (run.ctx.args.quick ? 200 : 2000);
+  return run.ctx.args.tasks ?? (run.ctx.args.quick ? 150 : 2000);
 }
 
 /**
