@@ -73,8 +73,10 @@ async function completeTask(deps: EngineDeps, task: TaskRow, answered: TaskResul
   const { result, items: safety } = await screenTaskResult(deps.safety, answered);
   const done = await deps.store.tasks.complete(task.tenant_id, task.id, { result, simulated, safety });
   if (!done) return;
-  await deps.queues.cancelDeadline(task.id);
+  // Announced first: whoever waits for the answer hears it one round trip sooner, and a deadline
+  // job that fires meanwhile finds the task ended and does nothing.
   await publishTaskStatus(deps, done);
+  await deps.queues.cancelDeadline(task.id);
   deps.logger.info('task completed', { task_id: task.id, network_id: task.network_id, iterations: done.iterations });
 }
 

@@ -26,8 +26,11 @@ export async function startTask(deps: TaskControlDeps, tenantId: string, taskId:
   if (!task) return { started: false };
   const ids = { tenantId, taskId, ...(trace ? { trace } : {}) };
   try {
-    if (task.deadline_at) await deps.queues.enqueueDeadline(ids, task.deadline_at);
-    await deps.queues.enqueueStep({ ...ids, iteration: 1 }, task.priority);
+    // Both at once: the first step is on the task's critical path, the deadline job is not.
+    await Promise.all([
+      task.deadline_at ? deps.queues.enqueueDeadline(ids, task.deadline_at) : undefined,
+      deps.queues.enqueueStep({ ...ids, iteration: 1 }, task.priority),
+    ]);
   } catch (err) {
     await deps.store.tasks.revertToPending(tenantId, taskId);
     await deps.queues.removeTaskJobs(taskId, [], 1).catch(() => 0);
