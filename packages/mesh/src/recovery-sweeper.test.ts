@@ -1,7 +1,9 @@
 import type { CoordinatorDecision } from '@mesh/core';
 import { createTestEnv, deleteKeys, ScriptedModel, startInProcessMesh, type TestEnv } from '@mesh/testing';
+import { jobIds } from '@mesh/queue';
 import { SCHEMA_NAMES } from './model-client';
 import { RecoverySweeper } from './recovery-sweeper';
+import { stopTask } from './task-control';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -215,6 +217,30 @@ describe('the recovery sweeper', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('keeps re-dispatched jobs in the task\'s trace', async () => {
+    const idle = await startInProcessMesh(env, model(), { workers: false });
+    try {
+      await idle.runtime.queues.coordinator.pause();
+      const networkId = await idle.createNetwork();
+      const taskId = await idle.submit(networkId, { task: 'traced' });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      await env.db.query('UPDATE tasks SET trace_id = $2 WHERE id = $1', [taskId, traceId]);
+      await loseRedis();
+      // Losing Redis lost the pause too: the re-dispatched job must wait to be looked at.
+      await idle.runtime.queues.coordinator.pause();
+      const sweeper = new RecoverySweeper(idle.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      expect((await sweeper.sweep()).redispatched.step).toBe(1);
+      await sweeper.stop();
+      const job = await idle.runtime.queues.coordinator.getJob(jobIds.step(taskId, 1));
+      expect((job?.data as { trace?: Record<string, string> }).trace?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+      // Nothing else to see here: end the task rather than leave it to the sweeps of other tests.
+      expect(await stopTask(idle.runtime.engine, 'tenant-a', taskId, 'cancelled', 'test over')).toBe(true);
+    } finally {
+      await idle.runtime.queues.coordinator.resume();
+      await idle.close();
     }
   });
 });

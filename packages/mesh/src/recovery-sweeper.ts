@@ -1,5 +1,6 @@
 import { describeError } from '@mesh/core';
 import { agentQueueName, COORDINATOR_QUEUE, jobIds, WEBHOOKS_QUEUE } from '@mesh/queue';
+import { resumeTraceContext } from '@mesh/observability';
 import { LeaderLock, type TaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
 import { dependencyDepths } from './plan-validation';
@@ -121,7 +122,8 @@ export class RecoverySweeper {
       try {
         if (await this.deps.queues.isLive(WEBHOOKS_QUEUE, jobIds.webhook(task.id))) continue;
         await this.deps.queues.removeEnded(WEBHOOKS_QUEUE, jobIds.webhook(task.id));
-        await this.deps.queues.enqueueWebhook({ tenantId: task.tenant_id, taskId: task.id });
+        const trace = resumeTraceContext(task.trace_id);
+        await this.deps.queues.enqueueWebhook({ tenantId: task.tenant_id, taskId: task.id, ...(trace ? { trace } : {}) });
         report.redispatched.webhook += 1;
       } catch (err) {
         this.deps.logger.warn('could not re-enqueue a webhook', { task_id: task.id, error: describeError(err) });
@@ -135,7 +137,9 @@ export class RecoverySweeper {
 
   private async recover(task: TaskRow, report: SweepReport): Promise<void> {
     const { queues, store } = this.deps;
-    const ids = { tenantId: task.tenant_id, taskId: task.id };
+    // Re-dispatched jobs stay in the task's trace (its id is stored with the task).
+    const trace = resumeTraceContext(task.trace_id);
+    const ids = { tenantId: task.tenant_id, taskId: task.id, ...(trace ? { trace } : {}) };
 
     if (task.deadline_at && !(await queues.isLive(COORDINATOR_QUEUE, jobIds.deadline(task.id)))) {
       await queues.removeEnded(COORDINATOR_QUEUE, jobIds.deadline(task.id));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   context,
   propagation,
@@ -90,6 +91,16 @@ export function injectTraceContext(ctx: Context = context.active()): Record<stri
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   return carrier['traceparent'] ? carrier : undefined;
+}
+
+/**
+ * A carrier that continues the trace `traceId` when the span that should be the parent is gone
+ * (a job rebuilt from Postgres after Redis lost it): the new spans join the task's trace under a
+ * fresh parent id. Undefined for a missing or malformed id.
+ */
+export function resumeTraceContext(traceId: string | null | undefined): Record<string, string> | undefined {
+  if (!traceId || !/^[0-9a-f]{32}$/.test(traceId) || /^0+$/.test(traceId)) return undefined;
+  return { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` };
 }
 
 /** The context a carrier describes, on top of the root context (never the ambient one). */
