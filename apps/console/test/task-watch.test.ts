@@ -1,5 +1,5 @@
 import type { Task, TaskEvent } from '@mesh/core';
-import { SseParser } from '../src/api/sse-parser';
+import { SseParser } from '@mesh/core/sse-parser';
 import { applyTaskEvent, watchTask, type WatchMode } from '../src/api/task-watch';
 import { subtask, task } from './fixtures';
 

@@ -1,6 +1,6 @@
 import type { Task, TaskEvent } from '@mesh/core';
 import type { MeshClient } from './mesh-client';
-import { SseParser } from './sse-parser';
+import { SseParser } from '@mesh/core';
 import { isTerminalTaskStatus } from './task-status';
 
 /**

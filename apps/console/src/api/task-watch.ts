@@ -1,7 +1,7 @@
 import type { Task, TaskEvent } from '@mesh/core';
 import { isTerminalTaskStatus } from '../lib/statuses';
 import { apiUrl, errorFromResponse, type Fetch } from './mesh-api';
-import { SseParser } from './sse-parser';
+import { SseParser } from '@mesh/core/sse-parser';
 
 /**
  * Follows a task until it ends. First the SSE stream (`…/tasks/{id}/events`: `snapshot`, then

@@ -2,6 +2,9 @@
  * An incremental parser of `text/event-stream` (the WHATWG rules): feed it decoded chunks as they
  * arrive, get whole events back. Comments (`: ping`) are dropped; `data` lines are joined with
  * newlines; an event without `event:` is a `message`.
+ *
+ * Shared by the CLI (through `@mesh/core`) and the browser console (through `@mesh/core/sse-parser`,
+ * the source file alone, so the bundle does not take the rest of the package): no Node or DOM APIs.
  */
 
 export interface SseEvent {
