@@ -8,18 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '@mesh/mesh';
 import { sampleValue } from '@mesh/observability';
-import {
-  createApiClient,
-  createTestEnv,
-  freePort,
-  launchApp,
-  meshFakeResponder,
-  startFakeProviderServer,
-  type ApiClient,
-  type FakeProviderServer,
-  type LaunchedProcess,
-  type TestEnv,
-} from '@mesh/testing';
+import { createApiClient, createTestEnv, freePort, launchApp, meshFakeResponder, startFakeProviderServer, waitFor, type ApiClient, type FakeProviderServer, type LaunchedProcess, type TestEnv } from '@mesh/testing';
 
 const token = (prefix: string, bytes = 16) => `${prefix}${randomBytes(bytes).toString('hex')}`;
 const SECRETS = {
@@ -55,15 +44,6 @@ async function startCollector(): Promise<{ url: string; received: Collected[]; c
   };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface SseEvent {
   id: number;

@@ -1,18 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '@mesh/mesh';
-import {
-  createTestEnv,
-  dumpRedis,
-  freePort,
-  launchApp,
-  meshFakeResponder,
-  startFakeProviderServer,
-  TEST_DATABASE_URL,
-  type FakeProviderServer,
-  type LaunchedProcess,
-  type TestEnv,
-} from '@mesh/testing';
+import { createTestEnv, dumpRedis, freePort, launchApp, meshFakeResponder, startFakeProviderServer, TEST_DATABASE_URL, waitFor, type FakeProviderServer, type LaunchedProcess, type TestEnv } from '@mesh/testing';
 
 /**
  * Secrets never in logs, errors, task records or queues: a real run across the API, coordinator
@@ -69,15 +58,6 @@ async function api(method: string, path: string, body?: unknown, key: string = S
   return { status: res.status, body: parsed };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   // The fake providers check the keys, so the real SDKs must send them, and only to them.

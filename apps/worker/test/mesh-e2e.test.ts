@@ -3,19 +3,7 @@
  * real Redis and Postgres, the real provider SDKs talking to the fake provider server.
  */
 import { Agent, Task } from '@mesh/core';
-import {
-  createApiClient,
-  createTestEnv,
-  freePort,
-  launchApp,
-  meshFakeResponder,
-  startFakeProviderServer,
-  type ApiClient,
-  type FakeProviderServer,
-  type LaunchedProcess,
-  type MeshFakeRequest,
-  type TestEnv,
-} from '@mesh/testing';
+import { createApiClient, createTestEnv, freePort, launchApp, meshFakeResponder, startFakeProviderServer, waitFor, type ApiClient, type FakeProviderServer, type LaunchedProcess, type MeshFakeRequest, type TestEnv } from '@mesh/testing';
 
 const SEED_TASK = {
   task: 'Create an email campaign for a new product launch targeting tech professionals',
@@ -67,15 +55,6 @@ async function createNetwork(body: Record<string, unknown> = {}): Promise<string
   return res.body.network_id;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function waitForSubtaskRunning(networkId: string, taskId: string): Promise<any> {
   return waitFor('a subtask in progress', async () => {

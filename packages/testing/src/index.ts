@@ -8,3 +8,4 @@ export * from './api-client';
 export * from './private-services';
 export * from './redis-dump';
 export * from './tcp-proxy';
+export * from './wait-for';

@@ -4,7 +4,7 @@ import type { Worker } from 'bullmq';
 import type { CoordinatorDecision, Task } from '@mesh/core';
 import { sampleValue } from '@mesh/observability';
 import { WEBHOOKS_QUEUE } from '@mesh/queue';
-import { createTestEnv, ScriptedModel, startInProcessMesh, waitOrAbort, type InProcessMesh, type TestEnv } from '@mesh/testing';
+import { createTestEnv, ScriptedModel, startInProcessMesh, waitFor, waitOrAbort, type InProcessMesh, type TestEnv } from '@mesh/testing';
 import { stopTask } from '../task-control';
 import { deliverWebhook, WebhookDeliveryError, WebhookRefusedError } from './webhook-delivery';
 import { verifyWebhookSignature } from './webhook-signature';
@@ -37,15 +37,6 @@ async function startReceiver(statuses: number[] = [], extraHeaders: Record<strin
   };
 }
 
-async function until<T>(what: string, read: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const completeAtOnce: CoordinatorDecision = {
   task_complete: true,
@@ -84,7 +75,7 @@ describe('webhooks (private targets allowed for the test receiver)', () => {
         const taskId = await mesh.submit(networkId, { task: 'Announce me', callback_url: receiver.url });
         const task = await mesh.waitForTask(taskId);
         expect(task.status).toBe('completed');
-        await until('three delivery attempts', () => (receiver.received.length >= 3 ? true : undefined));
+        await waitFor('three delivery attempts', () => (receiver.received.length >= 3 ? true : undefined));
         expect(receiver.received).toHaveLength(3);
         for (const { headers, body } of receiver.received) {
           expect(verifyWebhookSignature(SECRET, body, headers['x-mesh-signature'] as string)).toBe(true);
@@ -101,7 +92,7 @@ describe('webhooks (private targets allowed for the test receiver)', () => {
         expect(verifyWebhookSignature(SECRET, receiver.received[2]!.body.replace('completed', 'failed'), receiver.received[2]!.headers['x-mesh-signature'] as string)).toBe(false);
         expect(verifyWebhookSignature('another-secret-0123456789', receiver.received[2]!.body, receiver.received[2]!.headers['x-mesh-signature'] as string)).toBe(false);
         // The receiver has the third request before the worker has its answer and records it.
-        const metrics = await until('the delivery recorded', async () => {
+        const metrics = await waitFor('the delivery recorded', async () => {
           const body = (await mesh.runtime.metrics.render()).body;
           return sampleValue(body, 'mesh_webhook_deliveries_total', { outcome: 'delivered' }) !== undefined ? body : undefined;
         });
@@ -125,10 +116,10 @@ describe('webhooks (private targets allowed for the test receiver)', () => {
         const networkId = await mesh.createNetwork();
         const quiet = await mesh.submit(networkId, { task: 'No callback' });
         const taskId = await mesh.submit(networkId, { task: 'Cancel me', callback_url: receiver.url });
-        await until('the model call', () => (model.calls.length >= 2 ? true : undefined));
+        await waitFor('the model call', () => (model.calls.length >= 2 ? true : undefined));
         expect(await stopTask(mesh.runtime.engine, 'tenant-a', quiet, 'cancelled', 'test')).toBe(true);
         expect(await stopTask(mesh.runtime.engine, 'tenant-a', taskId, 'cancelled', 'by the test')).toBe(true);
-        await until('the delivery', () => (receiver.received.length >= 1 ? true : undefined));
+        await waitFor('the delivery', () => (receiver.received.length >= 1 ? true : undefined));
         const payload = JSON.parse(receiver.received[0]!.body) as { event: string; task: Task };
         expect(payload).toMatchObject({ event: 'task.cancelled', task: { id: taskId, status: 'cancelled' } });
         expect(await mesh.runtime.queues.queue(WEBHOOKS_QUEUE).getJob(`webhook-${quiet}`)).toBeUndefined();
@@ -179,7 +170,7 @@ describe('webhooks with the default policy (private targets refused)', () => {
         // Stored directly: the API would already refuse this URL at submit.
         const taskId = await mesh.submit(networkId, { task: 'Call my loopback', callback_url: receiver.url });
         expect((await mesh.waitForTask(taskId)).status).toBe('completed');
-        const job = await until('the webhook job to fail', async () => {
+        const job = await waitFor('the webhook job to fail', async () => {
           const found = await mesh.runtime.queues.queue(WEBHOOKS_QUEUE).getJob(`webhook-${taskId}`);
           return found && (await found.getState()) === 'failed' ? found : undefined;
         });
