@@ -53,4 +53,10 @@ export interface CompletionResponse<T> {
   simulated: boolean;
   /** Every attempt, including failed ones, repairs, skipped models and fallbacks. */
   attempts: AttemptRecord[];
+  /**
+   * Settles once `attempts` are stored by the client's recorder (never rejects; a failed write
+   * is logged). The call returns without waiting for it, so a caller can store its own result in
+   * parallel; await it before reporting work whose cost must already be visible.
+   */
+  recorded: Promise<void>;
 }

@@ -82,6 +82,8 @@ class DefaultLlmClient implements LlmClient {
   /** The same zod schema is sent on every call of its kind; derive its JSON schema once. */
   private readonly schemaCache = new WeakMap<object, ProviderJsonSchema>();
   private closed = false;
+  /** Attempt writes not yet settled: close() waits for them. */
+  private readonly recording = new Set<Promise<void>>();
 
   constructor(private readonly options: LlmClientOptions) {
     const { config } = options;
@@ -144,6 +146,7 @@ class DefaultLlmClient implements LlmClient {
     const attempts: AttemptRecord[] = [];
     const context = { ...(request.context ?? {}), ...(request.purpose ? { purpose: request.purpose } : {}) };
     const log = this.logger.child({ ...(request.context ?? {}), ...(request.purpose ? { purpose: request.purpose } : {}) });
+    let recorded: Promise<void> | undefined;
     try {
       let lastError: unknown;
       for (const [position, model] of chain.entries()) {
@@ -154,6 +157,8 @@ class DefaultLlmClient implements LlmClient {
           const usage = attempts.reduce((sum, a) => ({ inputTokens: sum.inputTokens + a.inputTokens, outputTokens: sum.outputTokens + a.outputTokens }), { inputTokens: 0, outputTokens: 0 });
           const costUsd = Math.round(attempts.reduce((sum, a) => sum + a.costUsd, 0) * 1e8) / 1e8;
           if (position > 0) log.info('answered by a fallback model', { provider: model.provider, model: model.model, chainPosition: position });
+          // Stored while the caller goes on: it awaits `recorded` together with its own next write.
+          recorded = this.record(attempts, context);
           return {
             text: answer.text,
             ...(request.schema ? { object: answer.object as T } : {}),
@@ -163,6 +168,7 @@ class DefaultLlmClient implements LlmClient {
             model: model.model,
             simulated: model.provider === 'simulated',
             attempts,
+            recorded,
           };
         } catch (err) {
           lastError = err;
@@ -183,7 +189,7 @@ class DefaultLlmClient implements LlmClient {
       throw error;
     } finally {
       scope.dispose();
-      await this.record(attempts, context);
+      if (!recorded) await this.record(attempts, context);
     }
   }
 
@@ -272,14 +278,20 @@ class DefaultLlmClient implements LlmClient {
     }
   }
 
-  private async record(attempts: AttemptRecord[], context: Parameters<LlmCallRecorder['record']>[1]): Promise<void> {
-    if (!this.options.recorder || attempts.length === 0) return;
-    try {
-      await this.options.recorder.record(attempts, context);
-    } catch (err) {
-      // Losing an accounting row must not fail the model call that already succeeded.
-      this.logger.error('recording LLM attempts failed', { error: describeError(err), attempts: attempts.length });
-    }
+  /** Never rejects: losing an accounting row must not fail the model call that already succeeded. */
+  private record(attempts: AttemptRecord[], context: Parameters<LlmCallRecorder['record']>[1]): Promise<void> {
+    const recorder = this.options.recorder;
+    if (!recorder || attempts.length === 0) return Promise.resolve();
+    const write = (async () => {
+      try {
+        await recorder.record(attempts, context);
+      } catch (err) {
+        this.logger.error('recording LLM attempts failed', { error: describeError(err), attempts: attempts.length });
+      }
+    })();
+    this.recording.add(write);
+    void write.finally(() => this.recording.delete(write));
+    return write;
   }
 
   async health(): Promise<LlmHealth> {
@@ -318,6 +330,7 @@ class DefaultLlmClient implements LlmClient {
   async close(): Promise<void> {
     // The Redis connection is shared and owned by the caller; SDK clients hold no resources of their own.
     this.closed = true;
+    await Promise.all([...this.recording]);
   }
 }
 

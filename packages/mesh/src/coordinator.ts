@@ -12,7 +12,7 @@ import { upsertMemories, type AgentRow, type NetworkRow, type SubtaskRow, type T
 import type { EngineDeps } from './engine-deps';
 import { isAbort, isModelFailure } from './errors';
 import { formatMemory, memoryCandidateQuery, retrieveRelevantMemory, selectMemory } from './memory-retrieval';
-import { SCHEMA_NAMES, type ModelResponse } from './model-client';
+import { callRecorded, SCHEMA_NAMES, type ModelResponse } from './model-client';
 import { fallbackPlan, findPlanProblems, normalisePlan, dependencyDepths } from './plan-validation';
 import { coordinatorPlanPrompt, finalizePrompt, planRepairPrompt, specialistsOf, type Prompt } from './prompts';
 import { screenMemories, screenTaskResult } from './safety/output-screening';
@@ -68,10 +68,12 @@ async function callCoordinator<T>(
 }
 
 /** Ends the task as completed, unless it has already ended. */
-async function completeTask(deps: EngineDeps, task: TaskRow, answered: TaskResult, simulated: boolean): Promise<void> {
+async function completeTask(deps: EngineDeps, task: TaskRow, answered: TaskResult, response: Pick<ModelResponse<unknown>, 'simulated' | 'recorded'>): Promise<void> {
   // A withheld result still completes the task: its content says it was withheld, `safety` says why.
   const { result, items: safety } = await screenTaskResult(deps.safety, answered);
-  const done = await deps.store.tasks.complete(task.tenant_id, task.id, { result, simulated, safety });
+  // The last call's usage is stored before the completion is announced: whoever reads the
+  // completed task sees all of it.
+  const [done] = await Promise.all([deps.store.tasks.complete(task.tenant_id, task.id, { result, simulated: response.simulated, safety }), callRecorded(response)]);
   if (!done) return;
   // Announced first: whoever waits for the answer hears it one round trip sooner, and a deadline
   // job that fires meanwhile finds the task ended and does nothing.
@@ -144,11 +146,10 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   });
 
   let decision: CoordinatorDecision;
-  let simulated = false;
+  let planned: ModelResponse<CoordinatorDecision>;
   try {
-    const response = await callCoordinator(deps, task, view, prompt, { name: SCHEMA_NAMES.coordinatorDecision, zod: CoordinatorDecision }, 'plan');
-    decision = response.object as CoordinatorDecision;
-    simulated = response.simulated;
+    planned = await callCoordinator(deps, task, view, prompt, { name: SCHEMA_NAMES.coordinatorDecision, zod: CoordinatorDecision }, 'plan');
+    decision = planned.object as CoordinatorDecision;
   } catch (err) {
     return onCoordinatorError(deps, task, `The coordinator could not plan iteration ${job.iteration}`, err);
   }
@@ -163,7 +164,8 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   if (decision.task_complete) {
     // A replayed step writes these again as the same source, which does not reinforce them.
     if (memories.items.length > 0) await upsertMemories(deps.store.db, task.tenant_id, task.network_id, memories.items, { kind: 'coordinator', taskId: task.id, agentId: memories.agentId });
-    if (decision.result) return completeTask(deps, task, decision.result, simulated);
+    if (decision.result) return completeTask(deps, task, decision.result, planned);
+    await callRecorded(planned);
     return deps.queues.enqueueFinalize({ tenantId: task.tenant_id, taskId: task.id, ...traceOf(job) }, task.priority);
   }
 
@@ -181,6 +183,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
         { name: SCHEMA_NAMES.coordinatorDecision, zod: CoordinatorDecision },
         'plan_repair',
       );
+      await callRecorded(repaired);
       const repairedPlan = normalisePlan((repaired.object as CoordinatorDecision).subtasks);
       const repairedProblems = findPlanProblems(repairedPlan, types);
       if (repairedProblems.length === 0) {
@@ -198,7 +201,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   }
 
   // The plan and the coordinator's memories, stored once in one statement.
-  const stored = await deps.store.subtasks.insertPlan(task, job.iteration, withAgentIds(plan, view.agents), memories);
+  const [stored] = await Promise.all([deps.store.subtasks.insertPlan(task, job.iteration, withAgentIds(plan, view.agents), memories), callRecorded(planned)]);
   deps.logger.info('iteration planned', { task_id: task.id, iteration: job.iteration, subtasks: stored.length });
   await advanceIteration(deps, task, job.iteration, stored, job.trace);
 }
@@ -227,7 +230,7 @@ function traceOf(job: { trace?: Record<string, string> | undefined }): { trace?:
 
 /**
  * Moves an iteration forward: dispatch the next ready wave, or, when every subtask of the
- * iteration has ended, start the next iteration — or the final synthesis at max_iterations.
+ * iteration has ended, run the next iteration — or the final synthesis at max_iterations.
  */
 export async function advanceIteration(
   deps: EngineDeps,
@@ -253,8 +256,11 @@ export async function advanceIteration(
     return;
   }
   if (!subtasks.every(isSubtaskDone)) return; // a wave is still running; its parent job will call again
-  if (iteration < task.max_iterations) await deps.queues.enqueueStep({ ...ids, iteration: iteration + 1 }, task.priority);
-  else await deps.queues.enqueueFinalize(ids, task.priority);
+  // The next iteration (or the synthesis) runs in this job rather than in one of its own: one
+  // queue hop less on every task's critical path. Both are idempotent, so a retry of this job
+  // that repeats them does no harm.
+  if (iteration < task.max_iterations) await runCoordinatorStep(deps, { ...ids, iteration: iteration + 1 });
+  else await runFinalize(deps, ids);
 }
 
 /**
@@ -317,7 +323,7 @@ export async function runFinalize(deps: EngineDeps, job: FinalizeJob): Promise<v
   });
   try {
     const response = await callCoordinator(deps, task, view, prompt, { name: SCHEMA_NAMES.finalSynthesis, zod: FinalSynthesis }, 'finalize');
-    await completeTask(deps, task, (response.object as FinalSynthesis).result, response.simulated);
+    await completeTask(deps, task, (response.object as FinalSynthesis).result, response);
   } catch (err) {
     await onCoordinatorError(deps, task, 'The coordinator could not synthesise the final result', err);
   }

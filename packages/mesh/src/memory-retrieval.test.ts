@@ -19,11 +19,6 @@ function candidate(overrides: Partial<MemoryCandidate> & { content?: string } = 
     content,
     confidence: 0.9,
     importance: 1,
-    metadata: {},
-    source_kind: 'agent',
-    source_task_id: null,
-    source_subtask_id: null,
-    source_agent_id: null,
     // As the database computes it (memory_items.token_estimate).
     token_estimate: Math.floor(content.length / 4) + 1,
     created_at: new Date(NOW - DAY_MS),

@@ -26,6 +26,13 @@ export interface ModelResponse<T> {
   model: string;
   simulated: boolean;
   attempts: unknown[];
+  /** Settles when the call's attempts are stored (see @mesh/llm's CompletionResponse); absent for clients that store nothing. */
+  recorded?: Promise<void>;
+}
+
+/** Waits for a call's attempts to be stored: its usage is then part of the task's. */
+export async function callRecorded(response: Pick<ModelResponse<unknown>, 'recorded'>): Promise<void> {
+  await response.recorded;
 }
 
 export interface ModelClient {

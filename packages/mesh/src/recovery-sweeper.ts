@@ -1,7 +1,7 @@
 import { describeError } from '@mesh/core';
 import { agentQueueName, COORDINATOR_QUEUE, jobIds, WEBHOOKS_QUEUE } from '@mesh/queue';
 import { resumeTraceContext } from '@mesh/observability';
-import { LeaderLock, type TaskRow } from '@mesh/store';
+import { LeaderLock, type SubtaskRow, type TaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
 import { dependencyDepths } from './plan-validation';
 import { stopTask } from './task-control';
@@ -153,6 +153,7 @@ export class RecoverySweeper {
       // Planning iteration max(1, i) has not stored a plan: its step job must exist.
       const step = Math.max(1, iteration);
       if (await queues.isLive(COORDINATOR_QUEUE, jobIds.step(task.id, step))) return;
+      if (step > 1 && (await this.runsNextStepInline(task.id, step - 1))) return;
       await queues.removeEnded(COORDINATOR_QUEUE, jobIds.step(task.id, step));
       await queues.enqueueStep({ ...ids, iteration: step }, task.priority);
       report.redispatched.step += 1;
@@ -160,7 +161,9 @@ export class RecoverySweeper {
     }
 
     if (subtasks.every(isSubtaskDone)) {
-      // The iteration is over: the next step (or the final synthesis) must exist.
+      // The iteration is over: the next step (or the final synthesis) must exist, as a job of
+      // its own or running inside the iteration's last wave job.
+      if (await this.runsNextStepInline(task.id, iteration, subtasks)) return;
       if (iteration < task.max_iterations) {
         const id = jobIds.step(task.id, iteration + 1);
         if (await queues.isLive(COORDINATOR_QUEUE, id)) return;
@@ -197,6 +200,19 @@ export class RecoverySweeper {
       task.priority,
     );
     report.redispatched.wave += 1;
+  }
+
+  /**
+   * True while the last wave job of `iteration` is live: that job runs the next iteration (or
+   * the synthesis) itself once its subtasks have ended (see advanceIteration), so a step that
+   * is still calling the model there needs no second job.
+   */
+  private async runsNextStepInline(taskId: string, iteration: number, subtasks?: SubtaskRow[]): Promise<boolean> {
+    const rows = subtasks ?? (await this.deps.store.subtasks.forIteration(taskId, iteration));
+    if (rows.length === 0) return false;
+    const depths = dependencyDepths(rows);
+    const lastWave = Math.max(...rows.map((s) => depths.get(s.key) ?? 0)) + 1;
+    return this.deps.queues.isLive(COORDINATOR_QUEUE, jobIds.wave(taskId, iteration, lastWave));
   }
 }
 

@@ -4,7 +4,7 @@ import type { SubtaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
 import { isAbort, isModelFailure, UnrecoverableJobError } from './errors';
 import { formatMemory, retrieveRelevantMemory } from './memory-retrieval';
-import { SCHEMA_NAMES } from './model-client';
+import { callRecorded, SCHEMA_NAMES } from './model-client';
 import { subtaskPrompt } from './prompts';
 import { screenAgentOutput } from './safety/output-screening';
 
@@ -78,14 +78,18 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
     });
     // Screened before it is stored: what the filter withheld never reaches the database.
     const { output, items: safety } = await screenAgentOutput(deps.safety, response.object as AgentOutput, work.subtask, call.signal);
-    const completed = await deps.store.subtasks.complete(work, {
-      result: output.result,
-      reasoning: output.reasoning,
-      confidence: output.confidence,
-      model: `${response.provider}:${response.model}`,
-      memories: output.suggested_memories.slice(0, 5),
-      safety,
-    });
+    // The result and the call's usage rows are written side by side; both are stored before the job ends.
+    const [completed] = await Promise.all([
+      deps.store.subtasks.complete(work, {
+        result: output.result,
+        reasoning: output.reasoning,
+        confidence: output.confidence,
+        model: `${response.provider}:${response.model}`,
+        memories: output.suggested_memories.slice(0, 5),
+        safety,
+      }),
+      callRecorded(response),
+    ]);
     if (safety.length > 0) log.info('agent output flagged by the safety filter', { actions: safety.map((s) => `${s.where}: ${s.action}`) });
     if (!completed) return 'skipped'; // ended meanwhile (stopped, or a duplicate run won)
     publish(deps, completed, 'completed');

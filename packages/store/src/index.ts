@@ -14,3 +14,4 @@ export * from './memory-retrieval';
 export * from './leader-lock';
 export * from './json-rows';
 export * from './table-statistics';
+export * from './statement-batcher';

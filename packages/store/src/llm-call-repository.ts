@@ -1,4 +1,5 @@
 import type { Db } from './db';
+import { StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
 
 /** One model attempt as recorded in `llm_calls`. */
 export interface LlmCallRow {
@@ -19,39 +20,57 @@ export interface LlmCallRow {
   errorClass?: string | null;
 }
 
-export class LlmCallRepository {
-  constructor(private readonly db: Db) {}
+const COLUMNS = `tenant_id, network_id, task_id, subtask_id, purpose, provider, model, chain_position, attempt,
+                 latency_ms, input_tokens, output_tokens, cost_usd, outcome, error_class`;
 
-  /** Records a batch of attempts in one statement. */
+export class LlmCallRepository {
+  private readonly batches: StatementBatcher<LlmCallRow[], void>;
+
+  constructor(
+    private readonly db: Db,
+    batching: StatementBatcherOptions = {},
+  ) {
+    this.batches = new StatementBatcher(async (groups) => {
+      await this.insert(groups.flat());
+      return groups.map(() => undefined);
+    }, batching);
+  }
+
+  /**
+   * Records a call's attempts. Attempts recorded while an earlier insert is in Postgres go
+   * together in the next one (see StatementBatcher); the promise settles when this call's rows
+   * are committed.
+   */
   async record(calls: LlmCallRow[]): Promise<void> {
     if (calls.length === 0) return;
-    const values: unknown[] = [];
-    const tuples = calls.map((c, i) => {
-      const b = i * 15;
-      values.push(
-        c.tenantId ?? null,
-        c.networkId ?? null,
-        c.taskId ?? null,
-        c.subtaskId ?? null,
-        c.purpose ?? null,
-        c.provider,
-        c.model,
-        c.chainPosition,
-        c.attempt,
-        Math.round(c.latencyMs),
-        Math.round(c.inputTokens),
-        Math.round(c.outputTokens),
-        c.costUsd,
-        c.outcome,
-        c.errorClass ?? null,
-      );
-      return `(${Array.from({ length: 15 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
-    });
+    await this.batches.submit(calls);
+  }
+
+  /** One statement, whatever the number of rows: one prepared statement serves every batch. */
+  private async insert(calls: LlmCallRow[]): Promise<void> {
+    if (calls.length === 0) return;
+    const column = <T>(pick: (c: LlmCallRow) => T): T[] => calls.map(pick);
     await this.db.query(
-      `INSERT INTO llm_calls (tenant_id, network_id, task_id, subtask_id, purpose, provider, model, chain_position, attempt,
-                              latency_ms, input_tokens, output_tokens, cost_usd, outcome, error_class)
-       VALUES ${tuples.join(', ')}`,
-      values,
+      `INSERT INTO llm_calls (${COLUMNS})
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[],
+                            $10::int[], $11::int[], $12::int[], $13::numeric[], $14::text[], $15::text[])`,
+      [
+        column((c) => c.tenantId ?? null),
+        column((c) => c.networkId ?? null),
+        column((c) => c.taskId ?? null),
+        column((c) => c.subtaskId ?? null),
+        column((c) => c.purpose ?? null),
+        column((c) => c.provider),
+        column((c) => c.model),
+        column((c) => c.chainPosition),
+        column((c) => c.attempt),
+        column((c) => Math.round(c.latencyMs)),
+        column((c) => Math.round(c.inputTokens)),
+        column((c) => Math.round(c.outputTokens)),
+        column((c) => c.costUsd),
+        column((c) => c.outcome),
+        column((c) => c.errorClass ?? null),
+      ],
     );
   }
 

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { PlannedSubtask, SafetyItem, SuggestedMemory } from '@mesh/core';
 import type { Db } from './db';
 import type { AgentRow, SubtaskRow, TaskRow } from './mappers';
-import { memoryUpsertSql, type NewMemory } from './memory-repository';
+import { memoryUpsertSql, type MemorySourceRef, type NewMemory } from './memory-repository';
 import { taskSafetyUpdateSql } from './task-repository';
 import { reviveDates, SUBTASK_DATES } from './json-rows';
+import { BatchItemFailure, StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
 
 /** Everything a worker needs to run one subtask, loaded in one round trip. */
 export interface SubtaskWork {
@@ -27,8 +28,38 @@ export interface SubtaskCompletion {
 
 const OPEN = `('pending', 'queued', 'in_progress')`;
 
+/** The agent's suggested memories, as items to store. */
+function newMemories(completion: SubtaskCompletion): NewMemory[] {
+  return completion.memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence }));
+}
+
+function memorySource(work: SubtaskWork): MemorySourceRef {
+  return { kind: 'agent', taskId: work.task.id, subtaskId: work.subtask.id, agentId: work.agent?.id ?? null };
+}
+
+/** The item's identity within a network, as memory_items.content_hash normalises it (near enough: a miss only costs a retry). */
+function memoryKey(content: string): string {
+  return content.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+export interface ClaimRequest {
+  tenantId: string;
+  taskId: string;
+  subtaskId: string;
+  workerId: string;
+}
+
 export class SubtaskRepository {
-  constructor(private readonly db: Db) {}
+  private readonly claims: StatementBatcher<ClaimRequest, SubtaskWork | null>;
+  private readonly completions: StatementBatcher<{ work: SubtaskWork; completion: SubtaskCompletion }, SubtaskRow | null>;
+
+  constructor(
+    private readonly db: Db,
+    batching: StatementBatcherOptions = {},
+  ) {
+    this.claims = new StatementBatcher((requests) => this.claimMany(requests), batching);
+    this.completions = new StatementBatcher((requests) => this.completeMany(requests), batching);
+  }
 
   /**
    * Persists an iteration's plan and the coordinator's new memories, once: the task's
@@ -89,19 +120,24 @@ export class SubtaskRepository {
   }
 
   /**
-   * Claims a subtask for a run and loads everything the run needs, in one statement: open →
-   * in_progress (counting the attempt) only while its task is unfinished, with the task, the
-   * network's shared context, the agent of its type and its dependencies' results. The tenant
-   * and task of the job are re-checked against the database. Null when there is nothing to run
-   * (missing, another tenant's, ended, or its task has ended).
+   * Claims a subtask for a run and loads everything the run needs: open → in_progress (counting
+   * the attempt) only while its task is unfinished, with the task, the network's shared context,
+   * the agent of its type and its dependencies' results. The tenant and task of the job are
+   * re-checked against the database. Null when there is nothing to run (missing, another
+   * tenant's, ended, or its task has ended). Claims made while others are in Postgres go
+   * together in one statement (see StatementBatcher).
    */
-  async claim(
-    tenantId: string,
-    taskId: string,
-    subtaskId: string,
-    workerId: string,
-  ): Promise<SubtaskWork | null> {
-    const params: unknown[] = [subtaskId, tenantId, taskId, workerId];
+  claim(tenantId: string, taskId: string, subtaskId: string, workerId: string): Promise<SubtaskWork | null> {
+    return this.claims.submit({ tenantId, taskId, subtaskId, workerId });
+  }
+
+  /** One statement for many claims; a subtask asked for twice is claimed by the first request only. */
+  async claimMany(requests: ClaimRequest[]): Promise<(SubtaskWork | null)[]> {
+    const first = new Map<string, number>();
+    requests.forEach((r, i) => {
+      if (!first.has(r.subtaskId)) first.set(r.subtaskId, i);
+    });
+    const unique = [...first.values()].map((i) => requests[i]!);
     const { rows } = await this.db.query<{
       s: SubtaskRow;
       t: SubtaskWork['task'];
@@ -109,11 +145,14 @@ export class SubtaskRepository {
       a: AgentRow | null;
       d: SubtaskWork['dependencies'];
     }>(
-      `WITH s AS (
-         UPDATE subtasks SET status = 'in_progress', attempts = attempts + 1, started_at = now(), worker_id = $4, error = NULL
-         WHERE id = $1 AND tenant_id = $2 AND task_id = $3 AND status IN ${OPEN}
-           AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = $3 AND t.tenant_id = $2 AND t.status IN ('queued', 'in_progress'))
-         RETURNING *)
+      `WITH req AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[]) AS r(id, tenant_id, task_id, worker_id)),
+       s AS (
+         UPDATE subtasks su SET status = 'in_progress', attempts = su.attempts + 1, started_at = now(), worker_id = req.worker_id, error = NULL
+         FROM req
+         WHERE su.id = req.id AND su.tenant_id = req.tenant_id AND su.task_id = req.task_id AND su.status IN ${OPEN}
+           AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = req.task_id AND t.tenant_id = req.tenant_id AND t.status IN ('queued', 'in_progress'))
+         RETURNING su.*)
        SELECT to_jsonb(s) AS s,
               jsonb_build_object('id', t.id, 'tenant_id', t.tenant_id, 'network_id', t.network_id, 'task', t.task, 'context', t.context,
                                  'status', t.status, 'priority', t.priority, 'deadline_at', t.deadline_at, 'trace_id', t.trace_id) AS t,
@@ -124,35 +163,43 @@ export class SubtaskRepository {
        JOIN tasks t ON t.id = s.task_id
        JOIN networks n ON n.id = s.network_id
        LEFT JOIN agents a ON a.network_id = s.network_id AND a.type = s.agent_type`,
-      params,
+      [unique.map((r) => r.subtaskId), unique.map((r) => r.tenantId), unique.map((r) => r.taskId), unique.map((r) => r.workerId)],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      subtask: reviveDates(row.s, SUBTASK_DATES),
-      task: reviveDates(row.t, ['deadline_at']),
-      sharedContext: row.shared_context,
-      agent: row.a ? reviveDates(row.a, ['created_at']) : null,
-      dependencies: row.d,
-    };
+    const claimed = new Map<string, SubtaskWork>();
+    for (const row of rows) {
+      const subtask = reviveDates(row.s, SUBTASK_DATES);
+      claimed.set(subtask.id, {
+        subtask,
+        task: reviveDates(row.t, ['deadline_at']),
+        sharedContext: row.shared_context,
+        agent: row.a ? reviveDates(row.a, ['created_at']) : null,
+        dependencies: row.d,
+      });
+    }
+    return requests.map((r, i) => (first.get(r.subtaskId) === i ? (claimed.get(r.subtaskId) ?? null) : null));
   }
 
   /**
    * Stores a result, the agent's suggested memories and what the safety filter did, in one
    * statement, only if the subtask is still in progress: a duplicate delivery that finishes second
-   * writes nothing.
+   * writes nothing. Completions made while others are in Postgres go together in one statement
+   * (see StatementBatcher); one that carries safety findings goes alone, with the task's update.
    */
-  async complete(work: SubtaskWork, completion: SubtaskCompletion): Promise<SubtaskRow | null> {
+  complete(work: SubtaskWork, completion: SubtaskCompletion): Promise<SubtaskRow | null> {
+    if ((completion.safety ?? []).length > 0) return this.completeOne(work, completion);
+    return this.completions.submit({ work, completion });
+  }
+
+  private async completeOne(work: SubtaskWork, completion: SubtaskCompletion): Promise<SubtaskRow | null> {
     const params: unknown[] = [work.subtask.id, completion.result, completion.reasoning, completion.confidence, completion.model];
     const parts = [
       `done AS (
          UPDATE subtasks SET status = 'completed', result = $2, reasoning = $3, confidence = $4, model = $5, finished_at = now(), error = NULL
          WHERE id = $1 AND status = 'in_progress' RETURNING *)`,
     ];
-    const memories = completion.memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence }));
+    const memories = newMemories(completion);
     if (memories.length > 0) {
-      const source = { kind: 'agent' as const, taskId: work.task.id, subtaskId: work.subtask.id, agentId: work.agent?.id ?? null };
-      parts.push(`memories AS (${memoryUpsertSql(params, work.task.tenant_id, work.task.network_id, memories, source, 'EXISTS (SELECT 1 FROM done)')})`);
+      parts.push(`memories AS (${memoryUpsertSql(params, work.task.tenant_id, work.task.network_id, memories, memorySource(work), 'EXISTS (SELECT 1 FROM done)')})`);
     }
     const safety = completion.safety ?? [];
     if (safety.length > 0) {
@@ -161,6 +208,114 @@ export class SubtaskRepository {
     }
     const { rows } = await this.db.query<SubtaskRow>(`WITH ${parts.join(',\n')} SELECT * FROM done`, params);
     return rows[0] ?? null;
+  }
+
+  /**
+   * Many completions (without safety findings) in one statement each. Memories reinforce one
+   * another when two subtasks suggest the same item, which one upsert cannot do for one row
+   * twice: requests that share an item go into separate statements, run one after the other.
+   */
+  async completeMany(requests: { work: SubtaskWork; completion: SubtaskCompletion }[]): Promise<(SubtaskRow | null | BatchItemFailure)[]> {
+    const groups: { keys: Set<string>; members: number[] }[] = [];
+    requests.forEach((r, i) => {
+      const keys = newMemories(r.completion).map((m) => `${r.work.task.network_id}\u0000${memoryKey(m.content)}`);
+      let group = groups.find((g) => !keys.some((k) => g.keys.has(k)) && !g.members.some((j) => requests[j]!.work.subtask.id === r.work.subtask.id));
+      if (!group) {
+        group = { keys: new Set(), members: [] };
+        groups.push(group);
+      }
+      for (const k of keys) group.keys.add(k);
+      group.members.push(i);
+    });
+    // Each group commits on its own, so a failed group is retried member by member here: the
+    // members of groups that committed must keep their results, not be run again.
+    const results: (SubtaskRow | null | BatchItemFailure)[] = requests.map(() => null);
+    const store = (members: number[], rows: SubtaskRow[]) => {
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const i of members) results[i] = byId.get(requests[i]!.work.subtask.id) ?? null;
+    };
+    for (const group of groups) {
+      try {
+        store(group.members, await this.completeGroup(group.members.map((i) => requests[i]!)));
+      } catch (err) {
+        if (group.members.length === 1) {
+          results[group.members[0]!] = new BatchItemFailure(err);
+          continue;
+        }
+        for (const i of group.members) {
+          try {
+            store([i], await this.completeGroup([requests[i]!]));
+          } catch (e) {
+            results[i] = new BatchItemFailure(e);
+          }
+        }
+      }
+    }
+    return results;
+  }
+
+  private async completeGroup(requests: { work: SubtaskWork; completion: SubtaskCompletion }[]): Promise<SubtaskRow[]> {
+    const memory: { subtask: string; id: string; tenant: string; network: string; type: string; content: string; confidence: number; metadata: string; task: string; agent: string | null }[] = [];
+    for (const { work, completion } of requests) {
+      for (const m of newMemories(completion)) {
+        memory.push({
+          subtask: work.subtask.id,
+          id: randomUUID(),
+          tenant: work.task.tenant_id,
+          network: work.task.network_id,
+          type: m.memory_type,
+          content: m.content,
+          confidence: m.confidence,
+          metadata: JSON.stringify(m.metadata ?? {}),
+          task: work.task.id,
+          agent: work.agent?.id ?? null,
+        });
+      }
+    }
+    const { rows } = await this.db.query<SubtaskRow>(
+      `WITH req AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::real[], $5::text[]) AS r(id, result, reasoning, confidence, model)),
+       done AS (
+         UPDATE subtasks su SET status = 'completed', result = req.result, reasoning = req.reasoning, confidence = req.confidence, model = req.model,
+                               finished_at = now(), error = NULL
+         FROM req WHERE su.id = req.id AND su.status = 'in_progress' RETURNING su.*),
+       memories AS (
+         INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content, confidence, metadata,
+                                   source_kind, source_task_id, source_subtask_id, source_agent_id)
+         SELECT DISTINCT ON (m.network_id, md5(lower(regexp_replace(btrim(m.content), '\s+', ' ', 'g'))))
+                m.id, m.tenant_id, m.network_id, m.memory_type, m.content, m.confidence, m.metadata, 'agent', m.task_id, m.subtask_id, m.agent_id
+         FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::real[], $13::jsonb[], $14::uuid[], $15::uuid[])
+              AS m(subtask_id, id, tenant_id, network_id, memory_type, content, confidence, metadata, task_id, agent_id)
+         WHERE EXISTS (SELECT 1 FROM done WHERE done.id = m.subtask_id)
+         ON CONFLICT (network_id, content_hash) DO UPDATE
+           SET importance = memory_items.importance + CASE
+                 WHEN memory_items.source_kind = EXCLUDED.source_kind
+                  AND memory_items.source_task_id IS NOT DISTINCT FROM EXCLUDED.source_task_id
+                  AND memory_items.source_subtask_id IS NOT DISTINCT FROM EXCLUDED.source_subtask_id
+                 THEN 0 ELSE 1 END,
+               confidence = GREATEST(memory_items.confidence, EXCLUDED.confidence),
+               updated_at = now()
+         RETURNING 1)
+       SELECT * FROM done`,
+      [
+        requests.map((r) => r.work.subtask.id),
+        requests.map((r) => r.completion.result),
+        requests.map((r) => r.completion.reasoning),
+        requests.map((r) => r.completion.confidence),
+        requests.map((r) => r.completion.model),
+        memory.map((m) => m.subtask),
+        memory.map((m) => m.id),
+        memory.map((m) => m.tenant),
+        memory.map((m) => m.network),
+        memory.map((m) => m.type),
+        memory.map((m) => m.content),
+        memory.map((m) => m.confidence),
+        memory.map((m) => m.metadata),
+        memory.map((m) => m.task),
+        memory.map((m) => m.agent),
+      ],
+    );
+    return rows;
   }
 
   /** Marks a subtask failed (retries exhausted or not retryable). Null when it had already ended. */

@@ -1,0 +1,112 @@
+export interface StatementBatcherOptions {
+  /** Most requests one statement carries. Default 200. */
+  maxBatch?: number;
+  /** Statements of this batcher running at once; requests arriving meanwhile wait for the next. Default 2. */
+  maxInFlight?: number;
+}
+
+/**
+ * A result that `run` returns for an item that failed on its own while the rest of its batch
+ * succeeded (when the batch is not all-or-nothing): that caller's promise rejects with `error`.
+ */
+export class BatchItemFailure {
+  constructor(readonly error: unknown) {}
+}
+
+interface Pending<I, O> {
+  item: I;
+  resolve(value: O): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit: requests made while earlier ones are still in Postgres are sent together, as one
+ * statement, when a slot frees. Under light load every request goes out at once (batches of one;
+ * no timer, no added wait); under load one round trip, one plan execution and one commit serve
+ * many requests, which is what lets a worker claim, record and retrieve at a rate a statement
+ * per request cannot.
+ *
+ * `run` gets the batch's items and returns one result per item, in order (a BatchItemFailure for
+ * an item that failed alone). If a batch of several fails as a whole, each item is retried on its
+ * own so that one bad request cannot fail the others; each caller then gets its own result or
+ * error.
+ */
+export class StatementBatcher<I, O> {
+  private readonly queue: Pending<I, O>[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<(O | BatchItemFailure)[]>,
+    options: StatementBatcherOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 200;
+    this.maxInFlight = options.maxInFlight ?? 2;
+    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${this.maxBatch}`);
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new Error(`maxInFlight must be a positive integer, got ${this.maxInFlight}`);
+  }
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Requests waiting for a slot (not counting those in flight). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  // Requests made in the same turn of the event loop leave together: the flush waits for the
+  // microtasks of this turn, not for a timer.
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight += 1;
+      void this.execute(batch).finally(() => {
+        this.inFlight -= 1;
+        this.schedule();
+      });
+    }
+  }
+
+  private async execute(batch: Pending<I, O>[]): Promise<void> {
+    try {
+      const results = await this.run(batch.map((p) => p.item));
+      if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} returned ${results.length} results`);
+      batch.forEach((p, i) => settle(p, results[i]));
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      await Promise.all(
+        batch.map(async (p) => {
+          try {
+            const [result] = await this.run([p.item]);
+            settle(p, result);
+          } catch (e) {
+            p.reject(e);
+          }
+        }),
+      );
+    }
+  }
+}
+
+function settle<O>(pending: Pending<unknown, O>, result: O | BatchItemFailure | undefined): void {
+  if (result instanceof BatchItemFailure) pending.reject(result.error);
+  else pending.resolve(result as O);
+}
