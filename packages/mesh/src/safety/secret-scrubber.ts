@@ -1,5 +1,5 @@
 import type { MeshConfig } from '@mesh/config';
-import type { Logger } from '@mesh/observability';
+import type { Logger, LogLevel } from '@mesh/observability';
 
 /** Shorter values are not scrubbed: they would match ordinary text. */
 const MIN_SECRET_LENGTH = 8;
@@ -55,11 +55,22 @@ export function scrubbingLogger(inner: Logger, secrets: readonly string[]): Logg
   if (secrets.length === 0) return inner;
   const scrub = (fields?: Record<string, unknown>) => (fields === undefined ? undefined : (scrubSecretValues(fields, secrets) as Record<string, unknown>));
   const text = (message: string) => scrubSecretValues(message, secrets) as string;
+  // Scrubbing costs more than writing the line: skip it for lines the level drops anyway.
+  const enabled = (level: LogLevel) => inner.isEnabled?.(level) ?? true;
   return {
-    error: (message, fields) => inner.error(text(message), scrub(fields)),
-    warn: (message, fields) => inner.warn(text(message), scrub(fields)),
-    info: (message, fields) => inner.info(text(message), scrub(fields)),
-    debug: (message, fields) => inner.debug(text(message), scrub(fields)),
+    error: (message, fields) => {
+      if (enabled('error')) inner.error(text(message), scrub(fields));
+    },
+    warn: (message, fields) => {
+      if (enabled('warn')) inner.warn(text(message), scrub(fields));
+    },
+    info: (message, fields) => {
+      if (enabled('info')) inner.info(text(message), scrub(fields));
+    },
+    debug: (message, fields) => {
+      if (enabled('debug')) inner.debug(text(message), scrub(fields));
+    },
     child: (fields) => scrubbingLogger(inner.child(scrub(fields) ?? {}), secrets),
+    isEnabled: enabled,
   };
 }
