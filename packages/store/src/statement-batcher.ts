@@ -92,16 +92,17 @@ export class StatementBatcher<I, O> {
         batch[0]!.reject(err);
         return;
       }
-      await Promise.all(
-        batch.map(async (p) => {
-          try {
-            const [result] = await this.run([p.item]);
-            settle(p, result);
-          } catch (e) {
-            p.reject(e);
-          }
-        }),
-      );
+      // One after the other: a failed batch of hundreds must not queue hundreds of statements
+      // on the connection pool at once.
+      for (const p of batch) {
+        try {
+          const results = await this.run([p.item]);
+          if (results.length !== 1) throw new Error(`a batch of 1 returned ${results.length} results`);
+          settle(p, results[0]);
+        } catch (e) {
+          p.reject(e);
+        }
+      }
     }
   }
 }

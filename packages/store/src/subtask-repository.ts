@@ -133,9 +133,11 @@ export class SubtaskRepository {
 
   /** One statement for many claims; a subtask asked for twice is claimed by the first request only. */
   async claimMany(requests: ClaimRequest[]): Promise<(SubtaskWork | null)[]> {
+    // Keyed by the whole request: one naming the wrong tenant or task cannot shadow a valid one.
+    const keyOf = (r: Pick<ClaimRequest, 'subtaskId' | 'tenantId' | 'taskId'>) => `${r.subtaskId}\u0000${r.tenantId}\u0000${r.taskId}`;
     const first = new Map<string, number>();
     requests.forEach((r, i) => {
-      if (!first.has(r.subtaskId)) first.set(r.subtaskId, i);
+      if (!first.has(keyOf(r))) first.set(keyOf(r), i);
     });
     const unique = [...first.values()].map((i) => requests[i]!);
     const { rows } = await this.db.query<{
@@ -168,7 +170,7 @@ export class SubtaskRepository {
     const claimed = new Map<string, SubtaskWork>();
     for (const row of rows) {
       const subtask = reviveDates(row.s, SUBTASK_DATES);
-      claimed.set(subtask.id, {
+      claimed.set(keyOf({ subtaskId: subtask.id, tenantId: subtask.tenant_id, taskId: subtask.task_id }), {
         subtask,
         task: reviveDates(row.t, ['deadline_at']),
         sharedContext: row.shared_context,
@@ -176,7 +178,7 @@ export class SubtaskRepository {
         dependencies: row.d,
       });
     }
-    return requests.map((r, i) => (first.get(r.subtaskId) === i ? (claimed.get(r.subtaskId) ?? null) : null));
+    return requests.map((r, i) => (first.get(keyOf(r)) === i ? (claimed.get(keyOf(r)) ?? null) : null));
   }
 
   /**
@@ -282,7 +284,7 @@ export class SubtaskRepository {
        memories AS (
          INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content, confidence, metadata,
                                    source_kind, source_task_id, source_subtask_id, source_agent_id)
-         SELECT DISTINCT ON (m.network_id, md5(lower(regexp_replace(btrim(m.content), '\s+', ' ', 'g'))))
+         SELECT DISTINCT ON (m.network_id, md5(lower(regexp_replace(btrim(m.content), '\\s+', ' ', 'g'))))
                 m.id, m.tenant_id, m.network_id, m.memory_type, m.content, m.confidence, m.metadata, 'agent', m.task_id, m.subtask_id, m.agent_id
          FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::real[], $13::jsonb[], $14::uuid[], $15::uuid[])
               AS m(subtask_id, id, tenant_id, network_id, memory_type, content, confidence, metadata, task_id, agent_id)
