@@ -33,7 +33,7 @@ export async function findMemoryCandidates(
 ): Promise<MemoryCandidate[]> {
   let batcher = candidateBatchers.get(db);
   if (!batcher) {
-    batcher = new StatementBatcher((requests) => findMemoryCandidatesMany(db, requests));
+    batcher = new StatementBatcher((requests) => findMemoryCandidatesMany(db, requests), { spread: true });
     candidateBatchers.set(db, batcher);
   }
   return batcher.submit({ tenantId, networkId, text, options });

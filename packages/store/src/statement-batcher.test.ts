@@ -214,6 +214,24 @@ describe('StatementBatcher', () => {
     ]);
   });
 
+  it('with spread, shares the waiting requests out over the free slots', async () => {
+    const releases: (() => void)[] = [];
+    const run = jest.fn((items: number[]) => new Promise<number[]>((resolve) => releases.push(() => resolve(items))));
+    const batcher = new StatementBatcher(run, { spread: true, maxInFlight: 2 });
+    const first = [1, 2, 3, 4, 5].map((n) => batcher.submit(n));
+    await Promise.resolve();
+    expect(run.mock.calls.map(([batch]) => batch)).toEqual([[1, 2, 3], [4, 5]]);
+    // Both slots busy: later requests wait, then fill the one slot that frees in one batch.
+    const later = [6, 7, 8].map((n) => batcher.submit(n));
+    releases[0]!();
+    await Promise.all(first.slice(0, 3));
+    await new Promise((r) => setImmediate(r));
+    expect(run.mock.calls.map(([batch]) => batch)).toEqual([[1, 2, 3], [4, 5], [6, 7, 8]]);
+    releases[1]!();
+    releases[2]!();
+    expect(await Promise.all([...first, ...later])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('refuses a maxBatch or maxInFlight that is not a positive integer', () => {
     const run = async (items: number[]) => items;
     expect(() => new StatementBatcher(run, { maxBatch: 0 })).toThrow(/maxBatch/);

@@ -3,6 +3,13 @@ export interface StatementBatcherOptions {
   maxBatch?: number;
   /** Statements of this batcher running at once; requests arriving meanwhile wait for the next. Default 2. */
   maxInFlight?: number;
+  /**
+   * Spread waiting requests over the free slots instead of filling one statement first. For
+   * requests that each cost Postgres real work (a full-text retrieval): at light load a wave's
+   * four retrievals then run as two statements side by side, not one statement twice as long;
+   * under load the slots are busy and batches grow all the same. Default false.
+   */
+  spread?: boolean;
 }
 
 /**
@@ -37,6 +44,7 @@ export class StatementBatcher<I, O> {
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly spread: boolean;
 
   constructor(
     private readonly run: (items: I[]) => Promise<(O | BatchItemFailure)[]>,
@@ -44,6 +52,7 @@ export class StatementBatcher<I, O> {
   ) {
     this.maxBatch = options.maxBatch ?? 200;
     this.maxInFlight = options.maxInFlight ?? 2;
+    this.spread = options.spread ?? false;
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${this.maxBatch}`);
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new Error(`maxInFlight must be a positive integer, got ${this.maxInFlight}`);
   }
@@ -73,7 +82,8 @@ export class StatementBatcher<I, O> {
 
   private flush(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
+      const share = this.spread ? Math.ceil(this.queue.length / (this.maxInFlight - this.inFlight)) : this.queue.length;
+      const batch = this.queue.splice(0, Math.min(this.maxBatch, share));
       this.inFlight += 1;
       void this.execute(batch).finally(() => {
         this.inFlight -= 1;
