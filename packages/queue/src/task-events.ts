@@ -12,6 +12,7 @@ export class TaskEvents {
   private subscriber: Redis | undefined;
   private readonly listeners = new Map<string, Set<TaskEventListener>>();
   private readonly stopListeners = new Set<(taskId: string, reason: string) => void>();
+  private pendingPublishes: [channel: string, message: string][] = [];
 
   constructor(
     private readonly publisher: Redis,
@@ -26,9 +27,26 @@ export class TaskEvents {
     await this.publisher.publish(this.channel(event.task_id), JSON.stringify(event));
   }
 
-  /** Publishes and never throws: events are a convenience, Postgres is the record. */
+  /**
+   * Publishes and never throws: events are a convenience, Postgres is the record. Events
+   * published in the same turn of the event loop leave in one pipeline (one write, one round
+   * trip) when it ends, in order and before any command the turn issues after an await.
+   */
   publishQuietly(event: TaskEvent): void {
-    this.publish(event).catch(() => {});
+    this.pendingPublishes.push([this.channel(event.task_id), JSON.stringify(event)]);
+    if (this.pendingPublishes.length === 1) queueMicrotask(() => this.flushPublishes());
+  }
+
+  private flushPublishes(): void {
+    const batch = this.pendingPublishes;
+    this.pendingPublishes = [];
+    if (batch.length === 1) {
+      this.publisher.publish(batch[0]![0], batch[0]![1]).catch(() => {});
+      return;
+    }
+    const pipeline = this.publisher.pipeline();
+    for (const [channel, message] of batch) pipeline.publish(channel, message);
+    pipeline.exec().catch(() => {});
   }
 
   /**
