@@ -122,6 +122,61 @@ describe('the recovery sweeper', () => {
     }
   });
 
+  it('leaves alone a next step that runs inside the iteration’s last wave job, and does not run it twice', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const scripted = new ScriptedModel(async (req, call) => {
+      if (call.schemaName !== SCHEMA_NAMES.coordinatorDecision) return { reasoning: 'r', result: `result of ${call.subtaskId}`, confidence: 0.9, suggested_memories: [] };
+      if (!call.user.includes('### iteration')) return plan(['a', 'b']);
+      await gate; // iteration 2 holds its model call: the wave job that runs it stays active
+      return done;
+    });
+    const mesh = await startInProcessMesh(env, scripted);
+    try {
+      const networkId = await mesh.createNetwork();
+      const taskId = await mesh.submit(networkId, { task: 'step inside the wave job' });
+      await waitUntil(async () => (await env.store.tasks.getRow('tenant-a', taskId))?.iterations === 2 && scripted.callsFor(SCHEMA_NAMES.coordinatorDecision).length === 2);
+      expect(await mesh.runtime.queues.coordinator.getActiveCount()).toBe(1);
+      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const report = await sweeper.sweep();
+      await sweeper.stop();
+      expect(report.examined).toBeGreaterThanOrEqual(1);
+      expect(report.redispatched.step).toBe(0);
+      release();
+      const task = await mesh.waitForTask(taskId);
+      expect(task.status).toBe('completed');
+      expect(scripted.callsFor(SCHEMA_NAMES.coordinatorDecision)).toHaveLength(2);
+      expect(await mesh.runtime.queues.coordinator.getJob(jobIds.step(taskId, 2))).toBeUndefined();
+    } finally {
+      release();
+      await mesh.close();
+    }
+  });
+
+  it('counts a waiting last-wave job as the next step once the iteration’s subtasks have finished', async () => {
+    const scripted = model();
+    const mesh = await startInProcessMesh(env, scripted);
+    try {
+      const networkId = await mesh.createNetwork();
+      const taskId = await mesh.submit(networkId, { task: 'wave job waiting' });
+      await waitUntil(async () => (await env.store.subtasks.forTask(taskId)).length === 2);
+      // The wave's parent job waits in the paused coordinator queue when the subtasks finish.
+      await mesh.runtime.queues.coordinator.pause();
+      await waitUntil(async () => (await env.store.subtasks.forTask(taskId)).every((s) => s.status === 'completed'));
+      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const report = await sweeper.sweep();
+      await sweeper.stop();
+      expect(report.examined).toBeGreaterThanOrEqual(1);
+      expect(report.redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 });
+      await mesh.runtime.queues.coordinator.resume();
+      expect((await mesh.waitForTask(taskId)).status).toBe('completed');
+      expect(scripted.callsFor(SCHEMA_NAMES.coordinatorDecision)).toHaveLength(2);
+    } finally {
+      await mesh.runtime.queues.coordinator.resume();
+      await mesh.close();
+    }
+  });
+
   it('ends tasks past their deadline even when the deadline job was lost', async () => {
     const mesh = await startInProcessMesh(env, model(new Promise(() => {})), { workers: false });
     try {
