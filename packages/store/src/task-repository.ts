@@ -122,15 +122,17 @@ export class TaskRepository {
 
   /** The task with its subtasks and usage; null when missing or another tenant's (or another network's, when given). */
   async get(tenantId: string, taskId: string, networkId?: string): Promise<Task | null> {
-    const { rows } = await this.db.query<TaskRow>(
-      `SELECT t.*, u.* FROM tasks t ${USAGE_JOIN}
+    // One round trip: the subtasks come along as JSON.
+    const { rows } = await this.db.query<TaskRow & { subtask_rows: SubtaskRow[] }>(
+      `SELECT t.*, u.*,
+              (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.iteration, s.created_at, s.key), '[]') FROM subtasks s WHERE s.task_id = t.id) AS subtask_rows
+       FROM tasks t ${USAGE_JOIN}
        WHERE t.id = $1 AND t.tenant_id = $2 AND ($3::uuid IS NULL OR t.network_id = $3)`,
       [taskId, tenantId, networkId ?? null],
     );
     const row = rows[0];
     if (!row) return null;
-    const subtasks = await this.db.query<SubtaskRow>('SELECT * FROM subtasks WHERE task_id = $1 ORDER BY iteration, created_at, key', [taskId]);
-    return toTask(row, subtasks.rows.map(toSubtask));
+    return toTask(row, row.subtask_rows.map((s) => toSubtask(reviveDates(s, SUBTASK_DATES))));
   }
 
   async getRow(tenantId: string, taskId: string, q: Queryable = this.db): Promise<TaskRow | null> {
