@@ -199,6 +199,17 @@ describe('StatementBatcher', () => {
     expect(run).toHaveBeenCalledTimes(1);
   });
 
+  it('fails every caller at once, without retrying one by one, when Postgres is unreachable', async () => {
+    const down = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const run = jest.fn(async (): Promise<string[]> => {
+      throw down;
+    });
+    const batcher = new StatementBatcher(run);
+    const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((s) => batcher.submit(s)));
+    expect(run).toHaveBeenCalledTimes(1);
+    expect(outcomes.map((o) => o.status === 'rejected' && o.reason)).toEqual([down, down, down]);
+  });
+
   it('rejects a retried item whose run returns no result instead of resolving it with nothing', async () => {
     // Fails any batch of several, then answers 'b' alone with an empty result list.
     const run = jest.fn(async (items: string[]): Promise<string[]> => {

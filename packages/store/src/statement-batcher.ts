@@ -1,3 +1,5 @@
+import { isTransientPgError } from './pg-errors';
+
 export interface StatementBatcherOptions {
   /** Most requests one statement carries. Default 200. */
   maxBatch?: number;
@@ -10,6 +12,12 @@ export interface StatementBatcherOptions {
    * under load the slots are busy and batches grow all the same. Default false.
    */
   spread?: boolean;
+  /**
+   * Whether the items of a batch that failed as a whole are worth retrying one by one. Default:
+   * unless Postgres is unreachable or restarting (isTransientPgError) — then every item would
+   * fail the same way, one after the other, and their jobs are better retried by the queue.
+   */
+  retryAlone?: (err: unknown) => boolean;
 }
 
 /**
@@ -36,7 +44,7 @@ interface Pending<I, O> {
  * `run` gets the batch's items and returns one result per item, in order (a BatchItemFailure for
  * an item that failed alone). If a batch of several fails as a whole, each item is retried on its
  * own so that one bad request cannot fail the others; each caller then gets its own result or
- * error.
+ * error. A batch that failed because Postgres is unreachable fails every caller at once.
  */
 export class StatementBatcher<I, O> {
   private readonly queue: Pending<I, O>[] = [];
@@ -45,6 +53,7 @@ export class StatementBatcher<I, O> {
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly spread: boolean;
+  private readonly retryAlone: (err: unknown) => boolean;
 
   constructor(
     private readonly run: (items: I[]) => Promise<(O | BatchItemFailure)[]>,
@@ -53,6 +62,7 @@ export class StatementBatcher<I, O> {
     this.maxBatch = options.maxBatch ?? 200;
     this.maxInFlight = options.maxInFlight ?? 2;
     this.spread = options.spread ?? false;
+    this.retryAlone = options.retryAlone ?? ((err) => !isTransientPgError(err));
     if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${this.maxBatch}`);
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new Error(`maxInFlight must be a positive integer, got ${this.maxInFlight}`);
   }
@@ -98,8 +108,8 @@ export class StatementBatcher<I, O> {
       if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} returned ${results.length} results`);
       batch.forEach((p, i) => settle(p, results[i]));
     } catch (err) {
-      if (batch.length === 1) {
-        batch[0]!.reject(err);
+      if (batch.length === 1 || !this.retryAlone(err)) {
+        for (const p of batch) p.reject(err);
         return;
       }
       // One after the other: a failed batch of hundreds must not queue hundreds of statements

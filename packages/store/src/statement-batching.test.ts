@@ -276,6 +276,27 @@ describe('batched completions', () => {
     const contents = (await memoryRows(network.id)).map((m) => normalise(m.content)).sort();
     expect(contents).toEqual(['foo bar', 'leson', 'lesson']);
   });
+
+  it('fails the rest of a batch of completions at once, without retries, when Postgres goes away mid-batch', async () => {
+    const tenant = newTenant('down');
+    const network = await createNetwork(tenant);
+    const { task, subtasks } = await createPlannedTask(tenant, network, [
+      { key: 'v', agent_type: 'content', description: 'V', depends_on: [] },
+      { key: 'w', agent_type: 'design', description: 'W', depends_on: [] },
+    ]);
+    const [v, w] = (await Promise.all(['v', 'w'].map((k) => t.store.subtasks.claim(tenant, task.id, subtasks[k]!.id, `w-${k}`)))) as [SubtaskWork, SubtaskWork];
+    // The same memory from both: two groups, run one after the other.
+    const memories = [{ type: 'fact' as const, content: 'Shared between the two', confidence: 1 }];
+    const down = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const completeGroup = jest.spyOn(t.store.subtasks as unknown as { completeGroup: (r: unknown[]) => Promise<SubtaskRow[]> }, 'completeGroup').mockRejectedValueOnce(down);
+    const outcomes = await Promise.allSettled(
+      [v, w].map((work) => t.store.subtasks.complete(work, { result: 'r', reasoning: 'r', confidence: 0.5, model: 'm', memories })),
+    );
+    expect(outcomes.map((o) => o.status === 'rejected' && o.reason)).toEqual([down, down]);
+    expect(completeGroup).toHaveBeenCalledTimes(1);
+    for (const work of [v, w]) expect(await subtaskRow(work.subtask.id)).toMatchObject({ status: 'in_progress' });
+    expect(await memoryRows(network.id)).toEqual([]);
+  });
 });
 
 describe('batched llm call records', () => {

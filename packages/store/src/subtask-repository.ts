@@ -5,6 +5,7 @@ import type { AgentRow, SubtaskRow, TaskRow } from './mappers';
 import { memoryUpsertSql, type MemorySourceRef, type NewMemory } from './memory-repository';
 import { taskSafetyUpdateSql } from './task-repository';
 import { reviveDates, SUBTASK_DATES } from './json-rows';
+import { isTransientPgError } from './pg-errors';
 import { BatchItemFailure, StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
 
 /** Everything a worker needs to run one subtask, loaded in one round trip. */
@@ -236,10 +237,15 @@ export class SubtaskRepository {
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const i of members) results[i] = byId.get(requests[i]!.work.subtask.id) ?? null;
     };
-    for (const group of groups) {
+    for (const [g, group] of groups.entries()) {
       try {
         store(group.members, await this.completeGroup(group.members.map((i) => requests[i]!)));
       } catch (err) {
+        if (isTransientPgError(err)) {
+          // Postgres is unreachable: the rest would fail the same way; their jobs retry.
+          for (const rest of groups.slice(g)) for (const i of rest.members) results[i] = new BatchItemFailure(err);
+          break;
+        }
         if (group.members.length === 1) {
           results[group.members[0]!] = new BatchItemFailure(err);
           continue;
