@@ -27,6 +27,24 @@ export const OR_TSQUERY = (param: string) =>
       SELECT quote_literal(l) FROM unnest(tsvector_to_array(to_tsvector('english', left(${param}, 4000)))) AS l LIMIT 64
     ), ' | '), '')))`;
 
+/** An item's identity within its network, as `memory_items.content_hash` computes it, for a content column. */
+export const contentHashSql = (content: string) => `md5(lower(regexp_replace(btrim(${content}), '\\s+', ' ', 'g')))`;
+
+/**
+ * What an insert does with an item its network already has: reinforce it (importance grows,
+ * confidence keeps the higher value) unless the same task or subtask brings it again, which is
+ * a replay, not new evidence.
+ */
+export const MEMORY_REINFORCEMENT = `ON CONFLICT (network_id, content_hash) DO UPDATE
+       SET importance = memory_items.importance + CASE
+             WHEN memory_items.source_kind = EXCLUDED.source_kind
+              AND memory_items.source_task_id IS NOT DISTINCT FROM EXCLUDED.source_task_id
+              AND memory_items.source_subtask_id IS NOT DISTINCT FROM EXCLUDED.source_subtask_id
+              AND EXCLUDED.source_kind <> 'api'
+             THEN 0 ELSE 1 END,
+           confidence = GREATEST(memory_items.confidence, EXCLUDED.confidence),
+           updated_at = now()`;
+
 /**
  * The statement that inserts memory items, de-duplicated per network by normalised content: a
  * repeated item is not stored twice but reinforced (importance grows, confidence keeps the higher
@@ -62,21 +80,13 @@ export function memoryUpsertSql(
   // Two identical items in one batch would make ON CONFLICT touch a row twice; keep the first.
   return `INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content, confidence, metadata,
                                source_kind, source_task_id, source_subtask_id, source_agent_id)
-     SELECT DISTINCT ON (md5(lower(regexp_replace(btrim(v.content), '\\s+', ' ', 'g'))))
+     SELECT DISTINCT ON (${contentHashSql('v.content')})
             v.id::uuid, v.tenant_id, v.network_id::uuid, v.memory_type, v.content, v.confidence::real, v.metadata::jsonb,
             v.source_kind, v.source_task_id::uuid, v.source_subtask_id::uuid, v.source_agent_id::uuid
      FROM (VALUES ${tuples.join(', ')}) AS v(id, tenant_id, network_id, memory_type, content, confidence, metadata,
                                            source_kind, source_task_id, source_subtask_id, source_agent_id)
      ${guard ? `WHERE ${guard}` : ''}
-     ON CONFLICT (network_id, content_hash) DO UPDATE
-       SET importance = memory_items.importance + CASE
-             WHEN memory_items.source_kind = EXCLUDED.source_kind
-              AND memory_items.source_task_id IS NOT DISTINCT FROM EXCLUDED.source_task_id
-              AND memory_items.source_subtask_id IS NOT DISTINCT FROM EXCLUDED.source_subtask_id
-              AND EXCLUDED.source_kind <> 'api'
-             THEN 0 ELSE 1 END,
-           confidence = GREATEST(memory_items.confidence, EXCLUDED.confidence),
-           updated_at = now()
+     ${MEMORY_REINFORCEMENT}
      RETURNING *, (xmax = 0) AS inserted`;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PlannedSubtask, SafetyItem, SuggestedMemory } from '@mesh/core';
 import type { Db } from './db';
 import type { AgentRow, SubtaskRow, TaskRow } from './mappers';
-import { memoryUpsertSql, type MemorySourceRef, type NewMemory } from './memory-repository';
+import { contentHashSql, MEMORY_REINFORCEMENT, memoryUpsertSql, type NewMemory } from './memory-repository';
 import { taskSafetyUpdateSql } from './task-repository';
 import { reviveDates, SUBTASK_DATES } from './json-rows';
 import { isTransientPgError } from './pg-errors';
@@ -34,13 +34,15 @@ function newMemories(completion: SubtaskCompletion): NewMemory[] {
   return completion.memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence }));
 }
 
-function memorySource(work: SubtaskWork): MemorySourceRef {
-  return { kind: 'agent', taskId: work.task.id, subtaskId: work.subtask.id, agentId: work.agent?.id ?? null };
-}
-
 /** The item's identity within a network, as memory_items.content_hash normalises it (near enough: a miss only costs a retry). */
 function memoryKey(content: string): string {
   return content.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/** A result to store for a claimed subtask. */
+interface Completion {
+  work: SubtaskWork;
+  completion: SubtaskCompletion;
 }
 
 export interface ClaimRequest {
@@ -52,7 +54,7 @@ export interface ClaimRequest {
 
 export class SubtaskRepository {
   private readonly claims: StatementBatcher<ClaimRequest, SubtaskWork | null>;
-  private readonly completions: StatementBatcher<{ work: SubtaskWork; completion: SubtaskCompletion }, SubtaskRow | null>;
+  private readonly completions: StatementBatcher<Completion, SubtaskRow | null>;
 
   constructor(
     private readonly db: Db,
@@ -188,29 +190,10 @@ export class SubtaskRepository {
    * writes nothing. Completions made while others are in Postgres go together in one statement
    * (see StatementBatcher); one that carries safety findings goes alone, with the task's update.
    */
-  complete(work: SubtaskWork, completion: SubtaskCompletion): Promise<SubtaskRow | null> {
-    if ((completion.safety ?? []).length > 0) return this.completeOne(work, completion);
-    return this.completions.submit({ work, completion });
-  }
-
-  private async completeOne(work: SubtaskWork, completion: SubtaskCompletion): Promise<SubtaskRow | null> {
-    const params: unknown[] = [work.subtask.id, completion.result, completion.reasoning, completion.confidence, completion.model];
-    const parts = [
-      `done AS (
-         UPDATE subtasks SET status = 'completed', result = $2, reasoning = $3, confidence = $4, model = $5, finished_at = now(), error = NULL
-         WHERE id = $1 AND status = 'in_progress' RETURNING *)`,
-    ];
-    const memories = newMemories(completion);
-    if (memories.length > 0) {
-      parts.push(`memories AS (${memoryUpsertSql(params, work.task.tenant_id, work.task.network_id, memories, memorySource(work), 'EXISTS (SELECT 1 FROM done)')})`);
-    }
-    const safety = completion.safety ?? [];
-    if (safety.length > 0) {
-      params.push(work.task.id, JSON.stringify(safety));
-      parts.push(`safety AS (${taskSafetyUpdateSql(`$${params.length - 1}`, `$${params.length}`)} AND EXISTS (SELECT 1 FROM done))`);
-    }
-    const { rows } = await this.db.query<SubtaskRow>(`WITH ${parts.join(',\n')} SELECT * FROM done`, params);
-    return rows[0] ?? null;
+  async complete(work: SubtaskWork, completion: SubtaskCompletion): Promise<SubtaskRow | null> {
+    if ((completion.safety ?? []).length === 0) return this.completions.submit({ work, completion });
+    const [row] = await this.completeGroup([{ work, completion }]);
+    return row ?? null;
   }
 
   /**
@@ -218,7 +201,7 @@ export class SubtaskRepository {
    * another when two subtasks suggest the same item, which one upsert cannot do for one row
    * twice: requests that share an item go into separate statements, run one after the other.
    */
-  async completeMany(requests: { work: SubtaskWork; completion: SubtaskCompletion }[]): Promise<(SubtaskRow | null | BatchItemFailure)[]> {
+  async completeMany(requests: Completion[]): Promise<(SubtaskRow | null | BatchItemFailure)[]> {
     const groups: { keys: Set<string>; members: number[] }[] = [];
     requests.forEach((r, i) => {
       const keys = newMemories(r.completion).map((m) => `${r.work.task.network_id}\u0000${memoryKey(m.content)}`);
@@ -262,7 +245,15 @@ export class SubtaskRepository {
     return results;
   }
 
-  private async completeGroup(requests: { work: SubtaskWork; completion: SubtaskCompletion }[]): Promise<SubtaskRow[]> {
+  /**
+   * One statement: the results, their memories, and — for a single completion that carries them —
+   * the safety filter's findings added to the task's record, all only for subtasks still in
+   * progress.
+   */
+  private async completeGroup(requests: Completion[]): Promise<SubtaskRow[]> {
+    // Only a completion of its own carries safety findings (see complete).
+    const only = requests.length === 1 ? requests[0]! : undefined;
+    const safety = only && (only.completion.safety ?? []).length > 0 ? { taskId: only.work.task.id, items: only.completion.safety! } : undefined;
     const memory: { subtask: string; id: string; tenant: string; network: string; type: string; content: string; confidence: number; metadata: string; task: string; agent: string | null }[] = [];
     for (const { work, completion } of requests) {
       for (const m of newMemories(completion)) {
@@ -290,20 +281,14 @@ export class SubtaskRepository {
        memories AS (
          INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content, confidence, metadata,
                                    source_kind, source_task_id, source_subtask_id, source_agent_id)
-         SELECT DISTINCT ON (m.network_id, md5(lower(regexp_replace(btrim(m.content), '\\s+', ' ', 'g'))))
+         SELECT DISTINCT ON (m.network_id, ${contentHashSql('m.content')})
                 m.id, m.tenant_id, m.network_id, m.memory_type, m.content, m.confidence, m.metadata, 'agent', m.task_id, m.subtask_id, m.agent_id
          FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::real[], $13::jsonb[], $14::uuid[], $15::uuid[])
               AS m(subtask_id, id, tenant_id, network_id, memory_type, content, confidence, metadata, task_id, agent_id)
          WHERE EXISTS (SELECT 1 FROM done WHERE done.id = m.subtask_id)
-         ON CONFLICT (network_id, content_hash) DO UPDATE
-           SET importance = memory_items.importance + CASE
-                 WHEN memory_items.source_kind = EXCLUDED.source_kind
-                  AND memory_items.source_task_id IS NOT DISTINCT FROM EXCLUDED.source_task_id
-                  AND memory_items.source_subtask_id IS NOT DISTINCT FROM EXCLUDED.source_subtask_id
-                 THEN 0 ELSE 1 END,
-               confidence = GREATEST(memory_items.confidence, EXCLUDED.confidence),
-               updated_at = now()
-         RETURNING 1)
+         ${MEMORY_REINFORCEMENT}
+         RETURNING 1)${safety ? `,
+       safety AS (${taskSafetyUpdateSql('$16', '$17')} AND EXISTS (SELECT 1 FROM done))` : ''}
        SELECT * FROM done`,
       [
         requests.map((r) => r.work.subtask.id),
@@ -321,6 +306,7 @@ export class SubtaskRepository {
         memory.map((m) => m.metadata),
         memory.map((m) => m.task),
         memory.map((m) => m.agent),
+        ...(safety ? [safety.taskId, JSON.stringify(safety.items)] : []),
       ],
     );
     return rows;
