@@ -1,6 +1,5 @@
-import { describeError } from '@mesh/core';
 import { ConfigError, loadConfig, type MeshConfig } from '@mesh/config';
-import { configuredSecrets, scrubbingLogger, STARTUP_DATABASE_WAIT_MS } from '@mesh/mesh';
+import { configuredSecrets, scrubbingLogger, startupDatabaseWait } from '@mesh/mesh';
 import { createLogger } from '@mesh/observability';
 import { checkEvictionPolicy } from '@mesh/queue';
 import { migrateWhenReachable } from '@mesh/store';
@@ -26,10 +25,7 @@ async function main(): Promise<void> {
   // Configured secrets are scrubbed from every line, whatever their shape.
   const logger = scrubbingLogger(createLogger({ service: 'api', level: config.logLevel }), configuredSecrets(config));
   if (config.database.migrateOnStart) {
-    const applied = await migrateWhenReachable(
-      { url: config.database.url, schema: config.database.schema },
-      { waitMs: STARTUP_DATABASE_WAIT_MS, onRetry: (err, attempt) => logger.warn('waiting for Postgres to migrate', { attempt, error: describeError(err) }) },
-    );
+    const applied = await migrateWhenReachable({ url: config.database.url, schema: config.database.schema }, startupDatabaseWait(logger, 'migrate'));
     if (applied.length > 0) logger.info('migrations applied', { schema: config.database.schema, versions: applied });
   }
   const deps = await createApiDeps(config, logger);

@@ -1,7 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import { describeError } from '@mesh/core';
 import { runInJobSpan } from './job-span';
-import { STARTUP_DATABASE_WAIT_MS, type Runtime } from './runtime';
+import { startupDatabaseWait, type Runtime } from './runtime';
 import { runSubtask } from './subtask-runner';
 import { agentQueueName, SubtaskJob } from '@mesh/queue';
 import { whileUnreachable } from '@mesh/store';
@@ -31,10 +31,7 @@ export class AgentWorkerPool {
   async start(): Promise<void> {
     if (this.options.agents === 'all') {
       // A worker that starts while Postgres restarts waits for it rather than exiting.
-      await whileUnreachable(() => this.discover(), {
-        waitMs: STARTUP_DATABASE_WAIT_MS,
-        onRetry: (err, attempt) => this.runtime.logger.warn('waiting for Postgres to discover agent types', { attempt, error: describeError(err) }),
-      });
+      await whileUnreachable(() => this.discover(), startupDatabaseWait(this.runtime.logger, 'discover agent types'));
       // New agent types added through the API get a worker here without a restart.
       this.discovery = setInterval(() => {
         this.discover().catch((err: unknown) => this.runtime.logger.warn('agent type discovery failed', { error: describeError(err) }));

@@ -182,7 +182,12 @@ async function pingWithin(ping: () => Promise<boolean>, timeoutMs: number): Prom
 }
 
 /** How long a starting process waits for an unreachable or restarting Postgres before giving up. */
-export const STARTUP_DATABASE_WAIT_MS = 60_000;
+const STARTUP_DATABASE_WAIT_MS = 60_000;
+
+/** How a starting process waits for Postgres (whileUnreachable, migrateWhenReachable): up to STARTUP_DATABASE_WAIT_MS, saying so at each retry. */
+export function startupDatabaseWait(logger: Logger, waitingTo: string): { waitMs: number; onRetry: (err: unknown, attempt: number) => void } {
+  return { waitMs: STARTUP_DATABASE_WAIT_MS, onRetry: (err, attempt) => logger.warn(`waiting for Postgres to ${waitingTo}`, { attempt, error: describeError(err) }) };
+}
 
 /**
  * Runs a long-lived process: parse config (a bad setting stops it with a message naming the
@@ -203,10 +208,7 @@ export function runProcess(options: { service: string }, start: (runtime: Runtim
 
   (async () => {
     if (config.database.migrateOnStart) {
-      await migrateWhenReachable(
-        { url: config.database.url, schema: config.database.schema },
-        { waitMs: STARTUP_DATABASE_WAIT_MS, onRetry: (err, attempt) => logger.warn('waiting for Postgres to migrate', { attempt, error: describeError(err) }) },
-      );
+      await migrateWhenReachable({ url: config.database.url, schema: config.database.schema }, startupDatabaseWait(logger, 'migrate'));
     }
     const runtime = await createRuntime(config, { service: options.service, logger });
     // Ready = started, not draining, Redis and Postgres answering; live = the ops server answers.

@@ -102,10 +102,16 @@ export class StatementBatcher<I, O> {
     }
   }
 
+  /** `run`, holding it to one result per item. */
+  private async runChecked(items: I[]): Promise<(O | BatchItemFailure)[]> {
+    const results = await this.run(items);
+    if (results.length !== items.length) throw new Error(`a batch of ${items.length} returned ${results.length} results`);
+    return results;
+  }
+
   private async execute(batch: Pending<I, O>[]): Promise<void> {
     try {
-      const results = await this.run(batch.map((p) => p.item));
-      if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} returned ${results.length} results`);
+      const results = await this.runChecked(batch.map((p) => p.item));
       batch.forEach((p, i) => settle(p, results[i]));
     } catch (err) {
       if (batch.length === 1 || !this.retryAlone(err)) {
@@ -116,9 +122,7 @@ export class StatementBatcher<I, O> {
       // on the connection pool at once.
       for (const p of batch) {
         try {
-          const results = await this.run([p.item]);
-          if (results.length !== 1) throw new Error(`a batch of 1 returned ${results.length} results`);
-          settle(p, results[0]);
+          settle(p, (await this.runChecked([p.item]))[0]);
         } catch (e) {
           p.reject(e);
         }

@@ -13,6 +13,12 @@ const USAGE_JOIN = `
     FROM llm_calls c WHERE c.task_id = t.id
   ) u ON true`;
 
+/** Every subtask of the task `t`, in plan order, as a JSON array (rows come back with SUBTASK_DATES as strings). */
+const TASK_SUBTASKS_JSON = `(SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.iteration, s.created_at, s.key), '[]') FROM subtasks s WHERE s.task_id = t.id)`;
+
+/** Subtask rows read back from JSON (TASK_SUBTASKS_JSON and the like). */
+const reviveSubtasks = (rows: SubtaskRow[]): SubtaskRow[] => rows.map((s) => reviveDates(s, SUBTASK_DATES));
+
 const UNFINISHED: TaskStatus[] = ['pending', 'queued', 'in_progress'];
 
 /** What a coordinator step plans with, loaded with the iteration's start. */
@@ -125,14 +131,14 @@ export class TaskRepository {
     // One round trip: the subtasks come along as JSON.
     const { rows } = await this.db.query<TaskRow & { subtask_rows: SubtaskRow[] }>(
       `SELECT t.*, u.*,
-              (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.iteration, s.created_at, s.key), '[]') FROM subtasks s WHERE s.task_id = t.id) AS subtask_rows
+              ${TASK_SUBTASKS_JSON} AS subtask_rows
        FROM tasks t ${USAGE_JOIN}
        WHERE t.id = $1 AND t.tenant_id = $2 AND ($3::uuid IS NULL OR t.network_id = $3)`,
       [taskId, tenantId, networkId ?? null],
     );
     const row = rows[0];
     if (!row) return null;
-    return toTask(row, row.subtask_rows.map((s) => toSubtask(reviveDates(s, SUBTASK_DATES))));
+    return toTask(row, reviveSubtasks(row.subtask_rows).map(toSubtask));
   }
 
   async getRow(tenantId: string, taskId: string, q: Queryable = this.db): Promise<TaskRow | null> {
@@ -272,7 +278,7 @@ export class TaskRepository {
          RETURNING *)
        SELECT to_jsonb(t) AS t, to_jsonb(n) AS n,
               (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.created_at, a.id), '[]') FROM agents a WHERE a.network_id = t.network_id) AS a,
-              (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.iteration, s.created_at, s.key), '[]') FROM subtasks s WHERE s.task_id = t.id) AS s,
+              ${TASK_SUBTASKS_JSON} AS s,
               ${memorySql} AS m
        FROM t LEFT JOIN networks n ON n.id = t.network_id AND n.tenant_id = t.tenant_id`,
       params,
@@ -283,7 +289,7 @@ export class TaskRepository {
       task: reviveDates(row.t, TASK_DATES),
       network: row.n ? reviveDates(row.n, ['created_at', 'updated_at']) : null,
       agents: row.a.map((a) => reviveDates(a, ['created_at'])),
-      subtasks: row.s.map((st) => reviveDates(st, SUBTASK_DATES)),
+      subtasks: reviveSubtasks(row.s),
       memoryCandidates: reviveMemoryCandidates(row.m),
     };
   }
@@ -297,7 +303,7 @@ export class TaskRepository {
       [taskId, tenantId, iteration],
     );
     const row = rows[0];
-    return row ? { task: reviveDates(row.t, TASK_DATES), subtasks: row.s.map((st) => reviveDates(st, SUBTASK_DATES)) } : null;
+    return row ? { task: reviveDates(row.t, TASK_DATES), subtasks: reviveSubtasks(row.s) } : null;
   }
 
   /**
