@@ -13,7 +13,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(p-retry|is-network-error)/)'],
   moduleNameMapper: {
     '^@mesh/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
-    '^@mesh/core/sse-parser$': '<rootDir>/packages/core/src/sse-parser.ts',
+    '^@mesh/core/statuses$': '<rootDir>/packages/core/src/statuses.ts',
   },
   globalSetup: '<rootDir>/packages/testing/src/jest-global-setup.ts',
   testTimeout: 30000,

@@ -57,7 +57,7 @@ export async function buildHealthReport(deps: ApiDeps): Promise<Health> {
     redis_connection: redisUp ? 'connected' : 'disconnected',
     database_connection: databaseUp ? 'connected' : 'disconnected',
     llm_client: llmClient,
-    workers,
+    workers: workers.map(({ id, kind, agent_types, last_seen }) => ({ id, kind, agent_types, last_seen })),
     active_networks_count: activeNetworks,
     active_tasks_count: activeTasks,
     version: deps.version,

@@ -1,29 +1,13 @@
-import { ConfigError, loadConfig, type MeshConfig } from '@mesh/config';
-import { configuredSecrets, scrubbingLogger, startupDatabaseWait } from '@mesh/mesh';
-import { createLogger } from '@mesh/observability';
-import { checkEvictionPolicy } from '@mesh/queue';
+import { configOrExit, processLogger, startupDatabaseWait, warnUnlessNoeviction } from '@mesh/host';
 import { migrateWhenReachable } from '@mesh/store';
 import { assertApiKeysAvailable } from './api-key-availability';
 import { closeApiDeps, createApiDeps } from './api-deps';
 import { startApiServer } from './server';
 
-function configOrExit(): MeshConfig {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
-}
-
 /** The API process: config, migrations, connections, listen; SIGTERM/SIGINT drain and exit 0. */
 async function main(): Promise<void> {
   const config = configOrExit();
-  // Configured secrets are scrubbed from every line, whatever their shape.
-  const logger = scrubbingLogger(createLogger({ service: 'api', level: config.logLevel }), configuredSecrets(config));
+  const logger = processLogger('api', config);
   if (config.database.migrateOnStart) {
     const applied = await migrateWhenReachable({ url: config.database.url, schema: config.database.schema }, startupDatabaseWait(logger, 'migrate'));
     if (applied.length > 0) logger.info('migrations applied', { schema: config.database.schema, versions: applied });
@@ -35,12 +19,7 @@ async function main(): Promise<void> {
     await closeApiDeps(deps);
     throw err;
   }
-  const eviction = await checkEvictionPolicy(deps.redis);
-  if (!eviction.ok) {
-    logger.error('REDIS maxmemory-policy IS NOT noeviction: Redis may evict queue keys and lose jobs. Set maxmemory-policy noeviction.', {
-      policy: eviction.policy,
-    });
-  }
+  await warnUnlessNoeviction({ redis: deps.redis, logger });
   if (config.webhooks.secretIsDevelopmentDefault) {
     logger.warn('MESH_WEBHOOK_SECRET IS NOT SET: webhooks are signed with the fixed development secret. Set it before any real use.');
   } else if (!config.webhooks.secret) {

@@ -136,7 +136,7 @@ describe('backpressure', () => {
       const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
       expect(refused).toHaveLength(53);
       expect(refused.every((o) => o.reason instanceof QueuedTaskCapError)).toBe(true);
-      expect(await env.store.tasks.countQueuedForTenant('tenant-race')).toBe(7);
+      expect(await env.store.tasks.countUnfinished('tenant-race')).toBe(7);
     } finally {
       await second.close();
     }

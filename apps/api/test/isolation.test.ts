@@ -257,13 +257,13 @@ describe('tenant and network isolation over the route table', () => {
 
   it('engine memory retrieval returns only the network’s own items, even with identical text', async () => {
     for (const net of networks) {
-      const got = await retrieveRelevantMemory(h.t.db, { tenantId: net.tenant, networkId: net.id, text: IDENTICAL, tokenBudget: 100_000, candidates: 1000 });
+      const got = await retrieveRelevantMemory(h.t.store.memory, { tenantId: net.tenant, networkId: net.id, text: IDENTICAL, tokenBudget: 100_000, candidates: 1000 });
       expect(got.items.length).toBeGreaterThan(0);
       expect(got.items.every((m) => m.network_id === net.id && m.tenant_id === net.tenant)).toBe(true);
       expect(got.items.filter((m) => m.content === IDENTICAL)).toHaveLength(1);
       // Another tenant asking for this network's memory gets nothing at all.
       const otherTenant = net.tenant === 'tenant-a' ? 'tenant-b' : 'tenant-a';
-      const cross = await retrieveRelevantMemory(h.t.db, { tenantId: otherTenant, networkId: net.id, text: IDENTICAL, tokenBudget: 100_000, candidates: 1000 });
+      const cross = await retrieveRelevantMemory(h.t.store.memory, { tenantId: otherTenant, networkId: net.id, text: IDENTICAL, tokenBudget: 100_000, candidates: 1000 });
       expect(cross.items).toEqual([]);
     }
   });
@@ -272,7 +272,7 @@ describe('tenant and network isolation over the route table', () => {
     const [a1] = networks;
     const subtask = (await h.t.db.query<{ id: string; task_id: string }>('SELECT id, task_id FROM subtasks WHERE network_id = $1 LIMIT 1', [a1!.id])).rows[0]!;
     const before = await rowCounts();
-    const outcome = await runSubtask(mesh.runtime.engine, { tenantId: 'tenant-b', taskId: subtask.task_id, subtaskId: subtask.id }, { attemptsMade: 0, attempts: 1 });
+    const outcome = await runSubtask(mesh.engine, { tenantId: 'tenant-b', taskId: subtask.task_id, subtaskId: subtask.id }, { attemptsMade: 0, attempts: 1 });
     expect(outcome).toBe('skipped');
     expect(await rowCounts()).toBe(before);
   });

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhookSignature } from '@mesh/mesh';
+import { verifyWebhookSignature } from '@mesh/webhooks';
 import { sampleValue } from '@mesh/observability';
 import { createApiClient, createTestEnv, freePort, launchApp, meshFakeResponder, startFakeProviderServer, waitFor, type ApiClient, type FakeProviderServer, type LaunchedProcess, type TestEnv } from '@mesh/testing';
 

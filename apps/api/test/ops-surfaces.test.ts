@@ -1,5 +1,6 @@
 import { request } from 'node:http';
-import { AgentWorkerPool, createRuntime, startCoordinatorWorker, type Runtime } from '@mesh/mesh';
+import { AgentWorkerPool, createRuntime, startCoordinatorWorker, type Runtime } from '@mesh/host';
+import { agentJobHandlers, coordinatorJobs, createEngine, meshSimulatedResponders } from '@mesh/mesh';
 import { nullLogger, sampleValue } from '@mesh/observability';
 import type { Worker } from 'bullmq';
 import type { ApiDeps } from '../src/api-deps';
@@ -129,9 +130,10 @@ describe('/metrics', () => {
   });
 
   it('exposes the named series, and they move when a task runs', async () => {
-    const runtime: Runtime = await createRuntime(h.t.config, { service: 'test-engine', logger: nullLogger });
-    const coordinator: Worker = startCoordinatorWorker(runtime);
-    const pool = new AgentWorkerPool(runtime, { agents: 'all', concurrency: 5 });
+    const runtime: Runtime = await createRuntime(h.t.config, { service: 'test-engine', logger: nullLogger, responders: meshSimulatedResponders });
+    const engine = await createEngine(runtime);
+    const coordinator: Worker = startCoordinatorWorker(runtime, coordinatorJobs(engine));
+    const pool = new AgentWorkerPool(runtime, { agents: 'all', concurrency: 5, handlers: agentJobHandlers(engine) });
     await pool.start();
     await coordinator.waitUntilReady();
     try {

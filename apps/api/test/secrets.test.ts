@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhookSignature } from '@mesh/mesh';
+import { verifyWebhookSignature } from '@mesh/webhooks';
 import { createTestEnv, dumpRedis, freePort, launchApp, meshFakeResponder, startFakeProviderServer, TEST_DATABASE_URL, waitFor, type FakeProviderServer, type LaunchedProcess, type TestEnv } from '@mesh/testing';
 
 /**

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { AgentWorkerPool, createRuntime, startCoordinatorWorker, type Runtime } from '@mesh/mesh';
+import { AgentWorkerPool, createRuntime, startCoordinatorWorker, type Runtime } from '@mesh/host';
+import { agentJobHandlers, coordinatorJobs, createEngine, meshSimulatedResponders } from '@mesh/mesh';
 import { createLogger, InMemorySpanExporter, initTracing, nullLogger, type ReadableSpan, type Tracing } from '@mesh/observability';
 import { createTestEnv, type TestEnv } from '@mesh/testing';
 import type { Worker } from 'bullmq';
@@ -31,12 +32,12 @@ beforeAll(async () => {
   };
   deps = await createApiDeps(t.config, nullLogger, { tracing: tracing('mesh-api') });
   server = await startApiServer(deps, { port: 0, host: '127.0.0.1', drainTimeoutMs: 0 });
-  coordinatorRuntime = await createRuntime(t.config, { service: 'coordinator', logger: nullLogger, tracing: tracing('mesh-coordinator') });
+  coordinatorRuntime = await createRuntime(t.config, { service: 'coordinator', logger: nullLogger, tracing: tracing('mesh-coordinator'), responders: meshSimulatedResponders });
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => workerLog.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  workerRuntime = await createRuntime(t.config, { service: 'worker', logger: createLogger({ service: 'worker', stream }), tracing: tracing('mesh-worker') });
-  coordinator = startCoordinatorWorker(coordinatorRuntime);
-  pool = new AgentWorkerPool(workerRuntime, { agents: 'all', concurrency: 5 });
+  workerRuntime = await createRuntime(t.config, { service: 'worker', logger: createLogger({ service: 'worker', stream }), tracing: tracing('mesh-worker'), responders: meshSimulatedResponders });
+  coordinator = startCoordinatorWorker(coordinatorRuntime, coordinatorJobs(await createEngine(coordinatorRuntime)));
+  pool = new AgentWorkerPool(workerRuntime, { agents: 'all', concurrency: 5, handlers: agentJobHandlers(await createEngine(workerRuntime)) });
   await pool.start();
   await coordinator.waitUntilReady();
 });

@@ -1,22 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { RecoverySweeper, runProcess, startCoordinatorWorker, startWebhookWorker } from '@mesh/mesh';
+import { runProcess, startCoordinatorWorker } from '@mesh/host';
+import { coordinatorJobs, createEngine, meshSimulatedResponders, RecoverySweeper } from '@mesh/mesh';
 import { startHeartbeat } from '@mesh/queue';
+import { startTaskWebhookWorker } from './webhook-worker';
 
 /**
  * The coordinator process: plans iterations, dispatches waves, synthesises results, enforces
  * deadlines, delivers webhooks, and (the leader among coordinators) re-dispatches work Redis has lost.
  */
-runProcess({ service: 'coordinator' }, async (runtime) => {
-  const worker = startCoordinatorWorker(runtime);
-  const webhooks = startWebhookWorker(runtime);
+runProcess({ service: 'coordinator', responders: meshSimulatedResponders }, async (runtime) => {
+  const engine = await createEngine(runtime);
+  const worker = startCoordinatorWorker(runtime, coordinatorJobs(engine));
+  const webhooks = startTaskWebhookWorker(runtime);
   if (runtime.config.webhooks.secretIsDevelopmentDefault) {
     runtime.logger.warn('MESH_WEBHOOK_SECRET IS NOT SET: webhooks are signed with the fixed development secret. Set it before any real use.');
   }
-  const sweeper = new RecoverySweeper(runtime.engine, { intervalMs: runtime.config.coordinator.sweepIntervalMs });
+  const sweeper = new RecoverySweeper(engine, { intervalMs: runtime.config.coordinator.sweepIntervalMs });
   sweeper.start();
   const id = `coordinator:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'coordinator', agentTypes: () => [] });
+  const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'coordinator', agentTypes: () => [], llm: () => runtime.llm.health() });
   await Promise.all([worker.waitUntilReady(), webhooks.waitUntilReady()]);
   runtime.logger.info('coordinator ready', { concurrency: runtime.config.coordinator.concurrency, queue_prefix: runtime.config.queuePrefix });
   return async () => {

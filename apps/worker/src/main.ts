@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { AgentWorkerPool, runProcess } from '@mesh/mesh';
+import { AgentWorkerPool, runProcess } from '@mesh/host';
+import { agentJobHandlers, createEngine, meshSimulatedResponders } from '@mesh/mesh';
 import { startHeartbeat } from '@mesh/queue';
 
 import { parseWorkerArgs } from './worker-args';
@@ -15,11 +16,12 @@ const args = (() => {
   }
 })();
 
-runProcess({ service: 'worker' }, async (runtime) => {
-  const pool = new AgentWorkerPool(runtime, { agents: args.agents, concurrency: args.concurrency ?? runtime.config.worker.concurrency });
+runProcess({ service: 'worker', responders: meshSimulatedResponders }, async (runtime) => {
+  const engine = await createEngine(runtime);
+  const pool = new AgentWorkerPool(runtime, { agents: args.agents, concurrency: args.concurrency ?? runtime.config.worker.concurrency, handlers: agentJobHandlers(engine) });
   await pool.start();
   const id = `worker:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'worker', agentTypes: () => pool.agentTypes });
+  const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'worker', agentTypes: () => pool.agentTypes, llm: () => runtime.llm.health() });
   runtime.logger.info('worker ready', { agent_types: pool.agentTypes, mode: args.agents === 'all' ? 'all' : 'listed' });
   return async () => {
     await stopHeartbeat();

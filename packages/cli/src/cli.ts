@@ -1,12 +1,12 @@
 import { GLOBAL_USAGE, normaliseOptionalValues, parseCommandArgs, stringOption } from './args';
-import { ConnectionError, EXIT, MeshApiError, UsageError } from './cli-errors';
+import { MeshApiError, MeshClient } from '@mesh/client';
+import { describeApiError, errorMessage, EXIT, UsageError } from './cli-errors';
 import type { Command, CommandContext, Output } from './command';
 import { agentsCommands } from './commands/agents-commands';
 import { healthCommand } from './commands/health-command';
 import { memoryCommands } from './commands/memory-commands';
 import { networksCommands } from './commands/networks-commands';
 import { tasksCommands } from './commands/tasks-commands';
-import { MeshClient } from './mesh-client';
 import { colourStyle, plainStyle } from './terminal-text';
 
 export const COMMANDS: readonly Command[] = [...networksCommands, ...agentsCommands, ...tasksCommands, ...memoryCommands, healthCommand];
@@ -91,7 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const ctx: CommandContext = {
       client() {
         if (!apiKey && command.group !== 'health') throw new UsageError('no API key: set MESH_API_KEY or pass --api-key', usage);
-        client ??= new MeshClient({ baseUrl, apiKey: apiKey ?? '', ...(io.fetch ? { fetch: io.fetch } : {}) });
+        client ??= new MeshClient({ baseUrl, apiKey: apiKey ?? '', headers: { 'user-agent': 'mesh-cli' }, ...(io.fetch ? { fetch: io.fetch } : {}) });
         return client;
       },
       json,
@@ -108,15 +108,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       fail(`mesh ${commandName(command)}: ${err.message}\n\n${err.usage ?? usage}`);
       return EXIT.usage;
     }
-    if (err instanceof MeshApiError) {
-      fail(`Error: ${err.describe()}`);
-      return EXIT.failure;
-    }
-    if (err instanceof ConnectionError) {
-      fail(`Error: ${err.message}`);
-      return EXIT.failure;
-    }
-    fail(`Error: ${err instanceof Error ? err.message : String(err)}`);
+    fail(`Error: ${err instanceof MeshApiError ? describeApiError(err) : errorMessage(err)}`);
     return EXIT.failure;
   }
 }

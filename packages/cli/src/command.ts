@@ -1,5 +1,5 @@
+import type { MeshClient } from '@mesh/client';
 import type { OptionSpecs, OptionValues } from './args';
-import type { MeshClient } from './mesh-client';
 import type { Style } from './terminal-text';
 
 export interface Output {

@@ -10,4 +10,3 @@ export * from './network';
 export * from './safety';
 export * from './status';
 export * from './task';
-export * from './sse-parser';

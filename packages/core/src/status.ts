@@ -1,24 +1,29 @@
 import { z } from 'zod';
+import { MEMORY_TYPES, NETWORK_STATUSES, SUBTASK_STATUSES, TASK_STATUSES } from './statuses';
 
-export const TaskStatus = z.enum(['pending', 'queued', 'in_progress', 'completed', 'failed', 'timed_out', 'cancelled']);
+// The lists live in ./statuses (no zod) so that @mesh/client shares them; the enums are built from them.
+export {
+  ACTIVE_TASK_STATUSES,
+  isTerminalSubtaskStatus,
+  isTerminalTaskStatus,
+  MEMORY_TYPES,
+  NETWORK_STATUSES,
+  SUBTASK_STATUSES,
+  TASK_STATUSES,
+  TERMINAL_SUBTASK_STATUSES,
+  TERMINAL_TASK_STATUSES,
+  type TerminalSubtaskStatus,
+  type TerminalTaskStatus,
+} from './statuses';
+
+export const TaskStatus = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
-/** Statuses a task never leaves. */
-export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'timed_out', 'cancelled'];
-/** Statuses of a task that has been started and not yet ended. */
-export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['queued', 'in_progress'];
-
-export function isTerminalTaskStatus(status: TaskStatus): boolean {
-  return TERMINAL_TASK_STATUSES.includes(status);
-}
-
-export const SubtaskStatus = z.enum(['pending', 'queued', 'in_progress', 'completed', 'failed', 'skipped']);
+export const SubtaskStatus = z.enum(SUBTASK_STATUSES);
 export type SubtaskStatus = z.infer<typeof SubtaskStatus>;
 
-export const TERMINAL_SUBTASK_STATUSES: readonly SubtaskStatus[] = ['completed', 'failed', 'skipped'];
-
-export const MemoryType = z.enum(['fact', 'context', 'decision', 'feedback']);
+export const MemoryType = z.enum(MEMORY_TYPES);
 export type MemoryType = z.infer<typeof MemoryType>;
 
-export const NetworkStatus = z.enum(['active']);
+export const NetworkStatus = z.enum(NETWORK_STATUSES);
 export type NetworkStatus = z.infer<typeof NetworkStatus>;

@@ -1,4 +1,10 @@
-import type { CompletionContext } from './completion';
+/** Who a call was made for: stored with its attempts, and bound to its log lines. */
+export interface CompletionContext {
+  tenantId?: string;
+  networkId?: string;
+  taskId?: string;
+  subtaskId?: string;
+}
 
 /**
  * success: the model answered (and, with a schema, the answer validated).

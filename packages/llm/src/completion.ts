@@ -1,10 +1,6 @@
 import type { ZodType } from 'zod';
-import type { AttemptRecord } from './attempt-record';
-
-export interface ChatMessage {
-  role: 'user' | 'assistant';
-  content: string;
-}
+import type { AttemptRecord, CompletionContext } from './attempt-record';
+import type { ConversationMessage, StopReason, ToolCall, ToolChoice, ToolDefinition } from './conversation';
 
 /** Structured output: the JSON schema sent to the provider is derived with zod 4's z.toJSONSchema. */
 export interface CompletionSchema<T> {
@@ -13,17 +9,15 @@ export interface CompletionSchema<T> {
   description?: string;
 }
 
-export interface CompletionContext {
-  tenantId?: string;
-  networkId?: string;
-  taskId?: string;
-  subtaskId?: string;
-}
-
 export interface CompletionRequest<T> {
   system: string;
-  messages: ChatMessage[];
+  /** Plain text turns, or a whole tool conversation (tool calls and their results included). */
+  messages: ConversationMessage[];
   schema?: CompletionSchema<T>;
+  /** Tools the model may call this turn; its calls come back in `toolCalls`, for the caller to run. */
+  tools?: ToolDefinition[];
+  /** Sent only when given; the provider's default is 'auto'. */
+  toolChoice?: ToolChoice;
   /** The agent's own model, tried first. */
   model?: string | null;
   /** Not sent to models that reject sampling parameters (Anthropic's current models, OpenAI's reasoning models). */
@@ -40,9 +34,17 @@ export interface CompletionRequest<T> {
 }
 
 export interface CompletionResponse<T> {
+  /** The model's text; with tool calls, whatever it said alongside them (often ''). */
   text: string;
-  /** Present iff a schema was given. */
+  /** Present iff a schema was given and the model answered instead of calling tools. */
   object?: T;
+  /**
+   * Present (and non-empty) iff the model asked for tools. Such a turn is not validated against
+   * the schema: append `{role: 'assistant', content: text, toolCalls}` and one tool result per
+   * call to the messages, and call again.
+   */
+  toolCalls?: ToolCall[];
+  stopReason: StopReason;
   /** Summed over every attempt that returned usage (including invalid answers and repairs). */
   usage: { inputTokens: number; outputTokens: number };
   /** Summed over every attempt that returned usage. */

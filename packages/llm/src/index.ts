@@ -3,6 +3,7 @@ export * from './attempt-record';
 export * from './circuit-breaker';
 export * from './classify-provider-error';
 export * from './completion';
+export * from './conversation';
 export * from './llm-abort-error';
 export * from './llm-client';
 export * from './model-table';

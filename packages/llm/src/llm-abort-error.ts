@@ -9,7 +9,3 @@ export class LlmAbortError extends Error {
     this.name = 'AbortError';
   }
 }
-
-export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && err.name === 'AbortError';
-}

@@ -7,6 +7,7 @@ import type { AttemptRecord, LlmCallRecorder } from './attempt-record';
 import { CallScope } from './call-scope';
 import { CircuitBreaker, type CircuitState, type CircuitTransition } from './circuit-breaker';
 import type { CompletionRequest, CompletionResponse, CompletionSchema } from './completion';
+import { assertValidTools } from './conversation';
 import { LlmAbortError } from './llm-abort-error';
 import { buildModelChain, isProviderConfigured, LIVE_PROVIDERS, type ResolvedModel } from './model-table';
 import { ModelRunner, type PreparedRequest } from './model-runner';
@@ -161,7 +162,8 @@ class DefaultLlmClient implements LlmClient {
           recorded = this.record(attempts, context);
           return {
             text: answer.text,
-            ...(request.schema ? { object: answer.object as T } : {}),
+            ...(answer.toolCalls ? { toolCalls: answer.toolCalls } : request.schema ? { object: answer.object as T } : {}),
+            stopReason: answer.stopReason,
             usage,
             costUsd,
             provider: model.provider,
@@ -195,6 +197,7 @@ class DefaultLlmClient implements LlmClient {
 
   private prepare<T>(request: CompletionRequest<T>): PreparedRequest {
     const { config } = this.options;
+    if (request.tools) assertValidTools(request.tools);
     let schema: PreparedRequest['schema'];
     if (request.schema) {
       let portable = this.schemaCache.get(request.schema.zod);
@@ -217,6 +220,8 @@ class DefaultLlmClient implements LlmClient {
       system: request.system,
       messages: request.messages,
       ...(schema ? { schema } : {}),
+      // A tool choice without tools is a 400 at OpenAI and Anthropic.
+      ...(request.tools?.length ? { tools: request.tools, ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}) } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       maxTokens: request.maxTokens ?? config.maxTokens,
       timeoutMs: request.timeoutMs ?? config.timeoutMs,

@@ -8,7 +8,8 @@ import { AttemptSignal } from './attempt-signal';
 import type { CallScope } from './call-scope';
 import type { CircuitBreaker, CircuitTransition } from './circuit-breaker';
 import { countsAgainstCircuit } from './classify-provider-error';
-import type { ChatMessage, CompletionSchema } from './completion';
+import type { CompletionSchema } from './completion';
+import { conversationText, type ConversationMessage, type StopReason, type ToolCall, type ToolChoice, type ToolDefinition } from './conversation';
 import type { ResolvedModel } from './model-table';
 import type { PriceTable } from './price-table';
 import type { ModelProvider, ProviderAnswer, ProviderCall } from './providers/model-provider';
@@ -19,11 +20,13 @@ import { parseStructured } from './structured-output';
 /** Everything about a request that does not change from model to model. */
 export interface PreparedRequest {
   system: string;
-  messages: ChatMessage[];
+  messages: ConversationMessage[];
   schema?: {
     source: CompletionSchema<unknown>;
     wire: NonNullable<ProviderCall['schema']>;
   };
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
   temperature?: number;
   maxTokens: number;
   timeoutMs: number;
@@ -34,6 +37,13 @@ export interface PreparedRequest {
 export interface ModelAnswer {
   text: string;
   object?: unknown;
+  toolCalls?: ToolCall[];
+  stopReason: StopReason;
+}
+
+function stopReasonOf(answer: ProviderAnswer): StopReason {
+  if (answer.truncated) return 'max_tokens';
+  return answer.toolCalls?.length ? 'tool_calls' : 'end';
 }
 
 export interface ModelRunnerDeps {
@@ -69,7 +79,7 @@ export class ModelRunner {
     if (checked.ok) return checked.value;
 
     this.deps.logger.warn('model answer invalid, asking for a repair', { provider: model.provider, model: model.model, problem: checked.problem });
-    const repairMessages: ChatMessage[] = [...request.messages, { role: 'assistant', content: first.answer.text }, { role: 'user', content: REPAIR_INSTRUCTION(checked.problem) }];
+    const repairMessages: ConversationMessage[] = [...request.messages, { role: 'assistant', content: first.answer.text }, { role: 'user', content: REPAIR_INSTRUCTION(checked.problem) }];
     const second = await this.callWithRetries(model, chainPosition, request, repairMessages, 'repair', scope, counter);
     const rechecked = this.check(second.answer, request);
     this.settle(second.record, rechecked.ok ? 'success' : 'invalid_output', rechecked.ok ? undefined : rechecked.problem, sink);
@@ -78,15 +88,18 @@ export class ModelRunner {
   }
 
   private check(answer: ProviderAnswer, request: PreparedRequest): { ok: true; value: ModelAnswer } | { ok: false; problem: string; details: { path: string; message: string }[] } {
+    const stopReason = stopReasonOf(answer);
+    // A turn that calls tools is not the answer yet: the schema applies to the final turn.
+    if (answer.toolCalls?.length) return { ok: true, value: { text: answer.text, toolCalls: answer.toolCalls, stopReason } };
     if (!request.schema) {
-      return answer.text.trim() ? { ok: true, value: { text: answer.text } } : { ok: false, problem: 'the answer was empty', details: [{ path: '', message: 'empty answer' }] };
+      return answer.text.trim() ? { ok: true, value: { text: answer.text, stopReason } } : { ok: false, problem: 'the answer was empty', details: [{ path: '', message: 'empty answer' }] };
     }
     const parsed = parseStructured(answer.text, request.schema.source.zod);
     if (!parsed.ok) {
       const problem = answer.truncated ? `${parsed.problem} (the answer was cut off at the token limit)` : parsed.problem;
       return { ok: false, problem, details: parsed.details };
     }
-    return { ok: true, value: { text: answer.text, object: parsed.value } };
+    return { ok: true, value: { text: answer.text, object: parsed.value, stopReason } };
   }
 
   private settle(record: AttemptRecord, outcome: AttemptOutcome, problem: string | undefined, sink: AttemptRecord[]): void {
@@ -154,7 +167,7 @@ export class ModelRunner {
     model: ResolvedModel,
     chainPosition: number,
     request: PreparedRequest,
-    messages: ChatMessage[],
+    messages: ConversationMessage[],
     kind: 'call' | 'repair',
     scope: CallScope,
     counter: { attempt: number; sink: AttemptRecord[] },
@@ -162,7 +175,7 @@ export class ModelRunner {
     const { breaker, limiter, logger, now } = this.deps;
     const provider = this.deps.providerFor(model);
     const live = model.provider !== 'simulated';
-    const inputEstimate = estimateTokens(request.system + messages.map((m) => m.content).join(''));
+    const inputEstimate = estimateTokens(request.system + conversationText(messages) + (request.tools ? JSON.stringify(request.tools) : ''));
     const reserveTokens = inputEstimate + request.maxTokens;
 
     const attemptOnce = async (): Promise<{ answer: ProviderAnswer; record: AttemptRecord }> => {
@@ -210,6 +223,8 @@ export class ModelRunner {
           system: request.system,
           messages,
           ...(request.schema ? { schema: request.schema.wire } : {}),
+          ...(request.tools ? { tools: request.tools } : {}),
+          ...(request.toolChoice ? { toolChoice: request.toolChoice } : {}),
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
           maxTokens: request.maxTokens,
           signal: attemptSignal.signal,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentOutput, CoordinatorDecision, FinalSynthesis } from '@mesh/core';
 import { nullLogger } from '@mesh/observability';
+import type { ConversationMessage, ToolDefinition } from './conversation';
 import { createLlmClient, type LlmClient } from './llm-client';
 import type { SimulatedResponder } from './providers/simulated-provider';
 import { attemptCollector, configFrom, createLlmTestKit, type LlmTestKit } from './__tests__/llm-test-kit';
@@ -102,4 +103,63 @@ it('sleeps the configured latency, and an abort cuts it short', async () => {
   const error = await client.complete({ ...task, signal: controller.signal }).catch((e: unknown) => e);
   expect((error as Error).name).toBe('AbortError');
   expect(Date.now() - abortedAt).toBeLessThan(350);
+});
+
+describe('tool use', () => {
+  const tools: ToolDefinition[] = [
+    { name: 'analytics.getCampaignStats', description: 'Stats', inputSchema: { type: 'object', properties: { campaignId: { type: 'string' }, days: { type: 'integer', minimum: 1, maximum: 30 } }, required: ['campaignId', 'days'] } },
+    { name: 'crm.lookup_account', description: 'Account', inputSchema: { type: 'object', properties: { accountId: { type: 'string', format: 'uuid' } }, required: ['accountId'] } },
+    { name: 'web.search', description: 'Search', inputSchema: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } },
+    { name: 'mail.send', description: 'Send', inputSchema: { type: 'object', properties: { to: { type: 'string', format: 'email' } }, required: ['to'] } },
+  ];
+
+  it('calls each offered tool once (at most three), arguments sampled from their schemas, the same each time', async () => {
+    const { client } = simulated();
+    const request = { ...task, tools, schema: { name: 'agent_output', zod: AgentOutput } };
+    const a = await client.complete(request);
+    const b = await client.complete(request);
+    expect(a.toolCalls?.map((c) => c.name)).toEqual(['analytics.getCampaignStats', 'crm.lookup_account', 'web.search']);
+    expect(a.toolCalls).toEqual(b.toolCalls);
+    expect(new Set(a.toolCalls?.map((c) => c.id)).size).toBe(3);
+    const [stats, account, search] = a.toolCalls ?? [];
+    expect(stats?.arguments).toEqual({ campaignId: expect.any(String), days: expect.any(Number) });
+    expect(stats?.arguments['days']).toBeGreaterThanOrEqual(1);
+    expect(stats?.arguments['days']).toBeLessThanOrEqual(30);
+    expect(account?.arguments['accountId']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4/);
+    expect(search?.arguments['query']).toMatch(/aurora|smartwatch/i);
+    expect(a).toMatchObject({ stopReason: 'tool_calls', simulated: true });
+    expect(a.object).toBeUndefined();
+    expect(a.text).toMatch(/^\[simulated\] /);
+  });
+
+  it('answers as without tools once the conversation holds tool results, through the responder of its schema name', async () => {
+    const seen: { role: string; content: string }[][] = [];
+    const responder: SimulatedResponder = (req) => {
+      seen.push(req.messages);
+      return { reasoning: 'domain', result: 'done with the tools', confidence: 0.9, suggested_memories: [] };
+    };
+    const { client } = simulated({}, { agent_output: responder });
+    const schema = { name: 'agent_output', zod: AgentOutput };
+    const first = await client.complete({ ...task, tools, schema });
+    expect(seen).toHaveLength(0);
+    const messages: ConversationMessage[] = [
+      ...task.messages,
+      { role: 'assistant', content: first.text, toolCalls: first.toolCalls ?? [] },
+      ...(first.toolCalls ?? []).map((c): ConversationMessage => ({ role: 'tool', toolCallId: c.id, name: c.name, content: `result of ${c.name}` })),
+    ];
+    const second = await client.complete({ ...task, messages, tools, schema });
+    expect(second).toMatchObject({ stopReason: 'end', object: { result: 'done with the tools' } });
+    expect(second.toolCalls).toBeUndefined();
+    expect(seen[0]?.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'tool', 'tool']);
+
+    const text = await client.complete({ ...task, messages, tools });
+    expect(text.text).toMatch(/^\[simulated\] This answer addresses/);
+  });
+
+  it("calls no tool with toolChoice 'none'", async () => {
+    const { client } = simulated();
+    const response = await client.complete({ ...task, tools, toolChoice: 'none' });
+    expect(response.toolCalls).toBeUndefined();
+    expect(response.text).toMatch(/^\[simulated\] This answer addresses/);
+  });
 });

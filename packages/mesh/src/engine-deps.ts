@@ -1,7 +1,13 @@
+import { hostname } from 'node:os';
+import type { MeshConfig } from '@mesh/config';
+import type { Logger, MeshMetrics, Tracing } from '@mesh/observability';
+import type { MeshQueues, TaskEvents } from '@mesh/queue';
+import type { Store } from '@mesh/store';
+import type { TaskControlDeps } from '@mesh/tasks';
+import { InFlightCalls } from './in-flight-calls';
 import type { ModelClient } from './model-client';
-import type { ContentSafety } from './safety/content-safety';
-import type { InFlightCalls } from './in-flight-calls';
-import type { TaskControlDeps } from './task-control';
+import { ContentSafety } from './safety/content-safety';
+import { traceModelCalls } from './traced-model-client';
 
 export interface EngineSettings {
   /** Tokens of memory a prompt may carry. */
@@ -22,4 +28,48 @@ export interface EngineDeps extends TaskControlDeps {
   inFlight: InFlightCalls;
   /** Screens every agent output and final result before it is stored (absent: stored as answered). */
   safety?: ContentSafety;
+}
+
+/** What a process hands the engine: its connections, instruments and model client. */
+export interface EngineResources {
+  config: MeshConfig;
+  logger: Logger;
+  store: Store;
+  queues: MeshQueues;
+  events: TaskEvents;
+  metrics: MeshMetrics;
+  tracing: Tracing;
+  llm: ModelClient;
+}
+
+export interface EngineOptions {
+  /** Replaces the model client the engine calls (tests drive the engine with a scripted model). */
+  model?: ModelClient;
+  /** Replaces the safety filter built from config (tests pass one with their own moderator). */
+  safety?: ContentSafety;
+}
+
+/**
+ * The engine's dependencies in a process: model calls traced, a stop published by any process
+ * (cancel, timeout, network delete) aborting this process's calls of that task.
+ */
+export async function createEngine(resources: EngineResources, options: EngineOptions = {}): Promise<EngineDeps> {
+  const { config, logger } = resources;
+  const inFlight = new InFlightCalls();
+  await resources.events.onStop((taskId, reason) => {
+    const aborted = inFlight.abortTask(taskId, reason);
+    if (aborted > 0) logger.info('aborted model calls of a stopped task', { task_id: taskId, calls: aborted });
+  });
+  return {
+    store: resources.store,
+    queues: resources.queues,
+    events: resources.events,
+    logger,
+    model: traceModelCalls(options.model ?? resources.llm, resources.tracing.tracer),
+    metrics: resources.metrics,
+    inFlight,
+    workerId: `${hostname()}:${process.pid}`,
+    settings: { memoryTokenBudget: config.memory.tokenBudget, memoryCandidates: config.memory.candidates, taskBudget: config.llm.taskBudget },
+    safety: options.safety ?? ContentSafety.fromConfig(config, logger.child({ component: 'safety' })),
+  };
 }

@@ -3,7 +3,7 @@ import { createTestEnv, dumpRedis, ScriptedModel, startInProcessMesh, waitOrAbor
 import { readDataBlock } from './data-blocks';
 import { SCHEMA_NAMES } from './model-client';
 import { meshSimulatedResponders } from './simulated-responders';
-import { stopTask } from './task-control';
+import { stopTask } from '@mesh/tasks';
 import { runSubtask } from './subtask-runner';
 
 const SEED_TASK = {
@@ -228,12 +228,12 @@ describe('the engine, in process, with a scripted model', () => {
     await withMesh(model, async (mesh) => {
       const taskId = await mesh.submit(await mesh.createNetwork(), { task: 'cancel me' });
       await running;
-      expect(await stopTask(mesh.runtime.engine, 'tenant-a', taskId, 'cancelled', 'cancelled by client')).toBe(true);
+      expect(await stopTask(mesh.engine, 'tenant-a', taskId, 'cancelled', 'cancelled by client')).toBe(true);
       const task = await mesh.waitForTask(taskId);
       expect(task.status).toBe('cancelled');
       await new Promise((r) => setTimeout(r, 300));
       expect(model.callsFor(SCHEMA_NAMES.agentOutput)[0]!.aborted).toBe(true);
-      expect(await stopTask(mesh.runtime.engine, 'tenant-a', taskId, 'cancelled', 'again')).toBe(false);
+      expect(await stopTask(mesh.engine, 'tenant-a', taskId, 'cancelled', 'again')).toBe(false);
     });
   });
 
@@ -250,8 +250,8 @@ describe('the engine, in process, with a scripted model', () => {
       const subtask = task.subtasks![0]!;
       const job = { tenantId: 'tenant-a', taskId: task.id, subtaskId: subtask.id };
       const agentCalls = model.callsFor(SCHEMA_NAMES.agentOutput).length;
-      expect(await runSubtask(mesh.runtime.engine, job, { attemptsMade: 0, attempts: 1 })).toBe('skipped');
-      expect(await runSubtask(mesh.runtime.engine, { ...job, tenantId: 'tenant-b' }, { attemptsMade: 0, attempts: 1 })).toBe('skipped');
+      expect(await runSubtask(mesh.engine, job, { attemptsMade: 0, attempts: 1 })).toBe('skipped');
+      expect(await runSubtask(mesh.engine, { ...job, tenantId: 'tenant-b' }, { attemptsMade: 0, attempts: 1 })).toBe('skipped');
       expect(model.callsFor(SCHEMA_NAMES.agentOutput)).toHaveLength(agentCalls);
       const after = await env.store.tasks.get('tenant-a', task.id);
       expect(after!.subtasks![0]!.attempts).toBe(1);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateNetworkBody, type MemoryType } from '@mesh/core';
 import { estimateTokens } from '@mesh/llm';
-import { upsertMemories, type MemoryCandidate } from '@mesh/store';
+import { MEMORY_CANDIDATE_DEFAULTS, type MemoryCandidate } from '@mesh/store';
 import { createTestEnv, type TestEnv } from '@mesh/testing';
 import { formatMemory, memoryCandidateQuery, memoryScore, retrieveRelevantMemory, selectMemory } from './memory-retrieval';
 
@@ -134,15 +134,14 @@ describe('retrieveRelevantMemory, against the database', () => {
   });
 
   const retrieve = (text: string, tokenBudget = 500, candidates = 50) =>
-    retrieveRelevantMemory(env.db, { tenantId: 'tenant-a', networkId, text, tokenBudget, candidates });
+    retrieveRelevantMemory(env.store.memory, { tenantId: 'tenant-a', networkId, text, tokenBudget, candidates });
 
   it('gives the prompt a repeated memory once (the store de-duplicates by normalised content)', async () => {
     const source = { kind: 'agent' as const };
-    await upsertMemories(env.db, 'tenant-a', networkId, [{ memory_type: 'fact', content: 'The launch colour is ultraviolet forty-two', confidence: 0.8 }], source);
+    await env.store.memory.upsertMany('tenant-a', networkId, [{ memory_type: 'fact', content: 'The launch colour is ultraviolet forty-two', confidence: 0.8 }], source);
     // The same fact again, from someone else and spelt differently.
-    await upsertMemories(env.db, 'tenant-a', networkId, [{ memory_type: 'fact', content: '  the LAUNCH colour is   ultraviolet forty-two ', confidence: 0.9 }], { kind: 'api' });
-    await upsertMemories(
-      env.db,
+    await env.store.memory.upsertMany('tenant-a', networkId, [{ memory_type: 'fact', content: '  the LAUNCH colour is   ultraviolet forty-two ', confidence: 0.9 }], { kind: 'api' });
+    await env.store.memory.upsertMany(
       'tenant-a',
       networkId,
       [
@@ -169,7 +168,7 @@ describe('retrieveRelevantMemory, against the database', () => {
         content: `Campaign note ${from + i}: subject line variant ${from + i} for the spring email launch performed ${(from + i) % 7} points better`,
         confidence: 0.7,
       }));
-      for (let i = 0; i < items.length; i += 100) await upsertMemories(env.db, 'tenant-a', networkId, items.slice(i, i + 100), { kind: 'api' });
+      for (let i = 0; i < items.length; i += 100) await env.store.memory.upsertMany('tenant-a', networkId, items.slice(i, i + 100), { kind: 'api' });
     };
     const budget = 200;
     const text = 'Write the subject line for the spring email launch';
@@ -183,7 +182,8 @@ describe('retrieveRelevantMemory, against the database', () => {
       expect(estimateTokens(formatMemory(memory.items))).toBeLessThanOrEqual(budget);
     }
     // The candidates the store hands over are bounded too, not the whole of memory.
-    const { matches, recent } = memoryCandidateQuery(20);
+    const { matches } = memoryCandidateQuery(20);
+    const recent = MEMORY_CANDIDATE_DEFAULTS.recent;
     expect(before.candidates).toBeLessThanOrEqual(matches + recent);
     expect(after.candidates).toBeLessThanOrEqual(matches + recent);
   });

@@ -1,5 +1,5 @@
 import type { MemoryType } from '@mesh/core';
-import { findMemoryCandidates, type Db, type MemoryCandidate } from '@mesh/store';
+import type { MemoryCandidate, MemoryCandidateQuery, MemoryRepository } from '@mesh/store';
 
 export interface MemoryRetrievalOptions {
   tenantId: string;
@@ -17,21 +17,38 @@ export interface RetrievedMemory {
   candidates: number;
 }
 
-// Decisions and facts steer later work more than loose context or feedback.
+/** Where retrieval gets its candidates: the store's memory repository. */
+export type MemoryCandidateSource = Pick<MemoryRepository, 'candidates'>;
+
+// The ranking's knobs. Which candidates there are to rank (how many, how recent) is the store's:
+// MEMORY_CANDIDATE_DEFAULTS in packages/store; the budget and the candidate count are settings.
+
+/** Decisions and facts steer later work more than loose context or feedback. */
 const TYPE_BOOST: Record<MemoryType, number> = { decision: 1.3, fact: 1.2, context: 1.0, feedback: 0.9 };
+/** Full-text ranks are small numbers: scaled so that relevance outweighs the type boost. */
+const RELEVANCE_SCALE = 10;
+/** What an item included for recency only (rank 0) gets for relevance, so that its other merits still order it. */
+const MIN_RELEVANCE = 0.1;
+/** Old knowledge fades: its recency weight halves every two weeks… */
 const RECENCY_HALF_LIFE_DAYS = 14;
-const RECENT_ITEMS = 5;
+/** …down to this floor: old knowledge is never worthless. */
+const MIN_RECENCY = 0.25;
+/** What an item's line costs in the prompt beyond its content (`- [type] ` and the line break, roughly). */
+const LINE_OVERHEAD_TOKENS = 4;
 
 export function memoryScore(item: MemoryCandidate, now: number): number {
   const ageDays = Math.max(0, now - item.created_at.getTime()) / 86_400_000;
-  const recency = Math.max(0.25, 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS));
-  const relevance = item.rank * 10 + 0.1;
+  const recency = Math.max(MIN_RECENCY, 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS));
+  const relevance = item.rank * RELEVANCE_SCALE + MIN_RELEVANCE;
   return relevance * TYPE_BOOST[item.memory_type] * (1 + Math.log1p(Math.max(0, item.importance))) * (0.5 + 0.5 * item.confidence) * recency;
 }
 
-/** What a retrieval asks the store for: the candidates to score (see findMemoryCandidates). */
-export function memoryCandidateQuery(candidates: number): { matches: number; recent: number } {
-  return { matches: candidates, recent: RECENT_ITEMS };
+/**
+ * What a retrieval asks the store for: `candidates` ranked matches (the store adds its few
+ * newest items, see MemoryCandidateQuery).
+ */
+export function memoryCandidateQuery(candidates: number): MemoryCandidateQuery {
+  return { matches: candidates };
 }
 
 /**
@@ -43,7 +60,7 @@ export function selectMemory(candidates: MemoryCandidate[], tokenBudget: number,
   const items: MemoryCandidate[] = [];
   let tokens = 0;
   for (const { c } of ranked) {
-    const cost = c.token_estimate + 4;
+    const cost = c.token_estimate + LINE_OVERHEAD_TOKENS;
     if (tokens + cost > tokenBudget) continue;
     items.push(c);
     tokens += cost;
@@ -55,8 +72,8 @@ export function selectMemory(candidates: MemoryCandidate[], tokenBudget: number,
  * The memory a prompt gets: relevance-ranked within the network, boosted by type, importance
  * and recency, cut to a token budget.
  */
-export async function retrieveRelevantMemory(db: Db, options: MemoryRetrievalOptions): Promise<RetrievedMemory> {
-  const candidates = await findMemoryCandidates(db, options.tenantId, options.networkId, options.text, memoryCandidateQuery(options.candidates));
+export async function retrieveRelevantMemory(memory: MemoryCandidateSource, options: MemoryRetrievalOptions): Promise<RetrievedMemory> {
+  const candidates = await memory.candidates(options.tenantId, options.networkId, options.text, memoryCandidateQuery(options.candidates));
   return selectMemory(candidates, options.tokenBudget, options.now);
 }
 

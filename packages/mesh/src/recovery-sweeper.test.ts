@@ -3,7 +3,7 @@ import { createTestEnv, deleteKeys, ScriptedModel, startInProcessMesh, type Test
 import { jobIds } from '@mesh/queue';
 import { SCHEMA_NAMES } from './model-client';
 import { RecoverySweeper } from './recovery-sweeper';
-import { stopTask } from './task-control';
+import { stopTask } from '@mesh/tasks';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -49,7 +49,7 @@ describe('the recovery sweeper', () => {
 
     const live = await startInProcessMesh(env, scripted);
     try {
-      const sweeper = new RecoverySweeper(live.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const sweeper = new RecoverySweeper(live.engine, { intervalMs: 60_000, quietMs: 0 });
       const report = await sweeper.sweep();
       await sweeper.stop();
       expect(report).toMatchObject({ leader: true, redispatched: { step: 2, deadline: 2 } });
@@ -74,7 +74,7 @@ describe('the recovery sweeper', () => {
 
     const live = await startInProcessMesh(env, scripted);
     try {
-      const sweeper = new RecoverySweeper(live.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const sweeper = new RecoverySweeper(live.engine, { intervalMs: 60_000, quietMs: 0 });
       expect((await sweeper.sweep()).redispatched.wave).toBe(1);
       // A second sweep while the wave runs changes nothing.
       expect((await sweeper.sweep()).redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 });
@@ -108,7 +108,7 @@ describe('the recovery sweeper', () => {
       await waitUntil(async () => (await env.store.subtasks.forTask(taskId)).every((s) => s.status === 'completed'));
       await loseRedis();
       await mesh.runtime.queues.coordinator.resume();
-      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const sweeper = new RecoverySweeper(mesh.engine, { intervalMs: 60_000, quietMs: 0 });
       const report = await sweeper.sweep();
       await sweeper.stop();
       expect(report.redispatched).toEqual({ step: 1, wave: 0, finalize: 0, deadline: 1, webhook: 0 });
@@ -137,7 +137,7 @@ describe('the recovery sweeper', () => {
       const taskId = await mesh.submit(networkId, { task: 'step inside the wave job' });
       await waitUntil(async () => (await env.store.tasks.getRow('tenant-a', taskId))?.iterations === 2 && scripted.callsFor(SCHEMA_NAMES.coordinatorDecision).length === 2);
       expect(await mesh.runtime.queues.coordinator.getActiveCount()).toBe(1);
-      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const sweeper = new RecoverySweeper(mesh.engine, { intervalMs: 60_000, quietMs: 0 });
       const report = await sweeper.sweep();
       await sweeper.stop();
       expect(report.examined).toBeGreaterThanOrEqual(1);
@@ -163,7 +163,7 @@ describe('the recovery sweeper', () => {
       // The wave's parent job waits in the paused coordinator queue when the subtasks finish.
       await mesh.runtime.queues.coordinator.pause();
       await waitUntil(async () => (await env.store.subtasks.forTask(taskId)).every((s) => s.status === 'completed'));
-      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const sweeper = new RecoverySweeper(mesh.engine, { intervalMs: 60_000, quietMs: 0 });
       const report = await sweeper.sweep();
       await sweeper.stop();
       expect(report.examined).toBeGreaterThanOrEqual(1);
@@ -184,7 +184,7 @@ describe('the recovery sweeper', () => {
       const taskId = await mesh.submit(networkId, { task: 'no deadline job' });
       await mesh.runtime.queues.coordinator.remove(`deadline-${taskId}`);
       await new Promise((r) => setTimeout(r, 1_100));
-      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const sweeper = new RecoverySweeper(mesh.engine, { intervalMs: 60_000, quietMs: 0 });
       expect((await sweeper.sweep()).timedOut).toBeGreaterThanOrEqual(1);
       await sweeper.stop();
       expect((await env.store.tasks.getRow('tenant-a', taskId))?.status).toBe('timed_out');
@@ -201,7 +201,7 @@ describe('the recovery sweeper', () => {
       expect((await mesh.waitForTask(taskId)).status).toBe('completed');
       // The delivery job is lost with Redis before any webhook worker ran.
       await loseRedis();
-      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const sweeper = new RecoverySweeper(mesh.engine, { intervalMs: 60_000, quietMs: 0 });
       expect((await sweeper.sweep()).redispatched.webhook).toBe(1);
       expect(await mesh.runtime.queues.isLive('webhooks', `webhook-${taskId}`)).toBe(true);
       // While the job exists, nothing more; once delivered, never again.
@@ -221,7 +221,7 @@ describe('the recovery sweeper', () => {
     try {
       const networkId = await mesh.createNetwork();
       await insertMemories(networkId, 1_000);
-      const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const sweeper = new RecoverySweeper(mesh.engine, { intervalMs: 60_000, quietMs: 0 });
       // Table counters reach pg_stat_user_tables about once a second.
       let analyzed: string[] = [];
       await waitUntil(async () => {
@@ -238,7 +238,7 @@ describe('the recovery sweeper', () => {
 
   it('between sweeps, refreshes statistics on its own shorter period', async () => {
     const mesh = await startInProcessMesh(env, model(), { workers: false });
-    const sweeper = new RecoverySweeper(mesh.runtime.engine, { intervalMs: 600_000, statisticsIntervalMs: 100 });
+    const sweeper = new RecoverySweeper(mesh.engine, { intervalMs: 600_000, statisticsIntervalMs: 100 });
     try {
       const networkId = await mesh.createNetwork();
       const analyzedAt = async () =>
@@ -261,8 +261,8 @@ describe('the recovery sweeper', () => {
     const a = await startInProcessMesh(env, model(), { workers: false });
     const b = await startInProcessMesh(env, model(), { workers: false });
     try {
-      const first = new RecoverySweeper(a.runtime.engine, { intervalMs: 60_000 });
-      const second = new RecoverySweeper(b.runtime.engine, { intervalMs: 60_000 });
+      const first = new RecoverySweeper(a.engine, { intervalMs: 60_000 });
+      const second = new RecoverySweeper(b.engine, { intervalMs: 60_000 });
       expect((await first.sweep()).leader).toBe(true);
       expect((await second.sweep()).leader).toBe(false);
       expect((await first.sweep()).leader).toBe(true);
@@ -286,13 +286,13 @@ describe('the recovery sweeper', () => {
       await loseRedis();
       // Losing Redis lost the pause too: the re-dispatched job must wait to be looked at.
       await idle.runtime.queues.coordinator.pause();
-      const sweeper = new RecoverySweeper(idle.runtime.engine, { intervalMs: 60_000, quietMs: 0 });
+      const sweeper = new RecoverySweeper(idle.engine, { intervalMs: 60_000, quietMs: 0 });
       expect((await sweeper.sweep()).redispatched.step).toBe(1);
       await sweeper.stop();
       const job = await idle.runtime.queues.coordinator.getJob(jobIds.step(taskId, 1));
       expect((job?.data as { trace?: Record<string, string> }).trace?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
       // Nothing else to see here: end the task rather than leave it to the sweeps of other tests.
-      expect(await stopTask(idle.runtime.engine, 'tenant-a', taskId, 'cancelled', 'test over')).toBe(true);
+      expect(await stopTask(idle.engine, 'tenant-a', taskId, 'cancelled', 'test over')).toBe(true);
     } finally {
       await idle.runtime.queues.coordinator.resume();
       await idle.close();

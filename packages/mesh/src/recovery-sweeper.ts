@@ -1,11 +1,10 @@
 import { describeError } from '@mesh/core';
 import { agentQueueName, COORDINATOR_QUEUE, jobIds, WEBHOOKS_QUEUE } from '@mesh/queue';
 import { resumeTraceContext } from '@mesh/observability';
-import { LeaderLock, type SubtaskRow, type TaskRow } from '@mesh/store';
+import type { LeaderLock, SubtaskRow, TaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
-import { dependencyDepths } from './plan-validation';
-import { stopTask } from './task-control';
-import { isSubtaskDone } from './waves';
+import { stopTask } from '@mesh/tasks';
+import { expectedJob, lastWaveNumber } from './waves';
 
 export interface RecoverySweeperOptions {
   intervalMs: number;
@@ -47,7 +46,7 @@ export class RecoverySweeper {
     options: RecoverySweeperOptions,
   ) {
     this.options = { quietMs: Math.max(2 * options.intervalMs, 5_000), batchSize: 500, statisticsIntervalMs: 5_000, ...options };
-    this.lock = new LeaderLock(deps.store.db, 'recovery-sweeper');
+    this.lock = deps.store.leaderLock('recovery-sweeper');
   }
 
   start(): void {
@@ -147,59 +146,50 @@ export class RecoverySweeper {
       report.redispatched.deadline += 1;
     }
 
-    const iteration = task.iterations;
-    const subtasks = iteration === 0 ? [] : await store.subtasks.forIteration(task.id, iteration);
-    if (subtasks.length === 0) {
-      // Planning iteration max(1, i) has not stored a plan: its step job must exist.
-      const step = Math.max(1, iteration);
-      if (await queues.isLive(COORDINATOR_QUEUE, jobIds.step(task.id, step))) return;
-      if (step > 1 && (await this.runsNextStepInline(task.id, step - 1))) return;
-      await queues.removeEnded(COORDINATOR_QUEUE, jobIds.step(task.id, step));
-      await queues.enqueueStep({ ...ids, iteration: step }, task.priority);
-      report.redispatched.step += 1;
-      return;
-    }
-
-    if (subtasks.every(isSubtaskDone)) {
-      // The iteration is over: the next step (or the final synthesis) must exist, as a job of
-      // its own or running inside the iteration's last wave job.
-      if (await this.runsNextStepInline(task.id, iteration, subtasks)) return;
-      if (iteration < task.max_iterations) {
-        const id = jobIds.step(task.id, iteration + 1);
-        if (await queues.isLive(COORDINATOR_QUEUE, id)) return;
-        await queues.removeEnded(COORDINATOR_QUEUE, id);
-        await queues.enqueueStep({ ...ids, iteration: iteration + 1 }, task.priority);
+    const subtasks = task.iterations === 0 ? [] : await store.subtasks.forIteration(task.id, task.iterations);
+    const expected = expectedJob(task, subtasks);
+    switch (expected.kind) {
+      case 'none':
+        return;
+      case 'step': {
+        if (await queues.isLive(COORDINATOR_QUEUE, jobIds.step(task.id, expected.iteration))) return;
+        // The step after an iteration may be running inside that iteration's last wave job.
+        if (expected.iteration > 1 && (await this.runsNextStepInline(task.id, expected.iteration - 1, subtasks.length > 0 ? subtasks : undefined))) return;
+        await queues.removeEnded(COORDINATOR_QUEUE, jobIds.step(task.id, expected.iteration));
+        await queues.enqueueStep({ ...ids, iteration: expected.iteration }, task.priority);
         report.redispatched.step += 1;
-      } else {
-        const id = jobIds.finalize(task.id);
-        if (await queues.isLive(COORDINATOR_QUEUE, id)) return;
-        await queues.removeEnded(COORDINATOR_QUEUE, id);
+        return;
+      }
+      case 'finalize': {
+        if (await this.runsNextStepInline(task.id, task.iterations, subtasks)) return;
+        if (await queues.isLive(COORDINATOR_QUEUE, jobIds.finalize(task.id))) return;
+        await queues.removeEnded(COORDINATOR_QUEUE, jobIds.finalize(task.id));
         await queues.enqueueFinalize(ids, task.priority);
         report.redispatched.finalize += 1;
+        return;
       }
-      return;
+      case 'wave': {
+        const waveId = jobIds.wave(task.id, expected.iteration, expected.wave);
+        if (await queues.isLive(COORDINATOR_QUEUE, waveId)) return;
+        // The wave's parent is gone, so are its children: dispatch it again with fresh child ids
+        // (a failed child job of the old wave may still hold the old id).
+        const liveChildren = await Promise.all(expected.subtasks.map((s) => queues.isLive(agentQueueName(s.agent_type), jobIds.subtask(s.id))));
+        if (liveChildren.some(Boolean)) return;
+        await queues.removeEnded(COORDINATOR_QUEUE, waveId);
+        const generation = Date.now();
+        await queues.dispatchWave(
+          { ...ids, iteration: expected.iteration, wave: expected.wave },
+          expected.subtasks.map((s) => ({ subtaskId: s.id, agentType: s.agent_type, generation })),
+          task.priority,
+        );
+        report.redispatched.wave += 1;
+        return;
+      }
+      default: {
+        const unreachable: never = expected;
+        throw new Error(`unknown expected job ${JSON.stringify(unreachable)}`);
+      }
     }
-
-    // A wave is running: its open subtasks whose dependencies have ended.
-    const byKey = new Map(subtasks.map((s) => [s.key, s]));
-    const runnable = subtasks.filter((s) => !isSubtaskDone(s) && s.depends_on.every((d) => !byKey.get(d) || isSubtaskDone(byKey.get(d)!)));
-    if (runnable.length === 0) return;
-    const depths = dependencyDepths(subtasks);
-    const wave = Math.min(...runnable.map((s) => depths.get(s.key) ?? 0)) + 1;
-    const waveId = jobIds.wave(task.id, iteration, wave);
-    if (await queues.isLive(COORDINATOR_QUEUE, waveId)) return;
-    // The wave's parent is gone, so are its children: dispatch it again with fresh child ids
-    // (a failed child job of the old wave may still hold the old id).
-    const liveChildren = await Promise.all(runnable.map((s) => queues.isLive(agentQueueName(s.agent_type), jobIds.subtask(s.id))));
-    if (liveChildren.some(Boolean)) return;
-    await queues.removeEnded(COORDINATOR_QUEUE, waveId);
-    const generation = Date.now();
-    await queues.dispatchWave(
-      { ...ids, iteration, wave },
-      runnable.map((s) => ({ subtaskId: s.id, agentType: s.agent_type, generation })),
-      task.priority,
-    );
-    report.redispatched.wave += 1;
   }
 
   /**
@@ -210,9 +200,7 @@ export class RecoverySweeper {
   private async runsNextStepInline(taskId: string, iteration: number, subtasks?: SubtaskRow[]): Promise<boolean> {
     const rows = subtasks ?? (await this.deps.store.subtasks.forIteration(taskId, iteration));
     if (rows.length === 0) return false;
-    const depths = dependencyDepths(rows);
-    const lastWave = Math.max(...rows.map((s) => depths.get(s.key) ?? 0)) + 1;
-    return this.deps.queues.isLive(COORDINATOR_QUEUE, jobIds.wave(taskId, iteration, lastWave));
+    return this.deps.queues.isLive(COORDINATOR_QUEUE, jobIds.wave(taskId, iteration, lastWaveNumber(rows)));
   }
 }
 

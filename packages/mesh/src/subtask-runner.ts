@@ -56,7 +56,7 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
   try {
     // A query of its own, not part of the claim: measured, claims stay short and more subtasks
     // reach their model call sooner (docs: bench/RESULTS.md).
-    const memory = await retrieveRelevantMemory(deps.store.db, {
+    const memory = await retrieveRelevantMemory(deps.store.memory, {
       tenantId: work.task.tenant_id,
       networkId: work.task.network_id,
       text: `${work.subtask.description}\n${work.task.task}`,

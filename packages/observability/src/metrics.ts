@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { isTerminalTaskStatus } from '@mesh/core';
 
 export interface MeshMetricsOptions {
   /** Added to every series as `service` (api, coordinator, worker). */
@@ -199,7 +200,7 @@ export class MeshMetrics {
   /** A task status transition this process made; terminal ones also observe the task's duration. */
   taskStatus(status: string, startedAt?: Date | null, endedAt: Date = new Date()): void {
     this.tasks.inc({ status });
-    if (startedAt && TERMINAL.has(status)) this.taskDuration.observe({ status }, Math.max(0, endedAt.getTime() - startedAt.getTime()) / 1000);
+    if (startedAt && isTerminalTaskStatus(status)) this.taskDuration.observe({ status }, Math.max(0, endedAt.getTime() - startedAt.getTime()) / 1000);
   }
 
   subtaskFinished(agentType: string, status: string, durationMs: number): void {
@@ -232,4 +233,3 @@ export class MeshMetrics {
   }
 }
 
-const TERMINAL = new Set(['completed', 'failed', 'timed_out', 'cancelled']);

@@ -9,14 +9,26 @@ export interface HeartbeatSource {
   kind: ProcessKind;
   /** Read at every beat, so a worker serving `--agents all` reports types added at run time. */
   agentTypes: () => string[];
+  /** The process's view of the model layer (mode, providers, circuits), read at every beat. */
+  llm?: () => Promise<HeartbeatLlm>;
 }
 
-/** What a heartbeat key holds; the same shape as a `workers` entry of the health report. */
+const CircuitState = z.enum(['closed', 'open', 'half_open']);
+
+/** The model layer as a process sees it: what the API's health route reports without a model client of its own. */
+export const HeartbeatLlm = z.object({
+  mode: z.enum(['live', 'simulated']),
+  providers: z.record(z.string(), z.object({ configured: z.boolean(), circuit: CircuitState, models: z.record(z.string(), CircuitState) })),
+});
+export type HeartbeatLlm = z.infer<typeof HeartbeatLlm>;
+
+/** What a heartbeat key holds: a `workers` entry of the health report, and the process's model layer. */
 export const Heartbeat = z.object({
   id: z.string(),
   kind: z.enum(['coordinator', 'worker']),
   agent_types: z.array(z.string()),
   last_seen: z.string(),
+  llm: HeartbeatLlm.optional(),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
@@ -39,7 +51,14 @@ export function startHeartbeat(
 ): () => Promise<void> {
   const key = heartbeatKey(prefix, source.id);
   const beat = async (): Promise<void> => {
-    const heartbeat: Heartbeat = { id: source.id, kind: source.kind, agent_types: [...source.agentTypes()].sort(), last_seen: new Date().toISOString() };
+    const llm = source.llm ? await source.llm().catch(() => undefined) : undefined;
+    const heartbeat: Heartbeat = {
+      id: source.id,
+      kind: source.kind,
+      agent_types: [...source.agentTypes()].sort(),
+      last_seen: new Date().toISOString(),
+      ...(llm ? { llm: { mode: llm.mode, providers: llm.providers } } : {}),
+    };
     await redis.set(key, JSON.stringify(heartbeat), 'PX', intervalMs * 3).catch(() => {});
   };
   let inFlight = beat();

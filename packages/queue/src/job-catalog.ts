@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z, type ZodType } from 'zod';
 
 /**
  * Every job the product enqueues, with its payload schema. Payloads carry ids only: content
@@ -27,6 +27,9 @@ export type SubtaskJob = z.infer<typeof SubtaskJob>;
 export const WebhookJob = z.object({ ...Ids });
 export type WebhookJob = z.infer<typeof WebhookJob>;
 
+/** A queue's jobs: each job name maps to its payload schema. */
+export type JobCatalog = Record<string, ZodType>;
+
 export const WEBHOOK_JOBS = { webhook: WebhookJob } as const;
 
 export const COORDINATOR_JOBS = {
@@ -35,10 +38,29 @@ export const COORDINATOR_JOBS = {
   finalize: FinalizeJob,
   deadline: DeadlineJob,
 } as const;
-export type CoordinatorJobName = keyof typeof COORDINATOR_JOBS;
-export type CoordinatorJobData = { [K in CoordinatorJobName]: z.infer<(typeof COORDINATOR_JOBS)[K]> };
 
 export const AGENT_JOBS = { subtask: SubtaskJob } as const;
+
+/** What a handler knows about the delivery of its job besides the payload. */
+export interface JobDelivery<L> {
+  id: string | undefined;
+  name: string;
+  /** Attempts made before this one (BullMQ's attemptsMade). */
+  attemptsMade: number;
+  attempts: number;
+  /** The job span's carrier: jobs enqueued while handling it join its trace. */
+  trace: Record<string, string> | undefined;
+  /** The process logger with the job's task, network and agent type. */
+  logger: L;
+  /** Fires when the process gives up waiting for the job at shutdown (its lock is handed back). */
+  shutdown: AbortSignal;
+}
+
+/**
+ * One handler per job of a catalog, each receiving its own payload type: the consumer parses the
+ * payload with the catalog's schema, then calls the handler of that name — typed end to end.
+ */
+export type JobHandlers<C extends JobCatalog, L> = { [K in keyof C]: (data: z.infer<C[K]>, delivery: JobDelivery<L>) => Promise<unknown> };
 
 /**
  * Job ids derived from what the job is about: a repeated enqueue of the same step is a no-op

@@ -1,7 +1,8 @@
 import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { PLAN_LIMITS } from '@mesh/core';
 import { agentQueueName, COORDINATOR_QUEUE, WEBHOOKS_QUEUE } from './queue-names';
-import { jobIds, type CoordinatorJobData, type DeadlineJob, type StepJob, type SubtaskJob, type WaveJob, type WebhookJob } from './job-catalog';
+import { jobIds, type DeadlineJob, type FinalizeJob, type StepJob, type SubtaskJob, type WaveJob, type WebhookJob } from './job-catalog';
 
 export interface MeshQueuesOptions {
   connection: Redis;
@@ -97,7 +98,7 @@ export class MeshQueues {
     await this.coordinator.add('step', data, this.coordinatorOptions(jobIds.step(data.taskId, data.iteration), jobPriority(priority, stage)));
   }
 
-  async enqueueFinalize(data: CoordinatorJobData['finalize'], priority: number): Promise<void> {
+  async enqueueFinalize(data: FinalizeJob, priority: number): Promise<void> {
     await this.coordinator.add('finalize', data, this.coordinatorOptions(jobIds.finalize(data.taskId), jobPriority(priority, 'continue')));
   }
 
@@ -175,16 +176,36 @@ export class MeshQueues {
    * jobs cannot be removed; their handlers see the task ended and stop.
    */
   async removeTaskJobs(taskId: string, subtasks: { id: string; agent_type: string }[], iterations: number): Promise<number> {
-    const removals: Promise<number>[] = [];
     const coordinatorIds = [jobIds.deadline(taskId), jobIds.finalize(taskId)];
+    const waveIds: string[] = [];
     for (let i = 1; i <= iterations + 1; i++) {
       coordinatorIds.push(jobIds.step(taskId, i));
-      for (let w = 1; w <= 20; w++) coordinatorIds.push(jobIds.wave(taskId, i, w));
+      // Every wave holds at least one subtask, so an iteration has at most maxSubtasks waves.
+      for (let w = 1; w <= PLAN_LIMITS.maxSubtasks; w++) waveIds.push(jobIds.wave(taskId, i, w));
     }
-    for (const id of coordinatorIds) removals.push(this.coordinator.remove(id).catch(() => 0));
+    // A wave the recovery sweeper dispatched again has children of another generation (job ids
+    // it chose then): read them from the wave parents before those are removed.
+    const children = (await Promise.all(waveIds.map((id) => this.waitingChildrenOf(id)))).flat();
+    const removals: Promise<number>[] = [];
+    for (const id of [...coordinatorIds, ...waveIds]) removals.push(this.coordinator.remove(id).catch(() => 0));
     for (const s of subtasks) removals.push(this.queue(agentQueueName(s.agent_type)).remove(jobIds.subtask(s.id)).catch(() => 0));
+    for (const child of children) removals.push(this.queue(child.queue).remove(child.id).catch(() => 0));
     const results = await Promise.all(removals);
     return results.reduce((a, b) => a + b, 0);
+  }
+
+  /** The unprocessed children of a wave parent (none when it does not exist), as queue and job id. */
+  private async waitingChildrenOf(waveId: string): Promise<{ queue: string; id: string }[]> {
+    const parent = await this.coordinator.getJob(waveId).catch(() => undefined);
+    if (!parent) return [];
+    const { unprocessed = [] } = await parent.getDependencies({ unprocessed: { count: PLAN_LIMITS.maxSubtasks } }).catch(() => ({ unprocessed: [] as string[] }));
+    // A dependency key is `<prefix>:<queue>:<job id>`; queue names and job ids hold no ':'.
+    const keyPrefix = `${this.prefix}:`;
+    return unprocessed.flatMap((key) => {
+      if (!key.startsWith(keyPrefix)) return [];
+      const [queue, id] = key.slice(keyPrefix.length).split(':');
+      return queue && id ? [{ queue, id }] : [];
+    });
   }
 
   async close(): Promise<void> {

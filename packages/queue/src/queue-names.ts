@@ -10,7 +10,3 @@ const AGENT_QUEUE_PREFIX = 'agent-';
 export function agentQueueName(agentType: string): string {
   return `${AGENT_QUEUE_PREFIX}${agentType}`;
 }
-
-export function agentTypeOfQueue(queueName: string): string | null {
-  return queueName.startsWith(AGENT_QUEUE_PREFIX) ? queueName.slice(AGENT_QUEUE_PREFIX.length) : null;
-}

@@ -1,4 +1,4 @@
-import { TaskEvent, type TaskStatus } from '@mesh/core';
+import { isTerminalTaskStatus, TaskEvent } from '@mesh/core';
 import type { Redis } from 'ioredis';
 
 export type TaskEventListener = (event: TaskEvent) => void;
@@ -96,7 +96,7 @@ export class TaskEvents {
     let resolveWait!: () => void;
     const done = new Promise<void>((resolve) => (resolveWait = resolve));
     const unsubscribe = await this.subscribe(taskId, (event) => {
-      if (event.type === 'task.status' && TERMINAL.has(event.status)) resolveWait();
+      if (event.type === 'task.status' && isTerminalTaskStatus(event.status)) resolveWait();
     });
     const timer = setTimeout(resolveWait, timeoutMs);
     try {
@@ -143,4 +143,3 @@ export class TaskEvents {
   }
 }
 
-const TERMINAL = new Set<TaskStatus>(['completed', 'failed', 'timed_out', 'cancelled']);

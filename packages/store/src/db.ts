@@ -40,17 +40,22 @@ export function assertIdentifier(name: string): void {
  * Parameterised statements run as named (prepared) statements: each connection parses and plans
  * a statement text once instead of on every call, which was a sixth of Postgres's time per task
  * (planning the engine's CTE statements costs as much as running them). The names are bounded
- * per process so statements built from varying text cannot pile up on the server.
+ * per pool so statements built from varying text cannot pile up on the server.
  */
 const MAX_PREPARED_STATEMENTS = 256;
-const statementNames = new Map<string, string>();
 
-function statementName(text: string): string | undefined {
-  const known = statementNames.get(text);
-  if (known !== undefined || statementNames.size >= MAX_PREPARED_STATEMENTS) return known;
-  const name = `mesh_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-  statementNames.set(text, name);
-  return name;
+/** A statement text's prepared-statement name, while fewer than MAX_PREPARED_STATEMENTS have one; undefined after. */
+type StatementNames = (text: string) => string | undefined;
+
+function statementNames(): StatementNames {
+  const names = new Map<string, string>();
+  return (text) => {
+    const known = names.get(text);
+    if (known !== undefined || names.size >= MAX_PREPARED_STATEMENTS) return known;
+    const name = `mesh_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    names.set(text, name);
+    return name;
+  };
 }
 
 /** A prepared statement whose result columns changed under it (a migration while running): run it unprepared. */
@@ -58,7 +63,7 @@ function isStalePlan(err: unknown): boolean {
   return (err as { code?: string }).code === '0A000' && /cached plan/.test((err as Error).message);
 }
 
-async function runStatement<R extends QueryResultRow>(q: Pool | PoolClient, text: string, values?: unknown[]) {
+async function runStatement<R extends QueryResultRow>(q: Pool | PoolClient, statementName: StatementNames, text: string, values?: unknown[]) {
   const name = values && values.length > 0 ? statementName(text) : undefined;
   if (name === undefined) return q.query<R>(text, values);
   try {
@@ -81,18 +86,19 @@ export function createDb(options: DbOptions): Db {
   });
   // An idle client that loses its connection emits here; without a listener it would crash the process.
   pool.on('error', () => {});
+  const statementName = statementNames();
 
   return {
     schema: options.schema,
     pool,
     async query<R extends QueryResultRow>(text: string, values?: unknown[]) {
-      return runStatement<R>(pool, text, values);
+      return runStatement<R>(pool, statementName, text, values);
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client: PoolClient = await pool.connect();
       try {
         await client.query('BEGIN');
-        const tx: Queryable = { query: (text, values) => runStatement(client, text, values) };
+        const tx: Queryable = { query: (text, values) => runStatement(client, statementName, text, values) };
         const result = await fn(tx);
         await client.query('COMMIT');
         return result;

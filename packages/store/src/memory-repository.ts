@@ -1,119 +1,71 @@
-import { randomUUID } from 'node:crypto';
-import type { MemoryItem, MemoryQuery, MemoryType } from '@mesh/core';
-import type { Db, Queryable } from './db';
+import type { MemoryItem, MemoryQuery } from '@mesh/core';
+import { CommonLexemes } from './common-lexemes';
+import type { Db } from './db';
 import { toMemoryItem, type MemoryRow } from './mappers';
+import type { MemoryCandidate, MemoryCandidateQuery } from './memory-candidate-query';
+import { candidateArguments } from './sql/memory-candidates';
+import { memoryUpsertSql, type MemorySourceRef, type NewMemory } from './sql/memory-upsert';
+import { StatementBatcher } from './statement-batcher';
 
-export interface NewMemory {
-  memory_type: MemoryType;
-  content: string;
-  confidence: number;
-  metadata?: Record<string, unknown>;
-}
-
-export interface MemorySourceRef {
-  kind: 'api' | 'agent' | 'coordinator';
-  taskId?: string | null;
-  subtaskId?: string | null;
-  agentId?: string | null;
-}
+export type { MemorySourceRef, NewMemory } from './sql/memory-upsert';
 
 /**
  * An OR query over the lexemes of free text: relevance search must match items that share
  * any word, not all of them. Lexemes are already stemmed, so they are matched with 'simple'.
  */
-export const OR_TSQUERY = (param: string) =>
+const OR_TSQUERY = (param: string) =>
   // NULL (matches nothing) when the text has no lexemes at all, e.g. only stop words.
   `(SELECT to_tsquery('simple', nullif(array_to_string(ARRAY(
       SELECT quote_literal(l) FROM unnest(tsvector_to_array(to_tsvector('english', left(${param}, 4000)))) AS l LIMIT 64
     ), ' | '), '')))`;
 
-/** An item's identity within its network, as `memory_items.content_hash` computes it, for a content column. */
-export const contentHashSql = (content: string) => `md5(lower(regexp_replace(btrim(${content}), '\\s+', ' ', 'g')))`;
-
-/**
- * What an insert does with an item its network already has: reinforce it (importance grows,
- * confidence keeps the higher value) unless the same task or subtask brings it again, which is
- * a replay, not new evidence.
- */
-export const MEMORY_REINFORCEMENT = `ON CONFLICT (network_id, content_hash) DO UPDATE
-       SET importance = memory_items.importance + CASE
-             WHEN memory_items.source_kind = EXCLUDED.source_kind
-              AND memory_items.source_task_id IS NOT DISTINCT FROM EXCLUDED.source_task_id
-              AND memory_items.source_subtask_id IS NOT DISTINCT FROM EXCLUDED.source_subtask_id
-              AND EXCLUDED.source_kind <> 'api'
-             THEN 0 ELSE 1 END,
-           confidence = GREATEST(memory_items.confidence, EXCLUDED.confidence),
-           updated_at = now()`;
-
-/**
- * The statement that inserts memory items, de-duplicated per network by normalised content: a
- * repeated item is not stored twice but reinforced (importance grows, confidence keeps the higher
- * value) — unless it comes again from the same task or subtask, which is a replay, not new
- * evidence. Its values are appended to `params`; `guard`, a SQL condition, lets it run as part of
- * a larger statement (a data-modifying CTE) only when that statement's main change happened.
- */
-export function memoryUpsertSql(
-  params: unknown[],
-  tenantId: string,
-  networkId: string,
-  items: NewMemory[],
-  source: MemorySourceRef,
-  guard?: string,
-): string {
-  const tuples = items.map((item) => {
-    const b = params.length;
-    params.push(
-      randomUUID(),
-      tenantId,
-      networkId,
-      item.memory_type,
-      item.content,
-      item.confidence,
-      JSON.stringify(item.metadata ?? {}),
-      source.kind,
-      source.taskId ?? null,
-      source.subtaskId ?? null,
-      source.agentId ?? null,
-    );
-    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, $${b + 10}, $${b + 11})`;
-  });
-  // Two identical items in one batch would make ON CONFLICT touch a row twice; keep the first.
-  return `INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content, confidence, metadata,
-                               source_kind, source_task_id, source_subtask_id, source_agent_id)
-     SELECT DISTINCT ON (${contentHashSql('v.content')})
-            v.id::uuid, v.tenant_id, v.network_id::uuid, v.memory_type, v.content, v.confidence::real, v.metadata::jsonb,
-            v.source_kind, v.source_task_id::uuid, v.source_subtask_id::uuid, v.source_agent_id::uuid
-     FROM (VALUES ${tuples.join(', ')}) AS v(id, tenant_id, network_id, memory_type, content, confidence, metadata,
-                                           source_kind, source_task_id, source_subtask_id, source_agent_id)
-     ${guard ? `WHERE ${guard}` : ''}
-     ${MEMORY_REINFORCEMENT}
-     RETURNING *, (xmax = 0) AS inserted`;
-}
-
-/** Inserts (or reinforces) memory items on their own; see memoryUpsertSql. */
-export async function upsertMemories(
-  q: Queryable,
-  tenantId: string,
-  networkId: string,
-  items: NewMemory[],
-  source: MemorySourceRef,
-): Promise<(MemoryRow & { inserted: boolean })[]> {
-  if (items.length === 0) return [];
-  const params: unknown[] = [];
-  const { rows } = await q.query<MemoryRow & { inserted: boolean }>(memoryUpsertSql(params, tenantId, networkId, items, source), params);
-  return rows;
-}
-
 /** Matches ranked by an API relevance search (the newest ones). */
-export const SEARCH_WINDOW = 2_000;
+const SEARCH_WINDOW = 2_000;
+
+/** One retrieval of candidates, as the batcher carries it. */
+export interface MemoryCandidateRequest {
+  tenantId: string;
+  networkId: string;
+  text: string;
+  query: MemoryCandidateQuery;
+}
+
+export interface MemoryRepositoryOptions {
+  /** The common-lexeme cache; createStore shares one with the task repository. Default: a cache of its own. */
+  commonLexemes?: CommonLexemes;
+}
+
+/** Upserted rows, each saying whether it was inserted (false: an existing item was reinforced). */
+export type UpsertedMemory = MemoryRow & { inserted: boolean };
 
 export class MemoryRepository {
-  constructor(private readonly db: Db) {}
+  private readonly lexemes: CommonLexemes;
+  private readonly candidateBatches: StatementBatcher<MemoryCandidateRequest, MemoryCandidate[]>;
+
+  constructor(
+    private readonly db: Db,
+    options: MemoryRepositoryOptions = {},
+  ) {
+    this.lexemes = options.commonLexemes ?? new CommonLexemes(db);
+    // Spread over the free slots: each retrieval costs Postgres real work (see StatementBatcherOptions.spread).
+    this.candidateBatches = new StatementBatcher((requests) => this.candidatesMany(requests), { spread: true });
+  }
 
   async add(tenantId: string, networkId: string, item: NewMemory, source: MemorySourceRef = { kind: 'api' }): Promise<{ item: MemoryItem; inserted: boolean }> {
-    const [row] = await upsertMemories(this.db, tenantId, networkId, [item], source);
+    const [row] = await this.upsertMany(tenantId, networkId, [item], source);
     if (!row) throw new Error('memory upsert returned no row');
     return { item: toMemoryItem(row), inserted: row.inserted };
+  }
+
+  /**
+   * Inserts items into one network, de-duplicated by normalised content: an item the network has
+   * is reinforced instead, unless the same task or subtask brings it again (see memoryUpsertSql).
+   */
+  async upsertMany(tenantId: string, networkId: string, items: NewMemory[], source: MemorySourceRef): Promise<UpsertedMemory[]> {
+    if (items.length === 0) return [];
+    const params: unknown[] = [];
+    const { rows } = await this.db.query<UpsertedMemory>(memoryUpsertSql(params, tenantId, networkId, items, source), params);
+    return rows;
   }
 
   /** Items of one network: newest first, or ranked by full-text relevance when `query` is given. */
@@ -146,5 +98,55 @@ export class MemoryRepository {
       this.db.query<{ count: string }>(countSql, countParams),
     ]);
     return { memory: rows.map(toMemoryItem), total: Number(total.rows[0]?.count ?? 0) };
+  }
+
+  /**
+   * Candidates for a prompt's memory section, from one network only, ranked by full-text relevance
+   * to `text`: the most recent matches, the matches of the text's distinctive words and the few
+   * newest items (see MemoryCandidateQuery). The set is bounded, so the cost does not grow with
+   * memory; the engine scores and cuts it to a token budget. Retrievals asked for while others are
+   * in Postgres go together in one statement (see StatementBatcher).
+   */
+  candidates(tenantId: string, networkId: string, text: string, query: MemoryCandidateQuery): Promise<MemoryCandidate[]> {
+    return this.candidateBatches.submit({ tenantId, networkId, text, query });
+  }
+
+  /** Several retrievals, each confined to its own tenant and network, in one statement. */
+  async candidatesMany(requests: MemoryCandidateRequest[]): Promise<MemoryCandidate[][]> {
+    const common = await this.lexemes.get();
+    const args = requests.map((r) => candidateArguments(r.query));
+    // Only the columns a prompt uses, the time as a number: a worker parses tens of candidate rows
+    // per subtask, and parsing whole rows and timestamps was a tenth of its CPU at high concurrency.
+    const { rows } = await this.db.query<Omit<MemoryCandidate, 'created_at'> & { request: number; created_ms: number }>(
+      `SELECT r.request::int AS request, c.id, c.tenant_id, c.network_id, c.memory_type, c.content, c.confidence, c.importance, c.token_estimate,
+              (extract(epoch FROM c.created_at) * 1000)::float8 AS created_ms, c.rank
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[]) WITH ORDINALITY AS r(network_id, tenant_id, text, win, recent, lim, request)
+       CROSS JOIN LATERAL memory_candidates(r.network_id, r.tenant_id, r.text, r.win, r.win, r.recent, r.lim, $7::text[]) AS c`,
+      [
+        requests.map((r) => r.networkId),
+        requests.map((r) => r.tenantId),
+        requests.map((r) => r.text),
+        args.map((a) => a.window),
+        args.map((a) => a.recent),
+        args.map((a) => a.limit),
+        common,
+      ],
+    );
+    const results: MemoryCandidate[][] = requests.map(() => []);
+    for (const r of rows) {
+      results[r.request - 1]!.push({
+        id: r.id,
+        tenant_id: r.tenant_id,
+        network_id: r.network_id,
+        memory_type: r.memory_type,
+        content: r.content,
+        confidence: r.confidence,
+        importance: r.importance,
+        token_estimate: r.token_estimate,
+        created_at: new Date(r.created_ms),
+        rank: Number(r.rank),
+      });
+    }
+    return results;
   }
 }

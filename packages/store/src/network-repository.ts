@@ -100,9 +100,9 @@ export class NetworkRepository {
   async unfinishedWork(
     tenantId: string,
     networkId: string,
-  ): Promise<{ taskId: string; iterations: number; openSubtasks: { id: string; agent_type: string }[] }[]> {
-    const { rows } = await this.db.query<{ id: string; iterations: number; open_subtasks: { id: string; agent_type: string }[] }>(
-      `SELECT t.id, t.iterations,
+  ): Promise<{ taskId: string; iterations: number; startedAt: Date | null; openSubtasks: { id: string; agent_type: string }[] }[]> {
+    const { rows } = await this.db.query<{ id: string; iterations: number; started_at: Date | null; open_subtasks: { id: string; agent_type: string }[] }>(
+      `SELECT t.id, t.iterations, t.started_at,
               coalesce(json_agg(json_build_object('id', s.id, 'agent_type', s.agent_type)) FILTER (WHERE s.id IS NOT NULL), '[]') AS open_subtasks
        FROM tasks t
        LEFT JOIN subtasks s ON s.task_id = t.id AND s.status IN ('pending', 'queued', 'in_progress')
@@ -110,7 +110,7 @@ export class NetworkRepository {
        GROUP BY t.id`,
       [networkId, tenantId],
     );
-    return rows.map((r) => ({ taskId: r.id, iterations: r.iterations, openSubtasks: r.open_subtasks }));
+    return rows.map((r) => ({ taskId: r.id, iterations: r.iterations, startedAt: r.started_at, openSubtasks: r.open_subtasks }));
   }
 
   /**

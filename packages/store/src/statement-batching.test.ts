@@ -3,7 +3,6 @@ import { CreateNetworkBody, SubmitTaskBody, type Network, type PlannedSubtask } 
 import { createTestEnv, type TestEnv } from '@mesh/testing';
 import type { LlmCallRow } from './llm-call-repository';
 import type { MemoryRow, SubtaskRow, TaskRow } from './mappers';
-import { findMemoryCandidates } from './memory-retrieval';
 import type { SubtaskCompletion, SubtaskWork } from './subtask-repository';
 
 let t: TestEnv;
@@ -365,9 +364,9 @@ describe('batched memory retrieval', () => {
 
     const query = jest.spyOn(t.db, 'query');
     const [forA, bAskingForA, forB] = await Promise.all([
-      findMemoryCandidates(t.db, tenantA, networkA.id, common, options),
-      findMemoryCandidates(t.db, tenantB, networkA.id, common, options),
-      findMemoryCandidates(t.db, tenantB, networkB.id, common, options),
+      t.store.memory.candidates(tenantA, networkA.id, common, options),
+      t.store.memory.candidates(tenantB, networkA.id, common, options),
+      t.store.memory.candidates(tenantB, networkB.id, common, options),
     ]);
     // Spread over the batcher's two slots: A's own request and tenant B naming network A share a statement.
     const retrievals = statementsMatching(query, 'memory_candidates(r.network_id');

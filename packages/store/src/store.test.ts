@@ -1,7 +1,6 @@
 import { createTestEnv, type TestEnv } from '@mesh/testing';
 import { CreateNetworkBody, SubmitTaskBody, AddMemoryBody, AgentConfig } from '@mesh/core';
 import { migrate, loadMigrations } from './migrate';
-import { upsertMemories } from './memory-repository';
 
 let t: TestEnv;
 beforeAll(async () => {
@@ -86,10 +85,10 @@ describe('memory replays', () => {
     const n = await t.store.networks.create('tenant-a', CreateNetworkBody.parse({ name: 'R' }));
     const task = await t.store.tasks.create('tenant-a', n.id, SubmitTaskBody.parse({ task: 'x' }));
     const item = { memory_type: 'fact' as const, content: 'Replays are not evidence', confidence: 0.8 };
-    const [first] = await upsertMemories(t.db, 'tenant-a', n.id, [item], { kind: 'coordinator', taskId: task!.id });
-    const [replay] = await upsertMemories(t.db, 'tenant-a', n.id, [item], { kind: 'coordinator', taskId: task!.id });
+    const [first] = await t.store.memory.upsertMany('tenant-a', n.id, [item], { kind: 'coordinator', taskId: task!.id });
+    const [replay] = await t.store.memory.upsertMany('tenant-a', n.id, [item], { kind: 'coordinator', taskId: task!.id });
     expect(replay!.importance).toBe(first!.importance);
-    const [other] = await upsertMemories(t.db, 'tenant-a', n.id, [item], { kind: 'api' });
+    const [other] = await t.store.memory.upsertMany('tenant-a', n.id, [item], { kind: 'api' });
     expect(other!.importance).toBe(first!.importance + 1);
     expect((await t.store.memory.list('tenant-a', n.id, { query: 'the and of', limit: 10 })).total).toBe(0);
   });

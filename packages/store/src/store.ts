@@ -1,6 +1,8 @@
 import { AgentRepository } from './agent-repository';
 import { ApiKeyRepository } from './api-key-repository';
+import { CommonLexemes } from './common-lexemes';
 import type { Db } from './db';
+import { LeaderLock } from './leader-lock';
 import { LlmCallRepository } from './llm-call-repository';
 import { MemoryRepository } from './memory-repository';
 import { NetworkRepository } from './network-repository';
@@ -10,6 +12,10 @@ import { TaskRepository } from './task-repository';
 
 /** Every repository over one database handle. Repositories are the only code that writes SQL. */
 export interface Store {
+  /**
+   * The handle itself, for what a process does with its connections (health pings, closing at
+   * shutdown). Engine code never uses it: what it needs from Postgres is a repository's method.
+   */
   db: Db;
   networks: NetworkRepository;
   agents: AgentRepository;
@@ -19,18 +25,23 @@ export interface Store {
   llmCalls: LlmCallRepository;
   apiKeys: ApiKeyRepository;
   statistics: TableStatistics;
+  /** Leadership among processes under `name` (one lock per name and schema); see LeaderLock. */
+  leaderLock(name: string): LeaderLock;
 }
 
 export function createStore(db: Db): Store {
+  // Both fetch memory candidates: one cache of the common lexemes serves the two.
+  const commonLexemes = new CommonLexemes(db);
   return {
     db,
     networks: new NetworkRepository(db),
     agents: new AgentRepository(db),
-    tasks: new TaskRepository(db),
+    tasks: new TaskRepository(db, { commonLexemes }),
     subtasks: new SubtaskRepository(db),
-    memory: new MemoryRepository(db),
+    memory: new MemoryRepository(db, { commonLexemes }),
     llmCalls: new LlmCallRepository(db),
     apiKeys: new ApiKeyRepository(db),
     statistics: new TableStatistics(db),
+    leaderLock: (name) => new LeaderLock(db, name),
   };
 }

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { PlannedSubtask, SafetyItem, SuggestedMemory } from '@mesh/core';
 import type { Db } from './db';
 import type { AgentRow, SubtaskRow, TaskRow } from './mappers';
-import { contentHashSql, MEMORY_REINFORCEMENT, memoryUpsertSql, type NewMemory } from './memory-repository';
-import { taskSafetyUpdateSql } from './task-repository';
 import { reviveDates, SUBTASK_DATES } from './json-rows';
 import { isTransientPgError } from './pg-errors';
+import { contentHashSql, MEMORY_REINFORCEMENT, memoryUpsertSql, type NewMemory } from './sql/memory-upsert';
+import { taskSafetyUpdateSql } from './sql/task-safety';
 import { BatchItemFailure, StatementBatcher, type StatementBatcherOptions } from './statement-batcher';
 
 /** Everything a worker needs to run one subtask, loaded in one round trip. */
@@ -32,11 +32,6 @@ const OPEN = `('pending', 'queued', 'in_progress')`;
 /** The agent's suggested memories, as items to store. */
 function newMemories(completion: SubtaskCompletion): NewMemory[] {
   return completion.memories.map((m) => ({ memory_type: m.type, content: m.content, confidence: m.confidence }));
-}
-
-/** The item's identity within a network, as memory_items.content_hash normalises it (near enough: a miss only costs a retry). */
-function memoryKey(content: string): string {
-  return content.trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
 /** A result to store for a claimed subtask. */
@@ -192,27 +187,20 @@ export class SubtaskRepository {
    */
   async complete(work: SubtaskWork, completion: SubtaskCompletion): Promise<SubtaskRow | null> {
     if ((completion.safety ?? []).length === 0) return this.completions.submit({ work, completion });
-    const [row] = await this.completeGroup([{ work, completion }]);
-    return row ?? null;
+    const { rows } = await this.completeGroup([{ work, completion }]);
+    return rows[0] ?? null;
   }
 
   /**
-   * Many completions (without safety findings) in one statement each. Memories reinforce one
-   * another when two subtasks suggest the same item, which one upsert cannot do for one row
-   * twice: requests that share an item go into separate statements, run one after the other.
+   * Many completions (without safety findings), in as few statements as can be. Memories
+   * reinforce one another when two subtasks suggest the same item, which one upsert cannot do for
+   * one row twice: requests that share an item go into separate statements, run one after the
+   * other, and so do two that complete the same subtask. Which items are the same is Postgres's to
+   * say (content_hash): all requests go first in one statement that writes only if none of them
+   * share an item, and otherwise returns every item's hash, by which they are then split.
    */
   async completeMany(requests: Completion[]): Promise<(SubtaskRow | null | BatchItemFailure)[]> {
-    const groups: { keys: Set<string>; members: number[] }[] = [];
-    requests.forEach((r, i) => {
-      const keys = newMemories(r.completion).map((m) => `${r.work.task.network_id}\u0000${memoryKey(m.content)}`);
-      let group = groups.find((g) => !keys.some((k) => g.keys.has(k)) && !g.members.some((j) => requests[j]!.work.subtask.id === r.work.subtask.id));
-      if (!group) {
-        group = { keys: new Set(), members: [] };
-        groups.push(group);
-      }
-      for (const k of keys) group.keys.add(k);
-      group.members.push(i);
-    });
+    const groups: { members: number[]; onlyIfApart: boolean }[] = [{ members: requests.map((_, i) => i), onlyIfApart: requests.length > 1 }];
     // Each group commits on its own, so a failed group is retried member by member here: the
     // members of groups that committed must keep their results, not be run again.
     const results: (SubtaskRow | null | BatchItemFailure)[] = requests.map(() => null);
@@ -220,9 +208,17 @@ export class SubtaskRepository {
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const i of members) results[i] = byId.get(requests[i]!.work.subtask.id) ?? null;
     };
-    for (const [g, group] of groups.entries()) {
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!;
       try {
-        store(group.members, await this.completeGroup(group.members.map((i) => requests[i]!)));
+        const outcome = await this.completeGroup(group.members.map((i) => requests[i]!), { onlyIfApart: group.onlyIfApart });
+        if (outcome.itemHashes) {
+          // Shared items: run the members in groups apart, next.
+          const apart = splitApart(requests, group.members, outcome.itemHashes);
+          groups.splice(g + 1, 0, ...apart.map((members) => ({ members, onlyIfApart: false })));
+        } else {
+          store(group.members, outcome.rows);
+        }
       } catch (err) {
         if (isTransientPgError(err)) {
           // Postgres is unreachable: the rest would fail the same way; their jobs retry.
@@ -235,7 +231,7 @@ export class SubtaskRepository {
         }
         for (const i of group.members) {
           try {
-            store([i], await this.completeGroup([requests[i]!]));
+            store([i], (await this.completeGroup([requests[i]!])).rows);
           } catch (e) {
             results[i] = new BatchItemFailure(e);
           }
@@ -248,9 +244,11 @@ export class SubtaskRepository {
   /**
    * One statement: the results, their memories, and — for a single completion that carries them —
    * the safety filter's findings added to the task's record, all only for subtasks still in
-   * progress.
+   * progress. With `onlyIfApart`, it writes nothing if two of the requests complete the same
+   * subtask or bring the same item to a network, and then returns the content hash of every
+   * memory item of the requests, in order (`itemHashes`; null when it wrote).
    */
-  private async completeGroup(requests: Completion[]): Promise<SubtaskRow[]> {
+  private async completeGroup(requests: Completion[], options: { onlyIfApart?: boolean } = {}): Promise<{ rows: SubtaskRow[]; itemHashes: string[] | null }> {
     // Only a completion of its own carries safety findings (see complete).
     const only = requests.length === 1 ? requests[0]! : undefined;
     const safety = only && (only.completion.safety ?? []).length > 0 ? { taskId: only.work.task.id, items: only.completion.safety! } : undefined;
@@ -271,13 +269,26 @@ export class SubtaskRepository {
         });
       }
     }
-    const { rows } = await this.db.query<SubtaskRow>(
+    // With onlyIfApart, `shared` has a row when two requests would touch one subtask or one item:
+    // then nothing is written, and the statement's one row carries every item's hash instead.
+    const apart = options.onlyIfApart ?? false;
+    const sharedCte = `shared AS (
+         SELECT 1 FROM req GROUP BY req.id HAVING count(*) > 1
+         UNION ALL
+         SELECT 1 FROM unnest($6::uuid[], $9::uuid[], $11::text[]) AS m(subtask_id, network_id, content)
+         GROUP BY m.network_id, ${contentHashSql('m.content')} HAVING count(DISTINCT m.subtask_id) > 1),`;
+    const hashesInstead = `SELECT done.*, NULL::text[] AS item_hashes FROM done
+       UNION ALL
+       SELECT (NULL::subtasks).*, ARRAY(SELECT ${contentHashSql('u.content')} FROM unnest($11::text[]) WITH ORDINALITY AS u(content, n) ORDER BY u.n)
+       WHERE EXISTS (SELECT 1 FROM shared)`;
+    const { rows } = await this.db.query<SubtaskRow & { item_hashes?: string[] | null }>(
       `WITH req AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::real[], $5::text[]) AS r(id, result, reasoning, confidence, model)),
+       ${apart ? sharedCte : ''}
        done AS (
          UPDATE subtasks su SET status = 'completed', result = req.result, reasoning = req.reasoning, confidence = req.confidence, model = req.model,
                                finished_at = now(), error = NULL
-         FROM req WHERE su.id = req.id AND su.status = 'in_progress' RETURNING su.*),
+         FROM req WHERE su.id = req.id AND su.status = 'in_progress' ${apart ? 'AND NOT EXISTS (SELECT 1 FROM shared)' : ''} RETURNING su.*),
        memories AS (
          INSERT INTO memory_items (id, tenant_id, network_id, memory_type, content, confidence, metadata,
                                    source_kind, source_task_id, source_subtask_id, source_agent_id)
@@ -289,7 +300,7 @@ export class SubtaskRepository {
          ${MEMORY_REINFORCEMENT}
          RETURNING 1)${safety ? `,
        safety AS (${taskSafetyUpdateSql('$16', '$17')} AND EXISTS (SELECT 1 FROM done))` : ''}
-       SELECT * FROM done`,
+       ${apart ? hashesInstead : 'SELECT * FROM done'}`,
       [
         requests.map((r) => r.work.subtask.id),
         requests.map((r) => r.completion.result),
@@ -309,7 +320,11 @@ export class SubtaskRepository {
         ...(safety ? [safety.taskId, JSON.stringify(safety.items)] : []),
       ],
     );
-    return rows;
+    if (!apart) return { rows, itemHashes: null };
+    const refused = rows.find((r) => r.item_hashes != null);
+    if (refused) return { rows: [], itemHashes: refused.item_hashes! };
+    for (const row of rows) delete row.item_hashes;
+    return { rows, itemHashes: null };
   }
 
   /** Marks a subtask failed (retries exhausted or not retryable). Null when it had already ended. */
@@ -320,13 +335,28 @@ export class SubtaskRepository {
     );
     return rows[0] ?? null;
   }
+}
 
-  /** Marks the given open subtasks skipped (e.g. a plan that can no longer run). */
-  async skip(ids: string[], reason: string): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.query(`UPDATE subtasks SET status = 'skipped', error = $2, finished_at = now() WHERE id = ANY($1::uuid[]) AND status IN ${OPEN}`, [
-      ids,
-      reason,
-    ]);
+/**
+ * The members split, first fit in order, into groups in which no two complete the same subtask or
+ * bring the same memory item to one network. `itemHashes`: the content hashes of the members'
+ * items, in order, as completeGroup returns them.
+ */
+function splitApart(requests: Completion[], members: number[], itemHashes: string[]): number[][] {
+  const groups: { keys: Set<string>; members: number[] }[] = [];
+  let next = 0;
+  for (const i of members) {
+    const { work, completion } = requests[i]!;
+    const items = newMemories(completion).length;
+    const keys = [`subtask\u0000${work.subtask.id}`, ...itemHashes.slice(next, next + items).map((hash) => `item\u0000${work.task.network_id}\u0000${hash}`)];
+    next += items;
+    let group = groups.find((g) => !keys.some((k) => g.keys.has(k)));
+    if (!group) {
+      group = { keys: new Set(), members: [] };
+      groups.push(group);
+    }
+    for (const k of keys) group.keys.add(k);
+    group.members.push(i);
   }
+  return groups.map((g) => g.members);
 }

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, QueuedTaskCapError, type SafetyItem, type SubmitTaskBody, type Task, type TaskListQuery, type TaskResult, type TaskStatus } from '@mesh/core';
+import { CommonLexemes } from './common-lexemes';
 import type { Db, Queryable } from './db';
 import { reviveDates, SUBTASK_DATES, TASK_DATES } from './json-rows';
-import { commonLexemes, memoryCandidatesJsonSql, reviveMemoryCandidates, type MemoryCandidate } from './memory-retrieval';
 import { toSubtask, toTask, type AgentRow, type NetworkRow, type SubtaskRow, type TaskRow } from './mappers';
+import type { MemoryCandidate, MemoryCandidateQuery } from './memory-candidate-query';
+import { memoryCandidatesJsonSql, reviveMemoryCandidates } from './sql/memory-candidates';
+import { MERGED_SAFETY, taskSafetyUpdateSql } from './sql/task-safety';
 
 const USAGE_JOIN = `
   LEFT JOIN LATERAL (
@@ -31,16 +34,6 @@ export interface IterationContext {
   memoryCandidates: MemoryCandidate[];
 }
 
-/**
- * The task's `safety` with the items in `param` (a JSON array) added: unchanged when the array
- * is empty, items already recorded are not added twice (a re-delivered job records nothing new).
- */
-const MERGED_SAFETY = (param: string) => `CASE WHEN jsonb_array_length(${param}::jsonb) = 0 THEN safety ELSE jsonb_build_object(
-    'flagged', true,
-    'items', coalesce(safety->'items', '[]'::jsonb) || coalesce(
-      (SELECT jsonb_agg(i) FROM jsonb_array_elements(${param}::jsonb) AS i WHERE NOT coalesce(safety->'items', '[]'::jsonb) @> jsonb_build_array(i)),
-      '[]'::jsonb)) END`;
-
 /** pending → queued, starting the clock (see TaskRepository.markQueued). */
 async function markTaskQueued(q: Queryable, tenantId: string, taskId: string): Promise<TaskRow | null> {
   const { rows } = await q.query<TaskRow>(
@@ -62,23 +55,14 @@ async function countUnfinishedTasks(q: Queryable, tenantId?: string): Promise<nu
   return Number(rows[0]?.count ?? 0);
 }
 
-/** The UPDATE that adds safety items (a JSON array parameter) to a task's record (see MERGED_SAFETY). */
-export function taskSafetyUpdateSql(taskIdParam: string, itemsParam: string): string {
-  return `UPDATE tasks SET safety = ${MERGED_SAFETY(itemsParam)} WHERE id = ${taskIdParam}`;
-}
-
-/** Adds safety items to a task's record; a no-op without items. */
-export async function recordTaskSafety(q: Queryable, taskId: string, items: SafetyItem[]): Promise<void> {
-  if (items.length === 0) return;
-  await q.query(taskSafetyUpdateSql('$1', '$2'), [taskId, JSON.stringify(items)]);
-}
-
 export interface TaskRepositoryOptions {
   /**
    * When above 0, `markQueued` refuses (QueuedTaskCapError) to start a task of a tenant that
    * already has this many queued or running. Exact across processes: see `markQueued`.
    */
   queuedCapPerTenant?: number;
+  /** The common-lexeme cache for the plan's memory candidates; createStore shares one with the memory repository. Default: a cache of its own. */
+  commonLexemes?: CommonLexemes;
 }
 
 export class TaskRepository {
@@ -88,6 +72,7 @@ export class TaskRepository {
    * Shared with the repositories `withQueuedCap` derives.
    */
   private readonly startChains: Map<string, Promise<unknown>>;
+  private readonly lexemes: CommonLexemes;
 
   constructor(
     private readonly db: Db,
@@ -95,11 +80,12 @@ export class TaskRepository {
     startChains?: Map<string, Promise<unknown>>,
   ) {
     this.startChains = startChains ?? new Map();
+    this.lexemes = options.commonLexemes ?? new CommonLexemes(db);
   }
 
   /** The same repository, with `markQueued` held to a per-tenant cap of unfinished tasks (0: none). */
   withQueuedCap(cap: number): TaskRepository {
-    return new TaskRepository(this.db, { ...this.options, queuedCapPerTenant: cap }, this.startChains);
+    return new TaskRepository(this.db, { ...this.options, commonLexemes: this.lexemes, queuedCapPerTenant: cap }, this.startChains);
   }
 
   /** Stores a new task as `pending`; null when the network does not exist for this tenant. */
@@ -246,31 +232,18 @@ export class TaskRepository {
   /**
    * Starts coordinator iteration `iteration`: queued|in_progress → in_progress with iterations
    * set to it. Accepts a repeat of the same iteration (a re-delivered step job resumes it) but
-   * never a skip or a step back, so `iterations` counts real iterations.
-   */
-  async beginIteration(tenantId: string, taskId: string, iteration: number): Promise<TaskRow | null> {
-    const { rows } = await this.db.query<TaskRow>(
-      `UPDATE tasks SET status = 'in_progress', iterations = $3, updated_at = now(), started_at = coalesce(started_at, now())
-       WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress') AND iterations IN ($3 - 1, $3) AND $3 <= max_iterations
-       RETURNING *`,
-      [taskId, tenantId, iteration],
-    );
-    return rows[0] ?? null;
-  }
-
-  /**
-   * beginIteration, and in the same round trip what the coordinator plans with: the network,
-   * its agents and every subtask of the task so far.
+   * never a skip or a step back, so `iterations` counts real iterations. In the same round trip
+   * it loads what the coordinator plans with: the network, its agents, every subtask of the task
+   * so far and the memory candidates relevant to the task. Null when the iteration may not start.
    */
   async beginIterationWithContext(
     tenantId: string,
     taskId: string,
     iteration: number,
-    memory: { matches: number; recent: number },
+    memory: MemoryCandidateQuery,
   ): Promise<IterationContext | null> {
     const params: unknown[] = [taskId, tenantId, iteration];
-    // The memory candidates relevant to the task come in the same round trip.
-    const memorySql = memoryCandidatesJsonSql(params, { network: 't.network_id', tenant: 't.tenant_id', text: 't.task' }, { ...memory, common: await commonLexemes(this.db) });
+    const memorySql = memoryCandidatesJsonSql(params, { network: 't.network_id', tenant: 't.tenant_id', text: 't.task' }, memory, await this.lexemes.get());
     const { rows } = await this.db.query<{ t: TaskRow; n: NetworkRow | null; a: AgentRow[]; s: SubtaskRow[]; m: MemoryCandidate[] }>(
       `WITH t AS (
          UPDATE tasks SET status = 'in_progress', iterations = $3, updated_at = now(), started_at = coalesce(started_at, now())
@@ -322,7 +295,8 @@ export class TaskRepository {
 
   /** Adds what the safety filter did to part of a task's output (e.g. the coordinator's memories) to its `safety` record. */
   async recordSafety(taskId: string, items: SafetyItem[], q: Queryable = this.db): Promise<void> {
-    await recordTaskSafety(q, taskId, items);
+    if (items.length === 0) return;
+    await q.query(taskSafetyUpdateSql('$1', '$2'), [taskId, JSON.stringify(items)]);
   }
 
   /** Ends an unfinished task as failed with a reason; open subtasks become skipped. Null when it had already ended. */
@@ -369,8 +343,6 @@ export class TaskRepository {
     return rows;
   }
 
-
-
   /** Unfinished tasks whose deadline has passed (their deadline job may have been lost). */
   async pastDeadline(limit: number): Promise<Pick<TaskRow, 'id' | 'tenant_id' | 'timeout_seconds'>[]> {
     const { rows } = await this.db.query<Pick<TaskRow, 'id' | 'tenant_id' | 'timeout_seconds'>>(
@@ -405,12 +377,8 @@ export class TaskRepository {
     return row;
   }
 
+  /** Tasks queued or running, of one tenant (the backpressure measure) or of all. */
   async countUnfinished(tenantId?: string): Promise<number> {
     return countUnfinishedTasks(this.db, tenantId);
-  }
-
-  /** Tasks of a tenant waiting to run or running: the backpressure measure. */
-  async countQueuedForTenant(tenantId: string): Promise<number> {
-    return this.countUnfinished(tenantId);
   }
 }

@@ -1,10 +1,13 @@
 import { CreateNetworkBody, SubmitTaskBody, isTerminalTaskStatus, type CreateNetworkBody as NetworkInput, type Task } from '@mesh/core';
-import { AgentWorkerPool, createRuntime, startCoordinatorWorker, startTask, type ModelClient, type Runtime } from '@mesh/mesh';
+import { AgentWorkerPool, createRuntime, startCoordinatorWorker, type Runtime } from '@mesh/host';
+import { agentJobHandlers, coordinatorJobs, createEngine, meshSimulatedResponders, type ContentSafety, type EngineDeps, type ModelClient } from '@mesh/mesh';
 import { createLogger, nullLogger } from '@mesh/observability';
+import { startTask } from '@mesh/tasks';
 import type { TestEnv } from './test-env';
 
 export interface InProcessMesh {
   runtime: Runtime;
+  engine: EngineDeps;
   createNetwork(input?: Partial<NetworkInput> & Record<string, unknown>, tenantId?: string): Promise<string>;
   /** Stores a task and starts it, as `POST .../tasks` with `process: true` does. */
   submit(networkId: string, input: Record<string, unknown>, tenantId?: string): Promise<string>;
@@ -21,16 +24,32 @@ export async function startInProcessMesh(
   env: TestEnv,
   /** The engine's model; without it, the real model layer built from the env's config. */
   model: ModelClient | undefined,
-  options: { concurrency?: number; /** false: no agent workers, subtask jobs wait in their queues */ workers?: boolean } = {},
+  options: {
+    concurrency?: number;
+    /** false: no agent workers, subtask jobs wait in their queues */
+    workers?: boolean;
+    /** Replaces the safety filter built from config. */
+    safety?: ContentSafety;
+    tracing?: Runtime['tracing'];
+    metrics?: Runtime['metrics'];
+  } = {},
 ): Promise<InProcessMesh> {
   const logger = process.env.MESH_TEST_LOG ? createLogger({ service: 'test', level: 'debug' }) : nullLogger;
-  const runtime = await createRuntime(env.config, { service: 'test', logger, ...(model ? { model } : {}) });
-  const coordinator = startCoordinatorWorker(runtime);
-  const pool = options.workers === false ? null : new AgentWorkerPool(runtime, { agents: 'all', concurrency: options.concurrency ?? 20 });
+  const runtime = await createRuntime(env.config, {
+    service: 'test',
+    logger,
+    responders: meshSimulatedResponders,
+    ...(options.tracing ? { tracing: options.tracing } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
+  const engine = await createEngine(runtime, { ...(model ? { model } : {}), ...(options.safety ? { safety: options.safety } : {}) });
+  const coordinator = startCoordinatorWorker(runtime, coordinatorJobs(engine));
+  const pool = options.workers === false ? null : new AgentWorkerPool(runtime, { agents: 'all', concurrency: options.concurrency ?? 20, handlers: agentJobHandlers(engine) });
   await pool?.start();
   await coordinator.waitUntilReady();
   return {
     runtime,
+    engine,
     async createNetwork(input = {}, tenantId = 'tenant-a') {
       const network = await runtime.store.networks.create(tenantId, CreateNetworkBody.parse({ name: 'Test network', ...input }));
       // Give `--agents all` discovery a moment to serve custom types.
@@ -40,7 +59,7 @@ export async function startInProcessMesh(
     async submit(networkId, input, tenantId = 'tenant-a') {
       const task = await runtime.store.tasks.create(tenantId, networkId, SubmitTaskBody.parse(input));
       if (!task) throw new Error(`network ${networkId} not found`);
-      await startTask(runtime.engine, tenantId, task.id);
+      await startTask(engine, tenantId, task.id);
       return task.id;
     },
     async waitForTask(taskId, timeoutMs = 20_000, tenantId = 'tenant-a') {
@@ -60,3 +79,4 @@ export async function startInProcessMesh(
     },
   };
 }
+

@@ -1,5 +1,5 @@
 import { CreateNetworkBody, Network, NetworkList, NetworkListQuery, NotFoundError } from '@mesh/core';
-import { deleteNetwork } from '../delete-network';
+import { deleteNetwork } from '@mesh/tasks';
 import { NetworkParams } from './path-params';
 import { defineRoute, type RouteDefinition } from './route-definition';
 

@@ -1,10 +1,9 @@
-import { ConflictError, isTerminalTaskStatus, MeshError, NotFoundError, QueuedTaskCapError, SubmitTaskBody, Task, TaskList, TaskListQuery, WaitQuery } from '@mesh/core';
-import { stopTask } from '@mesh/mesh';
+import { ConflictError, isTerminalTaskStatus, MeshError, NotFoundError, SubmitTaskBody, Task, TaskList, TaskListQuery, WaitQuery } from '@mesh/core';
+import { stopTask } from '@mesh/tasks';
+import { assertCallbackUrlAllowed } from '@mesh/webhooks';
 import type { ApiDeps } from '../api-deps';
-import { assertCallbackUrlAllowed } from '../callback-url-check';
 import { currentTraceId, withTaskTrace } from '../task-trace';
 import { requireNetwork } from '../require-network';
-import { assertTenantMayStartTask, startTaskWithinCap } from '../task-start-limit';
 import { waitForTaskEnd } from '../wait-for-task-end';
 import { NoBody, NetworkParams, TaskParams } from './path-params';
 import { defineRoute, type RouteDefinition } from './route-definition';
@@ -50,19 +49,14 @@ export const taskRoutes: RouteDefinition[] = [
     errors: [400, 404, 413, 415, 503],
     async handle({ deps, tenantId, params, query, body, signal }) {
       if (body.callback_url !== undefined) assertCallbackUrlAllowed(deps.config, body.callback_url);
-      if (body.process) await assertTenantMayStartTask(deps, tenantId);
+      if (body.process) await deps.admission.assertMayStart(deps, tenantId);
       const traceId = currentTraceId();
       const created = await deps.store.tasks.create(tenantId, params.network_id, body, traceId ? { traceId } : {});
       if (!created) throw new NotFoundError('Network', params.network_id);
       if (!body.process) return { status: 201, body: created };
       try {
-        await withTaskTrace(deps, created, (trace) => startTaskWithinCap(deps, tenantId, created.id, trace));
+        await withTaskTrace(deps, created, (trace) => deps.admission.startSubmitted(deps, tenantId, created.id, trace));
       } catch (err) {
-        // Refused at the cap (a race the early check let through): the 429 leaves nothing stored.
-        if (err instanceof QueuedTaskCapError) {
-          await deps.store.tasks.deletePending(tenantId, created.id);
-          throw err;
-        }
         // The task is stored (pending): say which, so the client can retry `/process` instead of submitting again.
         if (err instanceof MeshError && err.status === 503) {
           throw new MeshError(err.code, err.status, err.message, { details: { task_id: created.id, status: 'pending' }, cause: err });
@@ -119,8 +113,8 @@ export const taskRoutes: RouteDefinition[] = [
     async handle({ deps, tenantId, params, query, signal }) {
       const row = await deps.store.tasks.require(tenantId, params.task_id, params.network_id);
       if (row.status === 'pending') {
-        await assertTenantMayStartTask(deps, tenantId);
-        await withTaskTrace(deps, row, (trace) => startTaskWithinCap(deps, tenantId, row.id, trace));
+        await deps.admission.assertMayStart(deps, tenantId);
+        await withTaskTrace(deps, row, (trace) => deps.admission.start(deps, tenantId, row.id, trace));
       }
       const current = await loadTask(deps, tenantId, params.network_id, params.task_id);
       const { task, terminal } = await afterWait(deps, tenantId, current, query.wait, signal);

@@ -1,9 +1,17 @@
-import { ApiError } from '../api/mesh-api';
+import { ConnectionError, MeshApiError } from '@mesh/client';
 
 export function errorText(error: unknown): string {
-  if (error instanceof ApiError) return error.describe();
+  if (error instanceof MeshApiError) return describeApiError(error);
+  if (error instanceof ConnectionError) return `The API is not reachable: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** The message plus validation details, one per line. */
+function describeApiError(error: MeshApiError): string {
+  if (!Array.isArray(error.details)) return error.message;
+  const lines = (error.details as { path?: unknown; message?: unknown }[]).map((d) => `${String(d.path ?? '')}: ${String(d.message ?? '')}`);
+  return [error.message, ...lines].join('\n');
 }
 
 export function ErrorMessage({ error }: { error: unknown }) {

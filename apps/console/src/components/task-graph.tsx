@@ -15,7 +15,7 @@ import {
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import type { Agent, Subtask, Task } from '@mesh/core';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, type ReactNode } from 'react';
 import { formatDuration } from '../lib/format';
 import { modelFallback } from '../lib/model-fallback';
 import { layoutTaskGraph, type GraphEdgeKind } from '../lib/task-graph-layout';
@@ -72,31 +72,35 @@ function SubtaskNodeView({ data }: NodeProps<SubtaskNode>) {
   );
 }
 
-function CoordinatorNodeView({ data }: NodeProps<CoordinatorNode>) {
+/** The frame the coordinator and result nodes share: an input handle, the name with its status, then `children`. */
+function StageNodeFrame({ kind, status, hasOutput, children }: { kind: 'coordinator' | 'result'; status: string; hasOutput: boolean; children: ReactNode }) {
   return (
-    <div className={`graph-node graph-node-coordinator node-${data.status}`} data-testid="graph-node-coordinator" data-status={data.status}>
+    <div className={`graph-node graph-node-${kind} node-${status}`} data-testid={`graph-node-${kind}`} data-status={status}>
       <Handle type="target" position={Position.Left} />
       <div className="graph-node-head">
-        <strong>coordinator</strong>
-        <StatusBadge status={data.status} />
+        <strong>{kind}</strong>
+        <StatusBadge status={status} />
       </div>
+      {children}
+      {hasOutput && <Handle type="source" position={Position.Right} />}
+    </div>
+  );
+}
+
+function CoordinatorNodeView({ data }: NodeProps<CoordinatorNode>) {
+  return (
+    <StageNodeFrame kind="coordinator" status={data.status} hasOutput>
       <div className="graph-node-key">iteration {data.iteration}</div>
       <div className="graph-node-meta">{data.planned > 0 ? `planned ${data.planned} subtask${data.planned === 1 ? '' : 's'}` : data.status === 'completed' ? 'no further subtasks' : ' '}</div>
-      <Handle type="source" position={Position.Right} />
-    </div>
+    </StageNodeFrame>
   );
 }
 
 function ResultNodeView({ data }: NodeProps<ResultNode>) {
   return (
-    <div className={`graph-node graph-node-result node-${data.status}`} data-testid="graph-node-result" data-status={data.status}>
-      <Handle type="target" position={Position.Left} />
-      <div className="graph-node-head">
-        <strong>result</strong>
-        <StatusBadge status={data.status} />
-      </div>
+    <StageNodeFrame kind="result" status={data.status} hasOutput={false}>
       <div className="graph-node-meta">{data.confidence !== null ? `confidence ${data.confidence.toFixed(2)}` : ' '}</div>
-    </div>
+    </StageNodeFrame>
   );
 }
 

@@ -1,5 +1,5 @@
+import { isTerminalTaskStatus } from '@mesh/client';
 import type { Subtask, Task } from '@mesh/core';
-import { isTerminalTaskStatus } from './statuses';
 
 /**
  * The task as a graph: one coordinator node per iteration, its subtasks to the right of it in

@@ -1,3 +1,4 @@
+import { MEMORY_TYPES, TASK_STATUSES } from '@mesh/client';
 import type { Agent, MemoryItem, Network } from '@mesh/core';
 import { useState, type FormEvent } from 'react';
 import { meshApi } from '../api/mesh-api';
@@ -7,11 +8,19 @@ import { Link } from '../components/link';
 import { StatusBadge } from '../components/status-badge';
 import { formatCost, formatTime } from '../lib/format';
 import { navigate, paths } from '../lib/router';
-import { MEMORY_TYPES, TASK_STATUSES } from '../lib/statuses';
 import { useAsync } from '../lib/use-async';
 import { DeleteButton } from './networks-page';
 
 type Tab = 'tasks' | 'agents' | 'memory';
+
+/** One `<option>` per value, labelled with the value itself. */
+function Options({ values }: { values: readonly string[] }) {
+  return values.map((value) => (
+    <option key={value} value={value}>
+      {value}
+    </option>
+  ));
+}
 
 export function NetworkPage({ networkId, tab }: { networkId: string; tab: Tab }) {
   const network = useAsync((signal) => meshApi.getNetwork(networkId, signal), [networkId]);
@@ -74,11 +83,7 @@ function TasksTab({ network }: { network: Network }) {
           <div className="inline">
             <select value={status} onChange={(e) => setStatus(e.target.value)} aria-label="Filter by status">
               <option value="">all statuses</option>
-              {TASK_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
+              <Options values={TASK_STATUSES} />
             </select>
             <button type="button" className="secondary" onClick={tasks.reload}>
               Refresh
@@ -191,11 +196,7 @@ function SubmitTaskForm({ network }: { network: Network }) {
           <label>
             Priority <span className="muted">(1 most urgent)</span>
             <select name="priority" value={priority} onChange={(e) => setPriority(e.target.value)}>
-              {Array.from({ length: 10 }, (_, i) => String(i + 1)).map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
+              <Options values={Array.from({ length: 10 }, (_, i) => String(i + 1))} />
             </select>
           </label>
         </div>
@@ -322,11 +323,7 @@ function MemoryTab({ network }: { network: Network }) {
             Type
             <select name="memory_type" value={type} onChange={(e) => setType(e.target.value)}>
               <option value="">any</option>
-              {MEMORY_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
+              <Options values={MEMORY_TYPES} />
             </select>
           </label>
           <label>
@@ -416,11 +413,7 @@ function AddMemoryForm({ networkId, onAdded }: { networkId: string; onAdded(): v
           <label>
             Type
             <select value={type} onChange={(e) => setType(e.target.value)}>
-              {MEMORY_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
+              <Options values={MEMORY_TYPES} />
             </select>
           </label>
           <label>

@@ -9,7 +9,7 @@ import { navigate, paths } from '../lib/router';
 import { useAsync } from '../lib/use-async';
 
 export function NetworksPage() {
-  const networks = useAsync((signal) => meshApi.listNetworks(signal), []);
+  const networks = useAsync((signal) => meshApi.listNetworks({ limit: 200 }, signal), []);
   return (
     <>
       <section className="panel">

@@ -1,7 +1,7 @@
 import type { Agent, Subtask, Task } from '@mesh/core';
 import { useEffect, useState } from 'react';
+import { isTerminalTaskStatus, watchTask, type WatchMode } from '@mesh/client';
 import { meshApi } from '../api/mesh-api';
-import { watchTask, type WatchMode } from '../api/task-watch';
 import { ErrorMessage, errorText } from '../components/error-message';
 import { Link } from '../components/link';
 import { MarkdownView } from '../components/markdown-view';
@@ -11,7 +11,6 @@ import { TimelineChart } from '../components/timeline-chart';
 import { elapsedMs, formatCost, formatDuration, formatTime } from '../lib/format';
 import { modelFallback } from '../lib/model-fallback';
 import { paths } from '../lib/router';
-import { isTerminalTaskStatus } from '../lib/statuses';
 import { useAsync } from '../lib/use-async';
 
 /** Follows the task live (SSE, or polling when the stream is not there) until it ends. */
@@ -25,6 +24,7 @@ function useLiveTask(networkId: string, taskId: string): { task: Task | undefine
     setMode('connecting');
     setError(undefined);
     void watchTask(
+      meshApi,
       networkId,
       taskId,
       {

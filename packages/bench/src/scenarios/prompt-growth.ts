@@ -1,6 +1,6 @@
 import { loadConfig } from '@mesh/config';
 import { retrieveRelevantMemory } from '@mesh/mesh';
-import type { Db } from '@mesh/store';
+import { MemoryRepository, type Db } from '@mesh/store';
 import { BENCH_TENANT } from '../bench-env';
 import { insertMemory } from '../memory-corpus';
 import { MeshCluster } from '../mesh-cluster';
@@ -48,7 +48,7 @@ async function explainRetrieval(db: Db, networkId: string, text: string, setting
       return db.query(sql, values);
     },
   } as Db;
-  await retrieveRelevantMemory(recording, { tenantId: BENCH_TENANT, networkId, text, ...settings });
+  await retrieveRelevantMemory(new MemoryRepository(recording), { tenantId: BENCH_TENANT, networkId, text, ...settings });
   const plans: string[] = [];
   for (const q of captured) {
     const { rows } = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q.text}`, q.values);
@@ -91,6 +91,7 @@ export async function promptGrowthScenario(run: ScenarioRun): Promise<ScenarioOu
   const cluster = run.track(await MeshCluster.start(run.env, { latencyMs: 0, workers: 1, env: memoryEnv }));
   const { networkId } = cluster;
   const texts = await retrievalTexts(run.env.db, networkId, retrievals);
+  const memoryRepository = new MemoryRepository(run.env.db);
   const results: SizeResult[] = [];
   let inserted = 0;
   let explain: string[] = [];
@@ -127,7 +128,7 @@ export async function promptGrowthScenario(run: ScenarioRun): Promise<ScenarioOu
     for (const text of texts) {
       if (retrievalMs.length >= minRetrievals && Date.now() - loopStarted > retrievalBudgetMs) break;
       const started = performance.now();
-      const memory = await retrieveRelevantMemory(run.env.db, { tenantId: BENCH_TENANT, networkId, text, tokenBudget: defaults.tokenBudget, candidates: defaults.candidates });
+      const memory = await retrieveRelevantMemory(memoryRepository, { tenantId: BENCH_TENANT, networkId, text, tokenBudget: defaults.tokenBudget, candidates: defaults.candidates });
       retrievalMs.push(performance.now() - started);
       items.push(memory.items.length);
       tokens.push(memory.tokens);

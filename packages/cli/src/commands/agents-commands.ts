@@ -1,4 +1,3 @@
-import type { Agent } from '@mesh/core';
 import { expectPositionals, intOption, numberOption, requiredString, stringOption } from '../args';
 import { EXIT } from '../cli-errors';
 import type { Command } from '../command';
@@ -49,7 +48,7 @@ export const agentsCommands: Command[] = [
       };
       const client = ctx.client();
       const networkId = await resolveNetworkId(client, ref);
-      const agent = await client.request<Agent>('POST', `/networks/${networkId}/agents`, { body: { agent_config: agentConfig } });
+      const agent = await client.addAgent(networkId, agentConfig);
       if (ctx.json) ctx.printJson(agent);
       else ctx.print(`Added agent ${oneLine(agent.name)} (${agent.type}) ${agent.id}`);
       return EXIT.ok;
@@ -64,7 +63,7 @@ export const agentsCommands: Command[] = [
     async run(ctx, { positionals }) {
       const [ref = ''] = expectPositionals(positionals, ['network'], this.usage);
       const client = ctx.client();
-      const body = await client.request<{ agents: Agent[] }>('GET', `/networks/${await resolveNetworkId(client, ref)}/agents`);
+      const body = await client.listAgents(await resolveNetworkId(client, ref));
       if (ctx.json) ctx.printJson(body);
       else ctx.print(agentsTable(body.agents));
       return EXIT.ok;
@@ -81,7 +80,7 @@ export const agentsCommands: Command[] = [
       const client = ctx.client();
       const networkId = await resolveNetworkId(client, networkRef);
       const agentId = await resolveAgentId(client, networkId, agentRef);
-      await client.request<void>('DELETE', `/networks/${networkId}/agents/${agentId}`);
+      await client.removeAgent(networkId, agentId);
       if (ctx.json) ctx.printJson({ deleted: true, network_id: networkId, agent_id: agentId });
       else ctx.print(`Removed agent ${agentId}`);
       return EXIT.ok;

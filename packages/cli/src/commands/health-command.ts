@@ -1,4 +1,3 @@
-import type { Health } from '@mesh/core';
 import { expectPositionals } from '../args';
 import { EXIT } from '../cli-errors';
 import type { Command } from '../command';
@@ -14,7 +13,7 @@ export const healthCommand: Command = {
   async run(ctx, { positionals }) {
     expectPositionals(positionals, [], this.usage);
     // Health needs no key, but goes through the same client (and its error handling).
-    const health = await ctx.client().request<Health>('GET', '/health');
+    const health = await ctx.client().health();
     if (ctx.json) {
       ctx.printJson(health);
     } else {

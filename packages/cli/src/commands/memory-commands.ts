@@ -1,4 +1,3 @@
-import type { MemoryItem, MemoryList } from '@mesh/core';
 import { expectPositionals, intOption, jsonObjectOption, numberOption, requiredString, stringOption } from '../args';
 import { EXIT } from '../cli-errors';
 import type { Command } from '../command';
@@ -28,14 +27,14 @@ export const memoryCommands: Command[] = [
       const [ref = ''] = expectPositionals(positionals, ['network'], ADD_USAGE);
       const confidence = numberOption(values, 'confidence', ADD_USAGE);
       const metadata = jsonObjectOption(values, 'metadata', null, ADD_USAGE);
-      const body = {
+      const input = {
         content: requiredString(values, 'content', ADD_USAGE),
         ...(stringOption(values, 'type') !== undefined ? { memory_type: stringOption(values, 'type') } : {}),
         ...(confidence !== undefined ? { confidence } : {}),
         ...(metadata !== undefined ? { metadata } : {}),
       };
       const client = ctx.client();
-      const item = await client.request<MemoryItem & { deduplicated: boolean }>('POST', `/networks/${await resolveNetworkId(client, ref)}/memory`, { body });
+      const item = await client.addMemory(await resolveNetworkId(client, ref), input);
       if (ctx.json) ctx.printJson(item);
       else ctx.print(item.deduplicated ? `Already stored: reinforced ${item.memory_type} ${item.id}` : `Stored ${item.memory_type} ${item.id}`);
       return EXIT.ok;
@@ -51,9 +50,7 @@ export const memoryCommands: Command[] = [
       const [ref = ''] = expectPositionals(positionals, ['network'], SEARCH_USAGE);
       const query = stringOption(values, 'query');
       const client = ctx.client();
-      const list = await client.request<MemoryList>('GET', `/networks/${await resolveNetworkId(client, ref)}/memory`, {
-        query: { query, memory_type: stringOption(values, 'type'), limit: intOption(values, 'limit', SEARCH_USAGE) },
-      });
+      const list = await client.searchMemory(await resolveNetworkId(client, ref), { query, memory_type: stringOption(values, 'type'), limit: intOption(values, 'limit', SEARCH_USAGE) });
       if (ctx.json) ctx.printJson(list);
       else if (list.memory.length === 0) ctx.print(query ? 'No memory items match.' : 'No memory items.');
       else ctx.print(`${memoryTable(list.memory, query !== undefined)}\n\n${list.memory.length} of ${list.total} item(s)`);

@@ -1,4 +1,4 @@
-import type { AgentConfigInput, Network, NetworkList } from '@mesh/core';
+import type { AgentConfigInput } from '@mesh/core';
 import { intOption, jsonObjectOption, parseJson, readText, requiredString, stringOption, expectPositionals } from '../args';
 import { EXIT, UsageError } from '../cli-errors';
 import type { Command } from '../command';
@@ -53,7 +53,7 @@ export const networksCommands: Command[] = [
         ...(agentsFile !== undefined ? { agents: readAgentsFile(agentsFile) } : {}),
         ...(stringOption(values, 'shared-context') !== undefined ? { shared_context: jsonObjectOption(values, 'shared-context', null, CREATE_USAGE) } : {}),
       };
-      const network = await ctx.client().request<Network>('POST', '/networks', { body });
+      const network = await ctx.client().createNetwork(body);
       if (ctx.json) ctx.printJson(network);
       else ctx.print(`Created network ${oneLine(network.name)} (${network.id})\n\n${networkDetails(network, ctx.style)}`);
       return EXIT.ok;
@@ -68,9 +68,7 @@ export const networksCommands: Command[] = [
     async run(ctx, { positionals, values }) {
       const usage = this.usage;
       expectPositionals(positionals, [], usage);
-      const list = await ctx.client().request<NetworkList>('GET', '/networks', {
-        query: { limit: intOption(values, 'limit', usage), offset: intOption(values, 'offset', usage) },
-      });
+      const list = await ctx.client().listNetworks({ limit: intOption(values, 'limit', usage), offset: intOption(values, 'offset', usage) });
       if (ctx.json) ctx.printJson(list);
       else if (list.networks.length === 0) ctx.print('No networks. Create one with: mesh networks create --name "My network"');
       else ctx.print(`${networksTable(list.networks)}\n\n${list.networks.length} of ${list.total} network(s)`);
@@ -86,7 +84,7 @@ export const networksCommands: Command[] = [
     async run(ctx, { positionals }) {
       const [ref = ''] = expectPositionals(positionals, ['network'], this.usage);
       const client = ctx.client();
-      const network = await client.request<Network>('GET', `/networks/${await resolveNetworkId(client, ref)}`);
+      const network = await client.getNetwork(await resolveNetworkId(client, ref));
       if (ctx.json) ctx.printJson(network);
       else ctx.print(networkDetails(network, ctx.style));
       return EXIT.ok;
@@ -102,7 +100,7 @@ export const networksCommands: Command[] = [
       const [ref = ''] = expectPositionals(positionals, ['network'], this.usage);
       const client = ctx.client();
       const id = await resolveNetworkId(client, ref);
-      await client.request<void>('DELETE', `/networks/${id}`);
+      await client.deleteNetwork(id);
       if (ctx.json) ctx.printJson({ deleted: true, network_id: id });
       else ctx.print(`Deleted network ${id}`);
       return EXIT.ok;

@@ -1,11 +1,10 @@
-import type { Task, TaskList } from '@mesh/core';
+import { isTerminalTaskStatus, watchTask } from '@mesh/client';
+import type { Task } from '@mesh/core';
 import { expectPositionals, intOption, jsonObjectOption, requiredString, stringOption, numberOption } from '../args';
-import { EXIT, UsageError } from '../cli-errors';
+import { errorMessage, EXIT, UsageError } from '../cli-errors';
 import type { Command, CommandContext } from '../command';
 import { ProgressView } from '../progress-view';
-import { isTerminalTaskStatus } from '../task-status';
 import { taskDetails, tasksTable } from '../render';
-import { watchTask } from '../task-watcher';
 import { resolveNetworkId } from './resolve-refs';
 
 const SUBMIT_USAGE = `Usage: mesh tasks submit <network> --task <text> [options]
@@ -47,7 +46,7 @@ async function waitAndReport(ctx: CommandContext, networkId: string, submitted: 
         {
           onTask: (task) => view?.update(task),
           onError: (err) => {
-            const message = err instanceof Error ? err.message : String(err);
+            const message = errorMessage(err);
             if (message !== lastError) view?.note(`(reading the task failed, retrying: ${message})`);
             lastError = message;
           },
@@ -93,16 +92,15 @@ export const tasksCommands: Command[] = [
       const wait = stringOption(values, 'wait');
       const waitSeconds = wait === undefined || wait === '' ? null : numberOption(values, 'wait', SUBMIT_USAGE);
       if (waitSeconds !== null && waitSeconds !== undefined && waitSeconds <= 0) throw new UsageError('--wait takes a number of seconds above 0', SUBMIT_USAGE);
-      const body = {
+      const input = {
         task: requiredString(values, 'task', SUBMIT_USAGE),
         ...(context !== undefined ? { context } : {}),
         ...(priority !== undefined ? { priority } : {}),
         ...(stringOption(values, 'deadline') !== undefined ? { deadline: stringOption(values, 'deadline') } : {}),
-        process: true,
       };
       const client = ctx.client();
       const networkId = await resolveNetworkId(client, ref);
-      const task = await client.request<Task>('POST', `/networks/${networkId}/tasks`, { body });
+      const task = await client.submitTask(networkId, input);
       if (wait !== undefined) return waitAndReport(ctx, networkId, task, waitSeconds ?? null);
       if (ctx.json) ctx.printJson(task);
       else ctx.print(`Submitted task ${task.id} (${task.status})\nFollow it with: mesh tasks show ${networkId} ${task.id}`);
@@ -134,8 +132,10 @@ export const tasksCommands: Command[] = [
       const usage = this.usage;
       const [ref = ''] = expectPositionals(positionals, ['network'], usage);
       const client = ctx.client();
-      const list = await client.request<TaskList>('GET', `/networks/${await resolveNetworkId(client, ref)}/tasks`, {
-        query: { status: stringOption(values, 'status'), limit: intOption(values, 'limit', usage), offset: intOption(values, 'offset', usage) },
+      const list = await client.listTasks(await resolveNetworkId(client, ref), {
+        status: stringOption(values, 'status'),
+        limit: intOption(values, 'limit', usage),
+        offset: intOption(values, 'offset', usage),
       });
       if (ctx.json) ctx.printJson(list);
       else if (list.tasks.length === 0) ctx.print('No tasks.');
@@ -153,7 +153,7 @@ export const tasksCommands: Command[] = [
       const [ref = '', taskId = ''] = expectPositionals(positionals, ['network', 'task'], this.usage);
       const client = ctx.client();
       const networkId = await resolveNetworkId(client, ref);
-      const task = await client.request<Task>('POST', `/networks/${networkId}/tasks/${encodeURIComponent(taskId)}/cancel`);
+      const task = await client.cancelTask(networkId, taskId);
       if (ctx.json) ctx.printJson(task);
       else ctx.print(`Cancelled task ${task.id} (${task.status})`);
       return EXIT.ok;

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from '@mesh/observability';
 import { classifyProviderError } from '../classify-provider-error';
+import { toolArguments, toolNameDecoder, wireToolName, type ConversationMessage, type ToolCall } from '../conversation';
 import { inspectingFetch } from './inspecting-fetch';
 import type { ModelProvider, ProviderAnswer, ProviderCall } from './model-provider';
 import { sdkBackstopTimeout, sdkFailure } from './sdk-failure';
@@ -15,10 +16,47 @@ export interface AnthropicProviderOptions {
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
+type ContentBlock = Anthropic.ContentBlockParam;
+
+/** tool_use ids must match ^[a-zA-Z0-9_-]+$; ids made by another provider are mapped the same way on both ends. */
+function toolUseId(id: string): string {
+  return id.replace(/[^a-zA-Z0-9_-]/g, '_');
+}
+
+function isToolResults(message: Anthropic.MessageParam | undefined): message is Anthropic.MessageParam & { content: ContentBlock[] } {
+  return message?.role === 'user' && Array.isArray(message.content) && message.content.length > 0 && message.content.every((b) => b.type === 'tool_result');
+}
+
 /**
- * Anthropic Messages API. Structured output uses the native `output_config.format` JSON schema
- * (tool_use answers are accepted too). No temperature: the current models answer 400 to
- * non-default sampling parameters.
+ * The neutral conversation as Messages: tool calls are `tool_use` blocks of the assistant turn,
+ * and the results of one turn go back together as `tool_result` blocks of one user message
+ * (with text that follows them after the results, as the API requires).
+ */
+function toAnthropicMessages(messages: readonly ConversationMessage[]): Anthropic.MessageParam[] {
+  const out: Anthropic.MessageParam[] = [];
+  for (const message of messages) {
+    const last = out.at(-1);
+    if (message.role === 'tool') {
+      const block: Anthropic.ToolResultBlockParam = { type: 'tool_result', tool_use_id: toolUseId(message.toolCallId), content: message.content, ...(message.isError ? { is_error: true } : {}) };
+      if (isToolResults(last)) last.content.push(block);
+      else out.push({ role: 'user', content: [block] });
+    } else if ('toolCalls' in message && message.toolCalls.length > 0) {
+      const blocks: ContentBlock[] = message.content ? [{ type: 'text', text: message.content }] : [];
+      for (const call of message.toolCalls) blocks.push({ type: 'tool_use', id: toolUseId(call.id), name: wireToolName(call.name), input: call.arguments });
+      out.push({ role: 'assistant', content: blocks });
+    } else if (message.role === 'user' && isToolResults(last)) {
+      last.content.push({ type: 'text', text: message.content });
+    } else {
+      out.push({ role: message.role, content: message.content });
+    }
+  }
+  return out;
+}
+
+/**
+ * Anthropic Messages API. Structured output uses the native `output_config.format` JSON schema,
+ * also together with tools (the model then either calls tools or answers in the schema). No
+ * temperature: the current models answer 400 to non-default sampling parameters.
  */
 export class AnthropicProvider implements ModelProvider {
   readonly name = 'anthropic' as const;
@@ -45,8 +83,12 @@ export class AnthropicProvider implements ModelProvider {
           model,
           max_tokens: call.maxTokens,
           ...(call.system ? { system: call.system } : {}),
-          messages: call.messages.map((m) => ({ role: m.role, content: m.content })),
+          messages: toAnthropicMessages(call.messages),
           ...(call.schema ? { output_config: { format: { type: 'json_schema' as const, schema: call.schema.jsonSchema } } } : {}),
+          ...(call.tools?.length
+            ? { tools: call.tools.map((t) => ({ name: wireToolName(t.name), description: t.description, input_schema: t.inputSchema as Anthropic.Tool.InputSchema })) }
+            : {}),
+          ...(call.toolChoice ? { tool_choice: { type: call.toolChoice } } : {}),
         },
         { signal: call.signal, timeout: sdkBackstopTimeout(call.timeoutMs), maxRetries: 0 },
       );
@@ -63,14 +105,20 @@ export class AnthropicProvider implements ModelProvider {
     if (message.stop_reason === 'refusal') {
       throw classifyProviderError({ provider: 'anthropic', model, refusal: true, message: 'stop_reason refusal' });
     }
+    const offeredTools = (call.tools?.length ?? 0) > 0;
+    const decodeName = toolNameDecoder(call.tools, call.messages);
     const parts: string[] = [];
+    const toolCalls: ToolCall[] = [];
     for (const block of message.content) {
       if (block.type === 'text') parts.push(block.text);
+      else if (block.type === 'tool_use' && offeredTools) toolCalls.push({ id: block.id, name: decodeName(block.name), ...toolArguments(block.input) });
+      // Without tools offered, a tool_use answer is a structured answer in another form.
       else if (block.type === 'tool_use') parts.push(JSON.stringify(block.input));
     }
     const usage = message.usage;
     return {
       text: parts.join(''),
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       usage: {
         inputTokens: (usage?.input_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) + (usage?.cache_read_input_tokens ?? 0),
         outputTokens: usage?.output_tokens ?? 0,

@@ -1,5 +1,6 @@
-import { ApiError, GoogleGenAI, type GenerateContentResponse } from '@google/genai';
+import { ApiError, FunctionCallingConfigMode, GoogleGenAI, type Content, type GenerateContentResponse, type Part } from '@google/genai';
 import { classifyProviderError } from '../classify-provider-error';
+import { derivedToolCallId, toolArguments, toolNameDecoder, wireToolName, type ConversationMessage, type ToolCall } from '../conversation';
 import { inspectingFetch, type ObservedResponse } from './inspecting-fetch';
 import type { ModelProvider, ProviderAnswer, ProviderCall } from './model-provider';
 import { sdkBackstopTimeout, sdkFailure } from './sdk-failure';
@@ -15,9 +16,60 @@ export const GOOGLE_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.co
 const REFUSAL_FINISH = new Set(['SAFETY', 'PROHIBITED_CONTENT', 'BLOCKLIST', 'SPII', 'RECITATION', 'IMAGE_SAFETY']);
 
 /**
+ * Gemini's documented stand-in for a signature it did not make: function calls that come from
+ * another provider (a fallback mid-conversation) carry it, since Gemini 3 rejects unsigned calls.
+ */
+export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
+
+const CHOICE_MODE = { auto: FunctionCallingConfigMode.AUTO, none: FunctionCallingConfigMode.NONE } as const;
+
+function isFunctionResponses(content: Content | undefined): content is Content & { parts: Part[] } {
+  return content?.role === 'user' && (content.parts?.length ?? 0) > 0 && (content.parts ?? []).every((p) => p.functionResponse !== undefined);
+}
+
+/**
+ * The neutral conversation as Gemini contents: tool calls are `functionCall` parts of the model
+ * turn (the first of a turn signed, as Gemini signs them), results go back together as
+ * `functionResponse` parts of one user turn. A response must be an object: `{output}` or
+ * `{error}`, the keys the API documents.
+ */
+function toGeminiContents(messages: readonly ConversationMessage[]): Content[] {
+  const out: Content[] = [];
+  for (const message of messages) {
+    const last = out.at(-1);
+    if (message.role === 'tool') {
+      const part: Part = { functionResponse: { id: message.toolCallId, name: wireToolName(message.name), response: message.isError ? { error: message.content } : { output: message.content } } };
+      if (isFunctionResponses(last)) last.parts.push(part);
+      else out.push({ role: 'user', parts: [part] });
+    } else if ('toolCalls' in message && message.toolCalls.length > 0) {
+      const signed = message.toolCalls.some((c) => c.thoughtSignature);
+      const parts: Part[] = message.content ? [{ text: message.content }] : [];
+      message.toolCalls.forEach((call, index) => {
+        const signature = call.thoughtSignature ?? (!signed && index === 0 ? SKIP_THOUGHT_SIGNATURE : undefined);
+        parts.push({ functionCall: { id: call.id, name: wireToolName(call.name), args: call.arguments }, ...(signature ? { thoughtSignature: signature } : {}) });
+      });
+      out.push({ role: 'model', parts });
+    } else {
+      out.push({ role: message.role === 'assistant' ? 'model' : 'user', parts: [{ text: message.content }] });
+    }
+  }
+  return out;
+}
+
+/**
+ * With tools, the schema is asked for in the system instruction instead of `responseJsonSchema`:
+ * Gemini 2.x answers 400 to function calling with `responseMimeType: application/json`, and
+ * Gemini 3 accepts the pair only as a preview. The answer is then JSON in text, which the
+ * runner extracts, validates and, once, asks to repair, as for any structured answer.
+ */
+function schemaInstruction(schema: NonNullable<ProviderCall['schema']>): string {
+  return `When you answer instead of calling a function, answer with only a JSON value that matches this JSON schema (${schema.name}), no prose and no code fences:\n${JSON.stringify(schema.jsonSchema)}`;
+}
+
+/**
  * Gemini API through @google/genai. Structured output uses `responseJsonSchema` with
- * `responseMimeType: application/json`. The SDK's errors carry no headers, so a per-request
- * fetch wrapper keeps them (retry-after).
+ * `responseMimeType: application/json` (without tools; see schemaInstruction). The SDK's errors
+ * carry no headers, so a per-request fetch wrapper keeps them (retry-after).
  */
 export class GoogleProvider implements ModelProvider {
   readonly name = 'google' as const;
@@ -36,15 +88,22 @@ export class GoogleProvider implements ModelProvider {
     const model = call.model.model;
     let observed: ObservedResponse | undefined;
     let response: GenerateContentResponse;
+    const tools = call.tools ?? [];
+    const schemaInText = call.schema && tools.length > 0 ? schemaInstruction(call.schema) : undefined;
+    const system = [call.system, schemaInText].filter(Boolean).join('\n\n');
     try {
       response = await this.client.models.generateContent({
         model,
-        contents: call.messages.map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] })),
+        contents: toGeminiContents(call.messages),
         config: {
-          ...(call.system ? { systemInstruction: call.system } : {}),
+          ...(system ? { systemInstruction: system } : {}),
           maxOutputTokens: call.maxTokens,
           ...(call.temperature !== undefined && call.model.acceptsTemperature ? { temperature: call.temperature } : {}),
-          ...(call.schema ? { responseMimeType: 'application/json', responseJsonSchema: call.schema.jsonSchema } : {}),
+          ...(call.schema && !schemaInText ? { responseMimeType: 'application/json', responseJsonSchema: call.schema.jsonSchema } : {}),
+          ...(tools.length > 0
+            ? { tools: [{ functionDeclarations: tools.map((t) => ({ name: wireToolName(t.name), description: t.description, parametersJsonSchema: t.inputSchema })) }] }
+            : {}),
+          ...(call.toolChoice ? { toolConfig: { functionCallingConfig: { mode: CHOICE_MODE[call.toolChoice] } } } : {}),
           abortSignal: call.signal,
           httpOptions: {
             timeout: sdkBackstopTimeout(call.timeoutMs),
@@ -69,14 +128,28 @@ export class GoogleProvider implements ModelProvider {
     if (!candidate?.content?.parts) {
       throw classifyProviderError({ provider: 'google', model, malformed: true, message: 'the response has no candidates' });
     }
+    const decodeName = toolNameDecoder(tools, call.messages);
     const parts: string[] = [];
+    const toolCalls: ToolCall[] = [];
     for (const part of candidate.content.parts) {
       if (typeof part.text === 'string' && !part.thought) parts.push(part.text);
+      else if (part.functionCall && tools.length > 0) {
+        const { id, name = '', args } = part.functionCall;
+        toolCalls.push({
+          // The Gemini API may give no id; the results must quote one all the same.
+          id: id || derivedToolCallId(call.messages, toolCalls.length, name, args ?? {}),
+          name: decodeName(name),
+          ...toolArguments(args),
+          ...(part.thoughtSignature ? { thoughtSignature: part.thoughtSignature } : {}),
+        });
+      }
+      // Without tools offered, a function call is a structured answer in another form.
       else if (part.functionCall?.args) parts.push(JSON.stringify(part.functionCall.args));
     }
     const usage = response.usageMetadata;
     return {
       text: parts.join(''),
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       usage: {
         inputTokens: usage?.promptTokenCount ?? 0,
         // Thinking tokens are billed as output.

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../completion';
+import type { ConversationMessage, ToolCall, ToolChoice, ToolDefinition } from '../conversation';
 import type { ProviderName, ResolvedModel } from '../model-table';
 import type { JsonSchema } from '../structured-output';
 
@@ -6,7 +6,8 @@ import type { JsonSchema } from '../structured-output';
 export interface ProviderCall {
   model: ResolvedModel;
   system: string;
-  messages: ChatMessage[];
+  /** The whole conversation, translated to the provider's wire format on every call. */
+  messages: ConversationMessage[];
   schema?: {
     name: string;
     description?: string;
@@ -16,6 +17,9 @@ export interface ProviderCall {
     sourceJsonSchema: JsonSchema;
     strict: boolean;
   };
+  /** Offered tools, with the caller's names: each adapter encodes them for its wire (wireToolName). */
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
   temperature?: number;
   maxTokens: number;
   /** Aborts on the attempt's timeout and on the caller's signal; cancels the HTTP request. */
@@ -29,6 +33,8 @@ export interface ProviderCall {
 
 export interface ProviderAnswer {
   text: string;
+  /** The tools the model asked for, names decoded; absent or empty when it answered. */
+  toolCalls?: ToolCall[];
   usage: { inputTokens: number; outputTokens: number };
   /** The answer stopped at max tokens. */
   truncated?: boolean;

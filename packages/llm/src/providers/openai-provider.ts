@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { Logger } from '@mesh/observability';
 import { classifyProviderError } from '../classify-provider-error';
+import { toolArguments, toolNameDecoder, wireToolName, type ConversationMessage, type ToolCall } from '../conversation';
 import { inspectingFetch } from './inspecting-fetch';
 import type { ModelProvider, ProviderAnswer, ProviderCall } from './model-provider';
 import { sdkBackstopTimeout, sdkFailure } from './sdk-failure';
@@ -16,8 +17,33 @@ export interface OpenAIProviderOptions {
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /**
+ * The neutral conversation as Chat Completions messages: tool calls are the assistant's
+ * `tool_calls` (arguments as a JSON string), each result is its own `tool` message. The format
+ * has no error flag for a result, so a failed tool's content says so in words.
+ */
+function toOpenAIMessages(system: string, messages: readonly ConversationMessage[]): OpenAI.Chat.ChatCompletionMessageParam[] {
+  const out: OpenAI.Chat.ChatCompletionMessageParam[] = system ? [{ role: 'system', content: system }] : [];
+  for (const message of messages) {
+    if (message.role === 'tool') {
+      out.push({ role: 'tool', tool_call_id: message.toolCallId, content: message.isError ? `Error: ${message.content}` : message.content });
+    } else if ('toolCalls' in message && message.toolCalls.length > 0) {
+      out.push({
+        role: 'assistant',
+        content: message.content || null,
+        // A call with malformed arguments goes back as {}: its error result says what was wrong.
+        tool_calls: message.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: wireToolName(c.name), arguments: JSON.stringify(c.arguments) } })),
+      });
+    } else {
+      out.push({ role: message.role, content: message.content });
+    }
+  }
+  return out;
+}
+
+/**
  * OpenAI Chat Completions, the wire format OpenAI-compatible servers share. Structured output
- * uses `response_format: json_schema` (strict when the schema allows it).
+ * uses `response_format: json_schema` (strict when the schema allows it), also together with
+ * tools. Tools are not strict: their schemas are the caller's, not made strict-compatible.
  */
 export class OpenAIProvider implements ModelProvider {
   readonly name = 'openai' as const;
@@ -43,7 +69,7 @@ export class OpenAIProvider implements ModelProvider {
     const model = resolved.model;
     const body: OpenAI.Chat.ChatCompletionCreateParamsNonStreaming = {
       model,
-      messages: [...(call.system ? [{ role: 'system' as const, content: call.system }] : []), ...call.messages.map((m) => ({ role: m.role, content: m.content }))],
+      messages: toOpenAIMessages(call.system, call.messages),
       ...(resolved.maxTokensParam === 'max_completion_tokens' ? { max_completion_tokens: call.maxTokens } : { max_tokens: call.maxTokens }),
       ...(call.temperature !== undefined && resolved.acceptsTemperature ? { temperature: call.temperature } : {}),
       ...(call.schema
@@ -59,6 +85,10 @@ export class OpenAIProvider implements ModelProvider {
             },
           }
         : {}),
+      ...(call.tools?.length
+        ? { tools: call.tools.map((t) => ({ type: 'function' as const, function: { name: wireToolName(t.name), description: t.description, parameters: t.inputSchema } })) }
+        : {}),
+      ...(call.toolChoice ? { tool_choice: call.toolChoice } : {}),
     };
     let completion: OpenAI.Chat.ChatCompletion;
     try {
@@ -78,9 +108,13 @@ export class OpenAIProvider implements ModelProvider {
     if (message.refusal || choice.finish_reason === 'content_filter') {
       throw classifyProviderError({ provider: 'openai', model, refusal: true, message: message.refusal ?? 'finish_reason content_filter' });
     }
-    const toolArguments = (message.tool_calls ?? []).flatMap((t) => (t.type === 'function' ? [t.function.arguments] : []));
+    const functionCalls = (message.tool_calls ?? []).flatMap((t) => (t.type === 'function' ? [t] : []));
+    const decodeName = toolNameDecoder(call.tools, call.messages);
+    const toolCalls: ToolCall[] = call.tools?.length ? functionCalls.map((t) => ({ id: t.id, name: decodeName(t.function.name), ...toolArguments(t.function.arguments) })) : [];
     return {
-      text: message.content ?? toolArguments.join(''),
+      // Without tools offered, a function call's arguments are a structured answer in another form.
+      text: message.content ?? (call.tools?.length ? '' : functionCalls.map((t) => t.function.arguments).join('')),
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
       usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
       truncated: choice.finish_reason === 'length',
     };

@@ -1,10 +1,14 @@
 import { abortableSleep } from '../abortable-sleep';
+import { conversationText, derivedToolCallId, toolArguments, type ToolCall } from '../conversation';
 import { sampleJsonSchema } from '../simulated/json-schema-sampler';
 import { seededRandom } from '../simulated/seeded-random';
 import { taskKeywords } from '../simulated/task-keywords';
 import type { ModelProvider, ProviderAnswer, ProviderCall } from './model-provider';
 
-/** Domain answers for the simulated provider, keyed by schema name (the engine registers its own). */
+/**
+ * Domain answers for the simulated provider, keyed by schema name (the engine registers its own).
+ * Tool turns reach it as messages too: tool results with role 'tool'.
+ */
 export type SimulatedResponder = (req: {
   system: string;
   messages: { role: string; content: string }[];
@@ -26,6 +30,9 @@ const SENTENCES = [
   'Success is measured by engagement, conversion and the quality of feedback received.',
 ];
 
+/** Tool use stays small and readable: at most this many calls, one per offered tool. */
+const MAX_SIMULATED_TOOL_CALLS = 3;
+
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
@@ -34,6 +41,8 @@ export function estimateTokens(text: string): number {
  * Offline and deterministic: the same request gets the same answer (seeded from a hash of the
  * request). Structured answers come from a registered responder or are generated from the JSON
  * schema, with strings that mention the task's words; plain text starts with "[simulated]".
+ * Offered tools are called once each (up to three, arguments sampled from their schemas) until
+ * the conversation holds a tool result; then it answers as without tools.
  */
 export class SimulatedProvider implements ModelProvider {
   readonly name = 'simulated' as const;
@@ -45,6 +54,16 @@ export class SimulatedProvider implements ModelProvider {
     const lastUser = [...call.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
     const keywords = taskKeywords(lastUser);
     const rng = seededRandom(call.seed);
+    const input = call.system + conversationText(call.messages);
+    const tools = call.toolChoice === 'none' ? [] : (call.tools ?? []);
+    if (tools.length > 0 && !call.messages.some((m) => m.role === 'tool')) {
+      const toolCalls: ToolCall[] = tools.slice(0, MAX_SIMULATED_TOOL_CALLS).map((tool, index) => {
+        const { arguments: args } = toolArguments(sampleJsonSchema(tool.inputSchema, { rng, keywords }));
+        return { id: derivedToolCallId(call.messages, index, tool.name, args), name: tool.name, arguments: args };
+      });
+      const text = `[simulated] Calling ${toolCalls.map((c) => c.name).join(', ')}.`;
+      return { text, toolCalls, usage: { inputTokens: estimateTokens(input), outputTokens: estimateTokens(text + JSON.stringify(toolCalls)) } };
+    }
     let text: string;
     if (call.schema) {
       const responder = this.options.responders?.[call.schemaName ?? call.schema.name];
@@ -57,7 +76,6 @@ export class SimulatedProvider implements ModelProvider {
       const first = Math.floor(rng() * SENTENCES.length);
       text = `[simulated] This answer addresses ${topic}. ${SENTENCES[first]} ${SENTENCES[(first + 1) % SENTENCES.length]}`;
     }
-    const input = call.system + call.messages.map((m) => m.content).join('');
     return { text, usage: { inputTokens: estimateTokens(input), outputTokens: estimateTokens(text) } };
   }
 }

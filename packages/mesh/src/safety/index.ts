@@ -5,4 +5,3 @@ export * from './moderator';
 export * from './openai-moderator';
 export * from './output-screening';
 export * from './pii-redactor';
-export * from './secret-scrubber';

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { answerForSchema } from './schema-answer';
-import { WIRE_FORMATS, type FakeAnswer, type FakeProviderName, type ParsedRequest, type WireFormat } from './wire-formats';
+import { WIRE_FORMATS, type FakeAnswer, type FakeProviderName, type FakeTool, type FakeToolCall, type FakeToolResult, type ParsedRequest, type WireFormat } from './wire-formats';
 
-export type { FakeAnswer, FakeProviderName, ParsedRequest } from './wire-formats';
+export type { FakeAnswer, FakeProviderName, FakeTool, FakeToolCall, FakeToolResult, ParsedRequest } from './wire-formats';
 
 /**
  * What the next matching requests of a provider suffer. Every fault speaks the provider's own
@@ -42,6 +42,11 @@ export interface RecordedRequest {
   at: number;
   mode: ParsedRequest['mode'] | 'unparsed';
   body: unknown;
+  /** The tools offered, as on the wire ([] when none or unparsed). */
+  tools: FakeTool[];
+  /** Tool calls of earlier model turns the client sent back. */
+  toolCalls: FakeToolCall[];
+  toolResults: FakeToolResult[];
   fault?: Fault['kind'];
   /** Status sent; undefined for hang and reset. */
   status?: number;
@@ -49,6 +54,10 @@ export interface RecordedRequest {
   clientClosed: boolean;
 }
 
+/**
+ * Answers a request in place of the default: a string is text, `{object}` a structured answer,
+ * `{toolCalls: [...]}` a turn that calls tools (e.g. while `request.toolResults` is empty).
+ */
 export type FakeResponder = (request: ParsedRequest) => FakeAnswer | string | undefined;
 
 export interface FakeProviderServerOptions {
@@ -95,8 +104,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * A local HTTP server that speaks the Anthropic Messages, OpenAI Chat Completions and Gemini
- * generateContent wire formats, including structured output and tool-use forms, with per-provider
- * fault injection. Point the real SDKs at `baseUrls`; never mock them.
+ * generateContent wire formats, including structured output and tool calling (a responder
+ * scripts tool-call turns; the tools offered and the results sent back are recorded, and tool
+ * turns the real API would refuse get its 400), with per-provider fault injection. Point the
+ * real SDKs at `baseUrls`; never mock them.
  *
  * Control from another process: GET /_control/requests, POST /_control/faults
  * {provider, fault, times?, model?}, DELETE /_control/faults, POST /_control/reset.
@@ -216,7 +227,7 @@ export class FakeProviderServer {
       return;
     }
     const raw = await readBody(req);
-    const record: RecordedRequest = { provider, model: routeModel, path, at: Date.now(), mode: 'unparsed', body: raw, clientClosed: false };
+    const record: RecordedRequest = { provider, model: routeModel, path, at: Date.now(), mode: 'unparsed', body: raw, tools: [], toolCalls: [], toolResults: [], clientClosed: false };
     this.recorded.push(record);
     res.on('close', () => {
       if (!res.writableFinished) record.clientClosed = true;
@@ -228,13 +239,15 @@ export class FakeProviderServer {
       return this.sendError(wire, res, record, 400, { message: 'request body is not valid JSON' });
     }
     const parsed = wire.parse(body, routeModel);
-    Object.assign(record, { model: parsed.model, mode: parsed.mode, body });
+    Object.assign(record, { model: parsed.model, mode: parsed.mode, body, tools: parsed.tools, toolCalls: parsed.toolCalls, toolResults: parsed.toolResults });
 
     const key = wire.apiKey(req.headers, url);
     const expected = this.options.apiKeys?.[provider];
     if (!key || (expected !== undefined && key !== expected)) {
       return this.sendError(wire, res, record, 401, { message: 'invalid x-api-key / API key' });
     }
+    const conversationError = wire.conversationError(body);
+    if (conversationError) return this.sendError(wire, res, record, 400, { message: conversationError });
 
     const fault = this.takeFault(provider, parsed.model);
     if (fault) record.fault = fault.kind;
@@ -330,7 +343,7 @@ export class FakeProviderServer {
   }
 
   private sendAnswer(wire: WireFormat, res: ServerResponse, record: RecordedRequest, request: ParsedRequest, answer: FakeAnswer): void {
-    const outputText = answer.text ?? JSON.stringify(answer.object ?? null);
+    const outputText = answer.toolCalls?.length ? `${answer.text ?? ''}${JSON.stringify(answer.toolCalls)}` : (answer.text ?? JSON.stringify(answer.object ?? null));
     const usage = { input: Math.max(1, Math.ceil(request.promptText.length / 4)), output: Math.max(1, Math.ceil(outputText.length / 4)) };
     this.sequence += 1;
     const body = wire.success(request, answer, usage, `fake${this.sequence}`);

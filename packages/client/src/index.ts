@@ -1,0 +1,19 @@
+// The API client of the CLI (Node, from dist) and the web console (browser, bundled from source):
+// nothing here may import zod, Node or DOM-only APIs. Types come from @mesh/core as types only.
+export { ConnectionError, errorFromResponse, isAbortError, MeshApiError } from './errors';
+export {
+  API_BASE_PATH,
+  MeshClient,
+  type AddMemoryInput,
+  type CreateNetworkInput,
+  type MemorySearch,
+  type MeshClientOptions,
+  type PageQuery,
+  type RequestOptions,
+  type SubmitTaskInput,
+  type TaskListQuery,
+} from './mesh-client';
+export { SseParser, type SseEvent } from './sse-parser';
+export { applyTaskEvent, watchTask, type TaskWatchHandlers, type TaskWatchOptions, type WatchMode } from './task-watcher';
+// The contract's lists, from core's zod-free module (the same lists core's zod enums are built from).
+export * from '@mesh/core/statuses';

@@ -1,0 +1,191 @@
+import type { Agent, AgentConfigInput, Health, MemoryItem, MemoryList, Network, NetworkList, Task, TaskList } from '@mesh/core';
+import { ConnectionError, errorFromResponse, isAbortError, MeshApiError } from './errors';
+
+export interface MeshClientOptions {
+  /** The API's origin, e.g. http://127.0.0.1:8080 (the /api/mesh base path is added); '' for the page's own origin. */
+  baseUrl?: string;
+  /** Sent as a Bearer token. The console has none: the browser sends the credentials it was given at the Basic-auth prompt. */
+  apiKey?: string;
+  /** Added to every request (the CLI's user-agent). */
+  headers?: Readonly<Record<string, string>>;
+  /** fetch's `credentials` mode (the console: 'same-origin'). */
+  credentials?: RequestInit['credentials'];
+  /** For tests. */
+  fetch?: typeof fetch;
+}
+
+const DEFAULTS = { baseUrl: '', apiKey: '' };
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined>;
+  signal?: AbortSignal;
+}
+
+export const API_BASE_PATH = '/api/mesh';
+
+/** What the client sends; the API validates it (the zod schemas in @mesh/core), the client does not. */
+export interface CreateNetworkInput {
+  name: string;
+  description?: string | undefined;
+  max_iterations?: number | undefined;
+  timeout_seconds?: number | undefined;
+  agents?: AgentConfigInput[] | undefined;
+  shared_context?: Record<string, unknown> | undefined;
+}
+
+/** `submitTask` adds `process: true`: both callers start the task at once. */
+export interface SubmitTaskInput {
+  task: string;
+  context?: Record<string, unknown> | undefined;
+  priority?: number | undefined;
+  deadline?: string | undefined;
+}
+
+export interface AddMemoryInput {
+  content: string;
+  memory_type?: string | undefined;
+  confidence?: number | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+export interface PageQuery {
+  limit?: number | undefined;
+  offset?: number | undefined;
+}
+
+export interface TaskListQuery extends PageQuery {
+  status?: string | undefined;
+}
+
+export interface MemorySearch {
+  query?: string | undefined;
+  memory_type?: string | undefined;
+  limit?: number | undefined;
+}
+
+const seg = encodeURIComponent;
+
+/**
+ * The REST API over fetch, for Node (the CLI) and the browser (the console): errors come back as
+ * MeshApiError (an answer that is not 2xx) or ConnectionError (no answer). Imports nothing that
+ * needs Node or zod. One method per route the CLI and the console call; `request` for the rest.
+ */
+export class MeshClient {
+  readonly baseUrl: string;
+  private readonly apiKey: string;
+  private readonly headers: Readonly<Record<string, string>>;
+  private readonly credentials: RequestInit['credentials'] | undefined;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: MeshClientOptions = {}) {
+    this.baseUrl = (options.baseUrl ?? DEFAULTS.baseUrl).replace(/\/+$/, '');
+    this.apiKey = options.apiKey ?? DEFAULTS.apiKey;
+    this.headers = options.headers ?? {};
+    this.credentials = options.credentials;
+    // Called through a closure: a browser's fetch throws when called with another `this`.
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  url(path: string, query: RequestOptions['query'] = {}): string {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, String(value));
+    const search = params.toString();
+    return `${this.baseUrl}${API_BASE_PATH}${path}${search ? `?${search}` : ''}`;
+  }
+
+  /** The raw response of a GET (the event stream); non-2xx answers are returned, not thrown. */
+  async open(path: string, accept: string, signal?: AbortSignal): Promise<Response> {
+    return this.send('GET', this.url(path), { accept }, undefined, signal);
+  }
+
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await this.send(method, this.url(path, options.query), headers, options.body === undefined ? undefined : JSON.stringify(options.body), options.signal);
+    if (!res.ok) throw await errorFromResponse(res);
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new MeshApiError(`The API answered with something that is not JSON: ${text.slice(0, 200)}`, res.status, 'bad_response');
+    }
+  }
+
+  health(signal?: AbortSignal): Promise<Health> {
+    return this.request<Health>('GET', '/health', { signal });
+  }
+
+  listNetworks(page: PageQuery = {}, signal?: AbortSignal): Promise<NetworkList> {
+    return this.request<NetworkList>('GET', '/networks', { query: { ...page }, signal });
+  }
+
+  getNetwork(networkId: string, signal?: AbortSignal): Promise<Network> {
+    return this.request<Network>('GET', `/networks/${seg(networkId)}`, { signal });
+  }
+
+  createNetwork(input: CreateNetworkInput): Promise<Network> {
+    return this.request<Network>('POST', '/networks', { body: input });
+  }
+
+  deleteNetwork(networkId: string): Promise<void> {
+    return this.request<void>('DELETE', `/networks/${seg(networkId)}`);
+  }
+
+  listAgents(networkId: string, signal?: AbortSignal): Promise<{ agents: Agent[] }> {
+    return this.request<{ agents: Agent[] }>('GET', `/networks/${seg(networkId)}/agents`, { signal });
+  }
+
+  addAgent(networkId: string, config: AgentConfigInput): Promise<Agent> {
+    return this.request<Agent>('POST', `/networks/${seg(networkId)}/agents`, { body: { agent_config: config } });
+  }
+
+  removeAgent(networkId: string, agentId: string): Promise<void> {
+    return this.request<void>('DELETE', `/networks/${seg(networkId)}/agents/${seg(agentId)}`);
+  }
+
+  listTasks(networkId: string, query: TaskListQuery = {}, signal?: AbortSignal): Promise<TaskList> {
+    return this.request<TaskList>('GET', `/networks/${seg(networkId)}/tasks`, { query: { ...query }, signal });
+  }
+
+  getTask(networkId: string, taskId: string, signal?: AbortSignal): Promise<Task> {
+    return this.request<Task>('GET', `/networks/${seg(networkId)}/tasks/${seg(taskId)}`, { signal });
+  }
+
+  submitTask(networkId: string, input: SubmitTaskInput): Promise<Task> {
+    return this.request<Task>('POST', `/networks/${seg(networkId)}/tasks`, { body: { ...input, process: true } });
+  }
+
+  cancelTask(networkId: string, taskId: string): Promise<Task> {
+    return this.request<Task>('POST', `/networks/${seg(networkId)}/tasks/${seg(taskId)}/cancel`);
+  }
+
+  /** The task's event stream (`text/event-stream`), as the raw response: see watchTask. */
+  openTaskEvents(networkId: string, taskId: string, signal?: AbortSignal): Promise<Response> {
+    return this.open(`/networks/${seg(networkId)}/tasks/${seg(taskId)}/events`, 'text/event-stream', signal);
+  }
+
+  searchMemory(networkId: string, search: MemorySearch = {}, signal?: AbortSignal): Promise<MemoryList> {
+    return this.request<MemoryList>('GET', `/networks/${seg(networkId)}/memory`, { query: { ...search }, signal });
+  }
+
+  addMemory(networkId: string, input: AddMemoryInput): Promise<MemoryItem & { deduplicated: boolean }> {
+    return this.request<MemoryItem & { deduplicated: boolean }>('POST', `/networks/${seg(networkId)}/memory`, { body: input });
+  }
+
+  private async send(method: string, url: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<Response> {
+    try {
+      return await this.fetchImpl(url, {
+        method,
+        headers: { ...headers, ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}), ...this.headers },
+        ...(this.credentials ? { credentials: this.credentials } : {}),
+        ...(body !== undefined ? { body } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (err) {
+      if (isAbortError(err)) throw err;
+      throw new ConnectionError(this.baseUrl, err);
+    }
+  }
+}

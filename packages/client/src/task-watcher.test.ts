@@ -1,0 +1,122 @@
+import type { Task, TaskEvent } from '@mesh/core';
+import { MeshClient } from './mesh-client';
+import { applyTaskEvent, watchTask, type WatchMode } from './task-watcher';
+
+/** Only the fields the watcher reads. */
+function task(overrides: Partial<Task> = {}): Task {
+  return { id: 't1', task_id: 't1', network_id: 'n1', status: 'in_progress', iterations: 1, max_iterations: 10, subtasks: [], ...overrides } as unknown as Task;
+}
+const withSub = (status: string): Task => task({ subtasks: [{ id: 's1', key: 'copy', agent_type: 'content', status, started_at: null, finished_at: null }] as unknown as Task['subtasks'] });
+
+function sse(events: [string, unknown][]): Response {
+  const text = `: ping\n\n${events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join(': ping\n\n')}`;
+  const bytes = new TextEncoder().encode(text);
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      // In two pieces, split inside the first event.
+      controller.enqueue(bytes.slice(0, 15));
+      controller.enqueue(bytes.slice(15));
+      controller.close();
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8' } });
+}
+
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+/** A client whose fetch answers the events URL and the task URL, and records what was asked. */
+function fakeClient(routes: { events: () => Response; task: () => Response }, options: { baseUrl?: string; apiKey?: string } = {}) {
+  const calls: string[] = [];
+  const headers: Headers[] = [];
+  const fetchImpl = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const url = String(input);
+    calls.push(url);
+    headers.push(new Headers(init?.headers));
+    return url.endsWith('/events') ? routes.events() : routes.task();
+  }) as typeof fetch;
+  return { client: new MeshClient({ ...options, fetch: fetchImpl }), calls, headers };
+}
+
+describe('watchTask', () => {
+  const running = withSub('queued');
+  const done: Task = { ...withSub('completed'), status: 'completed' };
+
+  it('follows the event stream: snapshot, events applied at once, re-reads, and the final task from `end`', async () => {
+    const event: TaskEvent = { type: 'subtask.status', task_id: running.id, subtask_id: 's1', key: 'copy', agent_type: 'content', status: 'in_progress', at: '2026-01-01T10:00:01.000Z' };
+    const { client, calls } = fakeClient({ events: () => sse([['snapshot', running], ['subtask.status', event], ['end', done]]), task: () => json(running) });
+    const seen: Task[] = [];
+    const modes: WatchMode[] = [];
+    const final = await watchTask(client, running.network_id, running.id, { onTask: (t) => seen.push(t), onMode: (m) => modes.push(m) }, { refreshIntervalMs: 0 });
+    expect(final?.status).toBe('completed');
+    expect(modes).toEqual(['stream']);
+    expect(seen[0]?.subtasks?.[0]?.status).toBe('queued');
+    expect(seen[1]?.subtasks?.[0]).toMatchObject({ status: 'in_progress', started_at: '2026-01-01T10:00:01.000Z' });
+    expect(seen[seen.length - 1]?.status).toBe('completed');
+    // The console's client: same origin, no key.
+    expect(calls[0]).toBe(`/api/mesh/networks/${running.network_id}/tasks/${running.id}/events`);
+  });
+
+  it('sends the API key as a Bearer token, on the stream too (the CLI)', async () => {
+    const event = { type: 'subtask.status', task_id: 't1', subtask_id: 's1', key: 'copy', agent_type: 'content', status: 'in_progress', at: '2026-01-01T00:00:01Z' };
+    const { client, headers } = fakeClient(
+      { events: () => sse([['snapshot', withSub('queued')], ['subtask.status', event], ['end', done]]), task: () => json(withSub('in_progress')) },
+      { baseUrl: 'http://api.test/', apiKey: 'secret-key' },
+    );
+    const seen: string[] = [];
+    const modes: WatchMode[] = [];
+    const final = await watchTask(client, 'n1', 't1', { onTask: (t) => seen.push(`${t.status}/${t.subtasks?.[0]?.status}`), onMode: (m) => modes.push(m) }, { refreshIntervalMs: 0 });
+    expect(final?.status).toBe('completed');
+    expect(modes).toEqual(['stream']);
+    expect(seen[0]).toBe('in_progress/queued');
+    expect(seen[1]).toBe('in_progress/in_progress');
+    expect(seen[seen.length - 1]).toBe('completed/completed');
+    expect(headers[0]?.get('authorization')).toBe('Bearer secret-key');
+    expect(headers[0]?.get('accept')).toBe('text/event-stream');
+  });
+
+  it('polls the task every interval when the API has no event stream', async () => {
+    const answers = [json(running), json(running), json(done)];
+    const { client, calls } = fakeClient({ events: () => json({ error: { code: 'not_found', message: 'Route GET …/events' } }, 404), task: () => answers.shift() ?? json(done) });
+    const modes: WatchMode[] = [];
+    const final = await watchTask(client, running.network_id, running.id, { onTask: () => {}, onMode: (m) => modes.push(m) }, { pollIntervalMs: 1 });
+    expect(final?.status).toBe('completed');
+    expect(modes).toEqual(['polling']);
+    expect(calls.filter((c) => !c.endsWith('/events'))).toHaveLength(3);
+  });
+
+  it('falls back to polling when the stream closes before `end`', async () => {
+    const { client } = fakeClient({ events: () => sse([['snapshot', running]]), task: () => json(done) });
+    const modes: WatchMode[] = [];
+    const final = await watchTask(client, running.network_id, running.id, { onTask: () => {}, onMode: (m) => modes.push(m) }, { pollIntervalMs: 1 });
+    expect(modes).toEqual(['stream', 'polling']);
+    expect(final?.status).toBe('completed');
+  });
+
+  it('reports read errors and keeps polling', async () => {
+    const answers = [json({ error: { code: 'internal_error', message: 'boom' } }, 500), json(done)];
+    const { client } = fakeClient({ events: () => json({}, 404), task: () => answers.shift() ?? json(done) });
+    const errors: unknown[] = [];
+    const final = await watchTask(client, running.network_id, running.id, { onTask: () => {}, onError: (e) => errors.push(e) }, { pollIntervalMs: 1 });
+    expect(final?.status).toBe('completed');
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain('boom');
+  });
+
+  it('stops when aborted', async () => {
+    const controller = new AbortController();
+    const { client } = fakeClient({ events: () => json({}, 404), task: () => json(running) });
+    let reads = 0;
+    const watching = watchTask(client, running.network_id, running.id, { onTask: () => ++reads === 2 && controller.abort() }, { pollIntervalMs: 1, signal: controller.signal });
+    expect((await watching)?.status).toBe('in_progress');
+    expect(reads).toBe(2);
+  });
+});
+
+describe('applyTaskEvent', () => {
+  it('moves the task status and iteration forward, and ignores unknown subtasks', () => {
+    const t = task({ status: 'queued', iterations: 0 });
+    expect(applyTaskEvent(t, { type: 'task.status', task_id: t.id, status: 'in_progress', iteration: 1, at: 'x' })).toMatchObject({ status: 'in_progress', iterations: 1 });
+    const unknown: TaskEvent = { type: 'subtask.status', task_id: t.id, subtask_id: 'nope', key: 'k', agent_type: 'a', status: 'completed', at: 'x' };
+    expect(applyTaskEvent(t, unknown)).toBe(t);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * The contract's status and type values as plain lists, without zod: ./status.ts builds its zod
+ * enums from them, and @mesh/client (the CLI and the browser console) reads them through the
+ * `@mesh/core/statuses` subpath, so neither loads zod. This file imports nothing.
+ */
+
+export const TASK_STATUSES = ['pending', 'queued', 'in_progress', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+const TERMINAL_TASK = ['completed', 'failed', 'timed_out', 'cancelled'] as const satisfies readonly TaskStatus[];
+export type TerminalTaskStatus = (typeof TERMINAL_TASK)[number];
+/** Statuses a task never leaves. Typed as the wider list so `.includes(anyStatus)` type-checks. */
+export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = TERMINAL_TASK;
+/** Statuses of a task that has been started and not yet ended. */
+export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['queued', 'in_progress'];
+
+export function isTerminalTaskStatus(status: string): status is TerminalTaskStatus {
+  return (TERMINAL_TASK_STATUSES as readonly string[]).includes(status);
+}
+
+export const SUBTASK_STATUSES = ['pending', 'queued', 'in_progress', 'completed', 'failed', 'skipped'] as const;
+export type SubtaskStatus = (typeof SUBTASK_STATUSES)[number];
+
+const TERMINAL_SUBTASK = ['completed', 'failed', 'skipped'] as const satisfies readonly SubtaskStatus[];
+export type TerminalSubtaskStatus = (typeof TERMINAL_SUBTASK)[number];
+export const TERMINAL_SUBTASK_STATUSES: readonly SubtaskStatus[] = TERMINAL_SUBTASK;
+
+export function isTerminalSubtaskStatus(status: string): status is TerminalSubtaskStatus {
+  return (TERMINAL_SUBTASK_STATUSES as readonly string[]).includes(status);
+}
+
+export const MEMORY_TYPES = ['fact', 'context', 'decision', 'feedback'] as const;
+export type MemoryType = (typeof MEMORY_TYPES)[number];
+
+export const NETWORK_STATUSES = ['active'] as const;
+export type NetworkStatus = (typeof NETWORK_STATUSES)[number];

@@ -1,0 +1,105 @@
+import type { MeshConfig } from '@mesh/config';
+import { createLlmClient, type AttemptRecord, type LlmCallRecorder, type LlmClient, type SimulatedResponder } from '@mesh/llm';
+import type { Logger } from '@mesh/observability';
+import type { Store } from '@mesh/store';
+import { recordAttemptSpan } from './attempt-span';
+import { closeConnections, openConnections, type Connections } from './connections';
+import { processLogger } from './secret-scrubber';
+
+/** Everything a coordinator or worker process holds, built from config in one place. */
+export interface Runtime extends Connections {
+  config: MeshConfig;
+  logger: Logger;
+  llm: LlmClient;
+  /** Closes BullMQ workers: waits for active jobs up to the grace period, then hands the rest back. */
+  closeWorkers(workers: { close(force?: boolean): Promise<void> }[], onGraceExpired?: () => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Persists every model attempt in llm_calls (usage and cost per task are summed from it). */
+export function storeRecorder(store: Store): LlmCallRecorder {
+  return {
+    async record(attempts: AttemptRecord[], context) {
+      await store.llmCalls.record(
+        attempts.map((a) => ({
+          tenantId: context.tenantId ?? null,
+          networkId: context.networkId ?? null,
+          taskId: context.taskId ?? null,
+          subtaskId: context.subtaskId ?? null,
+          purpose: a.purpose ?? context.purpose ?? null,
+          provider: a.provider,
+          model: a.model,
+          chainPosition: a.chainPosition,
+          attempt: a.attempt,
+          latencyMs: a.latencyMs,
+          inputTokens: a.inputTokens,
+          outputTokens: a.outputTokens,
+          costUsd: a.costUsd,
+          outcome: a.outcome,
+          errorClass: a.errorClass ?? null,
+        })),
+      );
+    },
+  };
+}
+
+export interface RuntimeOptions {
+  service: string;
+  logger?: Logger;
+  /** Answers of the simulated provider by schema name (the engine's; see @mesh/mesh meshSimulatedResponders). */
+  responders?: Record<string, SimulatedResponder>;
+  /** Replaces the tracer built from config (tests pass one with an in-memory exporter); the caller shuts it down. */
+  tracing?: Connections['tracing'];
+  /** Replaces the metrics registry built here (tests read it directly). */
+  metrics?: Connections['metrics'];
+}
+
+export async function createRuntime(config: MeshConfig, options: RuntimeOptions): Promise<Runtime> {
+  const logger = options.logger ?? processLogger(options.service, config);
+  const connections = openConnections(config, {
+    service: options.service,
+    redisRole: 'worker',
+    poolWaitMs: 60_000,
+    ...(options.tracing ? { tracing: options.tracing } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
+  const { metrics, tracing } = connections;
+  const llm = createLlmClient({
+    config: config.llm,
+    redis: connections.redis,
+    keyPrefix: config.queuePrefix,
+    logger: logger.child({ component: 'llm' }),
+    recorder: storeRecorder(connections.store),
+    ...(options.responders ? { responders: options.responders } : {}),
+    onAttempt: (attempt) => {
+      metrics.llmAttempt(attempt);
+      recordAttemptSpan(tracing.tracer, attempt);
+    },
+    onCircuitChange: (change) => metrics.circuitState(change.provider, change.model, change.to),
+  });
+  return {
+    ...connections,
+    config,
+    logger,
+    llm,
+    async closeWorkers(workers, onGraceExpired) {
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => {
+        timer = setTimeout(() => resolve('expired'), config.jobs.shutdownGraceMs);
+      });
+      const outcome = await Promise.race([graceful.then(() => 'closed' as const), expired]);
+      clearTimeout(timer);
+      if (outcome === 'expired') {
+        logger.warn('shutdown grace period over; handing active jobs back');
+        onGraceExpired?.();
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+    },
+    async close() {
+      // The model client waits for its pending call records, so it closes before the pool.
+      await llm.close();
+      await closeConnections(connections, { ownTracing: !options.tracing });
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { FinalSynthesis, isTerminalTaskStatus } from '@mesh/core';
+import type { FinalizeJob } from '@mesh/queue';
+import type { EngineDeps } from '../engine-deps';
+import { formatMemory, retrieveRelevantMemory } from '../memory-retrieval';
+import { SCHEMA_NAMES } from '../model-client';
+import { finalizePrompt } from '../prompts';
+import { callCoordinator, loadNetwork } from './coordinator-call';
+import { completeTask, failTask, onCoordinatorError } from './task-outcome';
+
+/**
+ * `finalize`: the synthesis after the last iteration. A task with no completed subtask has
+ * nothing to synthesise from and fails, saying why.
+ */
+export async function runFinalize(deps: EngineDeps, job: FinalizeJob): Promise<void> {
+  const task = await deps.store.tasks.getRow(job.tenantId, job.taskId);
+  if (!task || isTerminalTaskStatus(task.status)) return;
+  const subtasks = await deps.store.subtasks.forTask(task.id);
+  const completed = subtasks.filter((s) => s.status === 'completed');
+  if (completed.length === 0) {
+    const reasons = [...new Set(subtasks.map((s) => s.error).filter(Boolean))].slice(0, 3);
+    return failTask(
+      deps,
+      task.tenant_id,
+      task.id,
+      subtasks.length === 0
+        ? 'No subtask was planned and the coordinator gave no result'
+        : `No subtask produced a result (${subtasks.length} failed or skipped${reasons.length ? `: ${reasons.join('; ')}` : ''})`,
+    );
+  }
+  const view = await loadNetwork(deps, task);
+  if (!view) return;
+  const memory = await retrieveRelevantMemory(deps.store.memory, {
+    tenantId: task.tenant_id,
+    networkId: task.network_id,
+    text: task.task,
+    tokenBudget: deps.settings.memoryTokenBudget,
+    candidates: deps.settings.memoryCandidates,
+  });
+  deps.metrics?.memoryRetrieved('finalize', memory.items.length);
+  const prompt = finalizePrompt({
+    networkName: view.network.name,
+    coordinator: view.coordinator,
+    task,
+    sharedContext: view.network.shared_context,
+    memory: formatMemory(memory.items),
+    subtasks,
+  });
+  try {
+    const response = await callCoordinator(deps, task, view, prompt, { name: SCHEMA_NAMES.finalSynthesis, zod: FinalSynthesis }, 'finalize');
+    await completeTask(deps, task, (response.object as FinalSynthesis).result, response);
+  } catch (err) {
+    await onCoordinatorError(deps, task, 'The coordinator could not synthesise the final result', err);
+  }
+}

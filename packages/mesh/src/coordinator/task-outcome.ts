@@ -1,0 +1,48 @@
+import { describeError, type TaskResult } from '@mesh/core';
+import type { TaskRow } from '@mesh/store';
+import { announceTaskStatus } from '@mesh/tasks';
+import type { EngineDeps } from '../engine-deps';
+import { isAbort, isModelFailure } from '../errors';
+import { callRecorded, type ModelResponse } from '../model-client';
+import { screenTaskResult } from '../safety/output-screening';
+
+/** Ends the task as completed, unless it has already ended. */
+export async function completeTask(deps: EngineDeps, task: TaskRow, answered: TaskResult, response: Pick<ModelResponse<unknown>, 'simulated' | 'recorded'>): Promise<void> {
+  // A withheld result still completes the task: its content says it was withheld, `safety` says why.
+  const { result, items: safety } = await screenTaskResult(deps.safety, answered);
+  // The last call's usage is stored before the completion is announced: whoever reads the
+  // completed task sees all of it.
+  const [done] = await Promise.all([deps.store.tasks.complete(task.tenant_id, task.id, { result, simulated: response.simulated, safety }), callRecorded(response)]);
+  if (!done) return;
+  // Announced first: whoever waits for the answer hears it one round trip sooner, and a deadline
+  // job that fires meanwhile finds the task ended and does nothing.
+  await announceTaskStatus(deps, done);
+  await deps.queues.cancelDeadline(task.id);
+  deps.logger.info('task completed', { task_id: task.id, network_id: task.network_id, iterations: done.iterations });
+}
+
+/** Ends the task as failed with `error`, unless it has already ended. */
+export async function failTask(deps: EngineDeps, tenantId: string, taskId: string, error: string): Promise<void> {
+  const failed = await deps.store.tasks.fail(tenantId, taskId, error);
+  if (!failed) return;
+  await deps.queues.cancelDeadline(taskId);
+  await announceTaskStatus(deps, failed);
+  deps.logger.warn('task failed', { task_id: taskId, network_id: failed.network_id, error });
+}
+
+/**
+ * Handles a model failure inside a coordinator job: a deadline or stop aborts quietly (the
+ * deadline job or the stopper records the outcome); when the model layer has given up, the
+ * task fails with its reason; anything else is rethrown for BullMQ to retry.
+ */
+export async function onCoordinatorError(deps: EngineDeps, task: TaskRow, what: string, err: unknown): Promise<void> {
+  if (isAbort(err)) {
+    deps.logger.info('coordinator call aborted', { task_id: task.id, what });
+    return;
+  }
+  if (isModelFailure(err)) {
+    await failTask(deps, task.tenant_id, task.id, `${what}: ${describeError(err)}`);
+    return;
+  }
+  throw err;
+}

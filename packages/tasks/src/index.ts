@@ -1,0 +1,5 @@
+export * from './delete-network';
+export * from './task-control';
+export * from './task-control-deps';
+export * from './task-status-announcer';
+export * from './tenant-admission';

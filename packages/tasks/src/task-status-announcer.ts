@@ -1,0 +1,26 @@
+import { isTerminalTaskStatus } from '@mesh/core';
+import { injectTraceContext } from '@mesh/observability';
+import type { TaskRow } from '@mesh/store';
+import type { TaskControlDeps } from './task-control-deps';
+
+export type AnnouncedTask = Pick<TaskRow, 'id' | 'tenant_id' | 'network_id' | 'status' | 'iterations' | 'started_at' | 'callback_url'>;
+
+/**
+ * The one place a task status transition is made known, called right after the guarded SQL
+ * transition succeeded (so exactly once per transition across the fleet): the task event is
+ * published (SSE, `?wait`), the transition counted, and, for a terminal status of a task with a
+ * `callback_url`, its webhook delivery enqueued. Never throws: Postgres already holds the outcome.
+ */
+export async function announceTaskStatus(deps: TaskControlDeps, task: AnnouncedTask): Promise<void> {
+  const at = new Date();
+  deps.events.publishQuietly({ type: 'task.status', task_id: task.id, status: task.status, iteration: task.iterations, at: at.toISOString() });
+  // in_progress is entered once per iteration; count it once per task.
+  if (task.status !== 'in_progress' || task.iterations <= 1) deps.metrics?.taskStatus(task.status, task.started_at, at);
+  if (!isTerminalTaskStatus(task.status) || !task.callback_url) return;
+  const trace = injectTraceContext();
+  try {
+    await deps.queues.enqueueWebhook({ tenantId: task.tenant_id, taskId: task.id, ...(trace ? { trace } : {}) });
+  } catch (err) {
+    deps.logger.error('could not enqueue the webhook of a finished task', { task_id: task.id, network_id: task.network_id, error: err });
+  }
+}
