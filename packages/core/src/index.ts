@@ -10,3 +10,4 @@ export * from './network';
 export * from './safety';
 export * from './status';
 export * from './task';
+export * from './tool';

@@ -3,7 +3,6 @@ import { MEMORY_TYPES, NETWORK_STATUSES, SUBTASK_STATUSES, TASK_STATUSES } from 
 
 // The lists live in ./statuses (no zod) so that @mesh/client shares them; the enums are built from them.
 export {
-  ACTIVE_TASK_STATUSES,
   isTerminalSubtaskStatus,
   isTerminalTaskStatus,
   MEMORY_TYPES,

@@ -11,8 +11,6 @@ const TERMINAL_TASK = ['completed', 'failed', 'timed_out', 'cancelled'] as const
 export type TerminalTaskStatus = (typeof TERMINAL_TASK)[number];
 /** Statuses a task never leaves. Typed as the wider list so `.includes(anyStatus)` type-checks. */
 export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = TERMINAL_TASK;
-/** Statuses of a task that has been started and not yet ended. */
-export const ACTIVE_TASK_STATUSES: readonly TaskStatus[] = ['queued', 'in_progress'];
 
 export function isTerminalTaskStatus(status: string): status is TerminalTaskStatus {
   return (TERMINAL_TASK_STATUSES as readonly string[]).includes(status);

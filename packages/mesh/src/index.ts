@@ -1,20 +1,12 @@
-export * from './coordinator/step';
-export * from './coordinator/wave';
-export * from './coordinator/finalize';
-export * from './coordinator/deadline';
-export * from './coordinator/task-outcome';
-export * from './data-blocks';
-export * from './engine-deps';
-export * from './errors';
-export * from './in-flight-calls';
-export * from './job-handlers';
-export * from './memory-retrieval';
-export * from './model-client';
-export * from './plan-validation';
-export * from './prompts';
-export * from './recovery-sweeper';
-export * from './safety';
-export * from './simulated-responders';
-export * from './subtask-runner';
-export * from './traced-model-client';
-export * from './waves';
+// The engine's outer edge: what a process needs to run it (see apps/coordinator, apps/worker),
+// and what tests and benchmarks drive it with. Everything else is the engine's own.
+export { createEngine, type EngineDeps, type EngineOptions, type EngineResources, type EngineSettings } from './engine-deps';
+export { agentJobHandlers, coordinatorJobs, type FailedJob } from './job-handlers';
+export { RecoverySweeper, type RecoverySweeperOptions, type SweepReport } from './recovery-sweeper';
+export { SCHEMA_NAMES, type ModelClient, type ModelRequest, type ModelResponse } from './model-client';
+export { meshSimulatedResponders } from './simulated-responders';
+export { ContentSafety, type ContentSafetyOptions, type SafetyVerdict } from './safety/content-safety';
+export type { Moderator, ModerationResult } from './safety/moderator';
+export { readDataBlock } from './data-blocks';
+export { retrieveRelevantMemory, type RetrievedMemory } from './memory-retrieval';
+export { runSubtask, type SubtaskAttempt, type SubtaskOutcome } from './subtask-runner';

@@ -1,34 +1,17 @@
-import type { ZodType } from 'zod';
+import type { CompletionRequest, CompletionResponse } from '@mesh/llm';
 
 /**
- * The slice of @mesh/llm's client the engine uses. The engine depends on this shape only, so its
- * tests can drive it with a scripted model and the apps pass the real client unchanged.
+ * The slice of @mesh/llm's client the engine uses: one model call, a request in, a response out.
+ * The engine depends on this shape only, so its tests can drive it with a scripted model and the
+ * processes pass the real client unchanged.
  */
-export interface ModelRequest<T> {
-  system: string;
-  messages: { role: 'user' | 'assistant'; content: string }[];
-  schema?: { name: string; zod: ZodType<T>; description?: string };
-  model?: string | null;
-  temperature?: number;
-  maxTokens?: number;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  purpose?: string;
-  context?: { tenantId?: string; networkId?: string; taskId?: string; subtaskId?: string };
-}
+export type ModelRequest<T> = CompletionRequest<T>;
 
-export interface ModelResponse<T> {
-  text: string;
-  object?: T;
-  usage: { inputTokens: number; outputTokens: number };
-  costUsd: number;
-  provider: string;
-  model: string;
-  simulated: boolean;
-  attempts: unknown[];
-  /** Settles when the call's attempts are stored (see @mesh/llm's CompletionResponse); absent for clients that store nothing. */
-  recorded?: Promise<void>;
-}
+/** The model layer's response; a client that stores nothing (a scripted model) leaves out what only storing and tool turns give. */
+export type ModelResponse<T> = Omit<CompletionResponse<T>, 'attempts' | 'recorded' | 'stopReason'> &
+  Partial<Pick<CompletionResponse<T>, 'recorded' | 'stopReason'>> & {
+    attempts: unknown[];
+  };
 
 /** Waits for a call's attempts to be stored: its usage is then part of the task's. */
 export async function callRecorded(response: Pick<ModelResponse<unknown>, 'recorded'>): Promise<void> {

@@ -154,7 +154,10 @@ describe('the recovery sweeper', () => {
   });
 
   it('counts a waiting last-wave job as the next step once the iteration’s subtasks have finished', async () => {
-    const scripted = model();
+    // The subtasks' model calls wait for the gate: the queue is paused before they can finish.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const scripted = model(gate);
     const mesh = await startInProcessMesh(env, scripted);
     try {
       const networkId = await mesh.createNetwork();
@@ -162,6 +165,7 @@ describe('the recovery sweeper', () => {
       await waitUntil(async () => (await env.store.subtasks.forTask(taskId)).length === 2);
       // The wave's parent job waits in the paused coordinator queue when the subtasks finish.
       await mesh.runtime.queues.coordinator.pause();
+      release();
       await waitUntil(async () => (await env.store.subtasks.forTask(taskId)).every((s) => s.status === 'completed'));
       const sweeper = new RecoverySweeper(mesh.engine, { intervalMs: 60_000, quietMs: 0 });
       const report = await sweeper.sweep();
@@ -172,6 +176,7 @@ describe('the recovery sweeper', () => {
       expect((await mesh.waitForTask(taskId)).status).toBe('completed');
       expect(scripted.callsFor(SCHEMA_NAMES.coordinatorDecision)).toHaveLength(2);
     } finally {
+      release();
       await mesh.runtime.queues.coordinator.resume();
       await mesh.close();
     }

@@ -46,7 +46,7 @@ let contextInstalled = false;
  * boundaries: AsyncLocalStorage as the context manager, W3C trace context and baggage as the
  * propagators.
  */
-export function installTraceContext(): void {
+function installTraceContext(): void {
   if (contextInstalled) return;
   contextInstalled = true;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -108,12 +108,6 @@ export function extractTraceContext(carrier: Record<string, string> | undefined)
   return carrier ? propagation.extract(ROOT_CONTEXT, carrier) : ROOT_CONTEXT;
 }
 
-/** The trace id of the active span, if any. */
-export function activeTraceId(ctx: Context = context.active()): string | undefined {
-  const spanContext = trace.getSpanContext(ctx);
-  return spanContext && trace.isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
-}
-
 /** `ctx` with these baggage entries added (ids only: baggage travels in clear text in job data). */
 export function withBaggage(ctx: Context, entries: Record<string, string | undefined>): Context {
   let baggage = propagation.getBaggage(ctx) ?? propagation.createBaggage();
@@ -152,7 +146,7 @@ export async function inSpan<T>(tracer: Tracer, name: string, options: SpanOptio
   }
 }
 
-export function markSpanFailed(span: Span, err: unknown): void {
+function markSpanFailed(span: Span, err: unknown): void {
   if (err instanceof Error) span.recordException({ name: err.name, message: err.message });
   span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
 }

@@ -1,0 +1,98 @@
+import { describeError, type ToolResult } from '@mesh/core';
+import type { Logger } from '@mesh/observability';
+import { ToolCallConflictError } from './errors';
+import type { ToolCallJournal, ToolCallRecord } from './tool-call-journal';
+import type { ToolDispatcher } from './tool-dispatcher';
+import { errorResult, type CatalogTool } from './tool-executor';
+import { toolCallIdempotencyKey } from './tool-call-idempotency-key';
+import { frameToolOutput } from './tool-output';
+
+/** JSON with object keys sorted: two argument objects are the same call when these match (a JSONB round trip reorders keys). */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item && typeof item === 'object' && !Array.isArray(item) ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : item,
+  );
+}
+
+export interface RunToolCallDeps {
+  journal: ToolCallJournal;
+  dispatcher: ToolDispatcher;
+  logger?: Logger;
+  now?: () => Date;
+  /** Characters of a result the model sees (see frameToolOutput). */
+  maxModelChars?: number;
+}
+
+export interface ToolCallRequest {
+  subtaskId: string;
+  position: number;
+  tool: CatalogTool;
+  arguments: Record<string, unknown>;
+  /** The subtask's stop signal: when it fires the call stays `running`, to be resumed by the retry. */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface ToolCallOutcome {
+  record: ToolCallRecord;
+  result: ToolResult;
+  /** The result framed as data for the model. */
+  content: string;
+  /** True when the result came from the journal and nothing ran. */
+  replayed: boolean;
+}
+
+/**
+ * Runs a tool call so that its effect happens once, however often the subtask is retried:
+ * - already `completed` or `failed` in the journal: its recorded result is returned, nothing runs;
+ * - recorded `running` (the worker died during the call): it runs again with the same
+ *   idempotency key, flagged as resumed (a side-effecting service de-duplicates on the key;
+ *   send_email checks its own ledger);
+ * - not recorded: recorded `running` first, then run, then recorded with its outcome.
+ * A recorded call at the same position with another tool or other arguments is a conflict.
+ */
+export async function runToolCall(deps: RunToolCallDeps, call: ToolCallRequest): Promise<ToolCallOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const frame = (result: ToolResult) => frameToolOutput(call.tool.name, result, deps.maxModelChars !== undefined ? { maxChars: deps.maxModelChars } : {});
+  const log = deps.logger?.child({ subtaskId: call.subtaskId, tool: call.tool.name, position: call.position });
+  let record = await deps.journal.find(call.subtaskId, call.position);
+  if (record && (record.tool !== call.tool.name || canonicalJson(record.arguments) !== canonicalJson(call.arguments))) {
+    throw new ToolCallConflictError(`tool call ${call.position} of subtask ${call.subtaskId} was recorded as another call (${record.tool})`, {
+      recorded_tool: record.tool,
+      requested_tool: call.tool.name,
+    });
+  }
+  if (record && record.status !== 'running') {
+    log?.debug('tool call replayed', { status: record.status });
+    const result = record.result ?? errorResult(record.error ?? 'the call was recorded without a result');
+    return { record, result, content: frame(result), replayed: true };
+  }
+  const resumed = record !== null;
+  record ??= await deps.journal.begin({
+    subtaskId: call.subtaskId,
+    position: call.position,
+    tool: call.tool.name,
+    arguments: call.arguments,
+    idempotencyKey: toolCallIdempotencyKey(call.subtaskId, call.position),
+    sideEffects: call.tool.side_effects,
+    startedAt: now(),
+  });
+  if (resumed) log?.warn('tool call resumed after an interrupted attempt', { sideEffects: record.sideEffects });
+  const startedAt = now();
+  const result = await deps.dispatcher.execute({
+    tool: call.tool,
+    arguments: call.arguments,
+    idempotencyKey: record.idempotencyKey,
+    resumed,
+    ...(call.signal ? { signal: call.signal } : {}),
+    ...(call.timeoutMs !== undefined ? { timeoutMs: call.timeoutMs } : {}),
+  });
+  if (call.signal?.aborted) {
+    // Stopped from outside, not the tool's outcome: the record stays running, so a retry repeats the call with its key.
+    throw call.signal.reason instanceof Error ? call.signal.reason : new Error(`tool call stopped: ${describeError(call.signal.reason)}`);
+  }
+  const durationMs = now().getTime() - startedAt.getTime();
+  const finished = await deps.journal.finish(record.id, { status: result.ok ? 'completed' : 'failed', result, error: result.ok ? null : (result.error ?? 'the call failed'), finishedAt: now(), durationMs });
+  log?.info('tool call finished', { status: finished.status, durationMs, resumed });
+  return { record: finished, result, content: frame(result), replayed: false };
+}

@@ -1,0 +1,38 @@
+/** An email the SMTP server accepted, by its Message-ID. */
+export interface SentEmailRecord {
+  messageId: string;
+  idempotencyKey: string;
+  accepted: string[];
+  rejected: string[];
+  /** The server's last answer (`250 OK: queued as …`). */
+  response: string;
+  sentAt: Date;
+}
+
+/**
+ * `send_email`'s own record of what it sent, by Message-ID (derived from the call's idempotency
+ * key). Written as soon as the SMTP server accepts a message, so a repeated call finds it and
+ * sends nothing, even when the journal still says the call was in flight.
+ */
+export interface SentEmailLedger {
+  find(messageId: string): Promise<SentEmailRecord | null>;
+  record(sent: SentEmailRecord): Promise<void>;
+}
+
+/** For tests and single-process use; the worker uses a Postgres table. */
+export class InMemorySentEmailLedger implements SentEmailLedger {
+  private readonly sent = new Map<string, SentEmailRecord>();
+
+  async find(messageId: string): Promise<SentEmailRecord | null> {
+    const record = this.sent.get(messageId);
+    return record ? structuredClone(record) : null;
+  }
+
+  async record(sent: SentEmailRecord): Promise<void> {
+    if (!this.sent.has(sent.messageId)) this.sent.set(sent.messageId, structuredClone(sent));
+  }
+
+  get size(): number {
+    return this.sent.size;
+  }
+}
