@@ -1,6 +1,11 @@
 // Walks through SEED.md's examples against a running API and prints each answer.
-// Usage: node scripts/demo-client.mjs <base-url> <api-key>
-const [base = 'http://127.0.0.1:8080', key = 'demo-key-0123456789'] = process.argv.slice(2);
+// Usage: node scripts/demo-client.mjs <base-url> <api-key> [<services-url>]
+// With <services-url> (the example services of examples/integrations, started by scripts/demo),
+// it also registers the Analytics service as an OpenAPI tool, gives the Analytics Specialist its
+// tools and prints the calls the agent made and what the service saw.
+import { readFileSync } from 'node:fs';
+
+const [base = 'http://127.0.0.1:8080', key = 'demo-key-0123456789', services] = process.argv.slice(2);
 const api = `${base}/api/mesh`;
 
 const bold = (s) => `\x1b[1m${s}\x1b[0m`;
@@ -36,6 +41,28 @@ async function waitForHealth() {
   }
 }
 
+async function waitForServices() {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${services}/healthz`)).ok) return;
+    } catch {}
+    if (Date.now() > until) throw new Error(`the example services did not answer at ${services}/healthz within 30 s; see services.log`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A tool result (JSON text, possibly truncated) on one line, cut to `max` characters. */
+function oneLine(text, max = 400) {
+  let line = text ?? '';
+  try {
+    line = JSON.stringify(JSON.parse(line));
+  } catch {
+    line = line.replace(/\s+/g, ' ');
+  }
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 const health = await waitForHealth();
 show('Health', 'GET', '/health', 200, { status: health.status, redis: health.redis_connection, database: health.database_connection, llm: health.llm_client.mode, workers: health.workers.map((w) => `${w.kind} [${w.agent_types.join(', ') || '-'}]`) });
 
@@ -50,6 +77,46 @@ show('Create a network', 'POST', '/networks', created.status, { network_id: netw
 
 const list = await call('GET', '/networks');
 show('List networks', 'GET', '/networks', list.status, `${list.json.total} network(s)`);
+
+let analyticsTools = [];
+if (services) {
+  await waitForServices();
+  // The document inline (the tool layer reads JSON), pointed at the running service; its API key
+  // is a reference to the operator's MESH_SECRET_ANALYTICS_API_KEY, never the value.
+  const document = JSON.parse(readFileSync(new URL('../examples/integrations/analytics.openapi.json', import.meta.url), 'utf8'));
+  const registered = await call('POST', `/networks/${networkId}/tools`, {
+    tool: {
+      kind: 'openapi',
+      name: 'analytics',
+      description: "Maily's Analytics service: campaign metrics, audience benchmarks, reports",
+      document,
+      base_url: `${services}/analytics`,
+      headers: { 'X-Api-Key': { secret: 'ANALYTICS_API_KEY' } },
+    },
+  });
+  analyticsTools = registered.json.tools;
+  show('Register the Analytics service (OpenAPI)', 'POST', `/networks/${networkId}/tools`, registered.status, {
+    tool_id: registered.json.id,
+    tools: analyticsTools.map((t) => `${t.name}${t.side_effects ? ' (side effects: sent with an Idempotency-Key)' : ''}`),
+    headers: registered.json.spec.headers,
+  });
+
+  // A network keeps one agent per type: the default Analytics Specialist is replaced by one with tools.
+  const analytics = created.json.agents.find((a) => a.type === 'analytics');
+  if (analytics) await call('DELETE', `/networks/${networkId}/agents/${analytics.agent_id ?? analytics.id}`);
+  const specialist = await call('POST', `/networks/${networkId}/agents`, {
+    agent_config: {
+      name: analytics?.name ?? 'Analytics Specialist',
+      type: 'analytics',
+      ...(analytics?.model ? { model: analytics.model } : {}),
+      description: analytics?.description ?? 'Specializes in data analysis and performance insights',
+      parameters: analytics?.parameters ?? { temperature: 0.2, max_tokens: 4000 },
+      capabilities: analytics?.capabilities ?? ['metrics', 'ab_testing', 'performance_analysis'],
+      tools: ['analytics.*'],
+    },
+  });
+  show('Give the Analytics Specialist its tools', 'POST', `/networks/${networkId}/agents`, specialist.status, { agent_id: specialist.json.agent_id ?? specialist.json.id, type: specialist.json.type, tools: specialist.json.tools });
+}
 
 const seo = await call('POST', `/networks/${networkId}/agents`, {
   agent_config: {
@@ -111,6 +178,21 @@ if (task.subtasks?.length) {
   }
 }
 
+const toolCalls = (task.subtasks ?? []).flatMap((s) => (s.tool_calls ?? []).map((c) => ({ ...c, agent: s.agent_type })));
+if (services) {
+  const sideEffects = new Set(analyticsTools.filter((t) => t.side_effects).map((t) => t.name));
+  console.log(`\n${bold('Tool calls')} ${dim('(subtasks[].tool_calls: recorded before each call ran and when it ended)')}`);
+  if (toolCalls.length === 0) console.log('  none');
+  for (const c of toolCalls) {
+    console.log(`  ${c.agent.padEnd(16)} ${c.tool}  ${c.status}  ${c.duration_ms ?? '-'} ms${sideEffects.has(c.tool) ? dim(`  Idempotency-Key ${c.idempotency_key}`) : ''}`);
+    console.log(`    ${dim('arguments')} ${oneLine(JSON.stringify(c.arguments), 300)}`);
+    console.log(`    ${dim(c.error ? 'error    ' : 'returned ')} ${oneLine(c.error ?? c.result)}`);
+  }
+  const seen = await (await fetch(`${services}/_requests`)).json();
+  const mine = seen.requests.filter((r) => r.service === 'analytics');
+  show('What the Analytics service saw', 'GET', `${services}/_requests`, 200, mine.map((r) => `${r.method} ${r.path} → ${r.status}${r.idempotency_key ? `  Idempotency-Key ${r.idempotency_key}${r.replayed ? ' (a repeat: answered from its first response)' : ''}` : ''}`).join('\n') || 'no requests');
+}
+
 if (task.result) {
   console.log(`\n${bold('Result')} ${dim(`(confidence ${task.result.confidence})`)}\n`);
   console.log(task.result.content);
@@ -127,4 +209,8 @@ if (task.status !== 'completed') {
   console.error(`\nThe task ended ${task.status}${task.error ? `: ${task.error}` : ''}`);
   process.exit(1);
 }
-console.log(`\n${bold('Done.')} The task completed through the API, the coordinator and two worker processes.`);
+if (services && !toolCalls.some((c) => c.agent === 'analytics' && c.status === 'completed')) {
+  console.error('\nThe Analytics Specialist made no successful tool call: see worker-*.log and services.log');
+  process.exit(1);
+}
+console.log(`\n${bold('Done.')} The task completed through the API, the coordinator and two worker processes${services ? ', and the Analytics Specialist called the Analytics service' : ''}.`);

@@ -6,6 +6,7 @@ import { closeConnections, openConnections, type Connections } from '@mesh/host'
 import type { Logger } from '@mesh/observability';
 import { agentQueueName, COORDINATOR_QUEUE, readHeartbeats, WEBHOOKS_QUEUE } from '@mesh/queue';
 import { TenantAdmission } from '@mesh/tasks';
+import { toolEnvironment, type ToolEnvironment } from '@mesh/tools';
 import type { Redis } from 'ioredis';
 import { ApiLifecycle } from './lifecycle';
 import { fleetCircuits, fleetLlmHealth } from './llm-health';
@@ -20,6 +21,8 @@ export interface ApiDeps extends Connections {
   llmHealth: () => Promise<Health['llm_client']>;
   /** May this tenant start a task? (the per-tenant cap of queued and running tasks) */
   admission: TenantAdmission;
+  /** Tool registration: the outbound policy, validator and secrets built once from config.tools, and the built-ins offered. */
+  tools: ToolEnvironment;
   version: string;
   lifecycle: ApiLifecycle;
 }
@@ -87,6 +90,7 @@ export async function createApiDeps(config: MeshConfig, logger: Logger, options:
     logger,
     llmHealth: async () => fleetLlmHealth(await heartbeats(), config.llm),
     admission: new TenantAdmission(),
+    tools: toolEnvironment(config.tools),
     version,
     lifecycle: new ApiLifecycle(),
   };

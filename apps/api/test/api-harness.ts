@@ -1,4 +1,4 @@
-import { nullLogger } from '@mesh/observability';
+import { nullLogger, type Logger } from '@mesh/observability';
 import { createTestEnv, type TestEnv } from '@mesh/testing';
 import { closeApiDeps, createApiDeps, type ApiDeps } from '../src/api-deps';
 import { startApiServer, type ApiServer } from '../src/server';
@@ -58,14 +58,14 @@ export interface ApiHarness {
   /** Another server over the same environment with some dependencies replaced (limits, a failing store…). */
   startVariant(overrides: Partial<ApiDeps>): Promise<{ call: Call; close(): Promise<void> }>;
   /** Rows in a table of this test's schema, optionally filtered by network. */
-  count(table: 'networks' | 'agents' | 'tasks' | 'subtasks' | 'memory_items', networkId?: string): Promise<number>;
+  count(table: 'networks' | 'agents' | 'tasks' | 'subtasks' | 'memory_items' | 'tools', networkId?: string): Promise<number>;
   close(): Promise<void>;
 }
 
-/** A test environment (own schema and queue prefix) with the API listening on a free port. */
-export async function startApiHarness(name: string, envOverrides: Record<string, string> = {}): Promise<ApiHarness> {
+/** A test environment (own schema and queue prefix) with the API listening on a free port (logging to `options.logger`, default nowhere). */
+export async function startApiHarness(name: string, envOverrides: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<ApiHarness> {
   const t = await createTestEnv(name, envOverrides);
-  const deps = await createApiDeps(t.config, nullLogger);
+  const deps = await createApiDeps(t.config, options.logger ?? nullLogger);
   const servers: ApiServer[] = [];
   const listen = async (d: ApiDeps) => {
     const server = await startApiServer(d, { port: 0, host: '127.0.0.1', drainTimeoutMs: 0 });

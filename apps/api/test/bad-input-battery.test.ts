@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import { ErrorBody } from '@mesh/core';
+import { ErrorBody, RegisterToolBody } from '@mesh/core';
 import { z } from 'zod';
 import { API_BASE_PATH, API_ROUTES } from '../src/routes/api-routes';
 import type { RouteDefinition } from '../src/routes/route-definition';
@@ -16,7 +16,7 @@ import { containsString, fillPath, hasBody, pathParams, rawHttp, routeKey, valid
  * is covered without editing this file.
  */
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; items?: JsonSchema; anyOf?: JsonSchema[]; enum?: unknown[]; format?: string; additionalProperties?: unknown; minimum?: number; maximum?: number; maxItems?: number };
+type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; enum?: unknown[]; format?: string; additionalProperties?: unknown; minimum?: number; maximum?: number; maxItems?: number };
 type Path = (string | number)[];
 
 /** What a case must produce. */
@@ -38,13 +38,16 @@ const ids: Record<string, string> = {};
 let tableNames: string[] = [];
 
 beforeAll(async () => {
-  // No request rate limit: the battery sends thousands of requests as one tenant.
-  h = await startApiHarness('bad-input', { MESH_RATE_LIMIT_PER_MINUTE: '0' });
+  // No request rate limit: the battery sends thousands of requests as one tenant. The tool fixture's secret is configured.
+  h = await startApiHarness('bad-input', { MESH_RATE_LIMIT_PER_MINUTE: '0', MESH_SECRET_BATTERY_TOKEN: 'battery-token-0123456789' });
   const network = await h.deps.store.networks.create('tenant-a', { name: 'Battery fixtures', description: '', shared_context: {}, max_iterations: 3, timeout_seconds: 60 });
   const task = await h.deps.store.tasks.create('tenant-a', network.id, { task: 'Fixture task', context: {}, priority: 5, process: false });
   ids.network_id = network.id;
   ids.task_id = task!.id;
   ids.agent_id = network.agents!.find((a) => a.type !== 'coordinator')!.id;
+  const toolRoute = API_ROUTES.find((r) => routeKey(r) === 'POST /networks/:network_id/tools')!;
+  const tool = RegisterToolBody.parse(validBody(toolRoute)).tool;
+  ids.tool_id = (await h.deps.store.tools.create('tenant-a', network.id, { spec: tool, tools: [] })).id;
   const { rows } = await h.t.db.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY 1`,
     [h.t.schema],
@@ -82,10 +85,12 @@ interface Field {
   nullable: boolean;
 }
 
+/** A nullable field's schema without the null; a union's first branch (the valid fixtures use it: the http tool of RegisterToolBody). */
 function unwrap(schema: JsonSchema): { schema: JsonSchema; nullable: boolean } {
-  if (!schema.anyOf) return { schema, nullable: false };
-  const branches = schema.anyOf.filter((s) => s.type !== 'null');
-  return { schema: branches[0] ?? {}, nullable: branches.length < schema.anyOf.length };
+  const union = schema.anyOf ?? schema.oneOf;
+  if (!union) return { schema, nullable: false };
+  const branches = union.filter((s) => s.type !== 'null');
+  return { schema: branches[0] ?? {}, nullable: branches.length < union.length };
 }
 
 function kindOf(schema: JsonSchema): Field['kind'] {
@@ -584,6 +589,7 @@ describe('bad-input battery over the route table', () => {
       // The fixtures survived: the task never started, the network is whole.
       expect((await h.deps.store.tasks.getRow('tenant-a', ids.task_id!))?.status).toBe('pending');
       expect((await h.deps.store.networks.get('tenant-a', ids.network_id!))?.agents?.some((a) => a.id === ids.agent_id)).toBe(true);
+      expect(await h.deps.store.tools.get('tenant-a', ids.network_id!, ids.tool_id!)).not.toBeNull();
     }, 60_000);
   });
 });

@@ -1,4 +1,4 @@
-import { ErrorBody, type Task } from '@mesh/core';
+import { ErrorBody, RegisterToolBody, type Task } from '@mesh/core';
 import { meshSimulatedResponders, retrieveRelevantMemory, runSubtask } from '@mesh/mesh';
 import { ScriptedModel, startInProcessMesh, type InProcessMesh } from '@mesh/testing';
 import { API_BASE_PATH, API_ROUTES } from '../src/routes/api-routes';
@@ -25,7 +25,8 @@ interface NetworkFixture {
   /** A completed task and a pending one. */
   taskIds: string[];
   agentId: string;
-  /** Every id that belongs to this network: itself, agents, tasks, subtasks, memory. */
+  toolId: string;
+  /** Every id that belongs to this network: itself, agents, tools, tasks, subtasks, memory. */
   scope: Set<string>;
 }
 
@@ -47,13 +48,19 @@ beforeAll(async () => {
     for (const n of [1, 2, 3]) {
       const name = `${tenant} network ${n}`;
       const id = await mesh.createNetwork({ name }, tenant);
-      networks.push({ tenant, name, id, taskIds: [], agentId: '', scope: new Set() });
+      networks.push({ tenant, name, id, taskIds: [], agentId: '', toolId: '', scope: new Set() });
     }
   }
   // Memory: the same words in every network, and words of its own.
   for (const net of networks) {
     await h.deps.store.memory.add(net.tenant, net.id, { memory_type: 'fact', content: IDENTICAL, confidence: 1 });
     await h.deps.store.memory.add(net.tenant, net.id, { memory_type: 'decision', content: `Only ${net.name} knows this launch detail`, confidence: 1 });
+  }
+  // A registered tool per network, with the same name everywhere.
+  const toolRoute = API_ROUTES.find((r) => routeKey(r) === 'POST /networks/:network_id/tools')!;
+  for (const net of networks) {
+    const spec = RegisterToolBody.parse({ tool: { ...(validBody(toolRoute).tool as object), name: 'weather' } }).tool;
+    net.toolId = (await h.deps.store.tools.create(net.tenant, net.id, { spec, tools: [] })).id;
   }
   // A task per network run to completion by the mesh (subtasks, results, agent memories), and one left pending.
   const runs = await Promise.all(networks.map(async (net) => mesh.submit(net.id, { task: `Plan the launch email for ${net.name}`, context: { secret: `${net.name} context` } }, net.tenant)));
@@ -70,6 +77,7 @@ beforeAll(async () => {
       net.id,
       ...agents,
       ...(await idsOf('SELECT id FROM agents WHERE network_id = $1', net.id)),
+      ...(await idsOf('SELECT id FROM tools WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM tasks WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM subtasks WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM memory_items WHERE network_id = $1', net.id)),
@@ -87,7 +95,7 @@ const foreignIds = (allowed: Set<string>) => new Set(networks.flatMap((n) => [..
 async function rowCounts(): Promise<string> {
   const { rows } = await h.t.db.query(
     `SELECT (SELECT count(*) FROM networks) n, (SELECT count(*) FROM agents) a, (SELECT count(*) FROM tasks) t, (SELECT count(*) FROM subtasks) s,
-            (SELECT count(*) FROM memory_items) m, (SELECT string_agg(status, ',' ORDER BY id) FROM tasks) st`,
+            (SELECT count(*) FROM memory_items) m, (SELECT count(*) FROM tools) tl, (SELECT string_agg(status, ',' ORDER BY id) FROM tasks) st`,
   );
   return JSON.stringify(rows[0]);
 }
@@ -116,6 +124,7 @@ function attemptsFor(route: RouteDefinition): Attempt[] {
         const choices = networks.flatMap((other) => {
           if (param === 'task_id') return other.taskIds.map((id) => ({ id, same: other === net }));
           if (param === 'agent_id') return [{ id: other.agentId, same: other === net }];
+          if (param === 'tool_id') return [{ id: other.toolId, same: other === net }];
           throw new Error(`No fixture ids for :${param} of ${routeKey(route)}: add them to isolation.test.ts`);
         });
         combos = combos.flatMap((c) => choices.map((choice) => ({ ids: { ...c.ids, [param]: choice.id }, sameNetwork: c.sameNetwork && choice.same })));

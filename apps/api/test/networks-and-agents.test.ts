@@ -171,7 +171,8 @@ describe('agents', () => {
       { body: { agent_config: { name: 'X', type: 'a'.repeat(41) } }, path: 'agent_config.type' },
       { body: { agent_config: { name: 'X', type: 'x', parameters: { temperature: 0.5, max_tokens: 0 } } }, path: 'agent_config.parameters.max_tokens' },
       { body: { agent_config: { name: 'X\u0000', type: 'x' } }, path: 'agent_config.name' },
-      { body: { agent_config: { name: 'X', type: 'x', tools: ['shell'] } }, path: 'agent_config.tools' },
+      { body: { agent_config: { name: 'X', type: 'x', tools: ['shell'] } }, path: 'agent_config.tools.0' },
+      { body: { agent_config: { name: 'X', type: 'x', tools: ['search_memory', 'Not A Tool'] } }, path: 'agent_config.tools.1' },
       { body: { name: 'X', type: 'x' }, path: 'agent_config' },
     ];
     for (const { body, path } of bad) {

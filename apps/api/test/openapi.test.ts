@@ -139,6 +139,13 @@ describe('OpenAPI document', () => {
     check('TaskList', (await h.call('GET', `/networks/${network.body.id}/tasks`)).body);
     check('Health', (await h.call('GET', '/health', { key: null })).body);
     check('ErrorBody', (await h.call('GET', `/networks/${network.body.id}/tasks/not-a-uuid`)).body);
+    const tool = { tool: { kind: 'http', name: 'weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, request: { method: 'GET', url: 'https://weather.example.com/{city}' } } };
+    check('RegisterToolBody', tool);
+    const registered = await h.call('POST', `/networks/${network.body.id}/tools`, { json: tool });
+    expect(registered.status).toBe(201);
+    check('RegisteredToolAnswer', registered.body);
+    check('ToolView', (await h.call('GET', `/networks/${network.body.id}/tools/${registered.body.id}`)).body);
+    check('ToolList', (await h.call('GET', `/networks/${network.body.id}/tools`)).body);
     const invalid = ajv.getSchema('https://mesh.test/openapi.json#/components/schemas/SubmitTaskBody');
     expect(invalid?.({ task: 'x', tenant_id: 'someone-else' })).toBe(false);
   });

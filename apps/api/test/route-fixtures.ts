@@ -25,7 +25,7 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
     description: 'A network made by the bad-input battery',
     agents: [
       { name: 'Coordinator', type: 'coordinator' },
-      { name: 'Writer', type: 'content', model: 'claude-3-7-sonnet', description: 'Writes', parameters: { temperature: 0.5, max_tokens: 1000 }, capabilities: ['copy'] },
+      { name: 'Writer', type: 'content', model: 'claude-3-7-sonnet', description: 'Writes', parameters: { temperature: 0.5, max_tokens: 1000 }, capabilities: ['copy'], tools: ['search_memory'] },
     ],
     shared_context: { brand: 'Acme' },
     max_iterations: 3,
@@ -47,6 +47,20 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
       description: 'Search engine optimisation',
       parameters: { temperature: 0.4, max_tokens: 4000 },
       capabilities: ['keyword_analysis'],
+      tools: ['search_memory'],
+    },
+  }),
+  'POST /networks/:network_id/tools': () => ({
+    tool: {
+      kind: 'http',
+      name: `weather-${uniqueSuffix()}`,
+      description: 'Current weather for a city',
+      input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      // The suites that send it configure MESH_SECRET_BATTERY_TOKEN (or stop at a 404 first).
+      request: { method: 'GET', url: 'https://weather.example.com/v1/{city}', headers: { 'x-api-key': { secret: 'BATTERY_TOKEN' }, 'x-client': 'agent-mesh' } },
+      side_effects: false,
+      requires_approval: false,
+      timeout_ms: 5000,
     },
   }),
   'POST /networks/:network_id/memory': () => ({

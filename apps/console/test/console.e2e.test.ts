@@ -13,6 +13,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'key-tenant-a-123';
 const SCREENSHOT = join(REPO_ROOT, 'test-results', 'console.png');
 const SCREENSHOT_LIVE = join(REPO_ROOT, 'test-results', 'console-live.png');
+const SCREENSHOT_TOOL_CALLS = join(REPO_ROOT, 'test-results', 'console-tool-calls.png');
 // The network of the first test: a coordinator and two specialists, one with its own model.
 const SPECIALISTS = ['content', 'design'];
 // Model output echoes the task text: markup in it must reach the page as text.
@@ -68,6 +69,7 @@ afterAll(async () => {
 
 describe('the web console', () => {
   let networkPath = '';
+  let taskId = '';
 
   it('creates a network with custom agents, submits a task and shows its graph live until it completes', async () => {
     await page.goto(`${apiUrl}/console/`);
@@ -91,7 +93,7 @@ describe('the web console', () => {
     await page.locator('select[name=priority]').selectOption('2');
     await page.getByRole('button', { name: 'Submit and run' }).click();
     await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-    const taskId = new URL(page.url()).pathname.split('/').pop()!;
+    taskId = new URL(page.url()).pathname.split('/').pop()!;
     // Every text the live indicator shows from here on, so a fall-back to polling cannot go unseen.
     await page.getByTestId('watch-mode').waitFor();
     await page.evaluate(`(() => {
@@ -163,6 +165,39 @@ describe('the web console', () => {
     expect(await row.locator('td').first().textContent()).toBe(`${TASK_TEXT.slice(0, 90)}…`);
     expect(await row.locator('[data-status]').getAttribute('data-status')).toBe('completed');
   }, 60_000);
+
+  it("shows a subtask's tool calls on its node and in its detail, tool output as text", async () => {
+    // Recorded through the store as the worker's tool loop records them (no tool loop runs here).
+    const read = await t.store.tasks.get('tenant-a', taskId);
+    const content = read!.subtasks!.find((s) => s.agent_type === 'content')!;
+    const journal = t.store.toolCalls.journal({ tenantId: 'tenant-a', taskId });
+    const base = { subtaskId: content.id, round: 0, sideEffects: false, startedAt: new Date() };
+    const lookup = await journal.begin({ ...base, position: 0, callId: 'c0', tool: 'analytics.getReport', arguments: { campaign: '<script>window.__meshXss=4</script>' }, idempotencyKey: 'k0' });
+    await journal.finish(lookup.id, { status: 'completed', result: { ok: true, content: 'opens: 42 <img src=x onerror="window.__meshXss=3">' }, error: null, finishedAt: new Date(), durationMs: 120 });
+    const send = await journal.begin({ ...base, position: 1, callId: 'c1', tool: 'send_email', arguments: { to: 'a@example.com' }, idempotencyKey: 'k1', sideEffects: true });
+    await journal.finish(send.id, { status: 'failed', result: { ok: false, content: 'rejected', error: 'the mail server rejected every recipient' }, error: 'the mail server rejected every recipient', finishedAt: new Date(), durationMs: 30 });
+
+    await page.goto(`${apiUrl}${networkPath}/tasks/${taskId}`);
+    const node = page.locator(`[data-testid=graph-node-subtask][data-subtask-id="${content.id}"]`);
+    const badge = node.getByTestId('tool-calls-badge');
+    await badge.waitFor();
+    expect(await badge.textContent()).toBe('2 tool calls, 1 failed');
+    expect(await page.getByTestId('tool-calls-badge').count()).toBe(1);
+
+    await node.click();
+    const calls = page.locator('[data-testid=subtask-detail] [data-testid=tool-call]');
+    await calls.first().waitFor();
+    expect(await calls.count()).toBe(2);
+    expect([await calls.nth(0).getAttribute('data-tool'), await calls.nth(0).getAttribute('data-status')]).toEqual(['analytics.getReport', 'completed']);
+    expect([await calls.nth(1).getAttribute('data-tool'), await calls.nth(1).getAttribute('data-status')]).toEqual(['send_email', 'failed']);
+    expect(await calls.nth(0).getByTestId('tool-call-duration').textContent()).toBe('120 ms');
+    expect(await calls.nth(0).getByTestId('tool-call-result').textContent()).toBe('opens: 42 <img src=x onerror="window.__meshXss=3">');
+    expect(await calls.nth(0).textContent()).toContain('<script>window.__meshXss=4</script>');
+    expect(await calls.nth(1).getByTestId('tool-call-error').textContent()).toBe('the mail server rejected every recipient');
+    expect(await page.locator('[data-testid=tool-calls] img, [data-testid=tool-calls] script').count()).toBe(0);
+    expect(await page.evaluate('window.__meshXss')).toBeUndefined();
+    await page.screenshot({ path: SCREENSHOT_TOOL_CALLS, fullPage: true });
+  }, 30_000);
 
   it("creates a network with the default agents, lists them, and searches the network's memory", async () => {
     await page.goto(`${apiUrl}/console/`);

@@ -22,6 +22,7 @@ export function subtask(overrides: Partial<Subtask> & Pick<Subtask, 'key'>): Sub
     started_at: null,
     finished_at: null,
     duration_ms: null,
+    tool_calls: [],
     ...overrides,
   };
 }

@@ -12,6 +12,7 @@ import { latencyScenario } from './scenarios/latency';
 import { promptGrowthScenario } from './scenarios/prompt-growth';
 import { scaleOutScenario } from './scenarios/scale-out';
 import { throughputScenario } from './scenarios/throughput';
+import { toolsScenario } from './scenarios/tools';
 
 let interrupted = false;
 
@@ -21,6 +22,7 @@ const SCENARIO_BODIES: Record<ScenarioName, (run: ScenarioRun) => Promise<Scenar
   concurrency: concurrencyScenario,
   'prompt-growth': promptGrowthScenario,
   'scale-out': scaleOutScenario,
+  tools: toolsScenario,
 };
 
 function log(message: string): void {

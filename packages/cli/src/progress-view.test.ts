@@ -1,4 +1,4 @@
-import type { Subtask, Task } from '@mesh/core';
+import type { Subtask, Task, ToolCallView } from '@mesh/core';
 import { ProgressView } from './progress-view';
 import { plainStyle } from './terminal-text';
 
@@ -8,7 +8,7 @@ const at = (ms: number) => new Date(T0 + ms).toISOString();
 function subtask(key: string, status: Subtask['status'], extra: Partial<Subtask> = {}): Subtask {
   return {
     id: `id-${key}`, subtask_id: `id-${key}`, iteration: 1, key, agent_type: key, agent_id: null, description: '', depends_on: [], status,
-    result: null, confidence: null, reasoning: null, model: null, attempts: 0, worker_id: null, error: null, started_at: null, finished_at: null, duration_ms: null,
+    result: null, confidence: null, reasoning: null, model: null, attempts: 0, worker_id: null, error: null, started_at: null, finished_at: null, duration_ms: null, tool_calls: [],
     ...extra,
   };
 }
@@ -92,5 +92,50 @@ describe('ProgressView with the event stream', () => {
     expect(writes.join('')).not.toContain('it1 content');
     view.finish(ended);
     expect(writes.join('')).toContain('it1 content: failed  -');
+  });
+});
+
+function toolCall(n: number, extra: Partial<ToolCallView> = {}): ToolCallView {
+  return { id: `call-${n}`, tool: 'analytics.getReport', arguments: { campaign: 'spring' }, status: 'completed', result: `opens: ${n}`, error: null, idempotency_key: `key-${n}`, started_at: at(0), duration_ms: 120, ...extra };
+}
+
+describe('ProgressView with tool calls', () => {
+  it("shows a subtask's latest tool calls under its row in a terminal, running ones with their time so far", () => {
+    let now = T0;
+    const { out, writes } = recorder(true);
+    const view = new ProgressView({ ...out, columns: 200 }, plainStyle, () => now);
+    const calls = [toolCall(1), toolCall(2), toolCall(3, { status: 'failed', result: null, error: 'HTTP 503 from analytics' }), toolCall(4, { status: 'running', result: null, duration_ms: null })];
+    now += 2000;
+    view.update(task('in_progress', [subtask('analytics', 'in_progress', { started_at: at(0), tool_calls: calls })]));
+    expect(writes[0]!.split('\n')).toEqual([
+      'task task-1  in_progress  iteration 1/10  2.0 s',
+      '  it1  analytics  analytics  in_progress     2.0 s',
+      '      … 1 earlier tool call',
+      '      > analytics.getReport  completed  120 ms  opens: 2',
+      '      > analytics.getReport  failed  120 ms  HTTP 503 from analytics',
+      '      > analytics.getReport  running  2.0 s',
+      '',
+    ]);
+  });
+
+  it('appends a line per tool call once it has ended and its result is known, between the start and the end of its subtask', () => {
+    const { out, writes } = recorder(false);
+    const view = new ProgressView(out, plainStyle, () => T0);
+    view.update(task('in_progress', [subtask('analytics', 'in_progress', { tool_calls: [toolCall(1, { status: 'running', result: null, duration_ms: null })] })]));
+    // From a `tool.call` event: ended, no result yet.
+    view.update(task('in_progress', [subtask('analytics', 'in_progress', { tool_calls: [toolCall(1, { result: null })] })]));
+    expect(writes.join('')).not.toContain('tool analytics.getReport');
+    view.update(task('in_progress', [subtask('analytics', 'in_progress', { tool_calls: [toolCall(1, { result: 'opens: 42\n\x1b[2Jclicks: 7' })] })]));
+    view.update(
+      task('completed', [
+        subtask('analytics', 'completed', { duration_ms: 900, model: 'simulated:simulated', tool_calls: [toolCall(1, { result: 'opens: 42' }), toolCall(2, { status: 'failed', result: null, error: 'refused' })] }),
+      ]),
+    );
+    expect(writes.join('').split('\n').filter((line) => line.includes('it1'))).toEqual([
+      '[    0 ms]   it1 analytics: in_progress',
+      '[    0 ms]   it1 analytics: tool analytics.getReport  completed  120 ms  opens: 42 clicks: 7',
+      '[    0 ms]   it1 analytics: tool analytics.getReport  failed  120 ms  refused',
+      '[    0 ms]   it1 analytics: completed  900 ms  simulated:simulated',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Subtask, Task } from '@mesh/core';
 import { formatDuration, oneLine, truncateVisible, type Style } from './terminal-text';
+import { toolCallLine } from './tool-call-line';
 
 export interface ProgressOutput {
   write(text: string): void;
@@ -15,10 +16,14 @@ function runningMs(s: Subtask, nowMs: number): number | null {
   return (s.finished_at ? Date.parse(s.finished_at) : nowMs) - Date.parse(s.started_at);
 }
 
+/** Tool calls a subtask's row shows in a terminal: the latest, so the frame stays short. */
+const SHOWN_TOOL_CALLS = 3;
+
 /**
  * The live view of `tasks submit --wait`: the task's status and one line per subtask (iteration,
- * agent, key, status, duration, model). In a terminal it redraws itself; elsewhere it appends
- * one line for every change, so logs stay readable.
+ * agent, key, status, duration, model), each followed by its latest tool calls. In a terminal it
+ * redraws itself; elsewhere it appends one line for every change (a tool call once it has ended),
+ * so logs stay readable.
  */
 export class ProgressView {
   private drawnLines = 0;
@@ -70,9 +75,16 @@ export class ProgressView {
     const subtasks = [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key));
     const agentWidth = Math.max(5, ...subtasks.map((x) => x.agent_type.length));
     const keyWidth = Math.min(28, Math.max(3, ...subtasks.map((x) => x.key.length)));
-    const rows = subtasks.map((x) => {
+    const rows = subtasks.flatMap((x) => {
       const status = x.status.padEnd(11);
-      return `  it${x.iteration}  ${x.agent_type.padEnd(agentWidth)}  ${oneLine(x.key, keyWidth).padEnd(keyWidth)}  ${s.status(status)}  ${formatDuration(runningMs(x, nowMs)).padStart(8)}  ${s.dim(x.model ?? '')}`.trimEnd();
+      const row = `  it${x.iteration}  ${x.agent_type.padEnd(agentWidth)}  ${oneLine(x.key, keyWidth).padEnd(keyWidth)}  ${s.status(status)}  ${formatDuration(runningMs(x, nowMs)).padStart(8)}  ${s.dim(x.model ?? '')}`.trimEnd();
+      const calls = x.tool_calls ?? [];
+      const hidden = calls.length - SHOWN_TOOL_CALLS;
+      return [
+        row,
+        ...(hidden > 0 ? [s.dim(`      … ${hidden} earlier tool call${hidden === 1 ? '' : 's'}`)] : []),
+        ...calls.slice(-SHOWN_TOOL_CALLS).map((call) => `      > ${toolCallLine(call, s, nowMs)}`),
+      ];
     });
     return [head, ...(rows.length > 0 ? rows : [s.dim('  (the coordinator is planning)')])];
   }
@@ -104,16 +116,38 @@ export class ProgressView {
       this.out.write(`${this.elapsed()} task ${task.status} (iteration ${task.iterations}/${task.max_iterations})\n`);
     }
     for (const x of [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key))) {
-      if (this.lastSeen.get(x.id) === x.status) continue;
-      // A status from the event stream comes before the re-read that brings its model and
-      // timing: a finished subtask gets its line once those are known (a line is never rewritten).
-      const provisional = (x.status === 'completed' && x.model === null) || ((x.status === 'completed' || x.status === 'failed') && x.duration_ms === null);
+      // A subtask's calls come after its start and before its end.
+      const ended = x.status === 'completed' || x.status === 'failed' || x.status === 'skipped';
+      if (ended) this.appendToolCalls(x, final);
+      this.appendSubtask(x, final);
+      if (!ended) this.appendToolCalls(x, final);
+    }
+  }
+
+  private subtaskName(x: Subtask): string {
+    return x.key === x.agent_type ? x.agent_type : `${x.agent_type} ${oneLine(x.key, 40)}`;
+  }
+
+  private appendSubtask(x: Subtask, final: boolean): void {
+    if (this.lastSeen.get(x.id) === x.status) return;
+    // A status from the event stream comes before the re-read that brings its model and
+    // timing: a finished subtask gets its line once those are known (a line is never rewritten).
+    const provisional = (x.status === 'completed' && x.model === null) || ((x.status === 'completed' || x.status === 'failed') && x.duration_ms === null);
+    if (provisional && !final) return;
+    this.lastSeen.set(x.id, x.status);
+    const timing = x.status === 'completed' || x.status === 'failed' ? `  ${formatDuration(x.duration_ms)}` : '';
+    const model = x.model ? `  ${x.model}` : '';
+    this.out.write(`${this.elapsed()}   it${x.iteration} ${this.subtaskName(x)}: ${x.status}${timing}${model}\n`);
+  }
+
+  /** A line per call that ended, once: after the re-read has brought its result (a `tool.call` event has none). */
+  private appendToolCalls(x: Subtask, final: boolean): void {
+    for (const call of x.tool_calls ?? []) {
+      if (call.status === 'running' || this.lastSeen.has(`tool:${call.id}`)) continue;
+      const provisional = call.result === null && call.error === null;
       if (provisional && !final) continue;
-      this.lastSeen.set(x.id, x.status);
-      const timing = x.status === 'completed' || x.status === 'failed' ? `  ${formatDuration(x.duration_ms)}` : '';
-      const model = x.model ? `  ${x.model}` : '';
-      const name = x.key === x.agent_type ? x.agent_type : `${x.agent_type} ${oneLine(x.key, 40)}`;
-      this.out.write(`${this.elapsed()}   it${x.iteration} ${name}: ${x.status}${timing}${model}\n`);
+      this.lastSeen.set(`tool:${call.id}`, call.status);
+      this.out.write(`${this.elapsed()}   it${x.iteration} ${this.subtaskName(x)}: tool ${toolCallLine(call, this.style)}\n`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Agent, MemoryItem, Network, Task } from '@mesh/core';
 import { formatTable } from './table';
+import { toolCallLine } from './tool-call-line';
 import { formatDuration, oneLine, safeText, type Style } from './terminal-text';
 
 /** Human-readable renderings of API resources; every string from the API goes through safeText/oneLine. */
@@ -56,7 +57,7 @@ export function tasksTable(tasks: Task[]): string {
 export function subtasksTable(task: Task): string {
   const subtasks = [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key));
   return formatTable(
-    ['IT', 'AGENT', 'KEY', 'STATUS', 'DURATION', 'ATTEMPTS', 'MODEL', 'WORKER', 'DEPENDS ON'],
+    ['IT', 'AGENT', 'KEY', 'STATUS', 'DURATION', 'ATTEMPTS', 'TOOLS', 'MODEL', 'WORKER', 'DEPENDS ON'],
     subtasks.map((s) => [
       String(s.iteration),
       s.agent_type,
@@ -64,6 +65,7 @@ export function subtasksTable(task: Task): string {
       s.status,
       formatDuration(s.duration_ms),
       String(s.attempts),
+      String((s.tool_calls ?? []).length),
       oneLine(s.model ?? '-', 40),
       oneLine(s.worker_id ?? '-', 40),
       oneLine(s.depends_on.join(', ') || '-', 40),
@@ -71,7 +73,19 @@ export function subtasksTable(task: Task): string {
   );
 }
 
-/** Status, usage, subtasks, then the result (Markdown, printed as text) or the error. */
+/** Each subtask's tool calls in order, under the subtask's iteration, agent and key; empty when none made any. */
+export function toolCallsSection(task: Task, style: Style): string[] {
+  const subtasks = [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key)).filter((s) => (s.tool_calls ?? []).length > 0);
+  if (subtasks.length === 0) return [];
+  const lines = [style.bold('tool calls')];
+  for (const s of subtasks) {
+    lines.push(`  it${s.iteration} ${s.agent_type} ${oneLine(s.key, 40)}`);
+    s.tool_calls.forEach((call, i) => lines.push(`    ${i + 1}. ${toolCallLine(call, style)}`));
+  }
+  return lines;
+}
+
+/** Status, usage, subtasks and their tool calls, then the result (Markdown, printed as text) or the error. */
 export function taskDetails(task: Task, style: Style): string {
   const elapsed = task.started_at && task.completed_at ? Date.parse(task.completed_at) - Date.parse(task.started_at) : null;
   const lines = [
@@ -83,6 +97,8 @@ export function taskDetails(task: Task, style: Style): string {
   ];
   if (task.simulated) lines.push(style.dim('answered by the simulated provider: no real model was called'));
   if ((task.subtasks ?? []).length > 0) lines.push('', subtasksTable(task));
+  const toolCalls = toolCallsSection(task, style);
+  if (toolCalls.length > 0) lines.push('', ...toolCalls);
   if (task.error) lines.push('', `${style.bold('error')}: ${safeText(task.error)}`);
   if (task.result) {
     lines.push('', `${style.bold('result')} ${style.dim(`(confidence ${task.result.confidence.toFixed(2)})`)}`, '', safeText(task.result.content).trimEnd());

@@ -29,6 +29,7 @@ const STATUS_COLOURS: Record<string, number> = {
   pending: 90,
   queued: 36,
   in_progress: 33,
+  running: 33,
   completed: 32,
   failed: 31,
   skipped: 90,

@@ -120,3 +120,57 @@ describe('applyTaskEvent', () => {
     expect(applyTaskEvent(t, unknown)).toBe(t);
   });
 });
+
+describe('applyTaskEvent with tool.call events', () => {
+  const callEvent = (extra: Partial<Extract<TaskEvent, { type: 'tool.call' }>>): TaskEvent => ({
+    type: 'tool.call',
+    task_id: 't1',
+    subtask_id: 's1',
+    tool_call_id: 'c1',
+    tool: 'analytics.getReport',
+    status: 'running',
+    at: '2026-01-01T10:00:01.000Z',
+    ...extra,
+  });
+
+  it('adds a call the view has not seen, then moves its status, duration and error', () => {
+    const started = applyTaskEvent(withSub('in_progress'), callEvent({}));
+    expect(started.subtasks?.[0]?.tool_calls).toEqual([
+      { id: 'c1', tool: 'analytics.getReport', arguments: {}, status: 'running', result: null, error: null, idempotency_key: '', started_at: '2026-01-01T10:00:01.000Z', duration_ms: null },
+    ]);
+    const failed = applyTaskEvent(started, callEvent({ status: 'failed', duration_ms: 40, error: 'HTTP 503', at: '2026-01-01T10:00:02.000Z' }));
+    expect(failed.subtasks?.[0]?.tool_calls).toEqual([expect.objectContaining({ id: 'c1', status: 'failed', duration_ms: 40, error: 'HTTP 503', started_at: '2026-01-01T10:00:01.000Z' })]);
+    // The subtask itself is untouched; an ended call is not reopened by a late `running`.
+    expect(failed.subtasks?.[0]?.status).toBe('in_progress');
+    expect(applyTaskEvent(failed, callEvent({ status: 'running' })).subtasks?.[0]?.tool_calls[0]?.status).toBe('failed');
+    const second = applyTaskEvent(failed, callEvent({ tool_call_id: 'c2', tool: 'send_email', status: 'completed', replayed: true, duration_ms: 5 }));
+    expect(second.subtasks?.[0]?.tool_calls.map((c) => [c.id, c.status])).toEqual([
+      ['c1', 'failed'],
+      ['c2', 'completed'],
+    ]);
+  });
+
+  it("keeps a known call's result and ignores calls of unknown subtasks", () => {
+    const known = task({
+      subtasks: [
+        {
+          id: 's1', key: 'a', agent_type: 'analytics', status: 'in_progress',
+          tool_calls: [{ id: 'c1', tool: 'analytics.getReport', arguments: { q: 1 }, status: 'running', result: null, error: null, idempotency_key: 'k', started_at: 'x', duration_ms: null }],
+        },
+      ] as unknown as Task['subtasks'],
+    });
+    const done = applyTaskEvent(known, callEvent({ status: 'completed', duration_ms: 12 }));
+    expect(done.subtasks?.[0]?.tool_calls[0]).toMatchObject({ arguments: { q: 1 }, idempotency_key: 'k', status: 'completed', duration_ms: 12, error: null });
+    const elsewhere = callEvent({ subtask_id: 'nope' });
+    expect(applyTaskEvent(known, elsewhere)).toBe(known);
+  });
+
+  it('the watcher applies tool.call events from the stream at once', async () => {
+    const running = withSub('in_progress');
+    const done: Task = { ...withSub('completed'), status: 'completed' };
+    const { client } = fakeClient({ events: () => sse([['snapshot', running], ['tool.call', callEvent({ status: 'completed', duration_ms: 30 })], ['end', done]]), task: () => json(running) });
+    const seen: Task[] = [];
+    await watchTask(client, 'n1', 't1', { onTask: (t) => seen.push(t) }, { refreshIntervalMs: 0 });
+    expect(seen[1]?.subtasks?.[0]?.tool_calls).toEqual([expect.objectContaining({ id: 'c1', status: 'completed', duration_ms: 30 })]);
+  });
+});

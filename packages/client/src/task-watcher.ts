@@ -1,4 +1,4 @@
-import type { Task, TaskEvent } from '@mesh/core';
+import type { Task, TaskEvent, ToolCallView } from '@mesh/core';
 import { isTerminalSubtaskStatus, isTerminalTaskStatus } from '@mesh/core/statuses';
 import { isAbortError } from './errors';
 import type { MeshClient } from './mesh-client';
@@ -6,7 +6,7 @@ import { SseParser } from './sse-parser';
 
 /**
  * Follows a task until it ends. First the SSE stream (`…/tasks/{id}/events`: `snapshot`, then
- * `task.status` / `subtask.status`, then `end` with the final task); events carry statuses only,
+ * `task.status` / `subtask.status` / `tool.call`, then `end` with the final task); events carry statuses only,
  * so each one also triggers a throttled re-read of the task (models, timings, new subtasks). When
  * the stream is not there (an older API, a proxy that breaks SSE) or drops before `end`, it polls
  * `GET …/tasks/{id}` every second instead. The stream is read through fetch (not EventSource), so
@@ -32,12 +32,54 @@ export interface TaskWatchOptions {
 
 const DEFAULTS = { pollIntervalMs: 1000, refreshIntervalMs: 250 };
 
+type ToolCallEvent = Extract<TaskEvent, { type: 'tool.call' }>;
+
+/** The event types the stream sends between `snapshot` and `end` (each one a TaskEvent). */
+const TASK_EVENT_TYPES: ReadonlySet<string> = new Set<TaskEvent['type']>(['task.status', 'subtask.status', 'tool.call']);
+
+/**
+ * A subtask's tool calls with a `tool.call` event applied: the call's status moves, or a call the
+ * view has not seen yet is added with what the event says (its arguments and result come with the
+ * re-read).
+ */
+function withToolCall(calls: ToolCallView[], event: ToolCallEvent): ToolCallView[] {
+  const ended = event.status !== 'running';
+  const known = calls.some((c) => c.id === event.tool_call_id);
+  if (!known) {
+    return [
+      ...calls,
+      {
+        id: event.tool_call_id,
+        tool: event.tool,
+        arguments: {},
+        status: event.status,
+        result: null,
+        error: event.error ?? null,
+        idempotency_key: '',
+        started_at: event.at,
+        duration_ms: event.duration_ms ?? null,
+      },
+    ];
+  }
+  return calls.map((c) =>
+    c.id !== event.tool_call_id
+      ? c
+      : // A call that ended stays ended: a late `running` (events of two attempts crossing) does not reopen it.
+        c.status !== 'running' && !ended
+        ? c
+        : { ...c, status: event.status, error: event.error !== undefined ? event.error : c.error, duration_ms: event.duration_ms ?? c.duration_ms },
+  );
+}
+
 /** The task with one event applied, so the view moves before the re-read answers. */
 export function applyTaskEvent(task: Task, event: TaskEvent): Task {
   if (event.type === 'task.status') {
     return { ...task, status: event.status, iterations: Math.max(task.iterations, event.iteration) };
   }
   if (!task.subtasks?.some((s) => s.id === event.subtask_id)) return task;
+  if (event.type === 'tool.call') {
+    return { ...task, subtasks: task.subtasks.map((s) => (s.id !== event.subtask_id ? s : { ...s, tool_calls: withToolCall(s.tool_calls ?? [], event) })) };
+  }
   const ended = isTerminalSubtaskStatus(event.status);
   return {
     ...task,
@@ -138,7 +180,7 @@ export async function watchTask(
             finished = true;
             publish(JSON.parse(event.data) as Task);
             return latest;
-          } else if (event.event === 'task.status' || event.event === 'subtask.status') {
+          } else if (TASK_EVENT_TYPES.has(event.event)) {
             const parsed = JSON.parse(event.data) as TaskEvent;
             if (latest && parsed.task_id === latest.id) publish(applyTaskEvent(latest, parsed));
             void refresh();

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { ConfigError } from './config-error';
 import { boolVar, intVar, optionalString, optionalUrlVar, urlVar } from './env-types';
 import { LlmEnv, toLlmConfig, type LlmConfig } from './llm-env';
+import { toToolsConfig, ToolsEnv, type ToolsConfig } from './tools-env';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Every environment variable the product reads. Nothing else reads process.env. */
+/** Every environment variable the product reads (and `MESH_SECRET_<NAME>`, see tools-env). Nothing else reads process.env. */
 export const MeshEnv = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -65,7 +66,8 @@ export const MeshEnv = z
     /** `auto` (default): OpenAI's moderation endpoint checks agent output when OPENAI_API_KEY is set. */
     MESH_SAFETY_MODERATION: z.enum(['auto', 'off']).default('auto'),
   })
-  .and(LlmEnv);
+  .and(LlmEnv)
+  .and(ToolsEnv);
 
 export interface ApiKeyEntry {
   tenantId: string;
@@ -103,6 +105,8 @@ export interface MeshConfig {
   webhooks: WebhookConfig;
   tracing: { otlpEndpoint?: string; otlpHeaders: Record<string, string> };
   safety: SafetyConfig;
+  /** What agents' tools may reach and how long and large their calls may be, send_email's server, and the operator's secrets. */
+  tools: ToolsConfig;
 }
 
 /** The content-safety filter applied to agent output before it is stored (packages/mesh/src/safety). */
@@ -196,6 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
   // the API checks at start that at least one is active and refuses to start otherwise.
   const llm = toLlmConfig(e);
   problems.push(...llm.problems);
+  const tools = toToolsConfig(e, env);
+  problems.push(...tools.problems);
   const adminTenants = e.MESH_ADMIN_TENANTS ? e.MESH_ADMIN_TENANTS.split(',').map((t) => t.trim()).filter(Boolean) : null;
   if (adminTenants?.some((t) => !TENANT.test(t))) problems.push({ variable: 'MESH_ADMIN_TENANTS', message: 'must be a comma-separated list of tenant ids' });
   if (e.MESH_WEBHOOK_SECRET !== undefined && e.MESH_WEBHOOK_SECRET.length < 16) {
@@ -244,5 +250,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
       action: e.MESH_SAFETY_ACTION,
       moderation: e.MESH_SAFETY_MODERATION,
     },
+    tools: tools.config,
   };
 }

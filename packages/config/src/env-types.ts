@@ -60,5 +60,5 @@ export const urlVar = (def: string, protocols: RegExp) =>
     .transform((v) => (v?.trim() ? v.trim() : def))
     .refine((v) => isUrl(v, protocols), `must be a URL (${protocols.source})`);
 
-export const optionalUrlVar = () =>
-  optionalString().refine((v) => v === undefined || isUrl(v, /^https?$/), 'must be an http(s) URL');
+export const optionalUrlVar = (protocols: RegExp = /^https?$/, expected = 'an http(s) URL') =>
+  optionalString().refine((v) => v === undefined || isUrl(v, protocols), `must be ${expected}`);

@@ -2,3 +2,4 @@ export * from './config';
 export * from './config-error';
 export * from './env-types';
 export * from './llm-env';
+export * from './tools-env';

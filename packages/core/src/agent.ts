@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cleanText } from './json';
+import { ToolPattern } from './tool';
 
 /** Agent types name queues (`agent-<type>`), so they are lowercase slugs. */
 export const AgentType = z
@@ -8,6 +9,9 @@ export const AgentType = z
 export type AgentType = z.infer<typeof AgentType>;
 
 export const COORDINATOR_TYPE = 'coordinator';
+
+/** Entries of `agent_config.tools`. */
+export const AGENT_TOOL_LIMIT = 32;
 
 /** A model reference: `provider:model-id` or an alias from the model table (e.g. `claude-3-7-sonnet`). */
 export const ModelRef = z
@@ -30,6 +34,8 @@ export const AgentConfig = z.strictObject({
   description: cleanText({ max: 4000 }).default(''),
   parameters: AgentParameters.default({ temperature: 0.7, max_tokens: 4000 }),
   capabilities: z.array(cleanText({ min: 1, max: 200 })).max(50).default([]),
+  /** Tools the agent may call: names from the network's tools and the built-ins, or `<service>.*` (unknown names are refused). */
+  tools: z.array(ToolPattern).max(AGENT_TOOL_LIMIT).default([]),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 export type AgentConfigInput = z.input<typeof AgentConfig>;
@@ -47,6 +53,7 @@ export const Agent = z.object({
   description: z.string(),
   parameters: AgentParameters,
   capabilities: z.array(z.string()),
+  tools: z.array(z.string()),
   created_at: z.string(),
 });
 export type Agent = z.infer<typeof Agent>;
@@ -60,6 +67,7 @@ export const DEFAULT_AGENTS: readonly AgentConfig[] = [
     description: 'Coordinates tasks: breaks them into subtasks, delegates them to the specialists and synthesises the final result',
     parameters: { temperature: 0.3, max_tokens: 4000 },
     capabilities: ['task_planning', 'delegation', 'synthesis'],
+    tools: [],
   },
   {
     name: 'Content Specialist',
@@ -68,6 +76,7 @@ export const DEFAULT_AGENTS: readonly AgentConfig[] = [
     description: 'Specializes in generating and refining content: copy, subject lines, calls to action, tone of voice',
     parameters: { temperature: 0.7, max_tokens: 4000 },
     capabilities: ['copywriting', 'subject_lines', 'content_refinement'],
+    tools: [],
   },
   {
     name: 'Design Specialist',
@@ -76,6 +85,7 @@ export const DEFAULT_AGENTS: readonly AgentConfig[] = [
     description: 'Specializes in design and layout considerations: structure, visual hierarchy, accessibility, responsive email layout',
     parameters: { temperature: 0.5, max_tokens: 4000 },
     capabilities: ['layout', 'visual_hierarchy', 'accessibility'],
+    tools: [],
   },
   {
     name: 'Analytics Specialist',
@@ -84,6 +94,7 @@ export const DEFAULT_AGENTS: readonly AgentConfig[] = [
     description: 'Specializes in data analysis and performance insights: metrics, benchmarks, A/B tests, send-time optimisation',
     parameters: { temperature: 0.2, max_tokens: 4000 },
     capabilities: ['metrics', 'ab_testing', 'performance_analysis'],
+    tools: [],
   },
   {
     name: 'Personalization Specialist',
@@ -92,5 +103,6 @@ export const DEFAULT_AGENTS: readonly AgentConfig[] = [
     description: 'Specializes in audience targeting and personalization: segments, dynamic content, merge fields',
     parameters: { temperature: 0.5, max_tokens: 4000 },
     capabilities: ['segmentation', 'dynamic_content', 'audience_targeting'],
+    tools: [],
   },
 ];

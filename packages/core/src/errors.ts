@@ -9,6 +9,7 @@ export type MeshErrorCode =
   | 'unauthorized'
   | 'not_found'
   | 'conflict'
+  | 'unprocessable'
   | 'payload_too_large'
   | 'headers_too_large'
   | 'request_timeout'

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SubtaskStatus, TaskStatus } from './status';
+import { ToolCallStatus } from './tool';
 
 /** Events published for a task (Redis pub/sub → SSE, `?wait`, webhooks). */
 export const TaskEvent = z.discriminatedUnion('type', [
@@ -11,6 +12,19 @@ export const TaskEvent = z.discriminatedUnion('type', [
     key: z.string(),
     agent_type: z.string(),
     status: SubtaskStatus,
+    at: z.string(),
+  }),
+  /** A tool call started (running) or ended (completed, failed); `replayed` when a retried subtask took its recorded result. */
+  z.object({
+    type: z.literal('tool.call'),
+    task_id: z.string(),
+    subtask_id: z.string(),
+    tool_call_id: z.string(),
+    tool: z.string(),
+    status: ToolCallStatus,
+    replayed: z.boolean().optional(),
+    duration_ms: z.number().nullable().optional(),
+    error: z.string().nullable().optional(),
     at: z.string(),
   }),
 ]);

@@ -11,3 +11,4 @@ export * from './safety';
 export * from './status';
 export * from './task';
 export * from './tool';
+export * from './tool-call-record';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cleanText, isCleanString, JsonObject } from './json';
 import { TaskSafety } from './safety';
 import { SubtaskStatus, TaskStatus } from './status';
+import { ToolCallView } from './tool';
 
 export const TASK_LIMITS = { maxTaskLength: 20_000, maxWaitSeconds: 120 } as const;
 
@@ -79,6 +80,8 @@ export const Subtask = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   duration_ms: z.int().nullable(),
+  /** The subtask's tool calls in the order the model made them (results truncated). */
+  tool_calls: z.array(ToolCallView).default([]),
 });
 export type Subtask = z.infer<typeof Subtask>;
 

@@ -32,6 +32,17 @@ describe('configuredSecrets', () => {
     const lengths = configuredSecrets(config).map((s) => s.length);
     expect(lengths).toEqual([...lengths].sort((a, b) => b - a));
   });
+
+  it("collects the tools' MESH_SECRET_<NAME> values and the MESH_SMTP_URL password", () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      MESH_SECRET_ANALYTICS_TOKEN: 'analytics-token-0123456789',
+      MESH_SECRET_CRM: 'crm-secret-9876543210',
+      MESH_SMTP_URL: 'smtps://mailer:smtp%40password-42@smtp.example.com:465',
+      MESH_EMAIL_FROM: 'mesh@example.com',
+    });
+    expect(configuredSecrets(config)).toEqual(expect.arrayContaining(['analytics-token-0123456789', 'crm-secret-9876543210', 'smtp@password-42']));
+  });
 });
 
 describe('scrubbingLogger', () => {

@@ -17,9 +17,10 @@ function passwordOf(url: string | undefined): string[] {
 
 /**
  * Every secret value the configuration holds: provider keys, API keys, the webhook secret, the
- * passwords in DATABASE_URL and REDIS_URL, the OTLP headers' values.
+ * passwords in DATABASE_URL, REDIS_URL and MESH_SMTP_URL, the OTLP headers' values, the tools'
+ * MESH_SECRET_<NAME> values.
  */
-export function configuredSecrets(config: Pick<MeshConfig, 'llm' | 'apiKeys' | 'webhooks' | 'database' | 'redisUrl' | 'tracing'>): string[] {
+export function configuredSecrets(config: Pick<MeshConfig, 'llm' | 'apiKeys' | 'webhooks' | 'database' | 'redisUrl' | 'tracing' | 'tools'>): string[] {
   const values = [
     ...Object.values(config.llm.keys),
     ...config.apiKeys.map((k) => k.key),
@@ -27,6 +28,8 @@ export function configuredSecrets(config: Pick<MeshConfig, 'llm' | 'apiKeys' | '
     ...passwordOf(config.database.url),
     ...passwordOf(config.redisUrl),
     ...Object.values(config.tracing.otlpHeaders),
+    ...passwordOf(config.tools.smtp?.url),
+    ...Object.values(config.tools.secrets),
   ];
   return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
 }

@@ -1,11 +1,13 @@
 import { hostname } from 'node:os';
 import type { MeshConfig } from '@mesh/config';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger, MeshMetrics, Tracing } from '@mesh/observability';
 import type { MeshQueues, TaskEvents } from '@mesh/queue';
 import type { Store } from '@mesh/store';
 import type { TaskControlDeps } from '@mesh/tasks';
 import { InFlightCalls } from './in-flight-calls';
 import type { ModelClient } from './model-client';
+import { createEngineTools, type EngineTools } from './tool-loop/engine-tools';
 import { ContentSafety } from './safety/content-safety';
 import { traceModelCalls } from './traced-model-client';
 
@@ -28,6 +30,10 @@ export interface EngineDeps extends TaskControlDeps {
   inFlight: InFlightCalls;
   /** Screens every agent output and final result before it is stored (absent: stored as answered). */
   safety?: ContentSafety;
+  /** Lets agents call tools (absent: agents answer from their prompt alone). */
+  tools?: EngineTools;
+  /** Spans for what the engine does itself (tool calls); model calls are traced through `model`. */
+  tracer?: Tracer;
 }
 
 /** What a process hands the engine: its connections, instruments and model client. */
@@ -47,6 +53,8 @@ export interface EngineOptions {
   model?: ModelClient;
   /** Replaces the safety filter built from config (tests pass one with their own moderator). */
   safety?: ContentSafety;
+  /** Replaces the tools built from config and the store (tests pass in-memory journals or their own dispatcher). */
+  tools?: EngineTools;
 }
 
 /**
@@ -71,5 +79,7 @@ export async function createEngine(resources: EngineResources, options: EngineOp
     workerId: `${hostname()}:${process.pid}`,
     settings: { memoryTokenBudget: config.memory.tokenBudget, memoryCandidates: config.memory.candidates, taskBudget: config.llm.taskBudget },
     safety: options.safety ?? ContentSafety.fromConfig(config, logger.child({ component: 'safety' })),
+    tools: options.tools ?? createEngineTools(resources.store, config.tools),
+    tracer: resources.tracing.tracer,
   };
 }

@@ -267,7 +267,7 @@ describe('the engine, in process, with a scripted model', () => {
     });
     await withMesh(model, async (mesh) => {
       const networkId = await mesh.createNetwork();
-      await env.store.agents.add('tenant-a', networkId, { name: 'SEO Specialist', type: 'seo', model: null, description: 'SEO', parameters: { temperature: 0.4, max_tokens: 4000 }, capabilities: ['keyword_analysis'] });
+      await env.store.agents.add('tenant-a', networkId, { name: 'SEO Specialist', type: 'seo', model: null, description: 'SEO', parameters: { temperature: 0.4, max_tokens: 4000 }, capabilities: ['keyword_analysis'], tools: [] });
       await new Promise((r) => setTimeout(r, 600));
       const task = await mesh.waitForTask(await mesh.submit(networkId, { task: 'Find keywords' }));
       expect(task.status).toBe('completed');
@@ -341,7 +341,7 @@ describe('the engine, in process, with a scripted model', () => {
     await withMesh(model, async (mesh) => {
       const networkId = await mesh.createNetwork({
         agents: [
-          { name: 'Chief Planner', type: 'coordinator', model: 'anthropic:planner-model', description: 'Plans in small steps', parameters: { temperature: 0.15, max_tokens: 2222 }, capabilities: ['task_planning'] },
+          { name: 'Chief Planner', type: 'coordinator', model: 'anthropic:planner-model', description: 'Plans in small steps', parameters: { temperature: 0.15, max_tokens: 2222 }, capabilities: ['task_planning'], tools: [] },
           {
             name: 'Zebra Copywriter',
             type: 'content',
@@ -349,8 +349,9 @@ describe('the engine, in process, with a scripted model', () => {
             description: 'Writes striped launch copy with a dry sense of humour',
             parameters: { temperature: 0.23, max_tokens: 1234 },
             capabilities: ['subject_line_alchemy', 'tone_of_voice'],
+            tools: [],
           },
-          { name: 'Grid Designer', type: 'design', model: 'google:layout-model-3', description: 'Lays out emails on a strict grid', parameters: { temperature: 1.1, max_tokens: 777 }, capabilities: ['grid_systems'] },
+          { name: 'Grid Designer', type: 'design', model: 'google:layout-model-3', description: 'Lays out emails on a strict grid', parameters: { temperature: 1.1, max_tokens: 777 }, capabilities: ['grid_systems'], tools: [] },
         ],
       });
       const task = await mesh.waitForTask(await mesh.submit(networkId, { task: 'Tune the launch email' }));

@@ -10,3 +10,4 @@ export type { Moderator, ModerationResult } from './safety/moderator';
 export { readDataBlock } from './data-blocks';
 export { retrieveRelevantMemory, type RetrievedMemory } from './memory-retrieval';
 export { runSubtask, type SubtaskAttempt, type SubtaskOutcome } from './subtask-runner';
+export { createEngineTools, type EngineTools, type ToolScope } from './tool-loop/engine-tools';

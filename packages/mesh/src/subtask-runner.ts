@@ -7,6 +7,8 @@ import { formatMemory, retrieveRelevantMemory } from './memory-retrieval';
 import { callRecorded, SCHEMA_NAMES } from './model-client';
 import { subtaskPrompt } from './prompts';
 import { screenAgentOutput } from './safety/output-screening';
+import { agentTools } from './tool-loop/agent-tools';
+import { runToolLoop } from './tool-loop/tool-loop';
 
 export interface SubtaskAttempt {
   /** Attempts BullMQ has already made of this job (0 on the first run). */
@@ -64,17 +66,23 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
       candidates: deps.settings.memoryCandidates,
     });
     deps.metrics?.memoryRetrieved('subtask', memory.items.length);
-    const prompt = subtaskPrompt(work, formatMemory(memory.items));
-    const response = await deps.model.complete({
-      system: prompt.system,
-      messages: [{ role: 'user', content: prompt.user }],
-      schema: { name: SCHEMA_NAMES.agentOutput, zod: AgentOutput },
-      model: work.agent.model,
-      temperature: work.agent.parameters.temperature,
-      maxTokens: work.agent.parameters.max_tokens,
-      signal: call.signal,
-      purpose: 'subtask',
-      context: { tenantId: work.task.tenant_id, networkId: work.task.network_id, taskId: work.task.id, subtaskId: work.subtask.id },
+    const scope = { tenantId: work.task.tenant_id, networkId: work.task.network_id, taskId: work.task.id, subtaskId: work.subtask.id };
+    const tools = await agentTools(deps, work.agent, scope);
+    const prompt = subtaskPrompt(work, formatMemory(memory.items), tools.map((t) => t.name));
+    const response = await runToolLoop(deps, {
+      request: {
+        system: prompt.system,
+        schema: { name: SCHEMA_NAMES.agentOutput, zod: AgentOutput },
+        model: work.agent.model,
+        temperature: work.agent.parameters.temperature,
+        maxTokens: work.agent.parameters.max_tokens,
+        signal: call.signal,
+        purpose: 'subtask',
+        context: scope,
+      },
+      user: prompt.user,
+      tools,
+      scope,
     });
     // Screened before it is stored: what the filter withheld never reaches the database.
     const { output, items: safety } = await screenAgentOutput(deps.safety, response.object as AgentOutput, work.subtask, call.signal);

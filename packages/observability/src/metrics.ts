@@ -38,6 +38,7 @@ const DURATION_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 1
 const LLM_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
 const WAIT_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const ITEM_BUCKETS = [0, 1, 2, 5, 10, 20, 50, 100];
+const TOOL_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
  * Every Prometheus series the product exposes, named `mesh_*`, in a registry of its own (not
@@ -61,6 +62,8 @@ export class MeshMetrics {
   readonly llmRateLimitWait: Histogram<'provider'>;
   readonly memoryItemsRetrieved: Histogram<'purpose'>;
   readonly webhookDeliveries: Counter<'outcome'>;
+  readonly toolCalls: Counter<'tool' | 'outcome'>;
+  readonly toolCallDuration: Histogram<'tool'>;
   readonly sseConnections: Gauge;
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
 
@@ -173,6 +176,19 @@ export class MeshMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.toolCalls = new Counter({
+      name: 'mesh_tool_calls_total',
+      help: 'Tool calls by tool and outcome (completed, failed, replayed from the journal)',
+      labelNames: ['tool', 'outcome'],
+      registers,
+    });
+    this.toolCallDuration = new Histogram({
+      name: 'mesh_tool_call_duration_seconds',
+      help: 'Time a tool call took, by tool (replayed calls excluded)',
+      labelNames: ['tool'],
+      buckets: TOOL_BUCKETS_SECONDS,
+      registers,
+    });
     this.sseConnections = new Gauge({
       name: 'mesh_sse_connections',
       help: 'Open task event streams (SSE) on this API process',
@@ -205,6 +221,12 @@ export class MeshMetrics {
 
   subtaskFinished(agentType: string, status: string, durationMs: number): void {
     this.subtaskDuration.observe({ agent_type: agentType, status }, Math.max(0, durationMs) / 1000);
+  }
+
+  /** One tool call ended (or was replayed from the journal, which took no time). */
+  toolCall(tool: string, outcome: 'completed' | 'failed' | 'running' | 'replayed', durationMs: number): void {
+    this.toolCalls.inc({ tool, outcome });
+    if (outcome !== 'replayed') this.toolCallDuration.observe({ tool }, Math.max(0, durationMs) / 1000);
   }
 
   memoryRetrieved(purpose: string, items: number): void {

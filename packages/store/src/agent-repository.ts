@@ -4,13 +4,30 @@ import { toAgent, type AgentRow } from './mappers';
 import { insertAgent } from './network-repository';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from './pg-errors';
 
+export interface AddAgentOptions {
+  /**
+   * Names of the network's registered tools that the agent's `tools` entries were resolved to
+   * (the caller resolves them against the network's catalog). Checked again under the network's
+   * lock: a registration deleted meanwhile is a 409, never an entry that names nothing.
+   */
+  registeredTools?: readonly string[];
+}
+
 export class AgentRepository {
   constructor(private readonly db: Db) {}
 
-  async add(tenantId: string, networkId: string, config: AgentConfig): Promise<Agent> {
+  async add(tenantId: string, networkId: string, config: AgentConfig, options: AddAgentOptions = {}): Promise<Agent> {
     return this.db.transaction(async (tx) => {
+      // Shared: agents are added side by side, while ToolRepository.delete waits (and is waited for).
       const network = await tx.query('SELECT 1 FROM networks WHERE id = $1 AND tenant_id = $2 FOR SHARE', [networkId, tenantId]);
       if (network.rows.length === 0) throw new NotFoundError('Network', networkId);
+      const wanted = [...new Set(options.registeredTools ?? [])];
+      if (wanted.length > 0) {
+        const { rows } = await tx.query<{ name: string }>('SELECT name FROM tools WHERE network_id = $1 AND name = ANY($2::text[])', [networkId, wanted]);
+        const present = new Set(rows.map((r) => r.name));
+        const missing = wanted.filter((name) => !present.has(name));
+        if (missing.length > 0) throw new ConflictError(`Tool ${missing.join(', ')} was deleted while the agent was being added`, { tools: missing });
+      }
       try {
         return toAgent(await insertAgent(tx, tenantId, networkId, config));
       } catch (err) {

@@ -1,4 +1,4 @@
-import type { Agent, MemoryItem, Network, Subtask, Task } from '@mesh/core';
+import type { Agent, MemoryItem, Network, Subtask, Task, ToolCallStatus, ToolCallView } from '@mesh/core';
 
 /** Row shapes as pg returns them, and their mapping to the API's snake_case resources. */
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
@@ -53,6 +53,8 @@ export interface AgentRow {
   description: string;
   parameters: { temperature: number; max_tokens: number };
   capabilities: string[];
+  /** Tool names and `<service>.*` patterns (migration 007). */
+  tools: string[];
   created_at: Date;
 }
 
@@ -67,6 +69,7 @@ export function toAgent(row: AgentRow): Agent {
     description: row.description,
     parameters: row.parameters,
     capabilities: row.capabilities,
+    tools: row.tools,
     created_at: isoRequired(row.created_at),
   };
 }
@@ -158,6 +161,35 @@ export interface SubtaskRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  /** With the task reads that show subtasks (TaskRepository.get): the calls as built by SUBTASK_TOOL_CALLS_JSON. */
+  tool_calls?: ToolCallViewRow[];
+}
+
+/** A tool call as the task read aggregates it: its result already truncated, its start time as JSON text. */
+export interface ToolCallViewRow {
+  id: string;
+  tool: string;
+  arguments: Record<string, unknown>;
+  status: ToolCallStatus;
+  result: string | null;
+  error: string | null;
+  idempotency_key: string;
+  started_at: string;
+  duration_ms: number | null;
+}
+
+export function toToolCallView(row: ToolCallViewRow): ToolCallView {
+  return {
+    id: row.id,
+    tool: row.tool,
+    arguments: row.arguments,
+    status: row.status,
+    result: row.result,
+    error: row.error,
+    idempotency_key: row.idempotency_key,
+    started_at: new Date(row.started_at).toISOString(),
+    duration_ms: row.duration_ms,
+  };
 }
 
 export function toSubtask(row: SubtaskRow): Subtask {
@@ -181,6 +213,7 @@ export function toSubtask(row: SubtaskRow): Subtask {
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     duration_ms: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
+    tool_calls: (row.tool_calls ?? []).map(toToolCallView),
   };
 }
 

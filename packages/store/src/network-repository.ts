@@ -26,8 +26,8 @@ export function initialAgents(given: AgentConfig[] | undefined): AgentConfig[] {
 export async function insertAgent(q: Queryable, tenantId: string, networkId: string, config: AgentConfig): Promise<AgentRow> {
   // clock_timestamp, not now(): agents inserted in one transaction keep their order (lists sort by created_at).
   const { rows } = await q.query<AgentRow>(
-    `INSERT INTO agents (id, tenant_id, network_id, name, type, model, description, parameters, capabilities, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp()) RETURNING *`,
+    `INSERT INTO agents (id, tenant_id, network_id, name, type, model, description, parameters, capabilities, tools, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, clock_timestamp()) RETURNING *`,
     [
       randomUUID(),
       tenantId,
@@ -38,6 +38,7 @@ export async function insertAgent(q: Queryable, tenantId: string, networkId: str
       config.description,
       JSON.stringify(config.parameters),
       JSON.stringify(config.capabilities),
+      config.tools,
     ],
   );
   return rows[0] as AgentRow;

@@ -8,7 +8,10 @@ import { MemoryRepository } from './memory-repository';
 import { NetworkRepository } from './network-repository';
 import { SubtaskRepository } from './subtask-repository';
 import { TableStatistics } from './table-statistics';
+import { SentEmailRepository } from './sent-email-repository';
 import { TaskRepository } from './task-repository';
+import { ToolCallRepository } from './tool-call-repository';
+import { ToolRepository } from './tool-repository';
 
 /** Every repository over one database handle. Repositories are the only code that writes SQL. */
 export interface Store {
@@ -24,6 +27,12 @@ export interface Store {
   memory: MemoryRepository;
   llmCalls: LlmCallRepository;
   apiKeys: ApiKeyRepository;
+  /** Each network's registered tools (POST /networks/{id}/tools); `tools.registeredFor` builds a network's ToolCatalog. */
+  tools: ToolRepository;
+  /** Tool calls as recorded before and after they run: `toolCalls.journal({tenantId, taskId})` is a task's ToolCallJournal. */
+  toolCalls: ToolCallRepository;
+  /** send_email's record of sent messages: `sentEmails.ledger(tenantId)` is a tenant's SentEmailLedger. */
+  sentEmails: SentEmailRepository;
   statistics: TableStatistics;
   /** Leadership among processes under `name` (one lock per name and schema); see LeaderLock. */
   leaderLock(name: string): LeaderLock;
@@ -41,6 +50,9 @@ export function createStore(db: Db): Store {
     memory: new MemoryRepository(db, { commonLexemes }),
     llmCalls: new LlmCallRepository(db),
     apiKeys: new ApiKeyRepository(db),
+    tools: new ToolRepository(db),
+    toolCalls: new ToolCallRepository(db),
+    sentEmails: new SentEmailRepository(db),
     statistics: new TableStatistics(db),
     leaderLock: (name) => new LeaderLock(db, name),
   };

@@ -19,6 +19,23 @@ const USAGE_JOIN = `
 /** Every subtask of the task `t`, in plan order, as a JSON array (rows come back with SUBTASK_DATES as strings). */
 const TASK_SUBTASKS_JSON = `(SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.iteration, s.created_at, s.key), '[]') FROM subtasks s WHERE s.task_id = t.id)`;
 
+/** Characters of a tool call's result (and error) a subtask's `tool_calls` shows; the rest is cut, with an ellipsis as the marker. */
+export const TOOL_CALL_VIEW_MAX_CHARS = 2_000;
+
+const truncatedSql = (text: string) =>
+  `CASE WHEN length(${text}) > ${TOOL_CALL_VIEW_MAX_CHARS} THEN left(${text}, ${TOOL_CALL_VIEW_MAX_CHARS - 1}) || '…' ELSE ${text} END`;
+
+/** The tool calls of the subtask `s` by position, shaped as ToolCallView (see ToolCallViewRow). */
+const SUBTASK_TOOL_CALLS_JSON = `(SELECT coalesce(jsonb_agg(jsonb_build_object(
+    'id', c.id, 'tool', c.tool, 'arguments', c.arguments, 'status', c.status,
+    'result', ${truncatedSql(`c.result->>'content'`)}, 'error', ${truncatedSql('c.error')},
+    'idempotency_key', c.idempotency_key, 'started_at', c.started_at, 'duration_ms', c.duration_ms) ORDER BY c.position), '[]')
+  FROM tool_calls c WHERE c.subtask_id = s.id)`;
+
+/** TASK_SUBTASKS_JSON with each subtask's `tool_calls`: what the task's readers see (GET, `?wait`, SSE). */
+const TASK_SUBTASKS_WITH_TOOL_CALLS_JSON = `(SELECT coalesce(jsonb_agg(to_jsonb(s) || jsonb_build_object('tool_calls', ${SUBTASK_TOOL_CALLS_JSON})
+    ORDER BY s.iteration, s.created_at, s.key), '[]') FROM subtasks s WHERE s.task_id = t.id)`;
+
 /** Subtask rows read back from JSON (TASK_SUBTASKS_JSON and the like). */
 const reviveSubtasks = (rows: SubtaskRow[]): SubtaskRow[] => rows.map((s) => reviveDates(s, SUBTASK_DATES));
 
@@ -114,10 +131,10 @@ export class TaskRepository {
 
   /** The task with its subtasks and usage; null when missing or another tenant's (or another network's, when given). */
   async get(tenantId: string, taskId: string, networkId?: string): Promise<Task | null> {
-    // One round trip: the subtasks come along as JSON.
+    // One round trip: the subtasks, each with its tool calls, come along as JSON.
     const { rows } = await this.db.query<TaskRow & { subtask_rows: SubtaskRow[] }>(
       `SELECT t.*, u.*,
-              ${TASK_SUBTASKS_JSON} AS subtask_rows
+              ${TASK_SUBTASKS_WITH_TOOL_CALLS_JSON} AS subtask_rows
        FROM tasks t ${USAGE_JOIN}
        WHERE t.id = $1 AND t.tenant_id = $2 AND ($3::uuid IS NULL OR t.network_id = $3)`,
       [taskId, tenantId, networkId ?? null],

@@ -1,11 +1,12 @@
 import { meshSimulatedResponders, readDataBlock, SCHEMA_NAMES } from '@mesh/mesh';
-import type { FakeResponder, ParsedRequest } from './fake-provider';
+import type { FakeResponder, FakeToolCall, ParsedRequest } from './fake-provider';
 
 export type MeshSchemaKind = 'coordinator_decision' | 'agent_output' | 'final_synthesis';
 
 /** Which of the engine's schemas a provider request asks for, from the schema's properties. */
 export function meshSchemaKind(request: ParsedRequest): MeshSchemaKind | null {
-  const text = JSON.stringify(request.schema ?? {});
+  // With tools, Gemini is asked for the schema in its system instruction (see the google provider).
+  const text = request.schema === undefined && request.tools.length > 0 ? request.promptText : JSON.stringify(request.schema ?? {});
   if (text.includes('task_complete')) return 'coordinator_decision';
   if (text.includes('suggested_memories')) return 'agent_output';
   if (text.includes('"result"') && text.includes('"reasoning"')) return 'final_synthesis';
@@ -19,6 +20,17 @@ export interface MeshFakeRequest {
   block(name: string): string | null;
   /** "Iteration N of M" of a coordinator prompt. */
   iteration: number;
+}
+
+const TOOL_CALLS = Symbol('tool calls');
+
+/** What a `meshFakeResponder` script returns to answer a turn with tool calls instead of an object. */
+export function fakeToolCalls(...toolCalls: FakeToolCall[]): { toolCalls: FakeToolCall[] } {
+  return Object.assign({ toolCalls }, { [TOOL_CALLS]: true });
+}
+
+function isFakeToolCalls(value: unknown): value is { toolCalls: FakeToolCall[] } {
+  return typeof value === 'object' && value !== null && TOOL_CALLS in value;
 }
 
 /**
@@ -37,6 +49,7 @@ export function meshFakeResponder(script?: (req: MeshFakeRequest) => unknown): F
       block: (name) => readDataBlock(user, name),
       iteration: Number(/Iteration (\d+) of/.exec(user)?.[1] ?? 0),
     });
+    if (isFakeToolCalls(scripted)) return { toolCalls: scripted.toolCalls };
     if (scripted !== undefined) return { object: scripted };
     const schemaName = SCHEMA_NAMES[kind === 'coordinator_decision' ? 'coordinatorDecision' : kind === 'agent_output' ? 'agentOutput' : 'finalSynthesis'];
     const responder = meshSimulatedResponders[schemaName]!;

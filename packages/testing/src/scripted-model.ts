@@ -1,5 +1,16 @@
 import type { ModelClient, ModelRequest, ModelResponse } from '@mesh/mesh';
 
+/** What a script returns to make the model ask for tool calls this turn (see ScriptedModel.callTools). */
+export interface ScriptedToolCalls {
+  toolCalls: { name: string; arguments: Record<string, unknown> }[];
+}
+
+const TOOL_CALLS = Symbol('tool calls');
+
+function isToolCalls(answer: unknown): answer is ScriptedToolCalls {
+  return typeof answer === 'object' && answer !== null && TOOL_CALLS in answer;
+}
+
 export interface ScriptedCall {
   schemaName: string | undefined;
   purpose: string | undefined;
@@ -11,6 +22,10 @@ export interface ScriptedCall {
   taskId: string | undefined;
   subtaskId: string | undefined;
   aborted: boolean;
+  /** The tools offered this turn, by name. */
+  tools: string[];
+  /** The whole conversation as sent (tool calls and results included). */
+  messages: ModelRequest<unknown>['messages'];
 }
 
 /** What a script returns for a call: the answer object, or an Error to throw. */
@@ -45,8 +60,14 @@ export function waitOrAbort(ms: number, signal: AbortSignal | undefined): Promis
  */
 export class ScriptedModel implements ModelClient {
   readonly calls: ScriptedCall[] = [];
+  private toolCallIds = 0;
 
   constructor(private readonly script: ScriptFn) {}
+
+  /** A script's answer that asks for these tool calls instead of answering. */
+  static callTools(...toolCalls: ScriptedToolCalls['toolCalls']): ScriptedToolCalls {
+    return Object.assign({ toolCalls }, { [TOOL_CALLS]: true });
+  }
 
   async complete<T = unknown>(request: ModelRequest<T>): Promise<ModelResponse<T>> {
     const call: ScriptedCall = {
@@ -60,6 +81,8 @@ export class ScriptedModel implements ModelClient {
       taskId: request.context?.taskId,
       subtaskId: request.context?.subtaskId,
       aborted: false,
+      tools: (request.tools ?? []).map((t) => t.name),
+      messages: structuredClone(request.messages),
     };
     this.calls.push(call);
     request.signal?.addEventListener('abort', () => (call.aborted = true), { once: true });
@@ -67,6 +90,10 @@ export class ScriptedModel implements ModelClient {
     const answer = await this.script(request as ModelRequest<unknown>, call);
     if (request.signal?.aborted) throw abortError(request.signal);
     if (answer instanceof Error) throw answer;
+    if (isToolCalls(answer)) {
+      const toolCalls = answer.toolCalls.map((c) => ({ id: `call_${++this.toolCallIds}`, name: c.name, arguments: c.arguments }));
+      return { text: '', toolCalls, stopReason: 'tool_calls', usage: { inputTokens: 1, outputTokens: 1 }, costUsd: 0, provider: 'scripted', model: 'scripted-1', simulated: false, attempts: [] };
+    }
     const object = request.schema ? request.schema.zod.parse(answer) : undefined;
     const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
     return {

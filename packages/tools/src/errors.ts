@@ -35,7 +35,7 @@ export class OutboundRequestError extends MeshError {
  */
 export class ToolSourceError extends MeshError {
   constructor(message: string, details?: ErrorDetail[]) {
-    super('validation_error', 422, message, details ? { details } : {});
+    super('unprocessable', 422, message, details ? { details } : {});
     this.name = 'ToolSourceError';
   }
 }

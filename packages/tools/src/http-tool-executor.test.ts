@@ -41,7 +41,7 @@ describe('http tools', () => {
     expect(JSON.stringify(registered)).not.toContain(SECRET);
     const tool = rt.catalog([registered]).resolve(['crm_add_member'])[0]!;
     const subtaskId = randomUUID();
-    const outcome = await runToolCall(rt.deps, { subtaskId, position: 0, tool, arguments: { list_id: 'spring sale/2025', email: 'ada@example.com', tags: ['vip'] } });
+    const outcome = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool, arguments: { list_id: 'spring sale/2025', email: 'ada@example.com', tags: ['vip'] } });
 
     expect(outcome.result.ok).toBe(true);
     const [request] = server.requests;
@@ -67,7 +67,7 @@ describe('http tools', () => {
     });
     const tool = registered.tools[0]!;
     expect(tool.side_effects).toBe(false);
-    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, tool: rt.catalog([registered]).get('crm_search')!, arguments: { q: 'ada lovelace', limit: 5, tag: ['a', 'b'] } });
+    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, round: 0, callId: `call-0`, tool: rt.catalog([registered]).get('crm_search')!, arguments: { q: 'ada lovelace', limit: 5, tag: ['a', 'b'] } });
     expect(outcome.result.ok).toBe(true);
     expect(server.requests[0]?.method).toBe('GET');
     expect(server.requests[0]?.url).toBe('/contacts?q=ada+lovelace&limit=5&tag=a&tag=b');
@@ -79,7 +79,7 @@ describe('http tools', () => {
     const rt = runtime();
     const registered = await rt.register(addMember(`${server.url}/lists/{list_id}/members`));
     const tool = rt.catalog([registered]).get('crm_add_member')!;
-    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, tool, arguments: { list_id: 'x', email: 'not an email', extra: 1 } });
+    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, round: 0, callId: `call-0`, tool, arguments: { list_id: 'x', email: 'not an email', extra: 1 } });
     expect(outcome.result.ok).toBe(false);
     expect(outcome.result.error).toMatch(/invalid arguments for crm_add_member/);
     expect(outcome.result.error).toMatch(/email/);
@@ -91,7 +91,7 @@ describe('http tools', () => {
   it('refuses a dot segment in a placeholder, which would reach another path', async () => {
     const rt = runtime();
     const registered = await rt.register(addMember(`${server.url}/lists/{list_id}/members`));
-    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, tool: rt.catalog([registered]).get('crm_add_member')!, arguments: { list_id: '..', email: 'ada@example.com' } });
+    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, round: 0, callId: `call-0`, tool: rt.catalog([registered]).get('crm_add_member')!, arguments: { list_id: '..', email: 'ada@example.com' } });
     expect(outcome.result.ok).toBe(false);
     expect(server.requests).toHaveLength(0);
   });
@@ -99,7 +99,7 @@ describe('http tools', () => {
   it('reports a non-2xx answer as an error result with the body', async () => {
     const rt = runtime();
     const registered = await rt.register(addMember(`${server.url}/missing/{list_id}`));
-    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, tool: rt.catalog([registered]).get('crm_add_member')!, arguments: { list_id: 'x', email: 'ada@example.com' } });
+    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, round: 0, callId: `call-0`, tool: rt.catalog([registered]).get('crm_add_member')!, arguments: { list_id: 'x', email: 'ada@example.com' } });
     expect(outcome.result).toMatchObject({ ok: false, error: 'the service answered 404' });
     expect(outcome.result.content).toContain('no such list');
   });
@@ -107,7 +107,7 @@ describe('http tools', () => {
   it('never lets a secret value out, even when the service echoes it', async () => {
     const rt = runtime();
     const registered = await rt.register(addMember(`${server.url}/echo-auth/{list_id}`));
-    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, tool: rt.catalog([registered]).get('crm_add_member')!, arguments: { list_id: 'x', email: 'ada@example.com' } });
+    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, round: 0, callId: `call-0`, tool: rt.catalog([registered]).get('crm_add_member')!, arguments: { list_id: 'x', email: 'ada@example.com' } });
     expect(server.requests[0]?.headers.authorization).toBe(SECRET);
     expect(outcome.result.ok).toBe(true);
     const everything = JSON.stringify([outcome, await rt.journal.list(outcome.record.subtaskId), registered]);

@@ -34,3 +34,4 @@ export * from './tool-dispatcher';
 export * from './tool-executor';
 export * from './tool-names';
 export * from './tool-output';
+export * from './tool-environment';

@@ -117,7 +117,7 @@ describe.each([
     const rt = runtime();
     const registered = await rt.register({ kind: 'mcp', name: 'crm', url: server.url, headers: { authorization: { secret: 'CRM_MCP' } } });
     const subtaskId = randomUUID();
-    const outcome = await runToolCall(rt.deps, { subtaskId, position: 0, tool: rt.catalog([registered]).get('crm.lookup_contact')!, arguments: { email: 'ada@example.com' } });
+    const outcome = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: rt.catalog([registered]).get('crm.lookup_contact')!, arguments: { email: 'ada@example.com' } });
     expect(outcome.result).toEqual({ ok: true, content: 'contact ada@example.com: Ada Lovelace', data: { name: 'Ada Lovelace', email: 'ada@example.com' } });
     expect(server.calls).toEqual([{ tool: 'lookup_contact', arguments: { email: 'ada@example.com' }, meta: expect.objectContaining({ [MCP_IDEMPOTENCY_META_KEY]: outcome.record.idempotencyKey }) }]);
   });
@@ -125,7 +125,7 @@ describe.each([
   it('turns an isError result into an error result, with secrets scrubbed', async () => {
     const rt = runtime();
     const registered = await rt.register({ kind: 'mcp', name: 'crm', url: server.url, headers: { authorization: { secret: 'CRM_MCP' } } });
-    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, tool: rt.catalog([registered]).get('crm.tag_contact')!, arguments: { email: 'ada@example.com', tag: 'vip' } });
+    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, round: 0, callId: `call-0`, tool: rt.catalog([registered]).get('crm.tag_contact')!, arguments: { email: 'ada@example.com', tag: 'vip' } });
     expect(outcome.result.ok).toBe(false);
     expect(outcome.result.error).toMatch(/the tool reported an error: cannot tag ada@example.com/);
     expect(outcome.record.status).toBe('failed');

@@ -98,14 +98,14 @@ describe('OpenAPI services', () => {
     const registered = await rt.register({ kind: 'openapi', name: 'analytics', document: analyticsDocument(server.url), headers: { 'x-api-version': '2' } });
     const catalog = rt.catalog([registered]);
     const subtaskId = randomUUID();
-    const read = await runToolCall(rt.deps, { subtaskId, position: 0, tool: catalog.get('analytics.getCampaignMetrics')!, arguments: { campaign_id: 'spring/sale', period: 'week', 'X-Tenant': 'acme' } });
+    const read = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: catalog.get('analytics.getCampaignMetrics')!, arguments: { campaign_id: 'spring/sale', period: 'week', 'X-Tenant': 'acme' } });
     expect(read.result.ok).toBe(true);
     expect(read.result.data).toEqual({ campaign: 'spring/sale', query: '?period=week', tenant: 'acme', open_rate: 0.42, click_rate: 0.07 });
     expect(server.requests[0]?.url).toBe('/v1/campaigns/spring%2Fsale/metrics?period=week');
     expect(server.requests[0]?.headers['x-api-version']).toBe('2');
     expect(server.requests[0]?.headers['idempotency-key']).toBeUndefined();
 
-    const write = await runToolCall(rt.deps, { subtaskId, position: 1, tool: catalog.get('analytics.createReport')!, arguments: { body: { campaign_ids: ['c1'], title: null } } });
+    const write = await runToolCall(rt.deps, { subtaskId, position: 1, round: 0, callId: `call-1`, tool: catalog.get('analytics.createReport')!, arguments: { body: { campaign_ids: ['c1'], title: null } } });
     expect(write.result).toMatchObject({ ok: true, data: { report_id: 'r-1', request: { campaign_ids: ['c1'], title: null } } });
     expect(server.requests[1]?.method).toBe('POST');
     expect(server.requests[1]?.headers['content-type']).toBe('application/json');
@@ -115,7 +115,7 @@ describe('OpenAPI services', () => {
   it('checks arguments against the derived schema before calling', async () => {
     const rt = toolTestRuntime();
     const registered = await rt.register({ kind: 'openapi', name: 'analytics', document: analyticsDocument(server.url) });
-    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, tool: rt.catalog([registered]).get('analytics.createReport')!, arguments: { body: { campaign_ids: [] } } });
+    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, round: 0, callId: `call-0`, tool: rt.catalog([registered]).get('analytics.createReport')!, arguments: { body: { campaign_ids: [] } } });
     expect(outcome.result.ok).toBe(false);
     expect(outcome.result.error).toMatch(/arguments\/body\/campaign_ids must NOT have fewer than 1 items/);
     expect(server.requests).toHaveLength(0);

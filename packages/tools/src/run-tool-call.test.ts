@@ -69,7 +69,7 @@ describe('runToolCall: side effects happen once', () => {
         return rt.journal.finish(...args);
       },
     };
-    const outcome = await runToolCall({ journal, dispatcher: rt.dispatcher }, { subtaskId, position: 0, tool: tool('place_order'), arguments: { sku: 'A1' } });
+    const outcome = await runToolCall({ journal, dispatcher: rt.dispatcher }, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: tool('place_order'), arguments: { sku: 'A1' } });
     expect(seenWhileRunning).toBe('running');
     expect(outcome.record).toMatchObject({ status: 'completed', tool: 'place_order', idempotencyKey: toolCallIdempotencyKey(subtaskId, 0), sideEffects: true });
     expect(outcome.record.durationMs).toEqual(expect.any(Number));
@@ -79,8 +79,8 @@ describe('runToolCall: side effects happen once', () => {
   it('replays a completed call from the journal without calling the service', async () => {
     const { rt, tool } = await setup();
     const subtaskId = randomUUID();
-    const first = await runToolCall(rt.deps, { subtaskId, position: 0, tool: tool('place_order'), arguments: { sku: 'A1' } });
-    const again = await runToolCall(rt.deps, { subtaskId, position: 0, tool: tool('place_order'), arguments: { sku: 'A1' } });
+    const first = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: tool('place_order'), arguments: { sku: 'A1' } });
+    const again = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: tool('place_order'), arguments: { sku: 'A1' } });
     expect(again.replayed).toBe(true);
     expect(again.result).toEqual(first.result);
     expect(again.content).toBe(first.content);
@@ -90,9 +90,9 @@ describe('runToolCall: side effects happen once', () => {
   it('replays a failed call as failed', async () => {
     const { rt, tool } = await setup();
     const subtaskId = randomUUID();
-    const first = await runToolCall(rt.deps, { subtaskId, position: 0, tool: tool('place_order'), arguments: { sku: 42 } });
+    const first = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: tool('place_order'), arguments: { sku: 42 } });
     expect(first.record.status).toBe('failed');
-    const again = await runToolCall(rt.deps, { subtaskId, position: 0, tool: tool('place_order'), arguments: { sku: 42 } });
+    const again = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: tool('place_order'), arguments: { sku: 42 } });
     expect(again).toMatchObject({ replayed: true, result: { ok: false } });
   });
 
@@ -101,9 +101,9 @@ describe('runToolCall: side effects happen once', () => {
     const subtaskId = randomUUID();
     const key = toolCallIdempotencyKey(subtaskId, 3);
     // The earlier attempt recorded the call, sent it, and died before recording the answer.
-    await rt.journal.begin({ subtaskId, position: 3, tool: 'place_order', arguments: { sku: 'A1' }, idempotencyKey: key, sideEffects: true, startedAt: new Date() });
+    await rt.journal.begin({ subtaskId, position: 3, round: 0, callId: `call-3`, tool: 'place_order', arguments: { sku: 'A1' }, idempotencyKey: key, sideEffects: true, startedAt: new Date() });
     await rt.policy.request({ url: `${server.url}/orders`, method: 'POST', headers: { 'idempotency-key': key }, body: '{"sku":"A1"}' });
-    const resumed = await runToolCall(rt.deps, { subtaskId, position: 3, tool: tool('place_order'), arguments: { sku: 'A1' } });
+    const resumed = await runToolCall(rt.deps, { subtaskId, position: 3, round: 0, callId: `call-3`, tool: tool('place_order'), arguments: { sku: 'A1' } });
     expect(resumed.replayed).toBe(false);
     expect(resumed.record.status).toBe('completed');
     expect(server.requests.map((r) => r.headers['idempotency-key'])).toEqual([key, key]);
@@ -113,8 +113,8 @@ describe('runToolCall: side effects happen once', () => {
   it('re-runs an in-flight read-only call', async () => {
     const { rt, tool } = await setup();
     const subtaskId = randomUUID();
-    await rt.journal.begin({ subtaskId, position: 0, tool: 'check_stock', arguments: { sku: 'A1' }, idempotencyKey: toolCallIdempotencyKey(subtaskId, 0), sideEffects: false, startedAt: new Date() });
-    const resumed = await runToolCall(rt.deps, { subtaskId, position: 0, tool: tool('check_stock'), arguments: { sku: 'A1' } });
+    await rt.journal.begin({ subtaskId, position: 0, round: 0, callId: `call-0`, tool: 'check_stock', arguments: { sku: 'A1' }, idempotencyKey: toolCallIdempotencyKey(subtaskId, 0), sideEffects: false, startedAt: new Date() });
+    const resumed = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: tool('check_stock'), arguments: { sku: 'A1' } });
     expect(resumed.result).toMatchObject({ ok: true, data: { stock: 7 } });
     expect(server.requests.map((r) => [r.method, r.url, r.headers['idempotency-key']])).toEqual([['GET', '/stock/A1', undefined]]);
   });
@@ -122,21 +122,21 @@ describe('runToolCall: side effects happen once', () => {
   it('refuses a different call at a recorded position', async () => {
     const { rt, tool } = await setup();
     const subtaskId = randomUUID();
-    await runToolCall(rt.deps, { subtaskId, position: 0, tool: tool('place_order'), arguments: { sku: 'A1' } });
-    await expect(runToolCall(rt.deps, { subtaskId, position: 0, tool: tool('place_order'), arguments: { sku: 'B2' } })).rejects.toThrow(ToolCallConflictError);
-    await expect(runToolCall(rt.deps, { subtaskId, position: 0, tool: tool('check_stock'), arguments: { sku: 'A1' } })).rejects.toThrow(ToolCallConflictError);
+    await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: tool('place_order'), arguments: { sku: 'A1' } });
+    await expect(runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: tool('place_order'), arguments: { sku: 'B2' } })).rejects.toThrow(ToolCallConflictError);
+    await expect(runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: tool('check_stock'), arguments: { sku: 'A1' } })).rejects.toThrow(ToolCallConflictError);
     expect(server.requests).toHaveLength(1);
   });
 
   it('records a call over its timeout as failed, and leaves a stopped call running for the retry', async () => {
     const { rt, tool } = await setup();
     const subtaskId = randomUUID();
-    const slow = await runToolCall(rt.deps, { subtaskId, position: 0, tool: tool('slow_report'), arguments: {} });
+    const slow = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool: tool('slow_report'), arguments: {} });
     expect(slow.record.status).toBe('failed');
     expect(slow.result.error).toMatch(/200 ms/);
 
     const stopped = new AbortController();
-    const pending = runToolCall(rt.deps, { subtaskId, position: 2, tool: tool('check_stock'), arguments: { sku: 'A1' }, signal: stopped.signal });
+    const pending = runToolCall(rt.deps, { subtaskId, position: 2, round: 0, callId: `call-2`, tool: tool('check_stock'), arguments: { sku: 'A1' }, signal: stopped.signal });
     stopped.abort(new Error('subtask cancelled'));
     await expect(pending).rejects.toThrow('subtask cancelled');
     expect((await rt.journal.find(subtaskId, 2))?.status).toBe('running');

@@ -26,6 +26,9 @@ export interface RunToolCallDeps {
 export interface ToolCallRequest {
   subtaskId: string;
   position: number;
+  /** See NewToolCallRecord. */
+  round: number;
+  callId: string;
   tool: CatalogTool;
   arguments: Record<string, unknown>;
   /** The subtask's stop signal: when it fires the call stays `running`, to be resumed by the retry. */
@@ -71,6 +74,8 @@ export async function runToolCall(deps: RunToolCallDeps, call: ToolCallRequest):
   record ??= await deps.journal.begin({
     subtaskId: call.subtaskId,
     position: call.position,
+    round: call.round,
+    callId: call.callId,
     tool: call.tool.name,
     arguments: call.arguments,
     idempotencyKey: toolCallIdempotencyKey(call.subtaskId, call.position),

@@ -69,7 +69,7 @@ describe('send_email', () => {
   it('sends one message with a Message-ID derived from the idempotency key', async () => {
     const { rt, tool } = setup();
     const subtaskId = randomUUID();
-    const outcome = await runToolCall(rt.deps, { subtaskId, position: 0, tool, arguments: email });
+    const outcome = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool, arguments: email });
     expect(outcome.result.ok).toBe(true);
     expect(smtp.received).toHaveLength(1);
     const expectedId = emailMessageId(toolCallIdempotencyKey(subtaskId, 0), FROM);
@@ -82,8 +82,8 @@ describe('send_email', () => {
   it('sends nothing when the journal replays the call', async () => {
     const { rt, tool } = setup();
     const subtaskId = randomUUID();
-    const first = await runToolCall(rt.deps, { subtaskId, position: 0, tool, arguments: email });
-    const replay = await runToolCall(rt.deps, { subtaskId, position: 0, tool, arguments: email });
+    const first = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool, arguments: email });
+    const replay = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool, arguments: email });
     expect(replay.replayed).toBe(true);
     expect(replay.result).toEqual(first.result);
     expect(smtp.received).toHaveLength(1);
@@ -92,11 +92,11 @@ describe('send_email', () => {
   it('sends nothing when the call was in flight but its ledger says the message went out', async () => {
     const { rt, tool } = setup();
     const subtaskId = randomUUID();
-    await runToolCall(rt.deps, { subtaskId, position: 0, tool, arguments: email });
+    await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool, arguments: email });
     // The worker died after the SMTP server accepted the message, before the call was recorded as completed.
     const other = toolTestRuntime({ wiring: { sendEmail: sender } });
-    await other.journal.begin({ subtaskId, position: 0, tool: 'send_email', arguments: email, idempotencyKey: toolCallIdempotencyKey(subtaskId, 0), sideEffects: true, startedAt: new Date() });
-    const resumed = await runToolCall(other.deps, { subtaskId, position: 0, tool, arguments: email });
+    await other.journal.begin({ subtaskId, position: 0, round: 0, callId: `call-0`, tool: 'send_email', arguments: email, idempotencyKey: toolCallIdempotencyKey(subtaskId, 0), sideEffects: true, startedAt: new Date() });
+    const resumed = await runToolCall(other.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool, arguments: email });
     expect(resumed.replayed).toBe(false);
     expect(resumed.result).toMatchObject({ ok: true, data: { already_sent: true } });
     expect(smtp.received).toHaveLength(1);
@@ -106,15 +106,15 @@ describe('send_email', () => {
     const { rt, tool } = setup();
     const subtaskId = randomUUID();
     // The worker died before the SMTP server accepted anything.
-    await rt.journal.begin({ subtaskId, position: 0, tool: 'send_email', arguments: email, idempotencyKey: toolCallIdempotencyKey(subtaskId, 0), sideEffects: true, startedAt: new Date() });
-    const resumed = await runToolCall(rt.deps, { subtaskId, position: 0, tool, arguments: email });
+    await rt.journal.begin({ subtaskId, position: 0, round: 0, callId: `call-0`, tool: 'send_email', arguments: email, idempotencyKey: toolCallIdempotencyKey(subtaskId, 0), sideEffects: true, startedAt: new Date() });
+    const resumed = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool, arguments: email });
     expect(resumed.result.ok).toBe(true);
     expect(smtp.received.map((m) => m.messageId)).toEqual([emailMessageId(toolCallIdempotencyKey(subtaskId, 0), FROM)]);
   });
 
   it('rejects invalid arguments without sending', async () => {
     const { rt, tool } = setup();
-    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, tool, arguments: { to: 'not-an-address', subject: 'x', text: 'y' } });
+    const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, round: 0, callId: `call-0`, tool, arguments: { to: 'not-an-address', subject: 'x', text: 'y' } });
     expect(outcome.result.ok).toBe(false);
     expect(smtp.received).toHaveLength(0);
   });
@@ -124,7 +124,7 @@ describe('send_email', () => {
     try {
       const rt = toolTestRuntime({ wiring: { sendEmail: broken } });
       const tool = new ToolCatalog({ registered: [] }).get('send_email')!;
-      const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, tool, arguments: email });
+      const outcome = await runToolCall(rt.deps, { subtaskId: randomUUID(), position: 0, round: 0, callId: `call-0`, tool, arguments: email });
       expect(outcome.result.ok).toBe(false);
       expect(outcome.result.error).toMatch(/the email was not sent/);
       expect(JSON.stringify(outcome)).not.toContain('hunter2-secret');

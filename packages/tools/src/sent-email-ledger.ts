@@ -1,13 +1,6 @@
-/** An email the SMTP server accepted, by its Message-ID. */
-export interface SentEmailRecord {
-  messageId: string;
-  idempotencyKey: string;
-  accepted: string[];
-  rejected: string[];
-  /** The server's last answer (`250 OK: queued as …`). */
-  response: string;
-  sentAt: Date;
-}
+import type { SentEmailRecord } from '@mesh/core';
+
+export type { SentEmailRecord };
 
 /**
  * `send_email`'s own record of what it sent, by Message-ID (derived from the call's idempotency

@@ -1,33 +1,6 @@
-import type { ToolCallStatus, ToolResult } from '@mesh/core';
+import type { NewToolCallRecord, ToolCallFinish, ToolCallRecord } from '@mesh/core';
 
-/** A call as it is recorded before it runs. */
-export interface NewToolCallRecord {
-  subtaskId: string;
-  /** The call's place in the subtask's loop (0, 1, 2, … across rounds): with the subtask, it names the call. */
-  position: number;
-  tool: string;
-  arguments: Record<string, unknown>;
-  idempotencyKey: string;
-  sideEffects: boolean;
-  startedAt: Date;
-}
-
-export interface ToolCallRecord extends NewToolCallRecord {
-  id: string;
-  status: ToolCallStatus;
-  result: ToolResult | null;
-  error: string | null;
-  finishedAt: Date | null;
-  durationMs: number | null;
-}
-
-export interface ToolCallFinish {
-  status: Exclude<ToolCallStatus, 'running'>;
-  result: ToolResult;
-  error: string | null;
-  finishedAt: Date;
-  durationMs: number;
-}
+export type { NewToolCallRecord, ToolCallFinish, ToolCallRecord };
 
 /**
  * Where tool calls are recorded: a row before the call runs (`running`) and when it ends. A

@@ -162,10 +162,10 @@ describe('search_memory', () => {
     const tool = new ToolCatalog({ registered: [] }).get('search_memory')!;
     expect(tool.side_effects).toBe(false);
     const subtaskId = randomUUID();
-    const outcome = await runToolCall(rt.deps, { subtaskId, position: 0, tool, arguments: { query: 'best send day', limit: 3 } });
+    const outcome = await runToolCall(rt.deps, { subtaskId, position: 0, round: 0, callId: `call-0`, tool, arguments: { query: 'best send day', limit: 3 } });
     expect(searches).toEqual([['best send day', 3]]);
     expect(outcome.result).toMatchObject({ ok: true, data: [{ content: 'Spring campaigns open best on Tuesdays' }] });
-    const invalid = await runToolCall(rt.deps, { subtaskId, position: 1, tool, arguments: { query: 'x', limit: 500 } });
+    const invalid = await runToolCall(rt.deps, { subtaskId, position: 1, round: 0, callId: `call-1`, tool, arguments: { query: 'x', limit: 500 } });
     expect(invalid.result.ok).toBe(false);
     expect(searches).toHaveLength(1);
   });

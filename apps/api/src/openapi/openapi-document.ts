@@ -4,6 +4,7 @@ import { AgentList } from '../routes/agents-routes';
 import { AddedMemory } from '../routes/memory-routes';
 import { NoBody } from '../routes/path-params';
 import type { RouteDefinition } from '../routes/route-definition';
+import { RegisteredToolAnswer } from '../routes/tools-routes';
 
 /** The parts of an OpenAPI 3.1 document this generator writes. */
 export interface OpenApiDocument {
@@ -41,6 +42,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict',
   413: 'Request body too large',
   415: 'Request body is not JSON',
+  422: 'The request is well formed, but what it points to cannot be used (an OpenAPI document, an MCP server): the message says why',
   429: 'Rate limited: see `Retry-After`',
   500: 'Internal error (never carries a stack)',
   503: 'A dependency (Redis, Postgres) is unavailable: retry later',
@@ -65,8 +67,11 @@ const NESTED_COMPONENTS: [z.ZodType, string][] = [
   [core.Subtask, 'Subtask'],
   [core.Agent, 'Agent'],
   [core.MemoryItem, 'MemoryItem'],
+  [core.ToolView, 'ToolView'],
+  [core.DerivedTool, 'DerivedTool'],
   [AgentList, 'AgentList'],
   [AddedMemory, 'AddedMemory'],
+  [RegisteredToolAnswer, 'RegisteredToolAnswer'],
 ];
 
 function toOpenApiPath(path: string): string {

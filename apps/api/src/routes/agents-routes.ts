@@ -1,5 +1,6 @@
 import { AddAgentBody, Agent } from '@mesh/core';
 import { z } from 'zod';
+import { checkAgentTools, networkToolCatalog } from '../agent-tools';
 import { requireNetwork } from '../require-network';
 import { AgentParams, NetworkParams } from './path-params';
 import { defineRoute, type RouteDefinition } from './route-definition';
@@ -12,14 +13,21 @@ export const agentRoutes: RouteDefinition[] = [
   defineRoute({
     method: 'post',
     path: '/networks/:network_id/agents',
-    summary: 'Add an agent (custom types allowed; one agent per type, one coordinator per network)',
+    summary: "Add an agent (custom types allowed; one agent per type, one coordinator per network). Its `tools` must name the network's tools or built-ins",
     tag: TAG,
     params: NetworkParams,
     body: AddAgentBody,
     responses: { 201: { description: 'The agent', schema: Agent } },
     errors: [400, 404, 409, 413, 415],
     async handle({ deps, tenantId, params, body }) {
-      return { status: 201, body: await deps.store.agents.add(tenantId, params.network_id, body.agent_config) };
+      const { tools } = body.agent_config;
+      let registeredTools: string[] = [];
+      if (tools.length > 0) {
+        // Another tenant's network is a 404, whatever the tools say.
+        await requireNetwork(deps, tenantId, params.network_id);
+        registeredTools = checkAgentTools(await networkToolCatalog(deps, tenantId, params.network_id), [{ patterns: tools, path: 'agent_config.tools' }]);
+      }
+      return { status: 201, body: await deps.store.agents.add(tenantId, params.network_id, body.agent_config, { registeredTools }) };
     },
   }),
   defineRoute({

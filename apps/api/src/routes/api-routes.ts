@@ -6,6 +6,7 @@ import { networkRoutes } from './networks-routes';
 import type { RouteDefinition } from './route-definition';
 import { taskEventRoutes } from './task-events-routes';
 import { taskRoutes } from './tasks-routes';
+import { toolRoutes } from './tools-routes';
 
 /** Base path of every route below. */
 export const API_BASE_PATH = '/api/mesh';
@@ -18,6 +19,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...healthRoutes,
   ...networkRoutes,
   ...agentRoutes,
+  ...toolRoutes,
   ...taskRoutes,
   ...taskEventRoutes,
   ...memoryRoutes,

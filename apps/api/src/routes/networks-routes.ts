@@ -1,5 +1,6 @@
 import { CreateNetworkBody, Network, NetworkList, NetworkListQuery, NotFoundError } from '@mesh/core';
 import { deleteNetwork } from '@mesh/tasks';
+import { builtinToolCatalog, checkAgentTools, NEW_NETWORK_TOOLS_HINT } from '../agent-tools';
 import { NetworkParams } from './path-params';
 import { defineRoute, type RouteDefinition } from './route-definition';
 
@@ -9,12 +10,14 @@ export const networkRoutes: RouteDefinition[] = [
   defineRoute({
     method: 'post',
     path: '/networks',
-    summary: 'Create a network (the five default agents when none are given)',
+    summary: 'Create a network (the five default agents when none are given); its agents may list built-in tools only',
     tag: TAG,
     body: CreateNetworkBody,
     responses: { 201: { description: 'The network with its agents', schema: Network } },
     errors: [400, 413, 415],
     async handle({ deps, tenantId, body }) {
+      const lists = (body.agents ?? []).map((agent, i) => ({ patterns: agent.tools, path: `agents.${i}.tools` }));
+      checkAgentTools(builtinToolCatalog(deps), lists, NEW_NETWORK_TOOLS_HINT);
       return { status: 201, body: await deps.store.networks.create(tenantId, body) };
     },
   }),
@@ -47,7 +50,7 @@ export const networkRoutes: RouteDefinition[] = [
   defineRoute({
     method: 'delete',
     path: '/networks/:network_id',
-    summary: 'Delete a network with its agents, tasks and memory; waiting jobs of its tasks are removed',
+    summary: 'Delete a network with its agents, tools, tasks and memory; waiting jobs of its tasks are removed',
     tag: TAG,
     params: NetworkParams,
     responses: { 204: { description: 'Deleted', schema: null } },

@@ -19,6 +19,7 @@ import { useEffect, useMemo, type ReactNode } from 'react';
 import { formatDuration } from '../lib/format';
 import { modelFallback } from '../lib/model-fallback';
 import { layoutTaskGraph, type GraphEdgeKind } from '../lib/task-graph-layout';
+import { summarizeToolCalls } from '../lib/tool-calls';
 import { StatusBadge } from './status-badge';
 
 type SubtaskNodeData = { subtask: Subtask; agentName: string | undefined; configuredModel: string | null; nowMs: number; selected: boolean };
@@ -39,10 +40,12 @@ function runningMs(subtask: Subtask, nowMs: number): number | null {
 function SubtaskNodeView({ data }: NodeProps<SubtaskNode>) {
   const { subtask } = data;
   const fallback = modelFallback(data.configuredModel, subtask.model);
+  const tools = summarizeToolCalls(subtask.tool_calls);
   return (
     <div
       className={`graph-node graph-node-subtask node-${subtask.status} ${data.selected ? 'graph-node-selected' : ''}`}
       data-testid="graph-node-subtask"
+      data-subtask-id={subtask.id}
       data-agent-type={subtask.agent_type}
       data-status={subtask.status}
       title={subtask.description}
@@ -57,6 +60,19 @@ function SubtaskNodeView({ data }: NodeProps<SubtaskNode>) {
         <span data-testid="graph-node-duration">{formatDuration(runningMs(subtask, data.nowMs))}</span>
         {subtask.attempts > 1 && <span className="badge badge-warn">{subtask.attempts} attempts</span>}
       </div>
+      {tools && (
+        <div className="graph-node-tools">
+          <span
+            className={`badge ${tools.failed > 0 ? 'badge-failed' : ''}`}
+            data-testid="tool-calls-badge"
+            data-failed={tools.failed}
+            title={tools.running > 0 ? `${tools.running} running` : undefined}
+          >
+            {tools.label}
+            {tools.failed > 0 && `, ${tools.failed} failed`}
+          </span>
+        </div>
+      )}
       {subtask.model && (
         <div className="graph-node-model" title={fallback ? `configured ${fallback.configured}, answered by ${fallback.answered}` : subtask.model}>
           {subtask.model}

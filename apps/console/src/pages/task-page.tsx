@@ -8,8 +8,10 @@ import { MarkdownView } from '../components/markdown-view';
 import { StatusBadge } from '../components/status-badge';
 import { TaskGraph } from '../components/task-graph';
 import { TimelineChart } from '../components/timeline-chart';
+import { ToolCallList } from '../components/tool-call-list';
 import { elapsedMs, formatCost, formatDuration, formatTime } from '../lib/format';
 import { modelFallback } from '../lib/model-fallback';
+import { summarizeToolCalls } from '../lib/tool-calls';
 import { paths } from '../lib/router';
 import { useAsync } from '../lib/use-async';
 
@@ -128,7 +130,7 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
         </div>
         <TaskGraph task={task} agents={agents} selectedId={selectedId} onSelect={setSelectedId} nowMs={now} />
         {selected ? (
-          <SubtaskDetail subtask={selected} agents={agents} onClose={() => setSelectedId(null)} />
+          <SubtaskDetail subtask={selected} agents={agents} nowMs={now} onClose={() => setSelectedId(null)} />
         ) : (
           <p className="muted small">Select a subtask in the graph or the timeline to see its result.</p>
         )}
@@ -206,7 +208,7 @@ function agentFor(subtask: Subtask, agents: Agent[]): Agent | undefined {
   return agents.find((a) => a.id === subtask.agent_id) ?? agents.find((a) => a.type === subtask.agent_type);
 }
 
-function SubtaskDetail({ subtask, agents, onClose }: { subtask: Subtask; agents: Agent[]; onClose(): void }) {
+function SubtaskDetail({ subtask, agents, nowMs, onClose }: { subtask: Subtask; agents: Agent[]; nowMs: number; onClose(): void }) {
   const agent = agentFor(subtask, agents);
   const fallback = modelFallback(agent?.model, subtask.model);
   return (
@@ -242,6 +244,7 @@ function SubtaskDetail({ subtask, agents, onClose }: { subtask: Subtask; agents:
         <dd>{subtask.confidence?.toFixed(2) ?? '–'}</dd>
       </dl>
       {subtask.error && <div className="error">{subtask.error}</div>}
+      <ToolCallList calls={subtask.tool_calls ?? []} nowMs={nowMs} />
       {subtask.result && <MarkdownView source={subtask.result} />}
       {subtask.reasoning && (
         <details>
@@ -267,6 +270,7 @@ function SubtaskTable({ subtasks, agents, onSelect }: { subtasks: Subtask[]; age
           <th>Model</th>
           <th>Attempts</th>
           <th>Worker</th>
+          <th>Tools</th>
           <th>Duration</th>
         </tr>
       </thead>
@@ -290,11 +294,25 @@ function SubtaskTable({ subtasks, agents, onSelect }: { subtasks: Subtask[]; age
               </td>
               <td>{s.attempts}</td>
               <td className="small">{s.worker_id ?? '–'}</td>
+              <td className="small">
+                <ToolCallCount calls={s.tool_calls} />
+              </td>
               <td>{formatDuration(s.duration_ms)}</td>
             </tr>
           );
         })}
       </tbody>
     </table>
+  );
+}
+
+function ToolCallCount({ calls }: { calls: Subtask['tool_calls'] | undefined }) {
+  const summary = summarizeToolCalls(calls);
+  if (!summary) return <>–</>;
+  return (
+    <>
+      {calls?.length}
+      {summary.failed > 0 && <span className="badge badge-failed">{summary.failed} failed</span>}
+    </>
   );
 }

@@ -1,0 +1,57 @@
+import type { Subtask, Task, ToolCallView } from '@mesh/core';
+import { taskDetails } from './render';
+import { plainStyle } from './terminal-text';
+
+const AT = '2026-01-01T10:00:00.000Z';
+
+function subtask(key: string, tool_calls: ToolCallView[]): Subtask {
+  return {
+    id: `id-${key}`, subtask_id: `id-${key}`, iteration: 1, key, agent_type: key, agent_id: null, description: '', depends_on: [], status: 'completed',
+    result: 'done', confidence: 0.9, reasoning: null, model: 'simulated:simulated', attempts: 1, worker_id: 'w1', error: null, started_at: AT, finished_at: AT,
+    duration_ms: 900, tool_calls,
+  };
+}
+
+function task(subtasks: Subtask[]): Task {
+  return {
+    id: 'task-1', task_id: 'task-1', network_id: 'net-1', task: 'Report on the spring campaign', context: {}, priority: 5, status: 'completed', iterations: 1,
+    max_iterations: 10, result: null, error: null, safety: null, simulated: false, usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0, llm_calls: 2 }, subtasks,
+    deadline_at: null, trace_id: null, callback_url: null, webhook_status: null, created_at: AT, updated_at: AT, started_at: AT, completed_at: AT,
+  };
+}
+
+const call = (id: string, extra: Partial<ToolCallView>): ToolCallView => ({
+  id, tool: 'analytics.getReport', arguments: {}, status: 'completed', result: null, error: null, idempotency_key: `key-${id}`, started_at: AT, duration_ms: 120, ...extra,
+});
+
+describe('taskDetails', () => {
+  it("prints each subtask's tool calls in order with status, duration and the start of the result, as safe text", () => {
+    const out = taskDetails(
+      task([
+        subtask('content', []),
+        subtask('analytics', [
+          call('c1', { result: `opens: 42, clicks: 7\n\x1b]0;pwned\x07${'x'.repeat(200)}` }),
+          call('c2', { tool: 'send_email', status: 'failed', error: 'the mail server rejected every recipient', result: 'rejected', duration_ms: 3_400 }),
+        ]),
+      ]),
+      plainStyle,
+    );
+    const lines = out.split('\n');
+    const at = lines.indexOf('tool calls');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at, at + 4)).toEqual([
+      'tool calls',
+      '  it1 analytics analytics',
+      `    1. analytics.getReport  completed  120 ms  opens: 42, clicks: 7 ${'x'.repeat(58)}…`,
+      '    2. send_email  failed  3.4 s  the mail server rejected every recipient',
+    ]);
+    expect(out).not.toContain('\x1b');
+    expect(out).not.toContain('it1 content content');
+    // The subtasks table counts them.
+    expect(lines.find((l) => l.startsWith('1   analytics'))).toMatch(/ 2 +simulated:simulated/);
+  });
+
+  it('prints no tool-call section when no subtask called a tool', () => {
+    expect(taskDetails(task([subtask('content', [])]), plainStyle)).not.toContain('tool calls');
+  });
+});
