@@ -1,4 +1,5 @@
 import { Health } from '@mesh/core';
+import { sampleValue } from '@mesh/observability';
 import { createRedisConnection, startHeartbeat } from '@mesh/queue';
 import { createDb, createStore } from '@mesh/store';
 import { startApiHarness, type ApiHarness } from './api-harness';
@@ -30,6 +31,33 @@ describe('GET /api/mesh/health', () => {
     expect(res.body.version).toBe('0.1.0');
     expect(res.body.llm_client.mode).toBe('simulated');
     expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('reads circuit state from the heartbeats of the fleet (the API builds no model client): the worst state of a provider wins', async () => {
+    const llm = (anthropic: 'closed' | 'open' | 'half_open') => async () => ({
+      mode: 'live' as const,
+      providers: {
+        anthropic: { configured: true, circuit: anthropic, models: { 'anthropic:claude-sonnet-5-5': anthropic } },
+        openai: { configured: true, circuit: 'closed' as const, models: { 'openai:gpt-5.6-sol': 'closed' as const } },
+      },
+    });
+    const stopCoordinator = startHeartbeat(h.t.redis, h.t.queuePrefix, { id: 'coordinator-c', kind: 'coordinator', agentTypes: () => [], llm: llm('closed') });
+    const stopWorker = startHeartbeat(h.t.redis, h.t.queuePrefix, { id: 'worker-c', kind: 'worker', agentTypes: () => ['content'], llm: llm('open') });
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // the first beats are written
+      const res = await health();
+      expect(res.body.status).toBe('degraded');
+      expect(res.body.llm_client).toEqual({ mode: 'live', providers: { anthropic: { configured: true, circuit: 'open' }, openai: { configured: true, circuit: 'closed' } } });
+      // The workers list keeps its shape: the model layer's view is not part of it.
+      expect(res.body.workers.every((w) => !('llm' in w))).toBe(true);
+      // The API's /metrics reports the same circuits: 2 is open.
+      const scraped = (await h.deps.metrics.render()).body;
+      expect(sampleValue(scraped, 'mesh_llm_circuit_state', { provider: 'anthropic', model: 'claude-sonnet-5-5' })).toBe(2);
+      expect(sampleValue(scraped, 'mesh_llm_circuit_state', { provider: 'openai', model: 'gpt-5.6-sol' })).toBe(0);
+    } finally {
+      await stopCoordinator();
+      await stopWorker();
+    }
   });
 
   it('is ok with a coordinator and a worker alive and every circuit closed; counts active networks and tasks', async () => {
