@@ -43,7 +43,7 @@ interface OrderHit {
 interface OrdersService {
   url: string;
   hits: OrderHit[];
-  /** Orders actually created, by key. */
+  /** Orders actually created, by key (`unkeyed-<n>` for a request without one). */
   created: Map<string, { order: string; sku: string }>;
   onOrder: ((hit: OrderHit) => void) | null;
   hold(): { released: () => void };
@@ -71,7 +71,7 @@ async function startOrdersService(): Promise<OrdersService> {
       let order = known ?? (key ? service.created!.get(key) : undefined);
       if (!order) {
         order = { order: `o-${++sequence}`, sku };
-        if (key) service.created!.set(key, order);
+        service.created!.set(key ?? `unkeyed-${sequence}`, order);
       }
       service.onOrder?.(hit);
       if (!res.destroyed) res.writeHead(known ? 200 : 201, { 'content-type': 'application/json' }).end(JSON.stringify({ ...order, status: 'placed', replayed: known !== undefined }));
@@ -265,8 +265,11 @@ describe('tool side effects across a worker crash', () => {
       return agentAnswer(`placed ${results.map((r) => /"order":"(o-\d+)"/.exec(r)?.[1] ?? '?').join(' and ')}`);
     });
     // The model's turn after the first order hangs: the worker is killed while it waits for it.
+    let held = false;
     orders.onOrder = (hit) => {
-      if (hit.sku === 'A1') fake.inject('anthropic', { kind: 'hang' }, { times: 1, model: AGENT_MODEL });
+      if (hit.sku !== 'A1' || held) return;
+      held = true;
+      fake.inject('anthropic', { kind: 'hang' }, { times: 1, model: AGENT_MODEL });
     };
     const networkId = await networkWithTools([orderTool()], ['order']);
     const taskId = await submit(networkId, 'Place the two orders');
@@ -332,7 +335,7 @@ describe('tool side effects across a worker crash', () => {
     expect(order.sku).toBe('C3');
     expect(subtask.result).toBe(`got ${order.order}`);
     expect(subtask.tool_calls.map((c: any) => [c.tool, c.status, c.idempotency_key])).toEqual([['order', 'completed', key]]);
-    expect(JSON.stringify(subtask.tool_calls[0].result)).toContain('"replayed":true');
+    expect(subtask.tool_calls[0].result).toContain('"replayed":true');
     expect(await toolCallRows(taskId)).toEqual([{ position: 0, status: 'completed', idempotency_key: key }]);
   }, 45_000);
 

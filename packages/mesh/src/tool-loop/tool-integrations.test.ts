@@ -150,7 +150,7 @@ async function register(networkId: string, tool: Record<string, unknown>): Promi
   return env.store.tools.create('tenant-a', networkId, { spec, tools });
 }
 
-const analyticsAgent = (tools: string[]) => ({
+const analyticsAgent = (tools: string[]): Record<string, unknown> => ({
   agents: [
     { name: 'Coordinator', type: 'coordinator' },
     { name: 'Analytics Specialist', type: 'analytics', tools },
