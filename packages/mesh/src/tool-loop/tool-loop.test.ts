@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RegisterToolBody, type CoordinatorDecision, type RegisteredTool, type ToolSpec } from '@mesh/core';
+import { RegisterToolBody, type CoordinatorDecision, type RegisteredTool, type TaskEvent, type ToolSpec } from '@mesh/core';
 import { InMemorySpanExporter, initTracing, sampleValue } from '@mesh/observability';
 import { createTestEnv, ScriptedModel, startInProcessMesh, type ScriptedCall, type TestEnv } from '@mesh/testing';
 import { deriveTools, toolCallIdempotencyKey, toolEnvironment } from '@mesh/tools';
@@ -98,8 +98,15 @@ describe('the subtask tool loop', () => {
     const service = await startService();
     const exporter = new InMemorySpanExporter();
     const tracing = initTracing({ serviceName: 'tool-loop-test', exporter });
-    const model = new ScriptedModel((_req, call) => {
-      if (call.schemaName === SCHEMA_NAMES.coordinatorDecision) return call.user.includes('### iteration') ? done : plan(['a']);
+    // The plan waits until the test listens to the task's events.
+    let listening!: () => void;
+    const planGate = new Promise<void>((r) => (listening = r));
+    const model = new ScriptedModel(async (_req, call) => {
+      if (call.schemaName === SCHEMA_NAMES.coordinatorDecision) {
+        if (call.user.includes('### iteration')) return done;
+        await planGate;
+        return plan(['a']);
+      }
       if (toolResults(call).length === 0) return ScriptedModel.callTools({ name: 'stats', arguments: { campaign: 'spring' } }, { name: 'stats', arguments: { campaign: 'autumn' } });
       return answer(`used ${toolResults(call).length} results`);
     });
@@ -107,8 +114,19 @@ describe('the subtask tool loop', () => {
     try {
       const networkId = await analyticsNetwork(mesh, ['stats']);
       await register(networkId, httpTool(service.url, 'stats', 'GET', '/stats/{campaign}'));
-      const task = await mesh.waitForTask(await mesh.submit(networkId, { task: 'How did the campaigns do?' }));
+      const taskId = await mesh.submit(networkId, { task: 'How did the campaigns do?' });
+      const events: TaskEvent[] = [];
+      const unsubscribe = await mesh.runtime.events.subscribe(taskId, (event) => events.push(event));
+      listening();
+      const task = await mesh.waitForTask(taskId);
+      await unsubscribe();
       expect(task.status).toBe('completed');
+      // The coordinator planned knowing the specialist's tools.
+      const planning = model.calls.find((c) => c.schemaName === SCHEMA_NAMES.coordinatorDecision)!;
+      expect(planning.user).toMatch(/"tools": \[\s*"stats"\s*\]/);
+      // SSE gets each call's start and end.
+      const toolEvents = events.flatMap((e) => (e.type === 'tool.call' ? [e.status] : []));
+      expect(toolEvents.sort()).toEqual(['completed', 'completed', 'running', 'running']);
       const [subtask] = task.subtasks!;
       expect(subtask!.result).toBe('used 2 results');
 
