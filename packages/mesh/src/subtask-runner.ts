@@ -58,16 +58,19 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
   try {
     // A query of its own, not part of the claim: measured, claims stay short and more subtasks
     // reach their model call sooner (docs: bench/RESULTS.md).
-    const memory = await retrieveRelevantMemory(deps.store.memory, {
-      tenantId: work.task.tenant_id,
-      networkId: work.task.network_id,
-      text: `${work.subtask.description}\n${work.task.task}`,
-      tokenBudget: deps.settings.memoryTokenBudget,
-      candidates: deps.settings.memoryCandidates,
-    });
-    deps.metrics?.memoryRetrieved('subtask', memory.items.length);
     const scope = { tenantId: work.task.tenant_id, networkId: work.task.network_id, taskId: work.task.id, subtaskId: work.subtask.id };
-    const tools = await agentTools(deps, work.agent, scope);
+    // The agent's tools are looked up beside the memory, not after it.
+    const [memory, tools] = await Promise.all([
+      retrieveRelevantMemory(deps.store.memory, {
+        tenantId: work.task.tenant_id,
+        networkId: work.task.network_id,
+        text: `${work.subtask.description}\n${work.task.task}`,
+        tokenBudget: deps.settings.memoryTokenBudget,
+        candidates: deps.settings.memoryCandidates,
+      }),
+      agentTools(deps, work.agent, scope),
+    ]);
+    deps.metrics?.memoryRetrieved('subtask', memory.items.length);
     const prompt = subtaskPrompt(work, formatMemory(memory.items), tools.map((t) => t.name));
     const response = await runToolLoop(deps, {
       request: {
@@ -83,6 +86,8 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
       user: prompt.user,
       tools,
       scope,
+      // The claim counts attempts in Postgres: on the first, no call can have been recorded.
+      firstAttempt: work.subtask.attempts <= 1,
     });
     // Screened before it is stored: what the filter withheld never reaches the database.
     const { output, items: safety } = await screenAgentOutput(deps.safety, response.object as AgentOutput, work.subtask, call.signal);

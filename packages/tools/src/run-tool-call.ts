@@ -33,6 +33,11 @@ export interface ToolCallRequest {
   arguments: Record<string, unknown>;
   /** The subtask's stop signal: when it fires the call stays `running`, to be resumed by the retry. */
   signal?: AbortSignal;
+  /**
+   * What the caller already knows the journal holds at this position: the record, or null when it
+   * holds none (a position past every recorded one). Undefined: looked up here.
+   */
+  recorded?: ToolCallRecord | null;
   timeoutMs?: number;
 }
 
@@ -58,7 +63,7 @@ export async function runToolCall(deps: RunToolCallDeps, call: ToolCallRequest):
   const now = deps.now ?? (() => new Date());
   const frame = (result: ToolResult) => frameToolOutput(call.tool.name, result, deps.maxModelChars !== undefined ? { maxChars: deps.maxModelChars } : {});
   const log = deps.logger?.child({ subtaskId: call.subtaskId, tool: call.tool.name, position: call.position });
-  let record = await deps.journal.find(call.subtaskId, call.position);
+  let record = call.recorded !== undefined ? call.recorded : await deps.journal.find(call.subtaskId, call.position);
   if (record && (record.tool !== call.tool.name || canonicalJson(record.arguments) !== canonicalJson(call.arguments))) {
     throw new ToolCallConflictError(`tool call ${call.position} of subtask ${call.subtaskId} was recorded as another call (${record.tool})`, {
       recorded_tool: record.tool,

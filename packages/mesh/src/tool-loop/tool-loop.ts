@@ -15,6 +15,8 @@ export interface ToolLoopInput<T> {
   user: string;
   tools: readonly CatalogTool[];
   scope: ToolScope & { subtaskId: string };
+  /** The subtask's first claim: its journal is empty, so there is nothing to replay (and no query to ask). */
+  firstAttempt: boolean;
 }
 
 /** What one loop has in hand while it runs: where calls are recorded, how they run, what they may name. */
@@ -55,7 +57,7 @@ export async function runToolLoop<T>(deps: EngineDeps, input: ToolLoopInput<T>):
   };
   const definitions: ToolDefinition[] = input.tools.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.input_schema }));
   const earlier: Promise<void>[] = [];
-  let { round, position } = await replayRecordedRounds(ctx, messages);
+  let { round, position } = input.firstAttempt ? { round: 0, position: 0 } : await replayRecordedRounds(ctx, messages);
 
   for (;;) {
     // Past the last round the model may still see the tools (providers refuse tool results
@@ -72,7 +74,8 @@ export async function runToolLoop<T>(deps: EngineDeps, input: ToolLoopInput<T>):
     messages.push({ role: 'assistant', content: response.text, toolCalls: calls });
     // Positions are given in the order the model asked, before any call runs: a retry finds each call where it was.
     const numbered = calls.map((call) => ({ call, position: isRunnable(ctx, call) ? position++ : null }));
-    const results = await Promise.all(numbered.map(({ call, position: at }) => (at === null ? refusedCall(ctx, call) : runCall(ctx, call, at, round))));
+    // Positions past every recorded one: the journal holds nothing there, so nothing is looked up.
+    const results = await Promise.all(numbered.map(({ call, position: at }) => (at === null ? refusedCall(ctx, call) : runCall(ctx, call, at, round, null))));
     messages.push(...results);
     round += 1;
   }
@@ -93,7 +96,13 @@ function refusedCall(ctx: LoopContext, call: ToolCall): ToolResultMessage {
 }
 
 /** Runs (or replays) one recorded call and answers the model with its result. */
-async function runCall(ctx: LoopContext, call: Pick<ToolCall, 'id' | 'name' | 'arguments'>, position: number, round: number): Promise<ToolResultMessage> {
+async function runCall(
+  ctx: LoopContext,
+  call: Pick<ToolCall, 'id' | 'name' | 'arguments'>,
+  position: number,
+  round: number,
+  recorded: ToolCallRecord | null,
+): Promise<ToolResultMessage> {
   const { deps, scope } = ctx;
   const tool = ctx.byName.get(call.name)!;
   const span = {
@@ -104,7 +113,7 @@ async function runCall(ctx: LoopContext, call: Pick<ToolCall, 'id' | 'name' | 'a
     publishCall(deps, scope, { id: null, tool: tool.name, status: 'running' });
     const outcome = await runToolCall(
       { journal: ctx.journal, dispatcher: ctx.dispatcher, logger: deps.logger, maxModelChars: ctx.resultMaxChars },
-      { subtaskId: scope.subtaskId, position, round, callId: call.id, tool, arguments: call.arguments, signal: ctx.signal },
+      { subtaskId: scope.subtaskId, position, round, callId: call.id, tool, arguments: call.arguments, signal: ctx.signal, recorded },
     );
     const { record } = outcome;
     deps.metrics?.toolCall(tool.name, outcome.replayed ? 'replayed' : record.status, record.durationMs ?? 0);
@@ -133,7 +142,7 @@ async function replayRecordedRounds(ctx: LoopContext, messages: ConversationMess
 
 async function replayCall(ctx: LoopContext, record: ToolCallRecord, round: number): Promise<ToolResultMessage> {
   const call = { id: record.callId, name: record.tool, arguments: record.arguments };
-  if (ctx.byName.has(record.tool)) return runCall(ctx, call, record.position, round);
+  if (ctx.byName.has(record.tool)) return runCall(ctx, call, record.position, round, record);
   // The tool was unregistered (or taken from the agent) since the call was recorded.
   const error = `the tool ${record.tool} is no longer available to this agent`;
   if (record.status === 'running') {
