@@ -56,10 +56,10 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
   const call = deps.inFlight.open(work.task.id, work.task.deadline_at, attempt.shutdown);
   const startedAt = Date.now();
   try {
-    // A query of its own, not part of the claim: measured, claims stay short and more subtasks
-    // reach their model call sooner (docs: bench/RESULTS.md).
     const scope = { tenantId: work.task.tenant_id, networkId: work.task.network_id, taskId: work.task.id, subtaskId: work.subtask.id };
-    // The agent's tools are looked up beside the memory, not after it.
+    // Memory is a query of its own, not part of the claim: measured, claims stay short and more
+    // subtasks reach their model call sooner (docs: bench/RESULTS.md). The agent's tools are
+    // looked up beside it, not after it.
     const [memory, tools] = await Promise.all([
       retrieveRelevantMemory(deps.store.memory, {
         tenantId: work.task.tenant_id,
