@@ -9,6 +9,7 @@ import { requireHostHeader } from './middleware/require-host';
 import { rateLimit } from './middleware/rate-limit';
 import { traceRequests } from './middleware/trace-requests';
 import { createOpsRouter } from './ops-routes';
+import { createRootRouter } from './root-route';
 import { API_BASE_PATH } from './routes/api-routes';
 
 /** The HTTP API as an Express app: wiring only, no listening (tests run it in-process). */
@@ -38,6 +39,8 @@ export function createApp(deps: ApiDeps): Express {
 
   // The web console (apps/console's build), behind the same key auth.
   app.use(CONSOLE_BASE_PATH, createConsoleRouter(deps));
+  // `/` itself: a browser goes to the console, anything else gets the paths of the console and docs.
+  app.use(createRootRouter());
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -1,24 +1,31 @@
 import { configOrExit, processLogger, startupDatabaseWait, warnUnlessNoeviction } from '@mesh/host';
-import { migrateWhenReachable } from '@mesh/store';
-import { assertApiKeysAvailable } from './api-key-availability';
+import { generateApiKey, migrateWhenReachable } from '@mesh/store';
+import { checkApiKeyAvailability, developmentKeyBanner, type ApiKeyAvailability } from './api-key-availability';
 import { closeApiDeps, createApiDeps } from './api-deps';
 import { startApiServer } from './server';
 
 /** The API process: config, migrations, connections, listen; SIGTERM/SIGINT drain and exit 0. */
 async function main(): Promise<void> {
   const config = configOrExit();
-  const logger = processLogger('api', config);
+  // Used only in development with no key configured anywhere; made before the logger so that it
+  // is scrubbed from every log line (it reaches the terminal on the banner line alone).
+  const developmentKey = generateApiKey();
+  const logger = processLogger('api', config, [developmentKey]);
   if (config.database.migrateOnStart) {
     const applied = await migrateWhenReachable({ url: config.database.url, schema: config.database.schema }, startupDatabaseWait(logger, 'migrate'));
     if (applied.length > 0) logger.info('migrations applied', { schema: config.database.schema, versions: applied });
   }
   const deps = await createApiDeps(config, logger);
+  let keys: ApiKeyAvailability;
   try {
-    await assertApiKeysAvailable(config, deps.store.apiKeys);
+    keys = await checkApiKeyAvailability(config, deps.store.apiKeys, developmentKey);
   } catch (err) {
     await closeApiDeps(deps);
     throw err;
   }
+  // The routes' key resolvers read deps.config.apiKeys when the app is built (startApiServer).
+  if (keys.kind === 'development') deps.config = { ...config, apiKeys: [keys.entry] };
+  if (keys.kind === 'none') logger.warn('no API key is configured (MESH_API_KEYS, npm run keys -- create): every request answers 401');
   await warnUnlessNoeviction({ redis: deps.redis, logger });
   if (config.webhooks.secretIsDevelopmentDefault) {
     logger.warn('MESH_WEBHOOK_SECRET IS NOT SET: webhooks are signed with the fixed development secret. Set it before any real use.');
@@ -49,6 +56,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', stop);
   // Announced only once the signal handlers exist: a SIGTERM sent on this line must drain.
   logger.info('api listening', { url: server.url, version: deps.version });
+  // stderr, apart from the JSON lines on stdout: a log pipeline reading stdout never gets the key.
+  if (keys.kind === 'development') process.stderr.write(`${developmentKeyBanner(server.url, keys.entry.key)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorBody } from '@mesh/core';
 import { createTestEnv, launchApp, REPO_ROOT, type TestEnv } from '@mesh/testing';
-import { assertApiKeysAvailable } from '../src/api-key-availability';
+import { checkApiKeyAvailability } from '../src/api-key-availability';
 import { client, KEY_B, startApiHarness, type ApiHarness } from './api-harness';
 
 /**
@@ -170,8 +170,10 @@ describe('production without MESH_API_KEYS', () => {
     // Revoked, the only key no longer counts (the same check the process runs at start).
     expect((await keysCli(['revoke', id], t.env)).code).toBe(0);
     const production = { env: 'production' as const, apiKeys: [] };
-    await expect(assertApiKeysAvailable(production, t.store.apiKeys)).rejects.toThrow(/MESH_API_KEYS.*npm run keys -- create/);
-    await expect(assertApiKeysAvailable({ ...production, apiKeys: [{ tenantId: 'a', key: 'key-from-env-123' }] }, t.store.apiKeys)).resolves.toBeUndefined();
-    await expect(assertApiKeysAvailable({ ...production, env: 'development' }, t.store.apiKeys)).resolves.toBeUndefined();
+    const unused = 'development-key-unused';
+    await expect(checkApiKeyAvailability(production, t.store.apiKeys, unused)).rejects.toThrow(/MESH_API_KEYS.*npm run keys -- create/);
+    await expect(checkApiKeyAvailability({ ...production, apiKeys: [{ tenantId: 'a', key: 'key-from-env-123' }] }, t.store.apiKeys, unused)).resolves.toEqual({ kind: 'configured' });
+    await expect(checkApiKeyAvailability({ ...production, env: 'development' }, t.store.apiKeys, unused)).resolves.toEqual({ kind: 'development', entry: { tenantId: 'dev', key: unused } });
+    await expect(checkApiKeyAvailability({ ...production, env: 'test' }, t.store.apiKeys, unused)).resolves.toEqual({ kind: 'none' });
   }, 60_000);
 });

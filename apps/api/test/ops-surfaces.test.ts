@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { AgentWorkerPool, createRuntime, startCoordinatorWorker, type Runtime } from '@mesh/host';
 import { agentJobHandlers, coordinatorJobs, createEngine, meshSimulatedResponders } from '@mesh/mesh';
 import { nullLogger, sampleValue } from '@mesh/observability';
@@ -24,13 +24,13 @@ async function get(path: string, headers: Record<string, string> = {}, base = h.
 }
 
 /** A request with the path sent exactly as written: fetch would resolve `..` and re-encode it first. */
-function raw(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+function raw(method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   const { hostname, port } = new URL(h.url);
   return new Promise((resolve, reject) => {
     const req = request({ host: hostname, port, path, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', reject);
     req.end();
@@ -221,10 +221,56 @@ describe('surfaces outside the API routes', () => {
     }
   });
 
-  it('leave only the health probes open: /livez, /readyz and /api/mesh/health answer without a key', async () => {
-    for (const path of ['/livez', '/readyz', '/api/mesh/health']) {
+  it('leave only the health probes and the links at / open: /livez, /readyz, /api/mesh/health and / answer without a key', async () => {
+    for (const path of ['/livez', '/readyz', '/api/mesh/health', '/']) {
       expect({ path, status: (await get(path)).status }).toEqual({ path, status: 200 });
     }
+  });
+
+  describe('GET /', () => {
+    const LINKS = { name: 'Agent Mesh', console: '/console/', docs: '/api/mesh/docs', openapi: '/api/mesh/openapi.json', health: '/api/mesh/health' };
+    const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
+
+    it('answers the paths of the console, docs, OpenAPI document and health as JSON, with or without a key, and nothing else', async () => {
+      for (const headers of [{}, { accept: '*/*' }, { accept: 'application/json' }, { authorization: 'Bearer wrong-key-123' }, { authorization: basic(KEY_A) }] as Record<string, string>[]) {
+        const res = await get('/', headers);
+        expect({ headers, status: res.status, type: res.headers.get('content-type'), challenge: res.headers.get('www-authenticate') }).toEqual({ headers, status: 200, type: 'application/json; charset=utf-8', challenge: null });
+        expect(JSON.parse(res.text)).toEqual(LINKS);
+        expect(res.headers.get('vary')).toMatch(/Accept/);
+      }
+      expect((await get('/?utm_source=x')).status).toBe(200);
+    });
+
+    it('sends a browser to the console, which asks for the key', async () => {
+      const res = await fetch(`${h.url}/`, { headers: { accept: BROWSER }, redirect: 'manual' });
+      expect({ status: res.status, location: res.headers.get('location') }).toEqual({ status: 302, location: '/console/' });
+      const consolePage = await get('/console/', { accept: BROWSER });
+      expect({ status: consolePage.status, challenge: consolePage.headers.get('www-authenticate') }).toEqual({ status: 401, challenge: 'Basic realm="agent-mesh"' });
+    });
+
+    it('points at paths that answer: health without a key, the console, docs and OpenAPI document with one', async () => {
+      expect((await get(LINKS.health)).status).toBe(200);
+      for (const path of [LINKS.console, LINKS.docs, LINKS.openapi]) {
+        expect({ path, without: (await get(path)).status, with: (await get(path, { authorization: basic(KEY_A) })).status }).toEqual({ path, without: 401, with: 200 });
+      }
+    });
+
+    it('answers HEAD as it answers GET, without a body', async () => {
+      const json = await raw('HEAD', '/');
+      expect({ status: json.status, type: json.headers['content-type'], text: json.text }).toEqual({ status: 200, type: 'application/json; charset=utf-8', text: '' });
+      const browser = await raw('HEAD', '/', { accept: BROWSER });
+      expect({ status: browser.status, location: browser.headers.location, text: browser.text }).toEqual({ status: 302, location: '/console/', text: '' });
+    });
+
+    it('is / only: other methods on it and other unknown paths still answer 404 in the error shape', async () => {
+      for (const [method, path] of [['POST', '/'], ['PUT', '/'], ['DELETE', '/'], ['GET', '//'], ['GET', '/index.html'], ['GET', '/%2e'], ['GET', '/.'], ['GET', '/console-x'], ['GET', '/api'], ['GET', '/api/mesh']] as const) {
+        for (const headers of [{}, { accept: BROWSER }] as Record<string, string>[]) {
+          const res = await raw(method, path, headers);
+          expect({ method, path, headers, status: res.status }).toEqual({ method, path, headers, status: 404 });
+          expect(JSON.parse(res.text)).toMatchObject({ error: { code: 'not_found' } });
+        }
+      }
+    });
   });
 
   describe('hostile requests with a valid key', () => {
@@ -268,6 +314,9 @@ describe('surfaces outside the API routes', () => {
       ['GET', '/metrics/..%2f..%2fetc%2fpasswd', [404]],
       ['GET', '/metrics%00', [404]],
       ['POST', '/metrics', [404, 405]],
+      ['GET', '/..%2f..%2fpackage.json', [404]],
+      ['GET', '/%2e%2e/%2e%2e/etc/passwd', [200, 404]],
+      ['GET', '/?%E0%A4%A', [200, 400]],
     ];
 
     const named = cases.map(([method, path, statuses]) => [method, path.length > 100 ? `${path.slice(0, 40)}… (${path.length} characters)` : path, statuses, path] as const);

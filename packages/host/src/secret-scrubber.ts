@@ -31,6 +31,11 @@ export function configuredSecrets(config: Pick<MeshConfig, 'llm' | 'apiKeys' | '
     ...passwordOf(config.tools.smtp?.url),
     ...Object.values(config.tools.secrets),
   ];
+  return scrubList(values);
+}
+
+/** The values worth scrubbing, each once, longest first (so a secret containing another is replaced whole). */
+function scrubList(values: readonly (string | undefined)[]): string[] {
   return [...new Set(values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
 }
 
@@ -78,7 +83,10 @@ export function scrubbingLogger(inner: Logger, secrets: readonly string[]): Logg
   };
 }
 
-/** A process's logger: structured lines from which every configured secret is scrubbed, whatever its shape. */
-export function processLogger(service: string, config: MeshConfig): Logger {
-  return scrubbingLogger(createLogger({ service, level: config.logLevel }), configuredSecrets(config));
+/**
+ * A process's logger: structured lines from which every configured secret is scrubbed, whatever its
+ * shape, and `moreSecrets`, values the process makes up itself (the API's development key).
+ */
+export function processLogger(service: string, config: MeshConfig, moreSecrets: readonly string[] = []): Logger {
+  return scrubbingLogger(createLogger({ service, level: config.logLevel }), scrubList([...configuredSecrets(config), ...moreSecrets]));
 }

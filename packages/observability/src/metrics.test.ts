@@ -18,6 +18,9 @@ describe('MeshMetrics', () => {
     expect(valueOf(apiText, 'mesh_tasks_total{status="queued",service="api"}')).toBe(1);
     expect(workerText).not.toContain('mesh_tasks_total{');
     expect(workerText).toContain('mesh_process_cpu_user_seconds_total{service="worker"}');
+    // prom-client's sums of active handles, requests and resources are gauges named like counters.
+    expect(workerText).toContain('# TYPE mesh_nodejs_active_handles gauge');
+    expect([...workerText.matchAll(/^# TYPE (\S+_total) gauge$/gm)].map((m) => m[1])).toEqual([]);
     const names = [...apiText.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]);
     expect(names.length).toBeGreaterThan(10);
     expect(names.filter((n) => !n?.startsWith('mesh_'))).toEqual([]);

@@ -34,6 +34,13 @@ export type CircuitStateName = 'closed' | 'half_open' | 'open';
 /** Circuit states as gauge values: 0 closed, 1 half-open, 2 open. */
 export const CIRCUIT_STATE_VALUE: Record<CircuitStateName, number> = { closed: 0, half_open: 1, open: 2 };
 
+/**
+ * prom-client's default metrics include, beside the gauges of active handles, requests and
+ * resources by `type`, their sums as gauges named `…_total`: a suffix Prometheus keeps for
+ * counters (`promtool check metrics` warns). Not exposed; the sum is `sum without (type) (…)`.
+ */
+const SUM_GAUGES_NAMED_LIKE_COUNTERS = ['mesh_nodejs_active_handles_total', 'mesh_nodejs_active_requests_total', 'mesh_nodejs_active_resources_total'];
+
 const DURATION_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 const LLM_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
 const WAIT_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -74,7 +81,10 @@ export class MeshMetrics {
     this.service = options.service;
     this.registry = new Registry();
     this.registry.setDefaultLabels({ service: options.service });
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'mesh_' });
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'mesh_' });
+      for (const name of SUM_GAUGES_NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
+    }
     const registers = [this.registry];
     // Collect callbacks are plain functions: prom-client calls them with `this` bound to the metric.
     const metrics = this;
