@@ -17,7 +17,37 @@ export const GLOBAL_USAGE = `Global options:
   --url <url>          API origin (default: $MESH_URL or http://127.0.0.1:8080)
   --api-key <key>      API key (default: $MESH_API_KEY)
   --json               print the API's JSON answer instead of text
-  -h, --help           show help`;
+  -h, --help           show help
+
+Global options go before the command (mesh --api-key KEY networks list) or after it; given in
+both places, the later one wins.`;
+
+/**
+ * The global options in front of the command (`mesh --url U --json networks list`), as `--name=value`
+ * tokens, and the command with its own arguments. Only global options may come first: anything else
+ * that looks like an option is a usage error naming it.
+ */
+export function splitLeadingGlobals(argv: readonly string[]): { globals: string[]; rest: string[] } {
+  const globals: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('-') || arg === '-') break;
+    const [flag = '', inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const name = flag === '-h' ? 'help' : flag.slice(2);
+    const spec = flag.startsWith('--') || flag === '-h' ? GLOBAL_OPTIONS[name as keyof typeof GLOBAL_OPTIONS] : undefined;
+    if (!spec) throw new UsageError(`Unknown global option '${flag}' (a command's own options go after the command)`);
+    if (spec.type === 'boolean') {
+      if (inline !== undefined) throw new UsageError(`Option '${flag}' does not take an argument`);
+      globals.push(`--${name}`);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`Option '${flag} <value>' argument missing`);
+    globals.push(`--${name}=${value}`);
+  }
+  return { globals, rest: argv.slice(i) };
+}
 
 /**
  * `--wait` takes an optional number of seconds, which parseArgs cannot express: `--wait 30` and

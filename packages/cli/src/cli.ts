@@ -1,4 +1,4 @@
-import { GLOBAL_USAGE, normaliseOptionalValues, parseCommandArgs, stringOption } from './args';
+import { GLOBAL_USAGE, normaliseOptionalValues, parseCommandArgs, splitLeadingGlobals, stringOption } from './args';
 import { MeshApiError, MeshClient } from '@mesh/client';
 import { describeApiError, errorMessage, EXIT, UsageError } from './cli-errors';
 import type { Command, CommandContext, Output } from './command';
@@ -47,15 +47,17 @@ function groupUsage(group: string): string {
   return [`Usage: mesh ${group} <${commands.map((c) => c.action).join('|')}> …`, '', ...commands.map((c) => `  mesh ${commandName(c).padEnd(18)} ${c.summary}`)].join('\n');
 }
 
-function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | { usage: string; message?: string } {
+/** `missing`: the command was cut short (`mesh`, `mesh tasks`), not misspelt. */
+function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | { usage: string; message?: string; missing?: boolean } {
   const [group, action] = argv;
-  if (group === undefined || group === '--help' || group === '-h' || group === 'help') return { usage: mainUsage() };
+  if (group === undefined) return { usage: mainUsage(), missing: true };
+  if (group === '--help' || group === '-h' || group === 'help') return { usage: mainUsage() };
   const inGroup = COMMANDS.filter((c) => c.group === group);
   if (inGroup.length === 0) return { usage: mainUsage(), message: `unknown command "${group}"` };
   const single = inGroup.find((c) => c.action === '');
   if (single) return { command: single, rest: argv.slice(1) };
   if (action === undefined || action === '--help' || action === '-h') {
-    return { usage: groupUsage(group), ...(action === undefined ? { message: `missing a ${group} command` } : {}) };
+    return { usage: groupUsage(group), ...(action === undefined ? { message: `missing a ${group} command`, missing: true } : {}) };
   }
   const command = inGroup.find((c) => c.action === action);
   if (!command) return { usage: groupUsage(group), message: `unknown command "${group} ${action}"` };
@@ -64,21 +66,35 @@ function findCommand(argv: readonly string[]): { command: Command; rest: string[
 
 /** Runs one invocation of `mesh` and answers its exit code; never throws. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const found = findCommand(argv);
   const fail = (text: string) => io.stderr.write(`${text}\n`);
+  let globals: string[];
+  let found: ReturnType<typeof findCommand>;
+  try {
+    const split = splitLeadingGlobals(argv);
+    globals = split.globals;
+    found = findCommand(split.rest);
+  } catch (err) {
+    fail(`mesh: ${errorMessage(err)}\n\n${mainUsage()}`);
+    return EXIT.usage;
+  }
   if ('usage' in found) {
-    if (found.message) {
-      fail(`mesh: ${found.message}\n\n${found.usage}`);
+    const helpAsked = globals.includes('--help');
+    // `mesh --api-key K` names no command; `mesh --help` and `mesh --help tasks` ask for help.
+    const message = found.message ?? (found.missing && globals.length > 0 && !helpAsked ? 'missing a command' : undefined);
+    if (message && !(found.missing && helpAsked)) {
+      fail(`mesh: ${message}\n\n${found.usage}`);
       return EXIT.usage;
     }
     io.stdout.write(`${found.usage}\n`);
     return EXIT.ok;
   }
-  const { command, rest } = found;
+  const { command } = found;
+  // Leading globals first: parseArgs keeps an option's last value, so the later one wins.
+  const rest = [...globals, ...normaliseOptionalValues(found.rest, command.optionalValues ?? [])];
   const usage = `${command.usage}\n\n${GLOBAL_USAGE}`;
   const useColour = io.stdout.isTTY && !io.env.NO_COLOR;
   try {
-    const args = parseCommandArgs(normaliseOptionalValues(rest, command.optionalValues ?? []), command.options, usage);
+    const args = parseCommandArgs(rest, command.options, usage);
     if (args.values.help === true) {
       io.stdout.write(`${usage}\n`);
       return EXIT.ok;
@@ -97,6 +113,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       json,
       stdout: io.stdout,
       stderr: io.stderr,
+      width: io.stdout.isTTY ? io.stdout.columns || 80 : undefined,
       style: useColour ? colourStyle : plainStyle,
       signal: io.signal ?? new AbortController().signal,
       print: (text = '') => io.stdout.write(`${text}\n`),

@@ -14,6 +14,8 @@ export interface CommandContext {
   json: boolean;
   stdout: Output;
   stderr: Output;
+  /** The width tables fit: the terminal's (80 when it does not say); undefined when stdout is not a terminal. */
+  width: number | undefined;
   style: Style;
   /** Aborted on Ctrl-C. */
   signal: AbortSignal;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Network, Task } from '@mesh/core';
 import { createTestEnv, launchApp, REPO_ROOT, type LaunchedProcess, type TestEnv } from '@mesh/testing';
+import { runCli } from './cli';
 
 /** The built `mesh` CLI as a child process against the real API, coordinator and worker (from dist). */
 
@@ -23,19 +24,44 @@ interface Run {
   stderr: string;
 }
 
-function mesh(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', MESH_URL: apiUrl, MESH_API_KEY: KEY, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+/** A running `mesh`: its output so far, and its end. */
+function startMesh(args: string[], env: Record<string, string> = {}): { stdout(): string; done: Promise<Run> } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', MESH_URL: apiUrl, MESH_API_KEY: KEY, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<Run>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return { stdout: () => stdout, done };
+}
+
+function mesh(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return startMesh(args, env).done;
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** runCli in this process with stdout as a terminal of `columns` (a child's stdout is a pipe, never a terminal). */
+async function meshInTerminal(args: string[], columns: number | undefined): Promise<{ code: number; stdout: string }> {
+  let stdout = '';
+  const code = await runCli(args, {
+    stdout: { write: (text) => void (stdout += text), isTTY: true, ...(columns !== undefined ? { columns } : {}) },
+    stderr: { write: () => {}, isTTY: false },
+    env: { MESH_URL: apiUrl, MESH_API_KEY: KEY, NO_COLOR: '1' },
+  });
+  return { code, stdout };
 }
 
 async function meshJson<T>(args: string[]): Promise<T> {
@@ -173,6 +199,45 @@ describe('mesh tasks', () => {
     expect(again.stderr).toContain('(HTTP 409 conflict)');
   });
 
+  it('show --follow attaches the live view to an unfinished task until it ends', async () => {
+    // An unserved agent type keeps the task running until it is cancelled from elsewhere.
+    const network = await meshJson<Network>(['networks', 'create', '--name', 'Follow']);
+    expect((await mesh(['agents', 'add', network.id, '--name', 'Nobody', '--type', 'unserved'])).code).toBe(0);
+    const task = await meshJson<Task>(['tasks', 'submit', network.id, '--task', 'Follow me']);
+    const follow = startMesh(['tasks', 'show', 'Follow', task.id, '--follow']);
+    await until(() => /task (queued|in_progress)/.test(follow.stdout()));
+    expect((await mesh(['tasks', 'cancel', network.id, task.id])).code).toBe(0);
+    const run = await follow.done;
+    expect(run.code).toBe(1); // as submit --wait: a cancelled task exits 1
+    expect(run.stdout).toMatch(/\] task cancelled/);
+    expect(run.stdout).toMatch(new RegExp(`task ${task.id}\\s+cancelled`));
+  });
+
+  it('show --follow prints an ended task as show does, exit 0', async () => {
+    const task = await meshJson<Task>(['tasks', 'submit', networkId, '--task', 'Ended already', '--wait']);
+    const shown = await mesh(['tasks', 'show', networkId, task.id]);
+    const followed = await mesh(['tasks', 'show', networkId, task.id, '--follow']);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout.replace(/\d+(\.\d+)? (ms|s)\b/g, 'T')).toBe(shown.stdout.replace(/\d+(\.\d+)? (ms|s)\b/g, 'T'));
+    expect(await meshJson<Task>(['tasks', 'show', networkId, task.id, '--follow'])).toEqual(await meshJson<Task>(['tasks', 'show', networkId, task.id]));
+  });
+
+  it('fits tables to the terminal by cutting free text; piped output stays whole', async () => {
+    const long = 'Write a long brief about the spring campaign launch'; // under the 60 that piped output keeps
+    const task = await meshJson<Task>(['tasks', 'submit', networkId, '--task', long]);
+    const piped = await mesh(['tasks', 'list', networkId]);
+    expect(piped.stdout).toContain(long);
+    for (const columns of [120, 80, undefined]) {
+      const { code, stdout } = await meshInTerminal(['tasks', 'list', networkId], columns);
+      expect(code).toBe(0);
+      for (const line of stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(columns ?? 80);
+      expect(stdout).toContain(task.id);
+      expect(stdout).not.toContain(long);
+    }
+    // At 120 the ids, statuses and times fit whole and the task text is cut with an ellipsis.
+    expect((await meshInTerminal(['tasks', 'list', networkId], 120)).stdout).toMatch(new RegExp(`${task.id}.*Z  Write a long brief\\S* .*…\n`));
+  });
+
   it('answers 404 for an unknown task', async () => {
     const run = await mesh(['tasks', 'show', networkId, randomUUID()]);
     expect(run.code).toBe(1);
@@ -225,6 +290,10 @@ describe('mesh errors', () => {
     [['tasks', 'show', 'net'], 'missing <task>'],
     [['networks', 'explode'], 'unknown command "networks explode"'],
     [['launch'], 'unknown command "launch"'],
+    [['--nmae', 'x', 'networks', 'list'], "Unknown global option '--nmae'"],
+    [['--limit', '3', 'networks', 'list'], "Unknown global option '--limit'"],
+    [['--api-key'], "Option '--api-key <value>' argument missing"],
+    [['--json'], 'missing a command'],
   ])('exits 2 on the usage error in `mesh %s`', async (args, message) => {
     const run = await mesh(args);
     expect(run.code).toBe(2);
@@ -239,6 +308,24 @@ describe('mesh errors', () => {
     const unreachable = await mesh(['networks', 'list', '--url', 'http://127.0.0.1:1']);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('Cannot reach the API at http://127.0.0.1:1');
+  });
+
+  it('takes global options before the command too; given twice, the later one wins', async () => {
+    const keyFirst = await mesh(['--api-key', KEY, 'networks', 'list'], { MESH_API_KEY: '' });
+    expect(keyFirst.code).toBe(0);
+    expect(keyFirst.stdout).toMatch(/^ID\s+NAME/);
+    const jsonFirst = await mesh(['--json', `--url=${apiUrl}`, 'networks', 'list'], { MESH_URL: 'http://127.0.0.1:1' });
+    expect(jsonFirst.code).toBe(0);
+    expect(JSON.parse(jsonFirst.stdout)).toHaveProperty('networks');
+    const laterWins = await mesh(['--url', 'http://127.0.0.1:1', 'networks', 'list', '--url', apiUrl]);
+    expect(laterWins.code).toBe(0);
+    const laterLoses = await mesh(['--url', apiUrl, 'networks', 'list', '--url', 'http://127.0.0.1:1']);
+    expect(laterLoses.code).toBe(1);
+    expect(laterLoses.stderr).toContain('Cannot reach the API at http://127.0.0.1:1');
+    const helpFirst = await mesh(['--help', 'tasks', 'show']);
+    expect(helpFirst.code).toBe(0);
+    expect(helpFirst.stdout).toContain('--follow');
+    expect(helpFirst.stdout).toContain('the later one wins');
   });
 
   it('prints help with exit 0', async () => {

@@ -3,9 +3,13 @@ import { formatTable } from './table';
 import { toolCallLine } from './tool-call-line';
 import { formatDuration, oneLine, safeText, type Style } from './terminal-text';
 
-/** Human-readable renderings of API resources; every string from the API goes through safeText/oneLine. */
+/**
+ * Human-readable renderings of API resources; every string from the API goes through safeText/oneLine.
+ * `width`: the terminal's width, which tables fit by cutting their free-text columns; unset when the
+ * output is not a terminal, so scripts get every table whole.
+ */
 
-export function agentsTable(agents: Agent[]): string {
+export function agentsTable(agents: Agent[], width?: number): string {
   return formatTable(
     ['ID', 'NAME', 'TYPE', 'MODEL', 'TEMP', 'MAX TOKENS', 'CAPABILITIES'],
     agents.map((a) => [
@@ -17,10 +21,11 @@ export function agentsTable(agents: Agent[]): string {
       String(a.parameters.max_tokens),
       oneLine(a.capabilities.join(', '), 60),
     ]),
+    { maxWidth: width, flexible: [1, 3, 6] },
   );
 }
 
-export function networksTable(networks: Network[]): string {
+export function networksTable(networks: Network[], width?: number): string {
   return formatTable(
     ['ID', 'NAME', 'AGENTS', 'TASKS', 'ACTIVE', 'MEMORY', 'CREATED'],
     networks.map((n) => [
@@ -32,10 +37,11 @@ export function networksTable(networks: Network[]): string {
       String(n.counts.memory_items),
       n.created_at,
     ]),
+    { maxWidth: width, flexible: [1] },
   );
 }
 
-export function networkDetails(n: Network, style: Style): string {
+export function networkDetails(n: Network, style: Style, width?: number): string {
   const lines = [
     `${style.bold(oneLine(n.name))}  ${n.id}`,
     ...(n.description ? [oneLine(n.description)] : []),
@@ -43,18 +49,19 @@ export function networkDetails(n: Network, style: Style): string {
     `${n.counts.agents} agents, ${n.counts.tasks} tasks (${n.counts.active_tasks} active), ${n.counts.memory_items} memory items`,
   ];
   if (Object.keys(n.shared_context).length > 0) lines.push(`shared context: ${oneLine(JSON.stringify(n.shared_context), 200)}`);
-  if (n.agents) lines.push('', agentsTable(n.agents));
+  if (n.agents) lines.push('', agentsTable(n.agents, width));
   return lines.join('\n');
 }
 
-export function tasksTable(tasks: Task[]): string {
+export function tasksTable(tasks: Task[], width?: number): string {
   return formatTable(
     ['ID', 'STATUS', 'PRI', 'ITER', 'COST', 'CREATED', 'TASK'],
     tasks.map((t) => [t.id, t.status, String(t.priority), `${t.iterations}/${t.max_iterations}`, `$${t.usage.cost_usd.toFixed(4)}`, t.created_at, oneLine(t.task, 60)]),
+    { maxWidth: width, flexible: [6] },
   );
 }
 
-export function subtasksTable(task: Task): string {
+export function subtasksTable(task: Task, width?: number): string {
   const subtasks = [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key));
   return formatTable(
     ['IT', 'AGENT', 'KEY', 'STATUS', 'DURATION', 'ATTEMPTS', 'TOOLS', 'MODEL', 'WORKER', 'DEPENDS ON'],
@@ -70,6 +77,7 @@ export function subtasksTable(task: Task): string {
       oneLine(s.worker_id ?? '-', 40),
       oneLine(s.depends_on.join(', ') || '-', 40),
     ]),
+    { maxWidth: width, flexible: [2, 7, 8, 9] },
   );
 }
 
@@ -86,7 +94,7 @@ export function toolCallsSection(task: Task, style: Style): string[] {
 }
 
 /** Status, usage, subtasks and their tool calls, then the result (Markdown, printed as text) or the error. */
-export function taskDetails(task: Task, style: Style): string {
+export function taskDetails(task: Task, style: Style, width?: number): string {
   const elapsed = task.started_at && task.completed_at ? Date.parse(task.completed_at) - Date.parse(task.started_at) : null;
   const lines = [
     `${style.bold('task')} ${task.id}  ${style.status(task.status)}`,
@@ -96,7 +104,7 @@ export function taskDetails(task: Task, style: Style): string {
       (elapsed !== null ? `, ${formatDuration(elapsed)}` : ''),
   ];
   if (task.simulated) lines.push(style.dim('answered by the simulated provider: no real model was called'));
-  if ((task.subtasks ?? []).length > 0) lines.push('', subtasksTable(task));
+  if ((task.subtasks ?? []).length > 0) lines.push('', subtasksTable(task, width));
   const toolCalls = toolCallsSection(task, style);
   if (toolCalls.length > 0) lines.push('', ...toolCalls);
   if (task.error) lines.push('', `${style.bold('error')}: ${safeText(task.error)}`);
@@ -107,7 +115,7 @@ export function taskDetails(task: Task, style: Style): string {
   return lines.join('\n');
 }
 
-export function memoryTable(items: MemoryItem[], withRelevance: boolean): string {
+export function memoryTable(items: MemoryItem[], withRelevance: boolean, width?: number): string {
   return formatTable(
     ['ID', 'TYPE', 'CONF', 'IMPORTANCE', ...(withRelevance ? ['RELEVANCE'] : []), 'SOURCE', 'CONTENT'],
     items.map((m) => [
@@ -119,5 +127,6 @@ export function memoryTable(items: MemoryItem[], withRelevance: boolean): string
       m.source.kind,
       oneLine(m.content, 100),
     ]),
+    { maxWidth: width, flexible: [withRelevance ? 6 : 5] },
   );
 }

@@ -24,6 +24,20 @@ describe('formatTable', () => {
   it('pads columns to the widest cell', () => {
     expect(formatTable(['ID', 'NAME'], [['1', 'alpha'], ['22', 'b']])).toBe('ID  NAME\n1   alpha\n22  b');
   });
+
+  it('fits maxWidth by narrowing the widest flexible column, then cuts lines that still do not fit', () => {
+    const rows = [['id-1', 'a rather long network name', 'notes that go on and on', 'x']];
+    const headers = ['ID', 'NAME', 'NOTES', 'N'];
+    expect(formatTable(headers, rows)).toBe('ID    NAME                        NOTES                    N\nid-1  a rather long network name  notes that go on and on  x');
+    // 50 columns: NAME (the widest) gives way first, until it is as narrow as NOTES, then both.
+    expect(formatTable(headers, rows, { maxWidth: 50, flexible: [1, 2] }).split('\n')).toEqual([
+      'ID    NAME                 NOTES                 N',
+      'id-1  a rather long netw…  notes that go on an…  x',
+    ]);
+    // Flexible columns stop at 8 (or their header): fixed columns that are too wide get the line cut.
+    expect(formatTable(headers, rows, { maxWidth: 20, flexible: [1, 2] }).split('\n')).toEqual(['ID    NAME      NOT…', 'id-1  a rathe…  not…']);
+    expect(formatTable(headers, rows, { flexible: [1, 2] })).toBe(formatTable(headers, rows));
+  });
 });
 
 describe('normaliseOptionalValues', () => {

@@ -38,6 +38,11 @@ export const MeshEnv = z
     MESH_JOB_LOCK_MS: intVar(30_000, 1_000, 3_600_000),
     MESH_STALLED_INTERVAL_MS: intVar(30_000, 500, 3_600_000),
     MESH_SHUTDOWN_GRACE_MS: intVar(25_000, 0, 3_600_000),
+    /** Ended jobs kept per queue for Bull Board, by count and age; 0 keeps none. */
+    MESH_JOBS_KEEP_COMPLETED_COUNT: intVar(1000, 0, 10_000_000),
+    MESH_JOBS_KEEP_COMPLETED_SECONDS: intVar(3600, 0, 31_536_000),
+    MESH_JOBS_KEEP_FAILED_COUNT: intVar(5000, 0, 10_000_000),
+    MESH_JOBS_KEEP_FAILED_SECONDS: intVar(86_400, 0, 31_536_000),
     MESH_AGENT_DISCOVERY_MS: intVar(2_000, 100, 3_600_000),
     MESH_MIGRATE_ON_START: boolVar(true),
     /** Tenants allowed on operator surfaces (Bull Board); unset: any valid API key. */
@@ -95,7 +100,7 @@ export interface MeshConfig {
   limits: { requestsPerMinute: number; maxQueuedTasksPerTenant: number };
   worker: { concurrency: number; subtaskAttempts: number; agentDiscoveryMs: number };
   /** BullMQ job locks: a process that dies loses its jobs' locks after lockMs; stalled jobs are re-run. */
-  jobs: { lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number };
+  jobs: { lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number; keep: JobHistoryConfig };
   coordinator: { concurrency: number; sweepIntervalMs: number };
   memory: { tokenBudget: number; candidates: number };
   llm: LlmConfig;
@@ -107,6 +112,14 @@ export interface MeshConfig {
   safety: SafetyConfig;
   /** What agents' tools may reach and how long and large their calls may be, send_email's server, and the operator's secrets. */
   tools: ToolsConfig;
+}
+
+/** How many ended jobs each queue keeps for Bull Board, and how long; a count or age of 0 keeps none. */
+export interface JobHistoryConfig {
+  completedCount: number;
+  completedSeconds: number;
+  failedCount: number;
+  failedSeconds: number;
 }
 
 /** The content-safety filter applied to agent output before it is stored (packages/mesh/src/safety). */
@@ -228,7 +241,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     apiKeys: apiKeys.keys,
     limits: { requestsPerMinute: e.MESH_RATE_LIMIT_PER_MINUTE, maxQueuedTasksPerTenant: e.MESH_MAX_QUEUED_TASKS_PER_TENANT },
     worker: { concurrency: e.MESH_WORKER_CONCURRENCY, subtaskAttempts: e.MESH_SUBTASK_ATTEMPTS, agentDiscoveryMs: e.MESH_AGENT_DISCOVERY_MS },
-    jobs: { lockMs: e.MESH_JOB_LOCK_MS, stalledIntervalMs: e.MESH_STALLED_INTERVAL_MS, shutdownGraceMs: e.MESH_SHUTDOWN_GRACE_MS },
+    jobs: {
+      lockMs: e.MESH_JOB_LOCK_MS,
+      stalledIntervalMs: e.MESH_STALLED_INTERVAL_MS,
+      shutdownGraceMs: e.MESH_SHUTDOWN_GRACE_MS,
+      keep: {
+        completedCount: e.MESH_JOBS_KEEP_COMPLETED_COUNT,
+        completedSeconds: e.MESH_JOBS_KEEP_COMPLETED_SECONDS,
+        failedCount: e.MESH_JOBS_KEEP_FAILED_COUNT,
+        failedSeconds: e.MESH_JOBS_KEEP_FAILED_SECONDS,
+      },
+    },
     coordinator: { concurrency: e.MESH_COORDINATOR_CONCURRENCY, sweepIntervalMs: e.MESH_SWEEP_INTERVAL_MS },
     memory: { tokenBudget: e.MESH_MEMORY_TOKEN_BUDGET, candidates: e.MESH_MEMORY_CANDIDATES },
     llm: llm.config,

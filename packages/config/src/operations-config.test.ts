@@ -30,6 +30,18 @@ describe('operations settings', () => {
     expect(config.metricsPort).toBe(0);
     // The API's /metrics needs a key unless an operator opts out.
     expect(config.metricsAuth).toBe(true);
+    expect(config.jobs.keep).toEqual({ completedCount: 1000, completedSeconds: 3600, failedCount: 5000, failedSeconds: 86_400 });
+  });
+
+  it('reads the job history kept for Bull Board; 0 is allowed (keep none)', () => {
+    const config = loadConfig({
+      ...BASE,
+      MESH_JOBS_KEEP_COMPLETED_COUNT: '0',
+      MESH_JOBS_KEEP_COMPLETED_SECONDS: '600',
+      MESH_JOBS_KEEP_FAILED_COUNT: '200',
+      MESH_JOBS_KEEP_FAILED_SECONDS: '7200',
+    });
+    expect(config.jobs.keep).toEqual({ completedCount: 0, completedSeconds: 600, failedCount: 200, failedSeconds: 7200 });
   });
 
   it('reads webhook, tracing and admin settings', () => {
@@ -67,6 +79,10 @@ describe('operations settings', () => {
     ['MESH_ADMIN_TENANTS', 'bad tenant!'],
     ['MESH_SSE_PING_MS', '5'],
     ['MESH_METRICS_AUTH', 'maybe'],
+    ['MESH_JOBS_KEEP_COMPLETED_COUNT', '-1'],
+    ['MESH_JOBS_KEEP_COMPLETED_SECONDS', '1.5'],
+    ['MESH_JOBS_KEEP_FAILED_COUNT', 'lots'],
+    ['MESH_JOBS_KEEP_FAILED_SECONDS', '-3600'],
   ])('names %s when it is %j', (variable, value) => {
     expect(problems({ [variable]: value })).toEqual([variable]);
   });

@@ -46,6 +46,10 @@ export function openConnections(config: MeshConfig, options: ConnectionsOptions)
     subtaskAttempts: config.worker.subtaskAttempts,
     webhookAttempts: config.webhooks.attempts,
     webhookBackoffMs: config.webhooks.backoffMs,
+    keepCompletedCount: config.jobs.keep.completedCount,
+    keepCompletedSeconds: config.jobs.keep.completedSeconds,
+    keepFailedCount: config.jobs.keep.failedCount,
+    keepFailedSeconds: config.jobs.keep.failedSeconds,
   });
   const tracing =
     options.tracing ??

@@ -14,13 +14,39 @@ export interface MeshQueuesOptions {
   /** Attempts per webhook delivery, and the first back-off delay (doubling each time). */
   webhookAttempts?: number;
   webhookBackoffMs?: number;
+  /**
+   * Ended jobs kept per queue for Bull Board, the newest up to the count and no older than the
+   * age (trimmed as later jobs end); a count or age of 0 keeps none. Postgres holds the results,
+   * so this is history for operators only and bounds Redis memory.
+   */
+  keepCompletedCount?: number;
+  keepCompletedSeconds?: number;
+  keepFailedCount?: number;
+  keepFailedSeconds?: number;
 }
 
-const DEFAULTS = { subtaskAttempts: 3, coordinatorAttempts: 5, webhookAttempts: 8, webhookBackoffMs: 5_000 };
+const DEFAULTS = {
+  subtaskAttempts: 3,
+  coordinatorAttempts: 5,
+  webhookAttempts: 8,
+  webhookBackoffMs: 5_000,
+  keepCompletedCount: 1000,
+  keepCompletedSeconds: 3600,
+  keepFailedCount: 5000,
+  keepFailedSeconds: 24 * 3600,
+};
 
-// Completed jobs are removed: Postgres holds the results, and Redis memory stays flat.
-// Failed jobs are kept a day for inspection in Bull Board.
-const KEEP = { removeOnComplete: true, removeOnFail: { age: 24 * 3600, count: 5000 } } as const;
+const KEEP_OPTIONS = ['keepCompletedCount', 'keepCompletedSeconds', 'keepFailedCount', 'keepFailedSeconds'] as const;
+
+// Delivered webhooks are kept an hour whatever the settings: their job id de-duplicates repeated
+// announcements of a task's end (see enqueueWebhook).
+const WEBHOOK_DELIVERED_KEEP = { age: 3600, count: 10_000 } as const;
+
+type KeepJobs = { age: number; count: number } | true;
+
+function keepJobs(count: number, seconds: number): KeepJobs {
+  return count === 0 || seconds === 0 ? true : { age: seconds, count };
+}
 
 /**
  * The BullMQ priority (lower runs first) of a task's job: the task's own priority (1–10) comes
@@ -43,6 +69,7 @@ export class MeshQueues {
   readonly prefix: string;
   private readonly connection: Redis;
   private readonly options: typeof DEFAULTS;
+  private readonly keep: { removeOnComplete: KeepJobs; removeOnFail: KeepJobs };
   private readonly queues = new Map<string, Queue>();
   private flowProducer: FlowProducer | undefined;
 
@@ -56,7 +83,19 @@ export class MeshQueues {
         coordinatorAttempts: options.coordinatorAttempts,
         webhookAttempts: options.webhookAttempts,
         webhookBackoffMs: options.webhookBackoffMs,
+        keepCompletedCount: options.keepCompletedCount,
+        keepCompletedSeconds: options.keepCompletedSeconds,
+        keepFailedCount: options.keepFailedCount,
+        keepFailedSeconds: options.keepFailedSeconds,
       }),
+    };
+    for (const name of KEEP_OPTIONS) {
+      const value = this.options[name];
+      if (!Number.isInteger(value) || value < 0) throw new Error(`MeshQueues: ${name} must be a non-negative integer, got ${value}`);
+    }
+    this.keep = {
+      removeOnComplete: keepJobs(this.options.keepCompletedCount, this.options.keepCompletedSeconds),
+      removeOnFail: keepJobs(this.options.keepFailedCount, this.options.keepFailedSeconds),
     };
   }
 
@@ -88,14 +127,19 @@ export class MeshQueues {
       priority,
       attempts: this.options.coordinatorAttempts,
       backoff: { type: 'exponential', delay: 500 },
-      ...KEEP,
+      ...this.keep,
       ...extra,
     };
   }
 
   async enqueueStep(data: StepJob, priority: number): Promise<void> {
     const stage = data.iteration === 1 ? 'start' : 'continue';
-    await this.coordinator.add('step', data, this.coordinatorOptions(jobIds.step(data.taskId, data.iteration), jobPriority(priority, stage)));
+    const jobId = jobIds.step(data.taskId, data.iteration);
+    // A task started again after a failed start (revertToPending) may have a first step that was
+    // running then (so not removed) and completed as a no-op; kept, it would make this add a no-op
+    // too and leave the task queued with no job until the recovery sweeper notices.
+    if (data.iteration === 1 && this.keep.removeOnComplete !== true) await this.removeCompleted(COORDINATOR_QUEUE, jobId);
+    await this.coordinator.add('step', data, this.coordinatorOptions(jobId, jobPriority(priority, stage)));
   }
 
   async enqueueFinalize(data: FinalizeJob, priority: number): Promise<void> {
@@ -117,24 +161,30 @@ export class MeshQueues {
     return state !== 'unknown' && state !== 'completed' && state !== 'failed';
   }
 
-  /** Removes a job that has ended (failed) so its id can be used again; never throws. */
+  /** Removes a job that has ended (failed, or completed and kept) so its id can be used again; never throws. */
   async removeEnded(queueName: string, jobId: string): Promise<void> {
     const queue = this.queue(queueName);
     const state = await queue.getJobState(jobId).catch(() => 'unknown');
     if (state === 'failed' || state === 'completed') await queue.remove(jobId).catch(() => 0);
   }
 
+  private async removeCompleted(queueName: string, jobId: string): Promise<void> {
+    const queue = this.queue(queueName);
+    if ((await queue.getJobState(jobId)) === 'completed') await queue.remove(jobId);
+  }
+
   /**
    * One delivery job per finished task (the job id makes a repeated enqueue a no-op while the
-   * job is kept), retried with exponential back-off. Delivered jobs are kept an hour for that.
+   * job is kept), retried with exponential back-off. Delivered jobs are kept an hour for that,
+   * whatever keepCompleted* says.
    */
   async enqueueWebhook(data: WebhookJob): Promise<void> {
     await this.queue(WEBHOOKS_QUEUE).add('webhook', data, {
       jobId: jobIds.webhook(data.taskId),
       attempts: this.options.webhookAttempts,
       backoff: { type: 'exponential', delay: this.options.webhookBackoffMs },
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: KEEP.removeOnFail,
+      removeOnComplete: WEBHOOK_DELIVERED_KEEP,
+      removeOnFail: this.keep.removeOnFail,
     });
   }
 
@@ -164,7 +214,7 @@ export class MeshQueues {
           attempts: this.options.subtaskAttempts,
           backoff: { type: 'exponential', delay: 1000 },
           ignoreDependencyOnFailure: true,
-          ...KEEP,
+          ...this.keep,
         },
       })),
     };

@@ -65,7 +65,7 @@ export const agentsCommands: Command[] = [
       const client = ctx.client();
       const body = await client.listAgents(await resolveNetworkId(client, ref));
       if (ctx.json) ctx.printJson(body);
-      else ctx.print(agentsTable(body.agents));
+      else ctx.print(agentsTable(body.agents, ctx.width));
       return EXIT.ok;
     },
   },

@@ -26,6 +26,7 @@ export const healthCommand: Command = {
           formatTable(
             ['KIND', 'ID', 'AGENT TYPES', 'LAST SEEN'],
             health.workers.map((w) => [w.kind, oneLine(w.id, 60), oneLine(w.agent_types.join(', ') || '-', 60), w.last_seen]),
+            { maxWidth: ctx.width, flexible: [1, 2] },
           ),
         ].join('\n'),
       );

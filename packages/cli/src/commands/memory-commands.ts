@@ -53,7 +53,7 @@ export const memoryCommands: Command[] = [
       const list = await client.searchMemory(await resolveNetworkId(client, ref), { query, memory_type: stringOption(values, 'type'), limit: intOption(values, 'limit', SEARCH_USAGE) });
       if (ctx.json) ctx.printJson(list);
       else if (list.memory.length === 0) ctx.print(query ? 'No memory items match.' : 'No memory items.');
-      else ctx.print(`${memoryTable(list.memory, query !== undefined)}\n\n${list.memory.length} of ${list.total} item(s)`);
+      else ctx.print(`${memoryTable(list.memory, query !== undefined, ctx.width)}\n\n${list.memory.length} of ${list.total} item(s)`);
       return EXIT.ok;
     },
   },

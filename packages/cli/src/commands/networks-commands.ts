@@ -55,7 +55,7 @@ export const networksCommands: Command[] = [
       };
       const network = await ctx.client().createNetwork(body);
       if (ctx.json) ctx.printJson(network);
-      else ctx.print(`Created network ${oneLine(network.name)} (${network.id})\n\n${networkDetails(network, ctx.style)}`);
+      else ctx.print(`Created network ${oneLine(network.name)} (${network.id})\n\n${networkDetails(network, ctx.style, ctx.width)}`);
       return EXIT.ok;
     },
   },
@@ -71,7 +71,7 @@ export const networksCommands: Command[] = [
       const list = await ctx.client().listNetworks({ limit: intOption(values, 'limit', usage), offset: intOption(values, 'offset', usage) });
       if (ctx.json) ctx.printJson(list);
       else if (list.networks.length === 0) ctx.print('No networks. Create one with: mesh networks create --name "My network"');
-      else ctx.print(`${networksTable(list.networks)}\n\n${list.networks.length} of ${list.total} network(s)`);
+      else ctx.print(`${networksTable(list.networks, ctx.width)}\n\n${list.networks.length} of ${list.total} network(s)`);
       return EXIT.ok;
     },
   },
@@ -86,7 +86,7 @@ export const networksCommands: Command[] = [
       const client = ctx.client();
       const network = await client.getNetwork(await resolveNetworkId(client, ref));
       if (ctx.json) ctx.printJson(network);
-      else ctx.print(networkDetails(network, ctx.style));
+      else ctx.print(networkDetails(network, ctx.style, ctx.width));
       return EXIT.ok;
     },
   },

@@ -27,7 +27,15 @@ function exitFor(task: Task): number {
   return task.status === 'completed' ? EXIT.ok : EXIT.failure;
 }
 
-/** Follows the task with the live progress view (text mode) and prints the final state. */
+const SHOW_USAGE = `Usage: mesh tasks show <network> <task> [--follow]
+
+Options:
+  --follow                 an unfinished task: follow it live until it ends (the view of
+                           tasks submit --wait), then print it. Exit code: 0 completed, 1 failed,
+                           timed out or cancelled; Ctrl-C stops watching, the task goes on.
+                           A task that has ended is printed as without --follow (exit 0)`;
+
+/** Follows the task (just submitted, or read by `show --follow`) with the live progress view (text mode) and prints the final state. */
 async function waitAndReport(ctx: CommandContext, networkId: string, submitted: Task, waitSeconds: number | null): Promise<number> {
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -57,10 +65,10 @@ async function waitAndReport(ctx: CommandContext, networkId: string, submitted: 
     if (ctx.json) {
       ctx.printJson(final);
     } else if (isTerminalTaskStatus(final.status)) {
-      ctx.print(`\n${taskDetails(final, ctx.style)}`);
+      ctx.print(`\n${taskDetails(final, ctx.style, ctx.width)}`);
     } else {
       const why = ctx.signal.aborted ? 'Stopped watching' : `Waited ${waitSeconds} s`;
-      ctx.print(`\n${why}: the task is still ${final.status} and goes on. Follow it with: mesh tasks show ${networkId} ${final.id}`);
+      ctx.print(`\n${why}: the task is still ${final.status} and goes on. Follow it with: mesh tasks show ${networkId} ${final.id} --follow`);
     }
     return exitFor(final);
   } finally {
@@ -103,22 +111,24 @@ export const tasksCommands: Command[] = [
       const task = await client.submitTask(networkId, input);
       if (wait !== undefined) return waitAndReport(ctx, networkId, task, waitSeconds ?? null);
       if (ctx.json) ctx.printJson(task);
-      else ctx.print(`Submitted task ${task.id} (${task.status})\nFollow it with: mesh tasks show ${networkId} ${task.id}`);
+      else ctx.print(`Submitted task ${task.id} (${task.status})\nFollow it with: mesh tasks show ${networkId} ${task.id} --follow`);
       return EXIT.ok;
     },
   },
   {
     group: 'tasks',
     action: 'show',
-    summary: 'show a task with its subtasks and result',
-    usage: `Usage: mesh tasks show <network> <task>`,
-    options: {},
-    async run(ctx, { positionals }) {
-      const [ref = '', taskId = ''] = expectPositionals(positionals, ['network', 'task'], this.usage);
+    summary: 'show a task with its subtasks and result (--follow: live until it ends)',
+    usage: SHOW_USAGE,
+    options: { follow: { type: 'boolean' } },
+    async run(ctx, { positionals, values }) {
+      const [ref = '', taskId = ''] = expectPositionals(positionals, ['network', 'task'], SHOW_USAGE);
       const client = ctx.client();
-      const task = await client.getTask(await resolveNetworkId(client, ref), taskId);
+      const networkId = await resolveNetworkId(client, ref);
+      const task = await client.getTask(networkId, taskId);
+      if (values.follow === true && !isTerminalTaskStatus(task.status)) return waitAndReport(ctx, networkId, task, null);
       if (ctx.json) ctx.printJson(task);
-      else ctx.print(taskDetails(task, ctx.style));
+      else ctx.print(taskDetails(task, ctx.style, ctx.width));
       return EXIT.ok;
     },
   },
@@ -139,7 +149,7 @@ export const tasksCommands: Command[] = [
       });
       if (ctx.json) ctx.printJson(list);
       else if (list.tasks.length === 0) ctx.print('No tasks.');
-      else ctx.print(`${tasksTable(list.tasks)}\n\n${list.tasks.length} of ${list.total} task(s)`);
+      else ctx.print(`${tasksTable(list.tasks, ctx.width)}\n\n${list.tasks.length} of ${list.total} task(s)`);
       return EXIT.ok;
     },
   },
