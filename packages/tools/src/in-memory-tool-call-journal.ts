@@ -32,7 +32,8 @@ export class InMemoryToolCallJournal implements ToolCallJournal {
   async finish(id: string, outcome: ToolCallFinish): Promise<ToolCallRecord> {
     const record = this.byId.get(id);
     if (!record) throw new NotFoundError('Tool call', id);
-    Object.assign(record, structuredClone(outcome));
+    // Only a running call changes (as in Postgres): a second finish leaves the first outcome.
+    if (record.status === 'running') Object.assign(record, structuredClone(outcome));
     return structuredClone(record);
   }
 }

@@ -29,6 +29,8 @@ function analyticsDocument(serverUrl: string): Record<string, unknown> {
         post: {
           operationId: 'createReport',
           summary: 'Creates a report',
+          // Set by Agent Mesh on every side-effecting call, never asked of the model.
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ReportRequest' } } } },
           responses: { '201': { description: 'Created' } },
         },
@@ -84,6 +86,7 @@ describe('OpenAPI services', () => {
       additionalProperties: false,
     });
     expect(registered.tools[1]?.input_schema).toMatchObject({ properties: { body: { required: ['campaign_ids'] } }, required: ['body'] });
+    expect(Object.keys((registered.tools[1]?.input_schema as { properties: object }).properties)).toEqual(['body']);
   });
 
   it('exposes only the listed operations, and refuses one the document does not have', async () => {

@@ -150,8 +150,12 @@ function jsonMediaSchema(content: unknown): { found: boolean; schema: Json } {
   return { found: true, schema: isObject(media) && isObject(media.schema) ? media.schema : {} };
 }
 
-/** Headers the OpenAPI specification says are ignored as parameters. */
-const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization']);
+/**
+ * Header parameters the model is never asked for: those the OpenAPI specification says are
+ * ignored, and `Idempotency-Key`, which Agent Mesh sets itself (stable per call) on every
+ * side-effecting call; a model filling it in would defeat it.
+ */
+const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization', 'idempotency-key']);
 
 interface OperationInput {
   inputSchema: Json;
