@@ -18,14 +18,9 @@ export function checkAgentTools(catalog: ToolCatalog, lists: readonly AgentToolL
   const registrations = new Set<string>();
   const problems: ErrorDetail[] = [];
   for (const { patterns, path } of lists) {
-    for (const [i, pattern] of patterns.entries()) {
-      try {
-        for (const tool of catalog.resolve([pattern], `${path}.${i}`)) if (tool.registration) registrations.add(tool.registration.name);
-      } catch (err) {
-        if (!(err instanceof ValidationError) || !Array.isArray(err.details)) throw err;
-        problems.push(...err.details);
-      }
-    }
+    const resolved = catalog.resolveEach(patterns, (i) => `${path}.${i}`);
+    for (const tool of resolved.tools) if (tool.registration) registrations.add(tool.registration.name);
+    problems.push(...resolved.problems);
   }
   if (problems.length > 0) throw new ValidationError(`Unknown tools: ${problems.map((p) => p.message).join('; ')}${hint}`, problems);
   return [...registrations];

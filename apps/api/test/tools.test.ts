@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ErrorBody } from '@mesh/core';
 import { createLogger } from '@mesh/observability';
 import { toolEnvironment } from '@mesh/tools';
 import { z } from 'zod';
+import { startMcpTestServer, type McpTestServer } from '@mesh/testing';
 import { KEY_B, startApiHarness, type ApiHarness, type ApiResponse, type CallOptions } from './api-harness';
 
 /**
@@ -25,25 +25,9 @@ const SECRETS = {
 const NEEDLES = Object.values(SECRETS).flatMap((value) => [value, value.slice(8, 24)]);
 const leaksIn = (text: string) => NEEDLES.filter((needle) => text.includes(needle));
 
-interface McpTestServer {
-  url: string;
-  authorizations: (string | undefined)[];
-  close(): Promise<void>;
-}
-
 /** The SDK's McpServer over its Streamable HTTP transport (stateless), on 127.0.0.1. `rejectWith` answers every request with that status and the Authorization header echoed back. */
 async function startMcpServer(options: { rejectWith?: number } = {}): Promise<McpTestServer> {
-  const authorizations: (string | undefined)[] = [];
-  const server: Server = createServer(async (req: IncomingMessage, res) => {
-    authorizations.push(req.headers.authorization);
-    if (options.rejectWith) {
-      res.writeHead(options.rejectWith, { 'content-type': 'text/plain' }).end(`token ${req.headers.authorization ?? ''} is not accepted here`);
-      return;
-    }
-    if (req.method !== 'POST') {
-      res.writeHead(405).end();
-      return;
-    }
+  const build = () => {
     const mcp = new McpServer({ name: 'crm', version: '1.0.0' });
     mcp.registerTool('lookup_contact', { description: 'Finds a contact by email', inputSchema: { email: z.string() }, annotations: { readOnlyHint: true } }, async ({ email }) => ({
       content: [{ type: 'text', text: `contact ${email}: Ada Lovelace` }],
@@ -51,25 +35,9 @@ async function startMcpServer(options: { rejectWith?: number } = {}): Promise<Mc
     mcp.registerTool('tag_contact', { description: 'Adds a tag to a contact', inputSchema: { email: z.string(), tag: z.string() } }, async ({ email, tag }) => ({
       content: [{ type: 'text', text: `tagged ${email} with ${tag}` }],
     }));
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on('close', () => {
-      void transport.close();
-      void mcp.close();
-    });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    authorizations,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    return mcp;
   };
+  return startMcpTestServer(build, options);
 }
 
 /** A plain HTTP server on 127.0.0.1 answering every request with `handler`. */

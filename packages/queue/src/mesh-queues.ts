@@ -138,7 +138,7 @@ export class MeshQueues {
     // A task started again after a failed start (revertToPending) may have a first step that was
     // running then (so not removed) and completed as a no-op; kept, it would make this add a no-op
     // too and leave the task queued with no job until the recovery sweeper notices.
-    if (data.iteration === 1 && this.keep.removeOnComplete !== true) await this.removeCompleted(COORDINATOR_QUEUE, jobId);
+    if (data.iteration === 1 && this.keep.removeOnComplete !== true) await this.removeEnded(COORDINATOR_QUEUE, jobId);
     await this.coordinator.add('step', data, this.coordinatorOptions(jobId, jobPriority(priority, stage)));
   }
 
@@ -166,11 +166,6 @@ export class MeshQueues {
     const queue = this.queue(queueName);
     const state = await queue.getJobState(jobId).catch(() => 'unknown');
     if (state === 'failed' || state === 'completed') await queue.remove(jobId).catch(() => 0);
-  }
-
-  private async removeCompleted(queueName: string, jobId: string): Promise<void> {
-    const queue = this.queue(queueName);
-    if ((await queue.getJobState(jobId)) === 'completed') await queue.remove(jobId);
   }
 
   /**

@@ -9,3 +9,4 @@ export * from './private-services';
 export * from './redis-dump';
 export * from './tcp-proxy';
 export * from './wait-for';
+export * from './mcp-test-server';

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { startMcpTestServer } from '@mesh/testing';
 import { z } from 'zod';
 import { toolTestRuntime } from './__tests__/tool-test-runtime';
 import { ToolSourceError } from './errors';
@@ -18,10 +16,9 @@ interface McpTestServer {
   close(): Promise<void>;
 }
 
-/** A real MCP server: the SDK's McpServer over its Streamable HTTP transport (stateless), on 127.0.0.1, answering in JSON or in SSE streams. */
+/** A CRM MCP server with two tools, recording the calls it gets. */
 async function startMcpServer(jsonResponses: boolean): Promise<McpTestServer> {
   const calls: McpTestServer['calls'] = [];
-  const authorizations: (string | undefined)[] = [];
   const build = () => {
     const mcp = new McpServer({ name: 'crm', version: '1.0.0' });
     mcp.registerTool(
@@ -38,33 +35,7 @@ async function startMcpServer(jsonResponses: boolean): Promise<McpTestServer> {
     });
     return mcp;
   };
-  const server: Server = createServer(async (req: IncomingMessage, res) => {
-    authorizations.push(req.headers.authorization);
-    if (req.method !== 'POST') {
-      res.writeHead(405).end();
-      return;
-    }
-    const mcp = build();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: jsonResponses });
-    res.on('close', () => {
-      void transport.close();
-      void mcp.close();
-    });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    calls,
-    authorizations,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await startMcpTestServer(build, { jsonResponses })), calls };
 }
 
 describe.each([

@@ -6,16 +6,20 @@ export type SecretResolver = (name: string) => string | undefined;
 
 export const SECRET_ENV_PREFIX = 'MESH_SECRET_';
 
+/** Secret values by NAME (the config's `tools.secrets`); undefined for a NAME the operator has not configured. */
+export function secretResolver(secrets: Readonly<Record<string, string>>): SecretResolver {
+  const values = new Map(Object.entries(secrets));
+  return (name) => values.get(name);
+}
+
 /**
- * Secrets from the operator's environment, `MESH_SECRET_<NAME>`. The config package passes the
- * parsed environment in; nothing here reads `process.env`.
+ * Secrets from an environment, `MESH_SECRET_<NAME>` (processes get them parsed by the config
+ * package; tests pass their own). Nothing here reads `process.env`.
  */
 export function secretResolverFromEnv(env: Readonly<Record<string, string | undefined>>): SecretResolver {
-  const values = new Map<string, string>();
-  for (const [key, value] of Object.entries(env)) {
-    if (key.startsWith(SECRET_ENV_PREFIX) && value) values.set(key.slice(SECRET_ENV_PREFIX.length), value);
-  }
-  return (name) => values.get(name);
+  const secrets: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (key.startsWith(SECRET_ENV_PREFIX) && value) secrets[key.slice(SECRET_ENV_PREFIX.length)] = value;
+  return secretResolver(secrets);
 }
 
 /** Every secret NAME a registration refers to. */

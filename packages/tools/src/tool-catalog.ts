@@ -1,4 +1,4 @@
-import { BUILTIN_TOOL_NAMES, ValidationError, type BuiltinToolName, type RegisteredTool, type ToolView } from '@mesh/core';
+import { BUILTIN_TOOL_NAMES, ValidationError, type BuiltinToolName, type ErrorDetail, type RegisteredTool, type ToolView } from '@mesh/core';
 import { BUILTIN_TOOLS } from './builtin-tools';
 import type { CatalogTool } from './tool-executor';
 import { wireToolNames } from './tool-names';
@@ -65,15 +65,24 @@ export class ToolCatalog {
    * nothing is a 400 listing every such entry.
    */
   resolve(patterns: readonly string[], path = 'agent_config.tools'): CatalogTool[] {
+    const { tools, problems } = this.resolveEach(patterns, () => path);
+    if (problems.length > 0) throw new ValidationError(`Unknown tools: ${problems.map((p) => p.message).join('; ')}`, problems);
+    return tools;
+  }
+
+  /**
+   * Each entry on its own: the tools the entries that match name (in order, without
+   * duplicates), and one problem per entry that names nothing, at `pathOf(index)`.
+   */
+  resolveEach(patterns: readonly string[], pathOf: (index: number) => string): { tools: CatalogTool[]; problems: ErrorDetail[] } {
     const tools = new Map<string, CatalogTool>();
-    const problems: string[] = [];
-    for (const pattern of patterns) {
+    const problems: ErrorDetail[] = [];
+    for (const [index, pattern] of patterns.entries()) {
       const matched = this.match(pattern);
-      if (typeof matched === 'string') problems.push(matched);
+      if (typeof matched === 'string') problems.push({ path: pathOf(index), message: matched });
       else for (const tool of matched) tools.set(tool.name, tool);
     }
-    if (problems.length > 0) throw new ValidationError(`Unknown tools: ${problems.join('; ')}`, problems.map((message) => ({ path, message })));
-    return [...tools.values()];
+    return { tools: [...tools.values()], problems };
   }
 
   private match(pattern: string): CatalogTool[] | string {

@@ -1,7 +1,7 @@
 import { BUILTIN_TOOL_NAMES, type BuiltinToolName } from '@mesh/core';
 import { JsonSchemaValidator } from './json-schema-validator';
 import { OutboundPolicy } from './outbound-policy';
-import type { SecretResolver } from './secret-resolver';
+import { secretResolver, type SecretResolver } from './secret-resolver';
 import type { DeriveToolsDeps } from './tool-derivation';
 
 /** The operator's tool settings (the `tools` part of the config). */
@@ -26,12 +26,6 @@ export interface ToolEnvironment {
   derive: DeriveToolsDeps;
   timeoutMs: number;
   smtp: ToolSettings['smtp'];
-}
-
-/** Secret values by NAME; undefined for a NAME the operator has not configured. */
-export function secretResolver(secrets: Readonly<Record<string, string>>): SecretResolver {
-  const values = new Map(Object.entries(secrets));
-  return (name) => values.get(name);
 }
 
 export function toolEnvironment(settings: ToolSettings): ToolEnvironment {

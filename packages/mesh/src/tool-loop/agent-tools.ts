@@ -9,13 +9,7 @@ import type { EngineDeps } from '../engine-deps';
 export async function agentTools(deps: EngineDeps, agent: { tools: readonly string[] }, scope: { tenantId: string; networkId: string }): Promise<CatalogTool[]> {
   if (!deps.tools || agent.tools.length === 0) return [];
   const catalog = new ToolCatalog({ registered: await deps.tools.registered(scope.tenantId, scope.networkId), builtins: deps.tools.builtins });
-  const tools = new Map<string, CatalogTool>();
-  for (const pattern of agent.tools) {
-    try {
-      for (const tool of catalog.resolve([pattern])) tools.set(tool.name, tool);
-    } catch (err) {
-      deps.logger.warn('an agent names a tool the network no longer has', { pattern, network_id: scope.networkId, error: err });
-    }
-  }
-  return [...tools.values()];
+  const { tools, problems } = catalog.resolveEach(agent.tools, (i) => `tools.${i}`);
+  if (problems.length > 0) deps.logger.warn('an agent names a tool the network no longer has', { network_id: scope.networkId, problems });
+  return tools;
 }

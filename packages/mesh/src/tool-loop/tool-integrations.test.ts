@@ -1,11 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { SMTPServer } from 'smtp-server';
 import { z } from 'zod';
 import { RegisterToolBody, type CoordinatorDecision, type RegisteredTool, type ToolSpec } from '@mesh/core';
-import { createTestEnv, ScriptedModel, startInProcessMesh, type ScriptedCall, type TestEnv } from '@mesh/testing';
+import { createTestEnv, ScriptedModel, startInProcessMesh, startMcpTestServer, type ScriptedCall, type TestEnv } from '@mesh/testing';
 import { deriveTools, emailMessageId, MCP_IDEMPOTENCY_META_KEY, toolCallIdempotencyKey, toolEnvironment } from '@mesh/tools';
 import { SCHEMA_NAMES } from '../model-client';
 
@@ -96,30 +95,7 @@ async function startMcpServer(): Promise<{ url: string; calls: { tool: string; a
     });
     return mcp;
   };
-  const server: Server = createServer(async (req, res) => {
-    if (req.method !== 'POST') {
-      res.writeHead(405).end();
-      return;
-    }
-    const mcp = build();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on('close', () => {
-      void transport.close();
-      void mcp.close();
-    });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
-    calls,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await startMcpTestServer(build)), calls };
 }
 
 const plan: CoordinatorDecision = {
