@@ -7,8 +7,9 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import {
+  startSmtpTestServer,
+  type SmtpTestServer,
   createApiClient,
   createTestEnv,
   fakeToolCalls,
@@ -93,57 +94,10 @@ async function startOrdersService(): Promise<OrdersService> {
   }) as OrdersService;
 }
 
-interface SmtpService {
-  url: string;
-  received: { to: string[]; messageId: string | undefined }[];
-  /** Holds the answer to the next message's data (the server has the message; the client waits for 250). */
-  hold(): { released: () => void };
-  close(): Promise<void>;
-}
-
-async function startSmtpServer(): Promise<SmtpService> {
-  const received: SmtpService['received'] = [];
-  let holding: Promise<void> | null = null;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', async () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        // Like most mail servers, this one has taken the message once its data is in.
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() });
-        if (holding) {
-          const gate = holding;
-          holding = null;
-          await gate;
-        }
-        callback();
-      });
-    },
-  });
-  // The killed client resets its connection.
-  server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received,
-    hold() {
-      let released!: () => void;
-      holding = new Promise<void>((resolve) => (released = resolve));
-      return { released: () => released() };
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 let env: TestEnv;
 let fake: FakeProviderServer;
 let orders: OrdersService;
-let smtp: SmtpService;
+let smtp: SmtpTestServer;
 let client: ApiClient;
 const processes: LaunchedProcess[] = [];
 let worker: LaunchedProcess;
@@ -220,7 +174,7 @@ async function toolCallRows(taskId: string): Promise<{ position: number; status:
 const pidOf = (workerId: string | null) => Number(workerId?.split(':')[1]);
 
 beforeAll(async () => {
-  [fake, orders, smtp] = await Promise.all([startFakeProviderServer(), startOrdersService(), startSmtpServer()]);
+  [fake, orders, smtp] = await Promise.all([startFakeProviderServer(), startOrdersService(), startSmtpTestServer()]);
   fake.respondWith('anthropic', meshFakeResponder((req) => script(req)));
   const port = await freePort();
   env = await createTestEnv('tool-crash', {
@@ -360,7 +314,7 @@ describe('tool side effects across a worker crash', () => {
     // The server had taken the message when the sender died without its answer, so the resumed
     // call sends it again (its ledger has no record of it), with the same Message-ID: a receiver
     // that de-duplicates on Message-ID shows it once.
-    expect(smtp.received).toEqual([
+    expect(smtp.received.map(({ to, messageId: id }) => ({ to, messageId: id }))).toEqual([
       { to: ['ada@example.com'], messageId },
       { to: ['ada@example.com'], messageId },
     ]);

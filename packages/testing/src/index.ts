@@ -10,3 +10,4 @@ export * from './redis-dump';
 export * from './tcp-proxy';
 export * from './wait-for';
 export * from './mcp-test-server';
+export * from './smtp-test-server';

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { startSmtpTestServer, type SmtpTestServer } from '@mesh/testing';
 import { toolTestRuntime } from './__tests__/tool-test-runtime';
 import { runToolCall } from './run-tool-call';
 import { SendEmailExecutor, emailMessageId } from './send-email-executor';
@@ -8,48 +7,14 @@ import { InMemorySentEmailLedger } from './sent-email-ledger';
 import { toolCallIdempotencyKey } from './tool-call-idempotency-key';
 import { ToolCatalog } from './tool-catalog';
 
-interface Received {
-  from: string | undefined;
-  to: string[];
-  messageId: string | undefined;
-  raw: string;
-}
-
-/** A real SMTP server (the smtp-server package) on 127.0.0.1 that keeps what it receives. */
-async function startSmtpServer(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim(),
-          raw,
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 describe('send_email', () => {
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let smtp: SmtpTestServer;
   let sender: SendEmailExecutor;
   let ledger: InMemorySentEmailLedger;
   const FROM = 'Agent Mesh <mesh@campaigns.example.com>';
 
   beforeEach(async () => {
-    smtp = await startSmtpServer();
+    smtp = await startSmtpTestServer();
     ledger = new InMemorySentEmailLedger();
     sender = new SendEmailExecutor({ smtpUrl: smtp.url, from: FROM, ledger });
   });

@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { SMTPServer } from 'smtp-server';
 import { z } from 'zod';
 import { RegisterToolBody, type CoordinatorDecision, type RegisteredTool, type ToolSpec } from '@mesh/core';
-import { createTestEnv, ScriptedModel, startInProcessMesh, startMcpTestServer, type ScriptedCall, type TestEnv } from '@mesh/testing';
+import { createTestEnv, ScriptedModel, startInProcessMesh, startMcpTestServer, startSmtpTestServer, type SmtpTestServer, type ScriptedCall, type TestEnv } from '@mesh/testing';
 import { deriveTools, emailMessageId, MCP_IDEMPOTENCY_META_KEY, toolCallIdempotencyKey, toolEnvironment } from '@mesh/tools';
 import { SCHEMA_NAMES } from '../model-client';
 
@@ -17,33 +16,6 @@ import { SCHEMA_NAMES } from '../model-client';
 const FROM = 'Agent Mesh <mesh@campaigns.example.com>';
 let env: TestEnv;
 let smtp: SmtpTestServer;
-
-interface SmtpTestServer {
-  url: string;
-  received: { to: string[]; messageId: string | undefined; raw: string }[];
-  close(): Promise<void>;
-}
-
-async function startSmtpServer(): Promise<SmtpTestServer> {
-  const received: SmtpTestServer['received'] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim(), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 interface HttpHit {
   method: string;
@@ -134,7 +106,7 @@ const analyticsAgent = (tools: string[]): Record<string, unknown> => ({
 });
 
 beforeAll(async () => {
-  smtp = await startSmtpServer();
+  smtp = await startSmtpTestServer();
   env = await createTestEnv('tool-integrations', {
     MESH_TOOL_ALLOWED_HOSTS: '127.0.0.1,169.254.169.254',
     MESH_SMTP_URL: smtp.url,
