@@ -1,4 +1,4 @@
-import type { Agent, AgentConfigInput, Health, MemoryItem, MemoryList, Network, NetworkList, Task, TaskList } from '@mesh/core';
+import type { Agent, AgentConfigInput, Approval, ApprovalList, ApprovalOverrides, ApprovalSettings, Health, MemoryItem, MemoryList, Network, NetworkList, Task, TaskList } from '@mesh/core';
 import { ConnectionError, errorFromResponse, isAbortError, MeshApiError } from './errors';
 
 export interface MeshClientOptions {
@@ -32,6 +32,30 @@ export interface CreateNetworkInput {
   timeout_seconds?: number | undefined;
   agents?: AgentConfigInput[] | undefined;
   shared_context?: Record<string, unknown> | undefined;
+  approvals?: Partial<ApprovalSettings> | undefined;
+  approval_timeout_seconds?: number | undefined;
+}
+
+/** `PATCH /networks/{id}`: the settings named change (`approvals` merges). */
+export interface UpdateNetworkInput {
+  name?: string | undefined;
+  description?: string | undefined;
+  max_iterations?: number | undefined;
+  timeout_seconds?: number | undefined;
+  shared_context?: Record<string, unknown> | undefined;
+  approvals?: ApprovalOverrides | undefined;
+  approval_timeout_seconds?: number | undefined;
+}
+
+/** A person's decision on an approval: approve or reject (edits and a comment optional), or a question's answer. */
+export type ApprovalDecisionInput =
+  | { decision: 'approve' | 'reject'; comment?: string | undefined; edits?: Record<string, unknown> | undefined }
+  | { answer: string };
+
+export interface ApprovalListQuery {
+  status?: string | undefined;
+  kind?: string | undefined;
+  limit?: number | undefined;
 }
 
 /** `submitTask` adds `process: true`: both callers start the task at once. */
@@ -40,6 +64,7 @@ export interface SubmitTaskInput {
   context?: Record<string, unknown> | undefined;
   priority?: number | undefined;
   deadline?: string | undefined;
+  approvals?: ApprovalOverrides | undefined;
 }
 
 export interface AddMemoryInput {
@@ -99,7 +124,7 @@ export class MeshClient {
     return this.send('GET', this.url(path), { accept }, undefined, signal);
   }
 
-  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
+  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const res = await this.send(method, this.url(path, options.query), headers, options.body === undefined ? undefined : JSON.stringify(options.body), options.signal);
@@ -127,6 +152,27 @@ export class MeshClient {
 
   createNetwork(input: CreateNetworkInput): Promise<Network> {
     return this.request<Network>('POST', '/networks', { body: input });
+  }
+
+  updateNetwork(networkId: string, input: UpdateNetworkInput): Promise<Network> {
+    return this.request<Network>('PATCH', `/networks/${seg(networkId)}`, { body: input });
+  }
+
+  /** A network's requests for a person (`status: 'pending'` for the inbox). */
+  listApprovals(networkId: string, query: ApprovalListQuery = {}, signal?: AbortSignal): Promise<ApprovalList> {
+    return this.request<ApprovalList>('GET', `/networks/${seg(networkId)}/approvals`, { query: { ...query }, signal });
+  }
+
+  listTaskApprovals(networkId: string, taskId: string, signal?: AbortSignal): Promise<ApprovalList> {
+    return this.request<ApprovalList>('GET', `/networks/${seg(networkId)}/tasks/${seg(taskId)}/approvals`, { signal });
+  }
+
+  getApproval(networkId: string, approvalId: string, signal?: AbortSignal): Promise<Approval> {
+    return this.request<Approval>('GET', `/networks/${seg(networkId)}/approvals/${seg(approvalId)}`, { signal });
+  }
+
+  decideApproval(networkId: string, approvalId: string, decision: ApprovalDecisionInput): Promise<Approval> {
+    return this.request<Approval>('POST', `/networks/${seg(networkId)}/approvals/${seg(approvalId)}`, { body: decision });
   }
 
   deleteNetwork(networkId: string): Promise<void> {

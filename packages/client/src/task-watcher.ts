@@ -35,7 +35,7 @@ const DEFAULTS = { pollIntervalMs: 1000, refreshIntervalMs: 250 };
 type ToolCallEvent = Extract<TaskEvent, { type: 'tool.call' }>;
 
 /** The event types the stream sends between `snapshot` and `end` (each one a TaskEvent). */
-const TASK_EVENT_TYPES: ReadonlySet<string> = new Set<TaskEvent['type']>(['task.status', 'subtask.status', 'tool.call']);
+const TASK_EVENT_TYPES: ReadonlySet<string> = new Set<TaskEvent['type']>(['task.status', 'subtask.status', 'tool.call', 'approval.requested', 'approval.decided']);
 
 /**
  * A subtask's tool calls with a `tool.call` event applied: the call's status moves, or a call the
@@ -43,7 +43,7 @@ const TASK_EVENT_TYPES: ReadonlySet<string> = new Set<TaskEvent['type']>(['task.
  * re-read).
  */
 function withToolCall(calls: ToolCallView[], event: ToolCallEvent): ToolCallView[] {
-  const ended = event.status !== 'running';
+  const ended = isEndedCall(event.status);
   const known = calls.some((c) => c.id === event.tool_call_id);
   if (!known) {
     return [
@@ -65,10 +65,14 @@ function withToolCall(calls: ToolCallView[], event: ToolCallEvent): ToolCallView
     c.id !== event.tool_call_id
       ? c
       : // A call that ended stays ended: a late `running` (events of two attempts crossing) does not reopen it.
-        c.status !== 'running' && !ended
+        isEndedCall(c.status) && !ended
         ? c
         : { ...c, status: event.status, error: event.error !== undefined ? event.error : c.error, duration_ms: event.duration_ms ?? c.duration_ms },
   );
+}
+
+function isEndedCall(status: ToolCallView['status']): boolean {
+  return status === 'completed' || status === 'failed' || status === 'rejected';
 }
 
 /** The task with one event applied, so the view moves before the re-read answers. */
@@ -76,6 +80,8 @@ export function applyTaskEvent(task: Task, event: TaskEvent): Task {
   if (event.type === 'task.status') {
     return { ...task, status: event.status, iterations: Math.max(task.iterations, event.iteration) };
   }
+  // Approval events carry no view of their own: the re-read they trigger brings the task's new state.
+  if (event.type === 'approval.requested' || event.type === 'approval.decided') return task;
   if (!task.subtasks?.some((s) => s.id === event.subtask_id)) return task;
   if (event.type === 'tool.call') {
     return { ...task, subtasks: task.subtasks.map((s) => (s.id !== event.subtask_id ? s : { ...s, tool_calls: withToolCall(s.tool_calls ?? [], event) })) };

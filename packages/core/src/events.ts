@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SubtaskStatus, TaskStatus } from './status';
 import { ToolCallStatus } from './tool';
+import { ApprovalKind, ApprovalStatus } from './approval';
 
 /** Events published for a task (Redis pub/sub → SSE, `?wait`, webhooks). */
 export const TaskEvent = z.discriminatedUnion('type', [
@@ -27,5 +28,17 @@ export const TaskEvent = z.discriminatedUnion('type', [
     error: z.string().nullable().optional(),
     at: z.string(),
   }),
+  /** A person is asked (the approval's id; read it for the subject). */
+  z.object({
+    type: z.literal('approval.requested'),
+    task_id: z.string(),
+    approval_id: z.string(),
+    kind: ApprovalKind,
+    subtask_id: z.string().nullable(),
+    expires_at: z.string(),
+    at: z.string(),
+  }),
+  /** A person decided (approved, rejected, answered), or nobody did in time (expired). */
+  z.object({ type: z.literal('approval.decided'), task_id: z.string(), approval_id: z.string(), kind: ApprovalKind, status: ApprovalStatus, at: z.string() }),
 ]);
 export type TaskEvent = z.infer<typeof TaskEvent>;

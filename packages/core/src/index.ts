@@ -1,4 +1,5 @@
 export * from './agent';
+export * from './approval';
 export * from './error-body';
 export * from './errors';
 export * from './events';
@@ -7,6 +8,7 @@ export * from './json';
 export * from './memory';
 export * from './model-output';
 export * from './network';
+export * from './plan-rules';
 export * from './safety';
 export * from './status';
 export * from './task';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Agent, AgentConfig } from './agent';
+import { APPROVAL_LIMITS, ApprovalOverrides, ApprovalSettings, ApprovalTimeoutSeconds, NO_APPROVALS } from './approval';
 import { cleanText, JsonObject } from './json';
 import { NetworkStatus } from './status';
 
@@ -12,8 +13,26 @@ export const CreateNetworkBody = z.strictObject({
   shared_context: JsonObject.default({}),
   max_iterations: z.int().min(1).max(NETWORK_LIMITS.maxIterations).default(10),
   timeout_seconds: z.int().min(1).max(NETWORK_LIMITS.maxTimeoutSeconds).default(300),
+  /** Where a person is asked before the network's tasks go on (all off by default). */
+  approvals: ApprovalSettings.default(NO_APPROVALS),
+  /** How long a request for a person waits before it expires (and counts as rejected). */
+  approval_timeout_seconds: ApprovalTimeoutSeconds.default(APPROVAL_LIMITS.defaultTimeoutSeconds),
 });
 export type CreateNetworkBody = z.infer<typeof CreateNetworkBody>;
+
+/** `PATCH /networks/{id}`: the settings named change; `approvals` merges with what the network has. */
+export const UpdateNetworkBody = z
+  .strictObject({
+    name: cleanText({ min: 1, max: 200 }).optional(),
+    description: cleanText({ max: 4000 }).optional(),
+    shared_context: JsonObject.optional(),
+    max_iterations: z.int().min(1).max(NETWORK_LIMITS.maxIterations).optional(),
+    timeout_seconds: z.int().min(1).max(NETWORK_LIMITS.maxTimeoutSeconds).optional(),
+    approvals: ApprovalOverrides.optional(),
+    approval_timeout_seconds: ApprovalTimeoutSeconds.optional(),
+  })
+  .refine((body) => Object.values(body).some((v) => v !== undefined), { message: 'name at least one setting to change' });
+export type UpdateNetworkBody = z.infer<typeof UpdateNetworkBody>;
 
 export const NetworkCounts = z.object({
   agents: z.int(),
@@ -32,6 +51,8 @@ export const Network = z.object({
   max_iterations: z.int(),
   timeout_seconds: z.int(),
   shared_context: z.record(z.string(), z.unknown()),
+  approvals: ApprovalSettings,
+  approval_timeout_seconds: z.int(),
   created_at: z.string(),
   updated_at: z.string(),
   counts: NetworkCounts,

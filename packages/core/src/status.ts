@@ -3,6 +3,8 @@ import { MEMORY_TYPES, NETWORK_STATUSES, SUBTASK_STATUSES, TASK_STATUSES } from 
 
 // The lists live in ./statuses (no zod) so that @mesh/client shares them; the enums are built from them.
 export {
+  APPROVAL_KINDS,
+  APPROVAL_STATUSES,
   isTerminalSubtaskStatus,
   isTerminalTaskStatus,
   MEMORY_TYPES,

@@ -4,7 +4,7 @@
  * `@mesh/core/statuses` subpath, so neither loads zod. This file imports nothing.
  */
 
-export const TASK_STATUSES = ['pending', 'queued', 'in_progress', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
+export const TASK_STATUSES = ['pending', 'queued', 'in_progress', 'awaiting_approval', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 const TERMINAL_TASK = ['completed', 'failed', 'timed_out', 'cancelled'] as const satisfies readonly TaskStatus[];
@@ -16,7 +16,7 @@ export function isTerminalTaskStatus(status: string): status is TerminalTaskStat
   return (TERMINAL_TASK_STATUSES as readonly string[]).includes(status);
 }
 
-export const SUBTASK_STATUSES = ['pending', 'queued', 'in_progress', 'completed', 'failed', 'skipped'] as const;
+export const SUBTASK_STATUSES = ['pending', 'queued', 'in_progress', 'awaiting_approval', 'completed', 'failed', 'skipped'] as const;
 export type SubtaskStatus = (typeof SUBTASK_STATUSES)[number];
 
 const TERMINAL_SUBTASK = ['completed', 'failed', 'skipped'] as const satisfies readonly SubtaskStatus[];
@@ -26,6 +26,14 @@ export const TERMINAL_SUBTASK_STATUSES: readonly SubtaskStatus[] = TERMINAL_SUBT
 export function isTerminalSubtaskStatus(status: string): status is TerminalSubtaskStatus {
   return (TERMINAL_SUBTASK_STATUSES as readonly string[]).includes(status);
 }
+
+/** Where a person is asked (see approval.ts). */
+export const APPROVAL_KINDS = ['plan', 'tool_call', 'result', 'question'] as const;
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+
+/** `expired` counts as rejected: nobody decided within approval_timeout_seconds (or the task ended first). */
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'answered', 'expired'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export const MEMORY_TYPES = ['fact', 'context', 'decision', 'feedback'] as const;
 export type MemoryType = (typeof MEMORY_TYPES)[number];

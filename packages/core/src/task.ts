@@ -3,6 +3,7 @@ import { cleanText, isCleanString, JsonObject } from './json';
 import { TaskSafety } from './safety';
 import { SubtaskStatus, TaskStatus } from './status';
 import { ToolCallView } from './tool';
+import { ApprovalOverrides, ApprovalSettings, HumanFeedback } from './approval';
 
 export const TASK_LIMITS = { maxTaskLength: 20_000, maxWaitSeconds: 120 } as const;
 
@@ -29,6 +30,8 @@ export const SubmitTaskBody = z.strictObject({
     .max(2000)
     .refine(isCleanString, { message: 'must not contain NUL bytes or invalid unicode' })
     .optional(),
+  /** Narrows or widens the network's approval settings for this task. */
+  approvals: ApprovalOverrides.optional(),
 });
 export type SubmitTaskBody = z.infer<typeof SubmitTaskBody>;
 
@@ -107,6 +110,15 @@ export const Task = z.object({
   callback_url: z.string().nullable(),
   /** Delivery of the webhook to callback_url: null while owed (or without a callback_url). */
   webhook_status: z.enum(['delivered', 'failed']).nullable(),
+  /** Where a person is asked in this task: the network's settings with the task's overrides. */
+  approvals: ApprovalSettings,
+  approval_timeout_seconds: z.int(),
+  /** Since when the task has been waiting for a person (null when it is not waiting). */
+  awaiting_since: z.string().nullable(),
+  /** Time spent waiting for people so far; it does not count against timeout_seconds. */
+  waited_ms: z.int(),
+  /** What people said when they rejected a plan or a result. */
+  human_feedback: z.array(HumanFeedback),
   created_at: z.string(),
   updated_at: z.string(),
   started_at: z.string().nullable(),

@@ -26,11 +26,14 @@ export const TOOL_LIMITS = {
 export const BUILTIN_TOOL_NAMES = ['send_email', 'search_memory'] as const;
 export type BuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];
 
+/** The built-in an agent asks a person with; offered to every agent of a task whose approvals allow questions. */
+export const ASK_HUMAN_TOOL_NAME = 'ask_human';
+
 /** A registered tool's (or service's) name: a slug, so derived names read `<name>.<operation>`. */
 export const ToolName = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'must be a lowercase slug: a-z first, then a-z, 0-9, _ or -, at most 64 characters')
-  .refine((name) => !(BUILTIN_TOOL_NAMES as readonly string[]).includes(name), { message: 'is the name of a built-in tool' });
+  .refine((name) => name !== ASK_HUMAN_TOOL_NAME && !(BUILTIN_TOOL_NAMES as readonly string[]).includes(name), { message: 'is the name of a built-in tool' });
 export type ToolName = z.infer<typeof ToolName>;
 
 /** The part after the dot in a derived name (`analytics.getReport`): an operationId or MCP tool name, made safe. */
@@ -279,6 +282,8 @@ export const ToolBinding = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('mcp'), tool: z.string() }),
   z.object({ kind: z.literal('send_email') }),
   z.object({ kind: z.literal('search_memory') }),
+  /** Answered by a person, never executed (see ask_human). */
+  z.object({ kind: z.literal('ask_human') }),
 ]);
 export type ToolBinding = z.infer<typeof ToolBinding>;
 
@@ -318,7 +323,12 @@ export const ToolResult = z.object({
 });
 export type ToolResult = z.infer<typeof ToolResult>;
 
-export const TOOL_CALL_STATUSES = ['running', 'completed', 'failed'] as const;
+/**
+ * `awaiting_approval`: recorded, waiting for a person (nothing ran); `approved`: a person said yes
+ * (its arguments may have been edited) and the subtask has not yet run it; `rejected`: a person
+ * said no, or nobody answered in time (its result says so, and nothing ran).
+ */
+export const TOOL_CALL_STATUSES = ['running', 'completed', 'failed', 'awaiting_approval', 'approved', 'rejected'] as const;
 export const ToolCallStatus = z.enum(TOOL_CALL_STATUSES);
 export type ToolCallStatus = z.infer<typeof ToolCallStatus>;
 

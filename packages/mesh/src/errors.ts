@@ -23,3 +23,18 @@ export function isModelFailure(err: unknown): boolean {
 export function isAbort(err: unknown, signal?: AbortSignal): boolean {
   return Boolean(signal?.aborted) || (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'));
 }
+
+/**
+ * A subtask's tool call (or question) waits for a person: the loop stops once the other calls of
+ * its round have ended; the subtask parks and its job ends, holding nothing while it waits.
+ */
+export class AwaitingPerson extends Error {
+  constructor(
+    readonly approvalIds: string[],
+    /** The usage rows of the model turns made so far, stored before the subtask parks. */
+    readonly recorded: Promise<void>,
+  ) {
+    super(`waiting for a person (${approvalIds.join(', ')})`);
+    this.name = 'AwaitingPerson';
+  }
+}

@@ -6,6 +6,7 @@ import { runFinalize } from './coordinator/finalize';
 import { runCoordinatorStep } from './coordinator/step';
 import { failTask } from './coordinator/task-outcome';
 import { runWave } from './coordinator/wave';
+import { runResume } from './human-loop/resume';
 import type { EngineDeps } from './engine-deps';
 import { runSubtask } from './subtask-runner';
 
@@ -38,6 +39,7 @@ function coordinatorJobHandlers(engine: EngineDeps): JobHandlers<typeof COORDINA
     wave: (data, delivery) => runWave(forJob(engine, delivery), traced(data, delivery)),
     finalize: (data, delivery) => runFinalize(forJob(engine, delivery), traced(data, delivery)),
     deadline: (data, delivery) => runDeadline(forJob(engine, delivery), traced(data, delivery)),
+    resume: (data, delivery) => runResume(forJob(engine, delivery), traced(data, delivery)),
   };
 }
 

@@ -1,5 +1,5 @@
-import { COORDINATOR_TYPE, PLAN_LIMITS, type PlannedSubtask } from '@mesh/core';
-import { dependencyDepths, fallbackPlan, findPlanProblems, normalisePlan } from './plan-validation';
+import { COORDINATOR_TYPE, dependencyDepths, findPlanProblems, normalisePlan, PLAN_LIMITS, type PlannedSubtask } from '@mesh/core';
+import { fallbackPlan } from './plan-validation';
 import type { AgentSummary } from './prompts';
 
 const TYPES: ReadonlySet<string> = new Set(['content', 'design', 'analytics', 'personalization']);

@@ -83,8 +83,16 @@ export function coordinatorPlanPrompt(input: {
     dataBlock('agents', JSON.stringify(input.specialists, null, 2)),
     dataBlock('memory', input.memory),
     dataBlock('results', formatResults(input.previous)),
+    ...feedbackBlocks(input.task.human_feedback),
   ].join('\n\n');
   return { system, user };
+}
+
+/** What people said when they rejected a plan or a result: the next plan must answer it. */
+function feedbackBlocks(feedback: TaskRow['human_feedback']): string[] {
+  if (!feedback || feedback.length === 0) return [];
+  const lines = feedback.map((f) => `- iteration ${f.iteration}, ${f.kind} ${f.status}${f.comment ? `: ${f.comment}` : ''}`);
+  return ['A person reviewed this task and rejected earlier work. Plan so that their feedback is addressed.', dataBlock('feedback_from_people', lines.join('\n'))];
 }
 
 export function planRepairPrompt(previous: Prompt, problems: string[]): Prompt {

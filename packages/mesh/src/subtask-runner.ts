@@ -2,7 +2,7 @@ import { AgentOutput, describeError, type SubtaskStatus } from '@mesh/core';
 import type { SubtaskJob } from '@mesh/queue';
 import type { SubtaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
-import { isAbort, isModelFailure, UnrecoverableJobError } from './errors';
+import { AwaitingPerson, isAbort, isModelFailure, UnrecoverableJobError } from './errors';
 import { formatMemory, retrieveRelevantMemory } from './memory-retrieval';
 import { callRecorded, SCHEMA_NAMES } from './model-client';
 import { subtaskPrompt } from './prompts';
@@ -19,7 +19,8 @@ export interface SubtaskAttempt {
   shutdown?: AbortSignal;
 }
 
-export type SubtaskOutcome = 'completed' | 'failed' | 'skipped';
+/** `parked`: a tool call or question waits for a person; the subtask runs again after the decision. */
+export type SubtaskOutcome = 'completed' | 'failed' | 'skipped' | 'parked';
 
 function publish(deps: EngineDeps, s: Pick<SubtaskRow, 'id' | 'task_id' | 'key' | 'agent_type'>, status: SubtaskStatus): void {
   deps.events.publishQuietly({
@@ -68,7 +69,7 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
         tokenBudget: deps.settings.memoryTokenBudget,
         candidates: deps.settings.memoryCandidates,
       }),
-      agentTools(deps, work.agent, scope),
+      agentTools(deps, work.agent, scope, { questions: work.task.approvals?.questions ?? false }),
     ]);
     deps.metrics?.memoryRetrieved('subtask', memory.items.length);
     const prompt = subtaskPrompt(work, formatMemory(memory.items), tools.map((t) => t.name));
@@ -88,6 +89,8 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
       scope,
       // The claim counts attempts in Postgres: on the first, no call can have been recorded.
       firstAttempt: work.subtask.attempts <= 1,
+      // A tool's own requires_approval holds whatever the task's settings say.
+      people: { policy: work.task.approvals?.tool_calls ?? 'none', subtask: { key: work.subtask.key, agent_type: work.subtask.agent_type }, task: work.task },
     });
     // Screened before it is stored: what the filter withheld never reaches the database.
     const { output, items: safety } = await screenAgentOutput(deps.safety, response.object as AgentOutput, work.subtask, call.signal);
@@ -110,6 +113,14 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
     log.info('subtask completed', { duration_ms: Date.now() - startedAt, model: completed.model, memories: output.suggested_memories.length });
     return 'completed';
   } catch (err) {
+    if (err instanceof AwaitingPerson) {
+      // The job ends; the subtask holds no worker while a person decides (see settleParked).
+      await err.recorded;
+      const parked = await deps.store.subtasks.park(started.id);
+      if (parked) publish(deps, parked, 'awaiting_approval');
+      log.info('subtask waits for a person', { approvals: err.approvalIds });
+      return parked ? 'parked' : 'skipped';
+    }
     if (isAbort(err, call.signal)) {
       // Shutting down: hand the job back so another process runs it. Stopped or past the
       // deadline: whoever stopped the task records the outcome.

@@ -1,6 +1,5 @@
-import { TERMINAL_SUBTASK_STATUSES } from '@mesh/core';
+import { dependencyDepths, TERMINAL_SUBTASK_STATUSES } from '@mesh/core';
 import type { SubtaskRow } from '@mesh/store';
-import { dependencyDepths } from './plan-validation';
 
 export function isSubtaskDone(s: Pick<SubtaskRow, 'status'>): boolean {
   return TERMINAL_SUBTASK_STATUSES.includes(s.status);

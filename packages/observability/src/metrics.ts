@@ -71,10 +71,13 @@ export class MeshMetrics {
   readonly webhookDeliveries: Counter<'outcome'>;
   readonly toolCalls: Counter<'tool' | 'outcome'>;
   readonly toolCallDuration: Histogram<'tool'>;
+  readonly approvalsPending: Gauge<'kind'>;
+  readonly approvalDecisions: Histogram<'kind' | 'status'>;
   readonly sseConnections: Gauge;
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
 
   private queueSource: (() => Promise<QueueJobCounts[]>) | undefined;
+  private approvalsSource: (() => Promise<Record<string, number>>) | undefined;
   private circuitSource: (() => Promise<{ provider: string; model: string; state: CircuitStateName }[]>) | undefined;
 
   constructor(options: MeshMetricsOptions) {
@@ -199,6 +202,25 @@ export class MeshMetrics {
       buckets: TOOL_BUCKETS_SECONDS,
       registers,
     });
+    this.approvalsPending = new Gauge({
+      name: 'mesh_approvals_pending',
+      help: 'Requests waiting for a person, by kind (plan, tool_call, result, question), read from Postgres at scrape time',
+      labelNames: ['kind'],
+      registers,
+      async collect() {
+        if (!metrics.approvalsSource) return;
+        const counts = await metrics.approvalsSource().catch(() => null);
+        this.reset();
+        for (const [kind, count] of Object.entries(counts ?? {})) this.set({ kind }, count);
+      },
+    });
+    this.approvalDecisions = new Histogram({
+      name: 'mesh_approval_decision_seconds',
+      help: 'Time from a request for a person to its decision, by kind and outcome (approved, rejected, answered, expired)',
+      labelNames: ['kind', 'status'],
+      buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86_400, 7 * 86_400],
+      registers,
+    });
     this.sseConnections = new Gauge({
       name: 'mesh_sse_connections',
       help: 'Open task event streams (SSE) on this API process',
@@ -218,6 +240,16 @@ export class MeshMetrics {
     this.queueSource = source;
   }
 
+  /** Reads the pending approvals at each scrape (the API reads them from Postgres). */
+  collectApprovalsWith(source: () => Promise<Record<string, number>>): void {
+    this.approvalsSource = source;
+  }
+
+  /** A request for a person was decided (or expired) after `waitedMs`. */
+  approvalDecided(kind: string, status: string, waitedMs: number): void {
+    this.approvalDecisions.observe({ kind, status }, Math.max(0, waitedMs) / 1000);
+  }
+
   /** Reads circuit states at each scrape (the API reads the fleet-wide state kept in Redis). */
   collectCircuitsWith(source: () => Promise<{ provider: string; model: string; state: CircuitStateName }[]>): void {
     this.circuitSource = source;
@@ -234,7 +266,7 @@ export class MeshMetrics {
   }
 
   /** One tool call ended (or was replayed from the journal, which took no time). */
-  toolCall(tool: string, outcome: 'completed' | 'failed' | 'running' | 'replayed', durationMs: number): void {
+  toolCall(tool: string, outcome: string, durationMs: number): void {
     this.toolCalls.inc({ tool, outcome });
     if (outcome !== 'replayed') this.toolCallDuration.observe({ tool }, Math.max(0, durationMs) / 1000);
   }

@@ -11,7 +11,13 @@ const Ids = { tenantId: z.string().min(1).max(64), taskId: z.uuid(), trace: Trac
 export const StepJob = z.object({ ...Ids, iteration: z.int().min(1) });
 export type StepJob = z.infer<typeof StepJob>;
 
-export const WaveJob = z.object({ ...Ids, iteration: z.int().min(1), wave: z.int().min(1) });
+export const WaveJob = z.object({
+  ...Ids,
+  iteration: z.int().min(1),
+  wave: z.int().min(1),
+  /** A wave of subtasks resumed after a person decided on their tool calls: which they are. */
+  resumed: z.array(z.uuid()).min(1).max(50).optional(),
+});
 export type WaveJob = z.infer<typeof WaveJob>;
 
 export const FinalizeJob = z.object({ ...Ids });
@@ -23,6 +29,14 @@ export type DeadlineJob = z.infer<typeof DeadlineJob>;
 export const SubtaskJob = z.object({ ...Ids, subtaskId: z.uuid() });
 export type SubtaskJob = z.infer<typeof SubtaskJob>;
 
+/** Continue a task after a person's decision on `approvalId` (or its expiry). */
+export const ResumeJob = z.object({ ...Ids, approvalId: z.uuid() });
+export type ResumeJob = z.infer<typeof ResumeJob>;
+
+/** Tell the task's callback_url that a person is asked (`approval.requested`). */
+export const ApprovalWebhookJob = z.object({ ...Ids, approvalId: z.uuid() });
+export type ApprovalWebhookJob = z.infer<typeof ApprovalWebhookJob>;
+
 /** Deliver the task's terminal status to its callback_url (the task is loaded at delivery). */
 export const WebhookJob = z.object({ ...Ids });
 export type WebhookJob = z.infer<typeof WebhookJob>;
@@ -30,13 +44,14 @@ export type WebhookJob = z.infer<typeof WebhookJob>;
 /** A queue's jobs: each job name maps to its payload schema. */
 export type JobCatalog = Record<string, ZodType>;
 
-export const WEBHOOK_JOBS = { webhook: WebhookJob } as const;
+export const WEBHOOK_JOBS = { webhook: WebhookJob, approval: ApprovalWebhookJob } as const;
 
 export const COORDINATOR_JOBS = {
   step: StepJob,
   wave: WaveJob,
   finalize: FinalizeJob,
   deadline: DeadlineJob,
+  resume: ResumeJob,
 } as const;
 
 export const AGENT_JOBS = { subtask: SubtaskJob } as const;
@@ -69,7 +84,10 @@ export type JobHandlers<C extends JobCatalog, L> = { [K in keyof C]: (data: z.in
  */
 export const jobIds = {
   step: (taskId: string, iteration: number) => `step-${taskId}-${iteration}`,
-  wave: (taskId: string, iteration: number, wave: number) => `wave-${taskId}-${iteration}-${wave}`,
+  /** A resumed wave (see WaveJob.resumed) has a suffix of its own: the wave it continues may still be running its last step. */
+  wave: (taskId: string, iteration: number, wave: number, resumed?: string) => `wave-${taskId}-${iteration}-${wave}${resumed ? `-${resumed}` : ''}`,
+  resume: (approvalId: string) => `resume-${approvalId}`,
+  approvalWebhook: (approvalId: string) => `approval-webhook-${approvalId}`,
   finalize: (taskId: string) => `finalize-${taskId}`,
   deadline: (taskId: string) => `deadline-${taskId}`,
   webhook: (taskId: string) => `webhook-${taskId}`,

@@ -2,7 +2,7 @@ import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PLAN_LIMITS } from '@mesh/core';
 import { agentQueueName, COORDINATOR_QUEUE, WEBHOOKS_QUEUE } from './queue-names';
-import { jobIds, type DeadlineJob, type FinalizeJob, type StepJob, type SubtaskJob, type WaveJob, type WebhookJob } from './job-catalog';
+import { jobIds, type ApprovalWebhookJob, type DeadlineJob, type FinalizeJob, type ResumeJob, type StepJob, type SubtaskJob, type WaveJob, type WebhookJob } from './job-catalog';
 
 export interface MeshQueuesOptions {
   connection: Redis;
@@ -152,6 +152,17 @@ export class MeshQueues {
     await this.coordinator.add('deadline', data, this.coordinatorOptions(jobIds.deadline(data.taskId), 1, { delay }));
   }
 
+  /** The deadline job again, at a deadline moved by the time the task waited for a person. */
+  async rearmDeadline(data: DeadlineJob, deadlineAt: Date): Promise<void> {
+    await this.cancelDeadline(data.taskId);
+    await this.enqueueDeadline(data, deadlineAt);
+  }
+
+  /** The continuation of a decision: one job per approval (a repeated enqueue is a no-op while it is kept). */
+  async enqueueResume(data: ResumeJob, priority: number): Promise<void> {
+    await this.coordinator.add('resume', data, this.coordinatorOptions(jobIds.resume(data.approvalId), jobPriority(priority, 'continue')));
+  }
+
   /**
    * Whether a job is still going to run or running: waiting, delayed, prioritized, active or
    * waiting for its children. Completed, failed and missing jobs are not live.
@@ -183,6 +194,17 @@ export class MeshQueues {
     });
   }
 
+  /** Tells the task's callback_url that a person is asked; one job per approval, retried like the completion webhook. */
+  async enqueueApprovalWebhook(data: ApprovalWebhookJob): Promise<void> {
+    await this.queue(WEBHOOKS_QUEUE).add('approval', data, {
+      jobId: jobIds.approvalWebhook(data.approvalId),
+      attempts: this.options.webhookAttempts,
+      backoff: { type: 'exponential', delay: this.options.webhookBackoffMs },
+      removeOnComplete: WEBHOOK_DELIVERED_KEEP,
+      removeOnFail: this.keep.removeOnFail,
+    });
+  }
+
   /** Removes the deadline job of a task that has ended; never throws (a leftover deadline job is a no-op). */
   async cancelDeadline(taskId: string): Promise<void> {
     await this.coordinator.remove(jobIds.deadline(taskId)).catch(() => 0);
@@ -193,12 +215,12 @@ export class MeshQueues {
    * subtask jobs on their agent-type queues. A failed child does not block the parent
    * (ignoreDependencyOnFailure, see bullmq#3362): the coordinator works with what succeeded.
    */
-  async dispatchWave(data: WaveJob, children: WaveChild[], priority: number): Promise<void> {
+  async dispatchWave(data: WaveJob, children: WaveChild[], priority: number, options: { jobId?: string } = {}): Promise<void> {
     const flow: FlowJob = {
       name: 'wave',
       queueName: COORDINATOR_QUEUE,
       data,
-      opts: this.coordinatorOptions(jobIds.wave(data.taskId, data.iteration, data.wave), jobPriority(priority, 'continue')),
+      opts: this.coordinatorOptions(options.jobId ?? jobIds.wave(data.taskId, data.iteration, data.wave), jobPriority(priority, 'continue')),
       children: children.map((child) => ({
         name: 'subtask',
         queueName: agentQueueName(child.agentType),

@@ -19,3 +19,4 @@ export * from './leader-lock';
 export * from './json-rows';
 export * from './table-statistics';
 export * from './statement-batcher';
+export * from './approval-repository';

@@ -11,5 +11,5 @@ export function reviveDates<T>(value: T, keys: readonly string[]): T {
   return value;
 }
 
-export const TASK_DATES = ['deadline_at', 'requested_deadline_at', 'created_at', 'updated_at', 'started_at', 'completed_at'] as const;
+export const TASK_DATES = ['deadline_at', 'requested_deadline_at', 'created_at', 'updated_at', 'started_at', 'completed_at', 'awaiting_since'] as const;
 export const SUBTASK_DATES = ['created_at', 'started_at', 'finished_at'] as const;

@@ -1,4 +1,4 @@
-import type { Agent, MemoryItem, Network, Subtask, Task, ToolCallStatus, ToolCallView } from '@mesh/core';
+import type { Agent, ApprovalSettings, HumanFeedback, MemoryItem, Network, Subtask, Task, ToolCallStatus, ToolCallView } from '@mesh/core';
 
 /** Row shapes as pg returns them, and their mapping to the API's snake_case resources. */
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
@@ -13,6 +13,8 @@ export interface NetworkRow {
   max_iterations: number;
   timeout_seconds: number;
   shared_context: Record<string, unknown>;
+  approvals: ApprovalSettings;
+  approval_timeout_seconds: number;
   created_at: Date;
   updated_at: Date;
   agent_count?: string | number;
@@ -31,6 +33,8 @@ export function toNetwork(row: NetworkRow, agents?: Agent[]): Network {
     max_iterations: row.max_iterations,
     timeout_seconds: row.timeout_seconds,
     shared_context: row.shared_context,
+    approvals: row.approvals,
+    approval_timeout_seconds: row.approval_timeout_seconds,
     created_at: isoRequired(row.created_at),
     updated_at: isoRequired(row.updated_at),
     counts: {
@@ -94,6 +98,11 @@ export interface TaskRow {
   trace_id: string | null;
   callback_url: string | null;
   webhook_status: 'delivered' | 'failed' | null;
+  approvals: ApprovalSettings;
+  approval_timeout_seconds: number;
+  awaiting_since: Date | null;
+  waited_ms: string | number;
+  human_feedback: HumanFeedback[];
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;
@@ -132,6 +141,11 @@ export function toTask(row: TaskRow, subtasks?: Subtask[]): Task {
     trace_id: row.trace_id,
     callback_url: row.callback_url,
     webhook_status: row.webhook_status ?? null,
+    approvals: row.approvals,
+    approval_timeout_seconds: row.approval_timeout_seconds,
+    awaiting_since: iso(row.awaiting_since),
+    waited_ms: Number(row.waited_ms ?? 0),
+    human_feedback: row.human_feedback ?? [],
     created_at: isoRequired(row.created_at),
     updated_at: isoRequired(row.updated_at),
     started_at: iso(row.started_at),

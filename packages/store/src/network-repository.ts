@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { COORDINATOR_TYPE, DEFAULT_AGENTS, ValidationError, type AgentConfig, type CreateNetworkBody, type Network } from '@mesh/core';
+import { COORDINATOR_TYPE, DEFAULT_AGENTS, ValidationError, type AgentConfig, type CreateNetworkBody, type Network, type UpdateNetworkBody } from '@mesh/core';
 import type { Db, Queryable } from './db';
 import { toAgent, toNetwork, type AgentRow, type NetworkRow } from './mappers';
 
 const COUNTS = `
   (SELECT count(*) FROM agents a WHERE a.network_id = n.id) AS agent_count,
   (SELECT count(*) FROM tasks t WHERE t.network_id = n.id) AS task_count,
-  (SELECT count(*) FROM tasks t WHERE t.network_id = n.id AND t.status IN ('queued', 'in_progress')) AS active_task_count,
+  (SELECT count(*) FROM tasks t WHERE t.network_id = n.id AND t.status IN ('queued', 'in_progress', 'awaiting_approval')) AS active_task_count,
   (SELECT count(*) FROM memory_items m WHERE m.network_id = n.id) AS memory_count`;
 
 /** The agents a new network starts with: the given ones (plus a coordinator if they lack one), or the defaults. */
@@ -51,9 +51,19 @@ export class NetworkRepository {
     const agents = initialAgents(body.agents);
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<NetworkRow>(
-        `INSERT INTO networks (id, tenant_id, name, description, max_iterations, timeout_seconds, shared_context)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-        [randomUUID(), tenantId, body.name, body.description, body.max_iterations, body.timeout_seconds, JSON.stringify(body.shared_context)],
+        `INSERT INTO networks (id, tenant_id, name, description, max_iterations, timeout_seconds, shared_context, approvals, approval_timeout_seconds)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+        [
+          randomUUID(),
+          tenantId,
+          body.name,
+          body.description,
+          body.max_iterations,
+          body.timeout_seconds,
+          JSON.stringify(body.shared_context),
+          JSON.stringify(body.approvals),
+          body.approval_timeout_seconds,
+        ],
       );
       const network = rows[0] as NetworkRow;
       const agentRows: AgentRow[] = [];
@@ -83,6 +93,38 @@ export class NetworkRepository {
     return row ? toNetwork(row, agents.rows.map(toAgent)) : null;
   }
 
+  /**
+   * Changes the settings the body names (`approvals` merges into the network's); the network as
+   * `get` shows it, or null when it does not exist for this tenant. Tasks keep the settings they
+   * were submitted with.
+   */
+  async update(tenantId: string, networkId: string, body: UpdateNetworkBody): Promise<Network | null> {
+    const { rowCount } = await this.db.query(
+      `UPDATE networks SET
+         name = coalesce($3, name),
+         description = coalesce($4, description),
+         shared_context = coalesce($5::jsonb, shared_context),
+         max_iterations = coalesce($6, max_iterations),
+         timeout_seconds = coalesce($7, timeout_seconds),
+         approvals = approvals || coalesce($8::jsonb, '{}'),
+         approval_timeout_seconds = coalesce($9, approval_timeout_seconds),
+         updated_at = now()
+       WHERE id = $1 AND tenant_id = $2`,
+      [
+        networkId,
+        tenantId,
+        body.name ?? null,
+        body.description ?? null,
+        body.shared_context ? JSON.stringify(body.shared_context) : null,
+        body.max_iterations ?? null,
+        body.timeout_seconds ?? null,
+        body.approvals ? JSON.stringify(Object.fromEntries(Object.entries(body.approvals).filter(([, v]) => v !== undefined))) : null,
+        body.approval_timeout_seconds ?? null,
+      ],
+    );
+    return rowCount ? this.get(tenantId, networkId) : null;
+  }
+
   /** The bare row (no counts) for hot paths that only need settings. */
   async getRow(tenantId: string, networkId: string): Promise<NetworkRow | null> {
     const { rows } = await this.db.query<NetworkRow>('SELECT * FROM networks WHERE id = $1 AND tenant_id = $2', [networkId, tenantId]);
@@ -106,8 +148,8 @@ export class NetworkRepository {
       `SELECT t.id, t.iterations, t.started_at,
               coalesce(json_agg(json_build_object('id', s.id, 'agent_type', s.agent_type)) FILTER (WHERE s.id IS NOT NULL), '[]') AS open_subtasks
        FROM tasks t
-       LEFT JOIN subtasks s ON s.task_id = t.id AND s.status IN ('pending', 'queued', 'in_progress')
-       WHERE t.network_id = $1 AND t.tenant_id = $2 AND t.status IN ('pending', 'queued', 'in_progress')
+       LEFT JOIN subtasks s ON s.task_id = t.id AND s.status IN ('pending', 'queued', 'in_progress', 'awaiting_approval')
+       WHERE t.network_id = $1 AND t.tenant_id = $2 AND t.status IN ('pending', 'queued', 'in_progress', 'awaiting_approval')
        GROUP BY t.id`,
       [networkId, tenantId],
     );
@@ -123,7 +165,7 @@ export class NetworkRepository {
       const { rows } = await tx.query<{ id: string }>('SELECT id FROM networks WHERE id = $1 AND tenant_id = $2 FOR UPDATE', [networkId, tenantId]);
       if (rows.length === 0) return null;
       const unfinished = await tx.query<{ id: string }>(
-        `SELECT id FROM tasks WHERE network_id = $1 AND status IN ('pending', 'queued', 'in_progress')`,
+        `SELECT id FROM tasks WHERE network_id = $1 AND status IN ('pending', 'queued', 'in_progress', 'awaiting_approval')`,
         [networkId],
       );
       await tx.query('DELETE FROM llm_calls WHERE network_id = $1', [networkId]);

@@ -1,5 +1,6 @@
 import { AgentRepository } from './agent-repository';
 import { ApiKeyRepository } from './api-key-repository';
+import { ApprovalRepository } from './approval-repository';
 import { CommonLexemes } from './common-lexemes';
 import type { Db } from './db';
 import { LeaderLock } from './leader-lock';
@@ -33,6 +34,8 @@ export interface Store {
   toolCalls: ToolCallRepository;
   /** send_email's record of sent messages: `sentEmails.ledger(tenantId)` is a tenant's SentEmailLedger. */
   sentEmails: SentEmailRepository;
+  /** Requests for a person (approvals and questions) and their decisions. */
+  approvals: ApprovalRepository;
   statistics: TableStatistics;
   /** Leadership among processes under `name` (one lock per name and schema); see LeaderLock. */
   leaderLock(name: string): LeaderLock;
@@ -53,6 +56,7 @@ export function createStore(db: Db): Store {
     tools: new ToolRepository(db),
     toolCalls: new ToolCallRepository(db),
     sentEmails: new SentEmailRepository(db),
+    approvals: new ApprovalRepository(db),
     statistics: new TableStatistics(db),
     leaderLock: (name) => new LeaderLock(db, name),
   };

@@ -11,7 +11,7 @@ import { BatchItemFailure, StatementBatcher, type StatementBatcherOptions } from
 /** Everything a worker needs to run one subtask, loaded in one round trip. */
 export interface SubtaskWork {
   subtask: SubtaskRow;
-  task: Pick<TaskRow, 'id' | 'tenant_id' | 'network_id' | 'task' | 'context' | 'status' | 'priority' | 'deadline_at' | 'trace_id'>;
+  task: Pick<TaskRow, 'id' | 'tenant_id' | 'network_id' | 'task' | 'context' | 'status' | 'priority' | 'deadline_at' | 'trace_id' | 'approvals' | 'callback_url'>;
   sharedContext: Record<string, unknown>;
   agent: AgentRow | null;
   dependencies: Pick<SubtaskRow, 'key' | 'agent_type' | 'status' | 'result' | 'error'>[];
@@ -27,7 +27,9 @@ export interface SubtaskCompletion {
   safety?: SafetyItem[];
 }
 
-const OPEN = `('pending', 'queued', 'in_progress')`;
+const OPEN = `('pending', 'queued', 'in_progress', 'awaiting_approval')`;
+/** What a job may claim: a subtask waiting for a person is claimed only after the decision has made it `queued` again. */
+const CLAIMABLE = `('pending', 'queued', 'in_progress')`;
 
 /** The agent's suggested memories, as items to store. */
 function newMemories(completion: SubtaskCompletion): NewMemory[] {
@@ -150,12 +152,13 @@ export class SubtaskRepository {
        s AS (
          UPDATE subtasks su SET status = 'in_progress', attempts = su.attempts + 1, started_at = now(), worker_id = req.worker_id, error = NULL
          FROM req
-         WHERE su.id = req.id AND su.tenant_id = req.tenant_id AND su.task_id = req.task_id AND su.status IN ${OPEN}
+         WHERE su.id = req.id AND su.tenant_id = req.tenant_id AND su.task_id = req.task_id AND su.status IN ${CLAIMABLE}
            AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = req.task_id AND t.tenant_id = req.tenant_id AND t.status IN ('queued', 'in_progress'))
          RETURNING su.*)
        SELECT to_jsonb(s) AS s,
               jsonb_build_object('id', t.id, 'tenant_id', t.tenant_id, 'network_id', t.network_id, 'task', t.task, 'context', t.context,
-                                 'status', t.status, 'priority', t.priority, 'deadline_at', t.deadline_at, 'trace_id', t.trace_id) AS t,
+                                 'status', t.status, 'priority', t.priority, 'deadline_at', t.deadline_at, 'trace_id', t.trace_id,
+                                 'approvals', t.approvals, 'callback_url', t.callback_url) AS t,
               n.shared_context, to_jsonb(a) AS a,
               (SELECT coalesce(jsonb_agg(jsonb_build_object('key', d.key, 'agent_type', d.agent_type, 'status', d.status, 'result', d.result, 'error', d.error) ORDER BY d.key), '[]')
                FROM subtasks d WHERE d.task_id = s.task_id AND d.iteration = s.iteration AND d.key = ANY (s.depends_on)) AS d
@@ -325,6 +328,12 @@ export class SubtaskRepository {
     if (refused) return { rows: [], itemHashes: refused.item_hashes! };
     for (const row of rows) delete row.item_hashes;
     return { rows, itemHashes: null };
+  }
+
+  /** in_progress → awaiting_approval: its tool calls wait for a person; its job ends. Null when it is not running. */
+  async park(subtaskId: string): Promise<SubtaskRow | null> {
+    const { rows } = await this.db.query<SubtaskRow>(`UPDATE subtasks SET status = 'awaiting_approval' WHERE id = $1 AND status = 'in_progress' RETURNING *`, [subtaskId]);
+    return rows[0] ?? null;
   }
 
   /** Marks a subtask failed (retries exhausted or not retryable). Null when it had already ended. */

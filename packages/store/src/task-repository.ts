@@ -39,7 +39,12 @@ const TASK_SUBTASKS_WITH_TOOL_CALLS_JSON = `(SELECT coalesce(jsonb_agg(to_jsonb(
 /** Subtask rows read back from JSON (TASK_SUBTASKS_JSON and the like). */
 const reviveSubtasks = (rows: SubtaskRow[]): SubtaskRow[] => rows.map((s) => reviveDates(s, SUBTASK_DATES));
 
-const UNFINISHED: TaskStatus[] = ['pending', 'queued', 'in_progress'];
+/** A task that ends takes its open requests for a person with it: they expire, and a decision on them is a conflict. */
+async function closePendingApprovals(q: Queryable, taskId: string, why: string): Promise<void> {
+  await q.query(`UPDATE approvals SET status = 'expired', decided_at = now(), comment = $2, resumed_at = now() WHERE task_id = $1 AND status = 'pending'`, [taskId, why]);
+}
+
+const UNFINISHED: TaskStatus[] = ['pending', 'queued', 'in_progress', 'awaiting_approval'];
 
 /** What a coordinator step plans with, loaded with the iteration's start. */
 export interface IterationContext {
@@ -109,8 +114,8 @@ export class TaskRepository {
   async create(tenantId: string, networkId: string, body: SubmitTaskBody, options: { traceId?: string } = {}): Promise<Task | null> {
     const { rows } = await this.db.query<TaskRow>(
       `INSERT INTO tasks (id, tenant_id, network_id, task, context, priority, max_iterations, timeout_seconds,
-                          requested_deadline_at, trace_id, callback_url)
-       SELECT $1, $2, n.id, $4, $5, $6, n.max_iterations, n.timeout_seconds, $7, $8, $9
+                          requested_deadline_at, trace_id, callback_url, approvals, approval_timeout_seconds)
+       SELECT $1, $2, n.id, $4, $5, $6, n.max_iterations, n.timeout_seconds, $7, $8, $9, n.approvals || $10::jsonb, n.approval_timeout_seconds
        FROM networks n WHERE n.id = $3 AND n.tenant_id = $2
        RETURNING *`,
       [
@@ -123,6 +128,8 @@ export class TaskRepository {
         body.deadline ?? null,
         options.traceId ?? null,
         body.callback_url ?? null,
+        // The task's overrides on top of the network's settings.
+        JSON.stringify(Object.fromEntries(Object.entries(body.approvals ?? {}).filter(([, v]) => v !== undefined))),
       ],
     );
     const row = rows[0];
@@ -218,7 +225,7 @@ export class TaskRepository {
   /** Subtasks not yet ended, for removing their jobs. */
   async openSubtasks(taskId: string): Promise<{ id: string; agent_type: string }[]> {
     const { rows } = await this.db.query<{ id: string; agent_type: string }>(
-      `SELECT id, agent_type FROM subtasks WHERE task_id = $1 AND status IN ('pending', 'queued', 'in_progress')`,
+      `SELECT id, agent_type FROM subtasks WHERE task_id = $1 AND status IN ('pending', 'queued', 'in_progress', 'awaiting_approval')`,
       [taskId],
     );
     return rows;
@@ -239,9 +246,10 @@ export class TaskRepository {
       if (rows.length === 0) return null;
       await tx.query(
         `UPDATE subtasks SET status = 'skipped', error = $2, finished_at = now()
-         WHERE task_id = $1 AND status IN ('pending', 'queued', 'in_progress')`,
+         WHERE task_id = $1 AND status IN ('pending', 'queued', 'in_progress', 'awaiting_approval')`,
         [taskId, `task ${status.replace('_', ' ')}`],
       );
+      await closePendingApprovals(tx, taskId, `the task was ${status.replace('_', ' ')} before anyone decided`);
       return rows[0] as TaskRow;
     });
   }
@@ -298,13 +306,15 @@ export class TaskRepository {
 
   /**
    * in_progress → completed with the result; `safety` items (what the safety filter did to the
-   * result) are added to those the subtasks recorded. Null when the task had already ended.
+   * result) are added to those the subtasks recorded. Null when the task had already ended. A task
+   * awaiting the approval of its result completes from there (the time it waited is counted).
    */
   async complete(tenantId: string, taskId: string, outcome: { result: TaskResult; simulated: boolean; safety?: SafetyItem[] }): Promise<TaskRow | null> {
     const { rows } = await this.db.query<TaskRow>(
       `UPDATE tasks SET status = 'completed', result = $3, simulated = simulated OR $4, safety = ${MERGED_SAFETY('$5')}, error = NULL,
-              updated_at = now(), completed_at = now()
-       WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress') RETURNING *`,
+              waited_ms = waited_ms + CASE WHEN awaiting_since IS NULL THEN 0 ELSE (extract(epoch FROM now() - awaiting_since) * 1000)::bigint END,
+              awaiting_since = NULL, updated_at = now(), completed_at = now()
+       WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress', 'awaiting_approval') RETURNING *`,
       [taskId, tenantId, JSON.stringify(outcome.result), outcome.simulated, JSON.stringify(outcome.safety ?? [])],
     );
     return rows[0] ?? null;
@@ -327,9 +337,10 @@ export class TaskRepository {
       if (rows.length === 0) return null;
       await tx.query(
         `UPDATE subtasks SET status = 'skipped', error = 'task failed', finished_at = now()
-         WHERE task_id = $1 AND status IN ('pending', 'queued', 'in_progress')`,
+         WHERE task_id = $1 AND status IN ('pending', 'queued', 'in_progress', 'awaiting_approval')`,
         [taskId],
       );
+      await closePendingApprovals(tx, taskId, 'the task failed before anyone decided');
       return rows[0] as TaskRow;
     });
   }

@@ -121,6 +121,15 @@ export class TaskToolCallJournal {
     return toStoredToolCall(rows[0]);
   }
 
+  /** approved → running: a call a person approved starts (null when it is not approved, e.g. a duplicate delivery started it). */
+  async start(id: string): Promise<StoredToolCall | null> {
+    const { rows } = await this.db.query<ToolCallRow>(
+      `UPDATE tool_calls SET status = 'running', started_at = now() WHERE id = $1 AND tenant_id = $2 AND task_id = $3 AND status = 'approved' RETURNING *`,
+      [id, this.scope.tenantId, this.scope.taskId],
+    );
+    return rows[0] ? toStoredToolCall(rows[0]) : null;
+  }
+
   /**
    * Records how a running call ended. Only a running call changes: a second finish (a duplicate
    * delivery racing the first) leaves the first outcome, and either way the row is returned.

@@ -1,4 +1,4 @@
-import type { BoundTool, BuiltinToolName } from '@mesh/core';
+import { ASK_HUMAN_TOOL_NAME, type BoundTool, type BuiltinToolName } from '@mesh/core';
 
 export const SEND_EMAIL_LIMITS = { maxRecipients: 50, maxSubjectLength: 998, maxTextLength: 100_000, maxHtmlLength: 200_000 } as const;
 export const SEARCH_MEMORY_LIMITS = { maxQueryLength: 500, defaultLimit: 10, maxLimit: 50 } as const;
@@ -44,6 +44,27 @@ export const SEARCH_MEMORY_TOOL: BoundTool = {
   side_effects: false,
   requires_approval: false,
   binding: { kind: 'search_memory' },
+};
+
+export const ASK_HUMAN_LIMITS = { maxQuestionLength: 4_000 } as const;
+
+/**
+ * Human in the loop: the agent asks a person and waits (durably: the subtask parks, its job ends)
+ * for the answer, which comes back as the tool's result.
+ */
+export const ASK_HUMAN_TOOL: BoundTool = {
+  name: ASK_HUMAN_TOOL_NAME,
+  description:
+    'Asks a person a question and waits for the answer. Use it when you need a fact, a preference or a decision that only a person can give; ask one clear, self-contained question.',
+  input_schema: {
+    type: 'object',
+    properties: { question: { type: 'string', minLength: 1, maxLength: ASK_HUMAN_LIMITS.maxQuestionLength } },
+    required: ['question'],
+    additionalProperties: false,
+  },
+  side_effects: false,
+  requires_approval: false,
+  binding: { kind: 'ask_human' },
 };
 
 export const BUILTIN_TOOLS: Readonly<Record<BuiltinToolName, BoundTool>> = {

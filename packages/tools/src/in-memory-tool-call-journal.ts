@@ -29,6 +29,13 @@ export class InMemoryToolCallJournal implements ToolCallJournal {
     return structuredClone(record);
   }
 
+  async start(id: string): Promise<ToolCallRecord | null> {
+    const record = this.byId.get(id);
+    if (!record || record.status !== 'approved') return null;
+    Object.assign(record, { status: 'running', startedAt: new Date() });
+    return structuredClone(record);
+  }
+
   async finish(id: string, outcome: ToolCallFinish): Promise<ToolCallRecord> {
     const record = this.byId.get(id);
     if (!record) throw new NotFoundError('Tool call', id);

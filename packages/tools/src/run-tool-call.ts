@@ -56,6 +56,8 @@ export interface ToolCallOutcome {
  * - recorded `running` (the worker died during the call): it runs again with the same
  *   idempotency key, flagged as resumed (a side-effecting service de-duplicates on the key;
  *   send_email checks its own ledger);
+ * - recorded `approved` (a person said yes, perhaps with edited arguments, which the caller
+ *   passes): it starts now; `rejected` is replayed like a failure;
  * - not recorded: recorded `running` first, then run, then recorded with its outcome.
  * A recorded call at the same position with another tool or other arguments is a conflict.
  */
@@ -69,6 +71,16 @@ export async function runToolCall(deps: RunToolCallDeps, call: ToolCallRequest):
       recorded_tool: record.tool,
       requested_tool: call.tool.name,
     });
+  }
+  if (record?.status === 'awaiting_approval') {
+    throw new ToolCallConflictError(`tool call ${call.position} of subtask ${call.subtaskId} is still waiting for a person`, { requested_tool: call.tool.name });
+  }
+  if (record?.status === 'approved') {
+    // Started here, or by a duplicate delivery that got there first (then it is running: resumed).
+    const started = await deps.journal.start(record.id);
+    const current = started ?? (await deps.journal.find(call.subtaskId, call.position));
+    if (current?.status !== 'running') throw new ToolCallConflictError(`tool call ${call.position} of subtask ${call.subtaskId} is ${current?.status ?? 'gone'}, not approved`, { requested_tool: call.tool.name });
+    return execute(deps, call, current, started === null, frame, log);
   }
   if (record && record.status !== 'running') {
     log?.debug('tool call replayed', { status: record.status });
@@ -88,6 +100,19 @@ export async function runToolCall(deps: RunToolCallDeps, call: ToolCallRequest):
     startedAt: now(),
   });
   if (resumed) log?.warn('tool call resumed after an interrupted attempt', { sideEffects: record.sideEffects });
+  return execute(deps, call, record, resumed, frame, log);
+}
+
+/** Runs a call recorded as running and records how it ended. */
+async function execute(
+  deps: RunToolCallDeps,
+  call: ToolCallRequest,
+  record: ToolCallRecord,
+  resumed: boolean,
+  frame: (result: ToolResult) => string,
+  log: Logger | undefined,
+): Promise<ToolCallOutcome> {
+  const now = deps.now ?? (() => new Date());
   const startedAt = now();
   const result = await deps.dispatcher.execute({
     tool: call.tool,

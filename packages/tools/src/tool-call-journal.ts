@@ -13,5 +13,7 @@ export interface ToolCallJournal {
   list(subtaskId: string): Promise<ToolCallRecord[]>;
   /** Records a call as running. Throws when the position is already recorded. */
   begin(call: NewToolCallRecord): Promise<ToolCallRecord>;
+  /** approved → running: a call a person approved starts. Null when it was not `approved` (a duplicate started it). */
+  start(id: string): Promise<ToolCallRecord | null>;
   finish(id: string, outcome: ToolCallFinish): Promise<ToolCallRecord>;
 }

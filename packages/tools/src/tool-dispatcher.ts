@@ -37,12 +37,18 @@ export class ToolDispatcher {
     this.timeoutMs = options.timeoutMs ?? TOOL_DISPATCHER_DEFAULTS.timeoutMs;
   }
 
+  /** Why `input` is not a valid call of `tool` (a sentence the model can act on), or null when it is. */
+  invalidArguments(tool: CatalogTool, input: unknown): string | null {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return `invalid arguments for ${tool.name}: they must be a JSON object`;
+    const check = this.options.validator.validate(tool.input_schema, input);
+    return check.ok ? null : `invalid arguments for ${tool.name}: ${check.errors.join('; ')}`;
+  }
+
   async execute(dispatch: ToolDispatch): Promise<ToolResult> {
     const { tool } = dispatch;
     const input = dispatch.arguments;
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) return errorResult(`invalid arguments for ${tool.name}: they must be a JSON object`);
-    const check = this.options.validator.validate(tool.input_schema, input);
-    if (!check.ok) return errorResult(`invalid arguments for ${tool.name}: ${check.errors.join('; ')}`);
+    const invalid = this.invalidArguments(tool, input);
+    if (invalid) return errorResult(invalid);
     const executor = this.options.executors[tool.binding.kind];
     if (!executor) return errorResult(`${tool.name} is not available here`);
     const spec = tool.registration?.spec;

@@ -1,9 +1,9 @@
-import { CoordinatorDecision, type PlannedSubtask } from '@mesh/core';
+import { CoordinatorDecision, findPlanProblems, normalisePlan, type PlannedSubtask } from '@mesh/core';
 import type { TaskRow } from '@mesh/store';
 import type { EngineDeps } from '../engine-deps';
 import { isAbort, isModelFailure } from '../errors';
 import { callRecorded, SCHEMA_NAMES } from '../model-client';
-import { fallbackPlan, findPlanProblems, normalisePlan } from '../plan-validation';
+import { fallbackPlan } from '../plan-validation';
 import { planRepairPrompt, type AgentSummary, type Prompt } from '../prompts';
 import { callCoordinator, type NetworkView } from './coordinator-call';
 

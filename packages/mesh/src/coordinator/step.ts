@@ -12,6 +12,8 @@ import { callCoordinator, networkView, traceOf } from './coordinator-call';
 import { runFinalize } from './finalize';
 import { settlePlan } from './plan-repair';
 import { completeTask, failTask, onCoordinatorError } from './task-outcome';
+import { settleParked } from '../human-loop/parked-subtasks';
+import { askAboutTask, isParked } from '../human-loop/waiting';
 
 /**
  * `step`: one coordinator iteration. Either the coordinator completes the task, or its plan is
@@ -29,7 +31,11 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   const { task, subtasks: previous } = context;
   await announceTaskStatus(deps, task);
   const existing = previous.filter((s) => s.iteration === job.iteration);
-  if (existing.length > 0) return advanceIteration(deps, task, job.iteration, existing, job.trace); // re-delivered after the plan was stored
+  if (existing.length > 0) {
+    // Re-delivered after the plan was stored: it goes on once a person approved it, if one must.
+    if (task.approvals.plan && !(await planApproved(deps, task, job.iteration, existing, ''))) return;
+    return advanceIteration(deps, task, job.iteration, existing, job.trace);
+  }
 
   if (!context.network) return; // network deleted
   const view = networkView(context.network, new Map(context.agents.map((a) => [a.type, a])));
@@ -79,7 +85,19 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   // The plan and the coordinator's memories, stored once in one statement.
   const [stored] = await Promise.all([deps.store.subtasks.insertPlan(task, job.iteration, withAgentIds(plan, view.agents), memories), callRecorded(planned)]);
   deps.logger.info('iteration planned', { task_id: task.id, iteration: job.iteration, subtasks: stored.length });
+  if (task.approvals.plan && !(await planApproved(deps, task, job.iteration, stored, decision.reasoning))) return;
   await advanceIteration(deps, task, job.iteration, stored, job.trace);
+}
+
+/**
+ * Whether the iteration's plan may be dispatched: a person must approve it first, so the request
+ * is made (once: a re-delivered step finds it) and the task waits; the decision's continuation
+ * dispatches it. True only once that continuation has run (a re-delivered step then goes on).
+ */
+async function planApproved(deps: EngineDeps, task: TaskRow, iteration: number, plan: SubtaskRow[], reasoning: string): Promise<boolean> {
+  const subtasks = plan.map((s) => ({ key: s.key, agent_type: s.agent_type, description: s.description, depends_on: s.depends_on }));
+  const asked = await askAboutTask(deps, task, { key: `plan:${iteration}`, kind: 'plan', subject: { iteration, reasoning, subtasks } });
+  return asked.status === 'approved' && asked.resumed;
 }
 
 /** True when the task has used its token or cost budget (MESH_TASK_MAX_TOKENS, MESH_TASK_MAX_COST_USD). */
@@ -96,7 +114,7 @@ async function taskPriority(deps: EngineDeps, job: StepJob): Promise<number> {
   return (await deps.store.tasks.getRow(job.tenantId, job.taskId))?.priority ?? 5;
 }
 
-function withAgentIds(plan: PlannedSubtask[], agents: Map<string, AgentRow>): (PlannedSubtask & { agent_id: string | null })[] {
+export function withAgentIds(plan: PlannedSubtask[], agents: Map<string, AgentRow>): (PlannedSubtask & { agent_id: string | null })[] {
   return plan.map((s) => ({ ...s, agent_id: agents.get(s.agent_type)?.id ?? null }));
 }
 
@@ -127,7 +145,12 @@ export async function advanceIteration(
     );
     return;
   }
-  if (!subtasks.every(isSubtaskDone)) return; // a wave is still running; its parent job will call again
+  if (!subtasks.every(isSubtaskDone)) {
+    // Nothing can be dispatched: a wave is still running (its parent job will call again), or what
+    // is left waits for people.
+    if (subtasks.some(isParked) && !subtasks.some((s) => s.status === 'queued' || s.status === 'in_progress')) await settleParked(deps, task, trace);
+    return;
+  }
   // The next iteration (or the synthesis) runs in this job rather than in one of its own: one
   // queue hop less on every task's critical path. Both are idempotent, so a retry of this job
   // that repeats them does no harm.

@@ -5,11 +5,27 @@ import type { EngineDeps } from '../engine-deps';
 import { isAbort, isModelFailure } from '../errors';
 import { callRecorded, type ModelResponse } from '../model-client';
 import { screenTaskResult } from '../safety/output-screening';
+import { askAboutTask } from '../human-loop/waiting';
 
-/** Ends the task as completed, unless it has already ended. */
-export async function completeTask(deps: EngineDeps, task: TaskRow, answered: TaskResult, response: Pick<ModelResponse<unknown>, 'simulated' | 'recorded'>): Promise<void> {
+/**
+ * Ends the task as completed, unless it has already ended — or, when the task's approvals ask for
+ * the result to be approved (and this is not the approved result), asks a person first: the
+ * screened draft is the request's subject and the task waits.
+ */
+export async function completeTask(
+  deps: EngineDeps,
+  task: TaskRow,
+  answered: TaskResult,
+  response: Pick<ModelResponse<unknown>, 'simulated' | 'recorded'>,
+  options: { approved?: boolean } = {},
+): Promise<void> {
   // A withheld result still completes the task: its content says it was withheld, `safety` says why.
   const { result, items: safety } = await screenTaskResult(deps.safety, answered);
+  if (task.approvals.result && !options.approved) {
+    await Promise.all([deps.store.tasks.recordSafety(task.id, safety), callRecorded(response)]);
+    await askAboutTask(deps, task, { key: `result:${task.iterations}`, kind: 'result', subject: { iteration: task.iterations, result } });
+    return;
+  }
   // The last call's usage is stored before the completion is announced: whoever reads the
   // completed task sees all of it.
   const [done] = await Promise.all([deps.store.tasks.complete(task.tenant_id, task.id, { result, simulated: response.simulated, safety }), callRecorded(response)]);

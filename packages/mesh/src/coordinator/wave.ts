@@ -1,9 +1,10 @@
-import { isTerminalTaskStatus } from '@mesh/core';
+import { dependencyDepths, isTerminalTaskStatus } from '@mesh/core';
 import type { WaveJob } from '@mesh/queue';
 import type { EngineDeps } from '../engine-deps';
-import { dependencyDepths } from '../plan-validation';
 import { isSubtaskDone } from '../waves';
 import { advanceIteration } from './step';
+import type { SubtaskRow } from '@mesh/store';
+import { isParked } from '../human-loop/waiting';
 
 /**
  * `wave`: runs when every subtask job of a wave has finished (or failed: failures do not block
@@ -17,8 +18,11 @@ export async function runWave(deps: EngineDeps, job: WaveJob): Promise<void> {
   // Past the deadline, subtasks were cut short on purpose; the deadline job ends the task.
   if (task.deadline_at && task.deadline_at.getTime() <= Date.now()) return;
   let subtasks = loaded.subtasks;
+  // The wave's subtasks: those resumed after a decision, or those at its depth. One parked for a
+  // person (awaiting_approval) is not lost: its job ended on purpose.
   const depths = dependencyDepths(subtasks);
-  const lost = subtasks.filter((s) => depths.get(s.key) === job.wave - 1 && !isSubtaskDone(s) && s.status !== 'pending');
+  const inWave = job.resumed ? (s: SubtaskRow) => job.resumed!.includes(s.id) : (s: SubtaskRow) => depths.get(s.key) === job.wave - 1;
+  const lost = subtasks.filter((s) => inWave(s) && !isSubtaskDone(s) && s.status !== 'pending' && !isParked(s));
   if (lost.length > 0) {
     for (const s of lost) await deps.store.subtasks.fail(s.id, 'the subtask job ended without recording a result');
     subtasks = await deps.store.subtasks.forIteration(task.id, job.iteration);

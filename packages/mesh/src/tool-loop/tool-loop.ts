@@ -1,9 +1,11 @@
 import { SpanKind } from '@opentelemetry/api';
-import { ModelOutputError, type ToolCallStatus } from '@mesh/core';
+import { ModelOutputError, toolCallNeedsApproval, type ToolCallApprovalPolicy, type ToolCallStatus } from '@mesh/core';
 import type { ConversationMessage, ToolCall, ToolDefinition, ToolResultMessage } from '@mesh/llm';
 import { inSpan } from '@mesh/observability';
-import { runToolCall, type CatalogTool, type ToolCallJournal, type ToolCallRecord, type ToolDispatcher } from '@mesh/tools';
+import { runToolCall, toolCallIdempotencyKey, type CatalogTool, type ToolCallJournal, type ToolCallRecord, type ToolDispatcher } from '@mesh/tools';
+import { announceApprovalRequested } from '@mesh/tasks';
 import type { EngineDeps } from '../engine-deps';
+import { AwaitingPerson } from '../errors';
 import type { ModelRequest, ModelResponse } from '../model-client';
 import type { ToolScope } from './engine-tools';
 
@@ -17,6 +19,20 @@ export interface ToolLoopInput<T> {
   scope: ToolScope & { subtaskId: string };
   /** The subtask's first claim: its journal is empty, so there is nothing to replay (and no query to ask). */
   firstAttempt: boolean;
+  /** Which calls wait for a person, and what a request names (absent: none do). */
+  people?: PeopleInTheLoop;
+}
+
+/** What the loop needs to ask people about a subtask's calls. */
+export interface PeopleInTheLoop {
+  policy: ToolCallApprovalPolicy;
+  subtask: { key: string; agent_type: string };
+  task: { network_id: string; callback_url: string | null };
+}
+
+/** A call that waits for a person: the loop stops after its round, and the subtask parks. */
+interface Parked {
+  parked: string;
 }
 
 /** What one loop has in hand while it runs: where calls are recorded, how they run, what they may name. */
@@ -28,6 +44,7 @@ interface LoopContext {
   scope: ToolLoopInput<unknown>['scope'];
   signal: AbortSignal;
   resultMaxChars: number;
+  people: PeopleInTheLoop | undefined;
 }
 
 /**
@@ -54,10 +71,13 @@ export async function runToolLoop<T>(deps: EngineDeps, input: ToolLoopInput<T>):
     scope: input.scope,
     signal: input.request.signal,
     resultMaxChars: tools.resultMaxChars,
+    people: input.people,
   };
   const definitions: ToolDefinition[] = input.tools.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.input_schema }));
   const earlier: Promise<void>[] = [];
-  let { round, position } = input.firstAttempt ? { round: 0, position: 0 } : await replayRecordedRounds(ctx, messages);
+  const replayed = input.firstAttempt ? { round: 0, position: 0, parked: [] } : await replayRecordedRounds(ctx, messages);
+  if (replayed.parked.length > 0) throw new AwaitingPerson(replayed.parked, Promise.resolve());
+  let { round, position } = replayed;
 
   for (;;) {
     // Past the last round the model may still see the tools (providers refuse tool results
@@ -75,8 +95,11 @@ export async function runToolLoop<T>(deps: EngineDeps, input: ToolLoopInput<T>):
     // Positions are given in the order the model asked, before any call runs: a retry finds each call where it was.
     const numbered = calls.map((call) => ({ call, position: isRunnable(ctx, call) ? position++ : null }));
     // Positions past every recorded one: the journal holds nothing there, so nothing is looked up.
-    const results = await Promise.all(numbered.map(({ call, position: at }) => (at === null ? refusedCall(ctx, call) : runCall(ctx, call, at, round, null))));
-    messages.push(...results);
+    const results = await Promise.all(numbered.map(({ call, position: at }) => (at === null ? refusedCall(ctx, call) : runCall(ctx, call, at, round, null, response.text))));
+    const parked = results.filter(isParkedCall);
+    // The round's other calls have ended and are recorded: the subtask waits, holding nothing.
+    if (parked.length > 0) throw new AwaitingPerson(parked.map((p) => p.parked), Promise.all(earlier).then(() => undefined));
+    messages.push(...(results as ToolResultMessage[]));
     round += 1;
   }
 }
@@ -95,16 +118,32 @@ function refusedCall(ctx: LoopContext, call: ToolCall): ToolResultMessage {
   return { role: 'tool', toolCallId: call.id, name: call.name, content: `Error: ${why}`, isError: true };
 }
 
-/** Runs (or replays) one recorded call and answers the model with its result. */
+function isParkedCall(result: ToolResultMessage | Parked): result is Parked {
+  return 'parked' in result;
+}
+
+/**
+ * Runs (or replays) one recorded call and answers the model with its result — unless it must wait
+ * for a person: a new call that needs approval (or an ask_human question) is recorded as waiting,
+ * with its request, in one transaction; one still waiting stays so.
+ */
 async function runCall(
   ctx: LoopContext,
   call: Pick<ToolCall, 'id' | 'name' | 'arguments'>,
   position: number,
   round: number,
   recorded: ToolCallRecord | null,
-): Promise<ToolResultMessage> {
+  reason = '',
+): Promise<ToolResultMessage | Parked> {
   const { deps, scope } = ctx;
   const tool = ctx.byName.get(call.name)!;
+  if (recorded?.status === 'awaiting_approval') return { parked: recorded.id };
+  if (!recorded && needsPerson(ctx, tool)) {
+    const invalid = ctx.dispatcher.invalidArguments(tool, call.arguments);
+    // Nobody is asked about a call that could not run: the model corrects it first.
+    if (invalid) return { role: 'tool', toolCallId: call.id, name: call.name, content: `Error: ${invalid}`, isError: true };
+    return askPerson(ctx, { call, tool, position, round, reason });
+  }
   const span = {
     kind: SpanKind.CLIENT,
     attributes: { 'mesh.tool.name': tool.name, 'mesh.tool.position': position, 'mesh.tool.side_effects': tool.side_effects, 'mesh.task_id': scope.taskId, 'mesh.subtask_id': scope.subtaskId },
@@ -123,24 +162,79 @@ async function runCall(
   return deps.tracer ? inSpan(deps.tracer, `tool ${tool.name}`, span, run) : run();
 }
 
+function needsPerson(ctx: LoopContext, tool: CatalogTool): boolean {
+  if (!ctx.people) return false;
+  return tool.binding.kind === 'ask_human' || toolCallNeedsApproval(tool, ctx.people.policy);
+}
+
+/** Records the call as waiting and asks a person about it (or, for ask_human, asks the question). */
+async function askPerson(
+  ctx: LoopContext,
+  request: { call: Pick<ToolCall, 'id' | 'name' | 'arguments'>; tool: CatalogTool; position: number; round: number; reason: string },
+): Promise<Parked> {
+  const { deps, scope } = ctx;
+  const people = ctx.people!;
+  const { call, tool, position } = request;
+  const question = tool.binding.kind === 'ask_human';
+  const { approval, created, toolCallId } = await deps.store.approvals.requestToolCall({
+    tenantId: scope.tenantId,
+    taskId: scope.taskId,
+    key: `tool:${scope.subtaskId}:${position}`,
+    kind: question ? 'question' : 'tool_call',
+    subject: (id) =>
+      question
+        ? { subtask_key: people.subtask.key, agent_type: people.subtask.agent_type, question: String(call.arguments.question ?? ''), tool_call_id: id }
+        : {
+            subtask_key: people.subtask.key,
+            agent_type: people.subtask.agent_type,
+            tool: tool.name,
+            description: tool.description,
+            side_effects: tool.side_effects,
+            input_schema: tool.input_schema,
+            arguments: call.arguments,
+            reason: request.reason,
+            tool_call_id: id,
+          },
+    call: {
+      subtaskId: scope.subtaskId,
+      position,
+      round: request.round,
+      callId: call.id,
+      tool: tool.name,
+      arguments: call.arguments,
+      idempotencyKey: toolCallIdempotencyKey(scope.subtaskId, position),
+      sideEffects: tool.side_effects,
+      startedAt: new Date(),
+    },
+  });
+  publishCall(deps, scope, { id: toolCallId, tool: tool.name, status: 'awaiting_approval' });
+  if (created) await announceApprovalRequested(deps, approval, people.task);
+  return { parked: approval.id };
+}
+
 /**
  * Puts the journal's calls back into the conversation, round by round, as the model asked for
  * them: finished ones with their recorded results, ones that were in flight run again (with their
- * idempotency keys). Returns the round and position the loop goes on from.
+ * idempotency keys), approved ones run now. Returns the round and position the loop goes on from,
+ * and the calls that still wait for a person (then the subtask parks again).
  */
-async function replayRecordedRounds(ctx: LoopContext, messages: ConversationMessage[]): Promise<{ round: number; position: number }> {
+async function replayRecordedRounds(ctx: LoopContext, messages: ConversationMessage[]): Promise<{ round: number; position: number; parked: string[] }> {
   const records = await ctx.journal.list(ctx.scope.subtaskId);
-  if (records.length === 0) return { round: 0, position: 0 };
+  if (records.length === 0) return { round: 0, position: 0, parked: [] };
+  const parked: string[] = [];
   const rounds = new Map<number, ToolCallRecord[]>();
   for (const record of records) rounds.set(record.round, [...(rounds.get(record.round) ?? []), record]);
   for (const [round, recorded] of [...rounds].sort(([a], [b]) => a - b)) {
     messages.push({ role: 'assistant', content: '', toolCalls: recorded.map((r) => ({ id: r.callId, name: r.tool, arguments: r.arguments })) });
-    messages.push(...(await Promise.all(recorded.map((r) => replayCall(ctx, r, round)))));
+    for (const result of await Promise.all(recorded.map((r) => replayCall(ctx, r, round)))) {
+      if (isParkedCall(result)) parked.push(result.parked);
+      else messages.push(result);
+    }
   }
-  return { round: Math.max(...records.map((r) => r.round)) + 1, position: Math.max(...records.map((r) => r.position)) + 1 };
+  return { round: Math.max(...records.map((r) => r.round)) + 1, position: Math.max(...records.map((r) => r.position)) + 1, parked };
 }
 
-async function replayCall(ctx: LoopContext, record: ToolCallRecord, round: number): Promise<ToolResultMessage> {
+async function replayCall(ctx: LoopContext, record: ToolCallRecord, round: number): Promise<ToolResultMessage | Parked> {
   const call = { id: record.callId, name: record.tool, arguments: record.arguments };
   if (ctx.byName.has(record.tool)) return runCall(ctx, call, record.position, round, record);
   // The tool was unregistered (or taken from the agent) since the call was recorded.
