@@ -84,6 +84,7 @@ export async function createApiDeps(config: MeshConfig, logger: Logger, options:
     return Promise.all(names.map(async (queue) => ({ queue, counts: await queues.queue(queue).getJobCounts() })));
   });
   metrics.collectCircuitsWith(async () => fleetCircuits(await heartbeats()));
+  metrics.collectApprovalsWith(() => store.approvals.countPending());
   return {
     ...connections,
     config,

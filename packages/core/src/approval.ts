@@ -124,14 +124,18 @@ export type PlanEdits = z.infer<typeof PlanEdits>;
 export type ToolCallEdits = z.infer<typeof ToolCallEdits>;
 export type ResultEdits = z.infer<typeof ResultEdits>;
 
+/** Who decides, as the client names them (recorded with the tenant of the key that was used). */
+const DecidedBy = cleanText({ min: 1, max: 200 }).optional();
+
 /** `POST …/approvals/{approval_id}`: approve or reject (optionally with edits), or answer a question. */
 export const DecideApprovalBody = z.union([
   z.strictObject({
     decision: z.enum(['approve', 'reject']),
     comment: cleanText({ max: APPROVAL_LIMITS.maxCommentLength }).optional(),
     edits: z.record(z.string(), z.unknown()).optional(),
+    decided_by: DecidedBy,
   }),
-  z.strictObject({ answer: cleanText({ min: 1, max: APPROVAL_LIMITS.maxAnswerLength }) }),
+  z.strictObject({ answer: cleanText({ min: 1, max: APPROVAL_LIMITS.maxAnswerLength }), decided_by: DecidedBy }),
 ]);
 export type DecideApprovalBody = z.infer<typeof DecideApprovalBody>;
 

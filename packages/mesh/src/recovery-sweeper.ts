@@ -3,7 +3,8 @@ import { agentQueueName, COORDINATOR_QUEUE, jobIds, WEBHOOKS_QUEUE } from '@mesh
 import { resumeTraceContext } from '@mesh/observability';
 import type { LeaderLock, SubtaskRow, TaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
-import { stopTask } from '@mesh/tasks';
+import { announceApprovalDecided, stopTask } from '@mesh/tasks';
+import { settleParked } from './human-loop/parked-subtasks';
 import { expectedJob, lastWaveNumber } from './waves';
 
 export interface RecoverySweeperOptions {
@@ -23,7 +24,9 @@ export interface SweepReport {
   leader: boolean;
   examined: number;
   timedOut: number;
-  redispatched: { step: number; wave: number; finalize: number; deadline: number; webhook: number };
+  redispatched: { step: number; wave: number; finalize: number; deadline: number; webhook: number; resume: number };
+  /** Requests for a person that expired in this sweep. */
+  expiredApprovals: number;
   /** Tables whose planner statistics the sweep refreshed. */
   analyzed: string[];
 }
@@ -107,6 +110,8 @@ export class RecoverySweeper {
       if (stopped) report.timedOut += 1;
     }
 
+    await this.sweepApprovals(report);
+
     const quiet = await store.tasks.quietUnfinished(this.options.quietMs, this.options.batchSize);
     report.examined = quiet.length;
     for (const task of quiet) {
@@ -134,6 +139,31 @@ export class RecoverySweeper {
     return report;
   }
 
+  /**
+   * Requests nobody decided in time expire (they count as rejected) and their continuations are
+   * enqueued; a decision whose continuation job Redis lost is enqueued again.
+   */
+  private async sweepApprovals(report: SweepReport): Promise<void> {
+    const { store, queues } = this.deps;
+    for (const approval of await store.approvals.expireDue(this.options.batchSize)) {
+      const task = await store.tasks.getRow(approval.tenant_id, approval.task_id);
+      await announceApprovalDecided(this.deps, approval, task?.priority ?? 5);
+      report.expiredApprovals += 1;
+    }
+    for (const approval of await store.approvals.unresumed(this.options.quietMs, this.options.batchSize)) {
+      try {
+        if (await queues.isLive(COORDINATOR_QUEUE, jobIds.resume(approval.id))) continue;
+        await queues.removeEnded(COORDINATOR_QUEUE, jobIds.resume(approval.id));
+        const task = await store.tasks.getRow(approval.tenant_id, approval.task_id);
+        const trace = resumeTraceContext(task?.trace_id ?? null);
+        await queues.enqueueResume({ tenantId: approval.tenant_id, taskId: approval.task_id, approvalId: approval.id, ...(trace ? { trace } : {}) }, task?.priority ?? 5);
+        report.redispatched.resume += 1;
+      } catch (err) {
+        this.deps.logger.warn('could not re-enqueue the continuation of a decision', { approval_id: approval.id, error: describeError(err) });
+      }
+    }
+  }
+
   private async recover(task: TaskRow, report: SweepReport): Promise<void> {
     const { queues, store } = this.deps;
     // Re-dispatched jobs stay in the task's trace (its id is stored with the task).
@@ -150,6 +180,9 @@ export class RecoverySweeper {
     const expected = expectedJob(task, subtasks);
     switch (expected.kind) {
       case 'none':
+        return;
+      case 'settle':
+        await settleParked(this.deps, task, trace);
         return;
       case 'step': {
         if (await queues.isLive(COORDINATOR_QUEUE, jobIds.step(task.id, expected.iteration))) return;
@@ -171,6 +204,8 @@ export class RecoverySweeper {
       case 'wave': {
         const waveId = jobIds.wave(task.id, expected.iteration, expected.wave);
         if (await queues.isLive(COORDINATOR_QUEUE, waveId)) return;
+        // Subtasks resumed after a decision run in a wave job of their own.
+        for (const resumedId of await store.approvals.resumeJobIds(task.id)) if (await queues.isLive(COORDINATOR_QUEUE, resumedId)) return;
         // The wave's parent is gone, so are its children: dispatch it again with fresh child ids
         // (a failed child job of the old wave may still hold the old id).
         const liveChildren = await Promise.all(expected.subtasks.map((s) => queues.isLive(agentQueueName(s.agent_type), jobIds.subtask(s.id))));
@@ -205,5 +240,5 @@ export class RecoverySweeper {
 }
 
 function emptyReport(): SweepReport {
-  return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0 }, analyzed: [] };
+  return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0 }, expiredApprovals: 0, analyzed: [] };
 }

@@ -49,6 +49,8 @@ export type ExpectedJob =
   | { kind: 'finalize' }
   /** The wave that is running: its open subtasks whose dependencies have ended (running ones included). */
   | { kind: 'wave'; iteration: number; wave: number; subtasks: SubtaskRow[] }
+  /** What is open waits for people, and nothing else runs: the task must wait too (or resume what was decided). */
+  | { kind: 'settle' }
   /** Subtasks are open but none can run yet: the jobs of the running wave will move it on. */
   | { kind: 'none' };
 
@@ -63,6 +65,8 @@ export function expectedJob(task: { iterations: number; max_iterations: number }
   if (subtasks.length === 0) return { kind: 'step', iteration: Math.max(1, iteration) };
   // The iteration is over: the next step, or the final synthesis at max_iterations.
   if (subtasks.every(isSubtaskDone)) return iteration < task.max_iterations ? { kind: 'step', iteration: iteration + 1 } : { kind: 'finalize' };
-  const running = readyWave(subtasks, (s) => !isSubtaskDone(s));
-  return running ? { kind: 'wave', iteration, ...running } : { kind: 'none' };
+  // A subtask parked for a person has no job on purpose.
+  const running = readyWave(subtasks, (s) => !isSubtaskDone(s) && s.status !== 'awaiting_approval');
+  if (running) return { kind: 'wave', iteration, ...running };
+  return subtasks.some((s) => s.status === 'awaiting_approval') ? { kind: 'settle' } : { kind: 'none' };
 }

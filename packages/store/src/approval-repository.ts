@@ -192,14 +192,14 @@ export class ApprovalRepository {
    * Otherwise: NotFoundError for an unknown id (or another tenant's), ConflictError saying
    * why (decided already, expired, task ended). An overdue request expires here.
    */
-  async decide(tenantId: string, approvalId: string, decision: ApprovalDecision, networkId?: string): Promise<ApprovalRow> {
+  async decide(tenantId: string, approvalId: string, decision: ApprovalDecision, networkId?: string): Promise<ApprovalRow & { task_priority: number }> {
     const decided = await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<ApprovalRow>(
+      const { rows } = await tx.query<ApprovalRow & { task_priority: number }>(
         `UPDATE approvals a SET status = $3, decided_at = now(), decided_by = $4, comment = $5, edits = $6, answer = $7
          FROM tasks t
          WHERE a.id = $1 AND a.tenant_id = $2 AND ($8::uuid IS NULL OR a.network_id = $8) AND a.status = 'pending' AND a.expires_at > now()
            AND t.id = a.task_id AND t.status IN ('queued', 'in_progress', 'awaiting_approval')
-         RETURNING a.*`,
+         RETURNING a.*, t.priority AS task_priority`,
         [
           approvalId,
           tenantId,

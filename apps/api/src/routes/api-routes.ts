@@ -1,4 +1,5 @@
 import { agentRoutes } from './agents-routes';
+import { approvalRoutes } from './approvals-routes';
 import { docsRoutes } from './docs-routes';
 import { healthRoutes } from './health-routes';
 import { memoryRoutes } from './memory-routes';
@@ -22,6 +23,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...toolRoutes,
   ...taskRoutes,
   ...taskEventRoutes,
+  ...approvalRoutes,
   ...memoryRoutes,
   ...docsRoutes({ routes: () => API_ROUTES, basePath: API_BASE_PATH }),
 ];

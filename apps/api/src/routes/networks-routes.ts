@@ -1,4 +1,4 @@
-import { CreateNetworkBody, Network, NetworkList, NetworkListQuery, NotFoundError } from '@mesh/core';
+import { CreateNetworkBody, Network, NetworkList, NetworkListQuery, NotFoundError, UpdateNetworkBody } from '@mesh/core';
 import { deleteNetwork } from '@mesh/tasks';
 import { builtinToolCatalog, checkAgentTools, NEW_NETWORK_TOOLS_HINT } from '../agent-tools';
 import { NetworkParams } from './path-params';
@@ -44,6 +44,24 @@ export const networkRoutes: RouteDefinition[] = [
     async handle({ deps, tenantId, params }) {
       const network = await deps.store.networks.get(tenantId, params.network_id);
       if (!network) throw new NotFoundError('Network', params.network_id);
+      return { status: 200, body: network };
+    },
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/networks/:network_id',
+    summary:
+      "Change a network's settings: name, description, shared_context, max_iterations, timeout_seconds, approvals (merged: name only what changes) " +
+      'and approval_timeout_seconds. Tasks already submitted keep the settings they started with',
+    tag: TAG,
+    params: NetworkParams,
+    body: UpdateNetworkBody,
+    responses: { 200: { description: 'The network as it is now', schema: Network } },
+    errors: [400, 404, 413, 415],
+    async handle({ deps, tenantId, params, body }) {
+      const network = await deps.store.networks.update(tenantId, params.network_id, body);
+      if (!network) throw new NotFoundError('Network', params.network_id);
+      deps.logger.info('network updated', { tenant_id: tenantId, network_id: params.network_id, settings: Object.keys(body) });
       return { status: 200, body: network };
     },
   }),
