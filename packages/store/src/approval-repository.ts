@@ -190,7 +190,7 @@ export class ApprovalRepository {
    * expired changes, with what it means for its tool call (approved: it may run, with edited
    * arguments; rejected: it is answered with the refusal; a question's answer is its result).
    * Otherwise: NotFoundError for an unknown id (or another tenant's), ConflictError saying
-   * why (decided already, expired, task ended). An overdue request expires here.
+   * why (decided already, expired, task ended).
    */
   async decide(tenantId: string, approvalId: string, decision: ApprovalDecision, networkId?: string): Promise<ApprovalRow & { task_priority: number }> {
     const decided = await this.db.transaction(async (tx) => {
@@ -219,7 +219,7 @@ export class ApprovalRepository {
     const current = await this.get(tenantId, approvalId, networkId);
     if (!current) throw new NotFoundError('Approval', approvalId);
     if (current.status === 'pending' && current.expires_at.getTime() <= Date.now()) {
-      await this.expireDue(100);
+      // Expired by the clock; the recovery sweeper (or the decision route) records it and continues the task.
       throw new ConflictError(`The approval expired at ${current.expires_at.toISOString()}`, { status: 'expired' });
     }
     if (current.status !== 'pending') throw new ConflictError(`The approval was already decided (${current.status})`, { status: current.status });
@@ -315,8 +315,8 @@ export class ApprovalRepository {
       if (!task) return null;
       if (changes.replacePlan) {
         const { iteration, subtasks } = changes.replacePlan;
-        // Only a plan none of whose subtasks has started is replaced.
-        await tx.query(`DELETE FROM subtasks WHERE task_id = $1 AND iteration = $2 AND status = 'pending'`, [task.id, iteration]);
+        // The plan waited for the person, so none of its subtasks has a job yet (roots are stored `queued`).
+        await tx.query(`DELETE FROM subtasks WHERE task_id = $1 AND iteration = $2 AND status IN ('pending', 'queued')`, [task.id, iteration]);
         for (const s of subtasks) {
           await tx.query(
             `INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, agent_id, description, depends_on, status)
@@ -326,7 +326,7 @@ export class ApprovalRepository {
         }
       }
       if (changes.skipIteration) {
-        await tx.query(`UPDATE subtasks SET status = 'skipped', error = $3, finished_at = now() WHERE task_id = $1 AND iteration = $2 AND status = 'pending'`, [
+        await tx.query(`UPDATE subtasks SET status = 'skipped', error = $3, finished_at = now() WHERE task_id = $1 AND iteration = $2 AND status IN ('pending', 'queued')`, [
           task.id,
           changes.skipIteration.iteration,
           changes.skipIteration.why.slice(0, 4000),

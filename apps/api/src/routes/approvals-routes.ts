@@ -1,4 +1,4 @@
-import { Approval, ApprovalList, ApprovalListQuery, DecideApprovalBody, NotFoundError } from '@mesh/core';
+import { Approval, ApprovalList, ApprovalListQuery, ConflictError, DecideApprovalBody, NotFoundError } from '@mesh/core';
 import { toApproval } from '@mesh/store';
 import { announceApprovalDecided } from '@mesh/tasks';
 import { checkedDecision } from '../approval-decision';
@@ -65,6 +65,11 @@ export const approvalRoutes: RouteDefinition[] = [
     async handle({ deps, tenantId, params, body }) {
       const approval = await deps.store.approvals.get(tenantId, params.approval_id, params.network_id);
       if (!approval) throw new NotFoundError('Approval', params.approval_id);
+      if (approval.status === 'pending' && approval.expires_at.getTime() <= Date.now()) {
+        // Overdue: it expires now (counting as rejected) and the task goes on, before the 409.
+        for (const expired of await deps.store.approvals.expireDue(100)) await announceApprovalDecided(deps, expired, 5);
+        throw new ConflictError(`The approval expired at ${approval.expires_at.toISOString()}`, { status: 'expired' });
+      }
       const decidedBy = body.decided_by ?? `tenant:${tenantId}`;
       const decision = await checkedDecision(deps, approval, body, decidedBy);
       // One guarded UPDATE: of two deciders at once exactly one gets here, the other a 409.
