@@ -48,6 +48,9 @@ beforeAll(async () => {
   const toolRoute = API_ROUTES.find((r) => routeKey(r) === 'POST /networks/:network_id/tools')!;
   const tool = RegisterToolBody.parse(validBody(toolRoute)).tool;
   ids.tool_id = (await h.deps.store.tools.create('tenant-a', network.id, { spec: tool, tools: [] })).id;
+  // A request for a person about the (never started) task's plan: a decision on it is a 409 at most.
+  const subject = { iteration: 1, reasoning: 'fixture', subtasks: [{ key: 'copy', agent_type: 'content', description: 'Write', depends_on: [] }] };
+  ids.approval_id = (await h.deps.store.approvals.requestForTask({ tenantId: 'tenant-a', taskId: task!.id, key: 'plan:1', kind: 'plan', subject })).approval.id;
   const { rows } = await h.t.db.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY 1`,
     [h.t.schema],
@@ -590,6 +593,7 @@ describe('bad-input battery over the route table', () => {
       expect((await h.deps.store.tasks.getRow('tenant-a', ids.task_id!))?.status).toBe('pending');
       expect((await h.deps.store.networks.get('tenant-a', ids.network_id!))?.agents?.some((a) => a.id === ids.agent_id)).toBe(true);
       expect(await h.deps.store.tools.get('tenant-a', ids.network_id!, ids.tool_id!)).not.toBeNull();
+      expect((await h.deps.store.approvals.get('tenant-a', ids.approval_id!))?.status).toBe('pending');
     }, 60_000);
   });
 });

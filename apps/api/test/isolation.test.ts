@@ -26,6 +26,8 @@ interface NetworkFixture {
   taskIds: string[];
   agentId: string;
   toolId: string;
+  /** A request for a person about the pending task's plan. */
+  approvalId: string;
   /** Every id that belongs to this network: itself, agents, tools, tasks, subtasks, memory. */
   scope: Set<string>;
 }
@@ -48,7 +50,7 @@ beforeAll(async () => {
     for (const n of [1, 2, 3]) {
       const name = `${tenant} network ${n}`;
       const id = await mesh.createNetwork({ name }, tenant);
-      networks.push({ tenant, name, id, taskIds: [], agentId: '', toolId: '', scope: new Set() });
+      networks.push({ tenant, name, id, taskIds: [], agentId: '', toolId: '', approvalId: '', scope: new Set() });
     }
   }
   // Memory: the same words in every network, and words of its own.
@@ -69,6 +71,8 @@ beforeAll(async () => {
   for (const [i, net] of networks.entries()) {
     const pending = await h.deps.store.tasks.create(net.tenant, net.id, { task: `Pending work of ${net.name}`, context: {}, priority: 5, process: false });
     net.taskIds = [runs[i]!, pending!.id];
+    const subject = { iteration: 1, reasoning: `The plan of ${net.name}`, subtasks: [{ key: 'copy', agent_type: 'content', description: 'Write', depends_on: [] }] };
+    net.approvalId = (await h.deps.store.approvals.requestForTask({ tenantId: net.tenant, taskId: pending!.id, key: 'plan:1', kind: 'plan', subject })).approval.id;
   }
   for (const net of networks) {
     const agents = await idsOf(`SELECT id FROM agents WHERE network_id = $1 AND type <> 'coordinator' ORDER BY created_at`, net.id);
@@ -81,6 +85,7 @@ beforeAll(async () => {
       ...(await idsOf('SELECT id FROM tasks WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM subtasks WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM memory_items WHERE network_id = $1', net.id)),
+      ...(await idsOf('SELECT id FROM approvals WHERE network_id = $1', net.id)),
     ]);
   }
 }, 90_000);
@@ -95,7 +100,8 @@ const foreignIds = (allowed: Set<string>) => new Set(networks.flatMap((n) => [..
 async function rowCounts(): Promise<string> {
   const { rows } = await h.t.db.query(
     `SELECT (SELECT count(*) FROM networks) n, (SELECT count(*) FROM agents) a, (SELECT count(*) FROM tasks) t, (SELECT count(*) FROM subtasks) s,
-            (SELECT count(*) FROM memory_items) m, (SELECT count(*) FROM tools) tl, (SELECT string_agg(status, ',' ORDER BY id) FROM tasks) st`,
+            (SELECT count(*) FROM memory_items) m, (SELECT count(*) FROM tools) tl, (SELECT string_agg(status, ',' ORDER BY id) FROM tasks) st,
+            (SELECT string_agg(status, ',' ORDER BY id) FROM approvals) ap, (SELECT string_agg(name || ':' || description, ',' ORDER BY id) FROM networks) nd`,
   );
   return JSON.stringify(rows[0]);
 }
@@ -125,6 +131,7 @@ function attemptsFor(route: RouteDefinition): Attempt[] {
           if (param === 'task_id') return other.taskIds.map((id) => ({ id, same: other === net }));
           if (param === 'agent_id') return [{ id: other.agentId, same: other === net }];
           if (param === 'tool_id') return [{ id: other.toolId, same: other === net }];
+          if (param === 'approval_id') return [{ id: other.approvalId, same: other === net }];
           throw new Error(`No fixture ids for :${param} of ${routeKey(route)}: add them to isolation.test.ts`);
         });
         combos = combos.flatMap((c) => choices.map((choice) => ({ ids: { ...c.ids, [param]: choice.id }, sameNetwork: c.sameNetwork && choice.same })));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConflictError,
+  isTerminalTaskStatus,
   NotFoundError,
   type Approval,
   type ApprovalDecision,
@@ -224,7 +225,10 @@ export class ApprovalRepository {
     }
     if (current.status !== 'pending') throw new ConflictError(`The approval was already decided (${current.status})`, { status: current.status });
     const task = await this.db.query<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [current.task_id]);
-    throw new ConflictError(`The task has ended (${task.rows[0]?.status ?? 'deleted'})`, { task_status: task.rows[0]?.status ?? null });
+    const status = task.rows[0]?.status ?? 'deleted';
+    throw new ConflictError(isTerminalTaskStatus(status) || status === 'deleted' ? `The task has ended (${status})` : `The task is ${status}: it waits for no decision`, {
+      task_status: task.rows[0]?.status ?? null,
+    });
   }
 
   /** Expires requests past their time (they count as rejected); the expired rows, for their continuations. */

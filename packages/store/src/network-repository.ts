@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { COORDINATOR_TYPE, DEFAULT_AGENTS, ValidationError, type AgentConfig, type CreateNetworkBody, type Network, type UpdateNetworkBody } from '@mesh/core';
+import { APPROVAL_LIMITS, COORDINATOR_TYPE, DEFAULT_AGENTS, NO_APPROVALS, ValidationError, type AgentConfig, type CreateNetworkBody, type Network, type UpdateNetworkBody } from '@mesh/core';
 import type { Db, Queryable } from './db';
 import { toAgent, toNetwork, type AgentRow, type NetworkRow } from './mappers';
 
@@ -61,8 +61,9 @@ export class NetworkRepository {
           body.max_iterations,
           body.timeout_seconds,
           JSON.stringify(body.shared_context),
-          JSON.stringify(body.approvals),
-          body.approval_timeout_seconds,
+          // Callers that build the body without its schema's defaults get them here too.
+          JSON.stringify(body.approvals ?? NO_APPROVALS),
+          body.approval_timeout_seconds ?? APPROVAL_LIMITS.defaultTimeoutSeconds,
         ],
       );
       const network = rows[0] as NetworkRow;
