@@ -45,15 +45,6 @@ export type ApprovalOverrides = z.infer<typeof ApprovalOverrides>;
 
 export const ApprovalTimeoutSeconds = z.int().min(1).max(APPROVAL_LIMITS.maxTimeoutSeconds);
 
-/** A network's settings with a task's overrides on top. */
-export function effectiveApprovals(network: ApprovalSettings, overrides: ApprovalOverrides | undefined): ApprovalSettings {
-  return { ...network, ...Object.fromEntries(Object.entries(overrides ?? {}).filter(([, v]) => v !== undefined)) };
-}
-
-export function asksForAnyApproval(settings: ApprovalSettings): boolean {
-  return settings.plan || settings.result || settings.questions || settings.tool_calls !== 'none';
-}
-
 /** Whether a call of `tool` waits for a person under `policy`. */
 export function toolCallNeedsApproval(tool: { side_effects: boolean; requires_approval: boolean }, policy: ToolCallApprovalPolicy): boolean {
   return tool.requires_approval || policy === 'all' || (policy === 'side_effects' && tool.side_effects);

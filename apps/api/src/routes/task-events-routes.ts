@@ -7,6 +7,8 @@ const STREAM_DESCRIPTION = [
   'A `text/event-stream`; every event has an increasing `id:`.',
   '`event: snapshot` — data: the task as `GET .../tasks/{task_id}` returns it, with subtasks (always first).',
   '`event: task.status` and `event: subtask.status` — data: the TaskEvent, as they happen, in order.',
+  '`event: tool.call` — a tool call started, waits for a person, or ended (tool, status, duration).',
+  '`event: approval.requested` — a person is asked (approval_id, kind, subtask_id, expires_at); `event: approval.decided` — approved, rejected, answered or expired.',
   '`event: end` — data: the final task; the stream then closes (sent at once for a task that has already ended).',
   'A `: ping` comment keeps idle streams open.',
 ].join('\n');
