@@ -17,6 +17,7 @@ import type { Db, Queryable } from './db';
 import { reviveDates, TASK_DATES } from './json-rows';
 import type { SubtaskRow, TaskRow } from './mappers';
 import { storableJson, storableText } from './storable-json';
+import { insertToolCall } from './tool-call-repository';
 
 export interface ApprovalRow {
   id: string;
@@ -121,27 +122,8 @@ export class ApprovalRepository {
     return this.db.transaction(async (tx) => {
       const toolCallId = randomUUID();
       const { call } = request;
-      const inserted = await tx.query<{ id: string }>(
-        `INSERT INTO tool_calls (id, tenant_id, task_id, subtask_id, position, round, call_id, tool, arguments, idempotency_key, side_effects, started_at, status)
-         SELECT $1, s.tenant_id, s.task_id, s.id, $5, $6, $7, $8, $9, $10, $11, $12, 'awaiting_approval'
-         FROM subtasks s WHERE s.id = $4 AND s.tenant_id = $2 AND s.task_id = $3
-         ON CONFLICT (subtask_id, position) DO NOTHING RETURNING id`,
-        [
-          toolCallId,
-          request.tenantId,
-          request.taskId,
-          call.subtaskId,
-          call.position,
-          call.round,
-          storableText(call.callId),
-          call.tool,
-          JSON.stringify(storableJson(call.arguments)),
-          call.idempotencyKey,
-          call.sideEffects,
-          call.startedAt,
-        ],
-      );
-      let id = inserted.rows[0]?.id;
+      const inserted = await insertToolCall(tx, { tenantId: request.tenantId, taskId: request.taskId }, call, { status: 'awaiting_approval', id: toolCallId, ignoreConflict: true });
+      let id = inserted[0]?.id;
       if (!id) {
         const existing = await tx.query<{ id: string }>('SELECT id FROM tool_calls WHERE subtask_id = $1 AND position = $2 AND tenant_id = $3', [call.subtaskId, call.position, request.tenantId]);
         id = existing.rows[0]?.id;

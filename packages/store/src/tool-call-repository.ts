@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, type NewToolCallRecord, type ToolCallFinish, type ToolCallRecord, type ToolCallStatus, type ToolResult } from '@mesh/core';
-import type { Db } from './db';
+import type { Db, Queryable } from './db';
 import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgErrorCode } from './pg-errors';
 import { storableJson, storableText } from './storable-json';
 
@@ -56,6 +56,42 @@ function toStoredToolCall(row: ToolCallRow): StoredToolCall {
 }
 
 /**
+ * Inserts a call's journal row (of the scope's subtask only): `running` before it runs, or
+ * `awaiting_approval` when a person must decide first. With `ignoreConflict`, a position already
+ * recorded inserts nothing (and returns no row) instead of raising a unique violation.
+ */
+export async function insertToolCall(
+  q: Queryable,
+  scope: ToolCallScope,
+  call: NewStoredToolCall,
+  options: { status: 'running' | 'awaiting_approval'; id?: string; ignoreConflict?: boolean },
+): Promise<ToolCallRow[]> {
+  const { rows } = await q.query<ToolCallRow>(
+    `INSERT INTO tool_calls (id, tenant_id, task_id, subtask_id, position, round, call_id, tool, arguments, idempotency_key, side_effects, started_at, status)
+     SELECT $1, s.tenant_id, s.task_id, s.id, $5, $6, $7, $8, $9, $10, $11, $12, $13
+     FROM subtasks s WHERE s.id = $4 AND s.tenant_id = $2 AND s.task_id = $3
+     ${options.ignoreConflict ? 'ON CONFLICT (subtask_id, position) DO NOTHING' : ''}
+     RETURNING *`,
+    [
+      options.id ?? randomUUID(),
+      scope.tenantId,
+      scope.taskId,
+      call.subtaskId,
+      call.position,
+      call.round,
+      storableText(call.callId),
+      call.tool,
+      JSON.stringify(storableJson(call.arguments)),
+      call.idempotencyKey,
+      call.sideEffects,
+      call.startedAt,
+      options.status,
+    ],
+  );
+  return rows;
+}
+
+/**
  * A task's tool-call journal in Postgres (the ToolCallJournal of @mesh/tools): every read and
  * write is held to the scope's tenant and task, so a subtask id from elsewhere finds nothing.
  */
@@ -89,26 +125,7 @@ export class TaskToolCallJournal {
   async begin(call: NewStoredToolCall): Promise<StoredToolCall> {
     let rows: ToolCallRow[];
     try {
-      ({ rows } = await this.db.query<ToolCallRow>(
-        `INSERT INTO tool_calls (id, tenant_id, task_id, subtask_id, position, round, call_id, tool, arguments, idempotency_key, side_effects, started_at)
-         SELECT $1, s.tenant_id, s.task_id, s.id, $5, $6, $7, $8, $9, $10, $11, $12
-         FROM subtasks s WHERE s.id = $4 AND s.tenant_id = $2 AND s.task_id = $3
-         RETURNING *`,
-        [
-          randomUUID(),
-          this.scope.tenantId,
-          this.scope.taskId,
-          call.subtaskId,
-          call.position,
-          call.round,
-          storableText(call.callId),
-          call.tool,
-          JSON.stringify(storableJson(call.arguments)),
-          call.idempotencyKey,
-          call.sideEffects,
-          call.startedAt,
-        ],
-      ));
+      rows = await insertToolCall(this.db, this.scope, call, { status: 'running' });
     } catch (err) {
       const code = pgErrorCode(err);
       if (code === PG_UNIQUE_VIOLATION) {
