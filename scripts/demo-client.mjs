@@ -213,4 +213,55 @@ if (services && !toolCalls.some((c) => c.agent === 'analytics' && c.status === '
   console.error('\nThe Analytics Specialist made no successful tool call: see worker-*.log and services.log');
   process.exit(1);
 }
-console.log(`\n${bold('Done.')} The task completed through the API, the coordinator and two worker processes${services ? ', and the Analytics Specialist called the Analytics service' : ''}.`);
+
+// A person in the loop: the plan and the result wait for a decision; the task holds nothing meanwhile.
+const patched = await call('PATCH', `/networks/${networkId}`, { approvals: { plan: true, result: true } });
+show('Ask a person before plans and results', 'PATCH', `/networks/${networkId}`, patched.status, patched.json.approvals);
+const reviewed = await call('POST', `/networks/${networkId}/tasks`, { task: 'Write the subject line of the TechPro X1 launch email', process: true });
+const reviewedId = reviewed.json.task_id;
+
+/** The task's next pending request of `kind`, polled (a client would listen to the task's event stream instead). */
+async function nextPending(kind) {
+  for (let i = 0; i < 600; i++) {
+    const { json } = await call('GET', `/networks/${networkId}/tasks/${reviewedId}/approvals`);
+    const found = json.approvals.find((a) => a.status === 'pending' && a.kind === kind);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${kind} approval appeared for task ${reviewedId}`);
+}
+
+const planRequest = await nextPending('plan');
+const waitingTask = await call('GET', `/networks/${networkId}/tasks/${reviewedId}`);
+show(`The plan waits for a person (task ${waitingTask.json.status})`, 'GET', `/networks/${networkId}/tasks/${reviewedId}/approvals`, 200, planRequest.subject.subtasks.map((s) => `  ${s.key} (${s.agent_type}): ${s.description.slice(0, 90)}`).join('\n'));
+const keep = planRequest.subject.subtasks.filter((s) => s.agent_type === 'content').slice(0, 1);
+const planDecision = await call('POST', `/networks/${networkId}/approvals/${planRequest.approval_id}`, {
+  decision: 'approve',
+  comment: 'Only the copywriter for a subject line',
+  decided_by: 'demo',
+  ...(keep.length > 0 ? { edits: { subtasks: keep } } : {}),
+});
+show('Approve it, keeping only the content subtask', 'POST', `/networks/${networkId}/approvals/${planRequest.approval_id}`, planDecision.status, `${planDecision.json.status} by ${planDecision.json.decided_by}`);
+// Later plans (if the coordinator plans again) are approved as they come, until the result is asked about.
+let resultRequest;
+const resultBy = Date.now() + 60_000;
+while (!resultRequest) {
+  if (Date.now() > resultBy) throw new Error(`no result approval appeared for task ${reviewedId}`);
+  const { json } = await call('GET', `/networks/${networkId}/tasks/${reviewedId}/approvals`);
+  const open = json.approvals.find((a) => a.status === 'pending');
+  if (open?.kind === 'result') resultRequest = open;
+  else if (open) await call('POST', `/networks/${networkId}/approvals/${open.approval_id}`, { decision: 'approve', decided_by: 'demo' });
+  else await new Promise((r) => setTimeout(r, 100));
+}
+show('The result waits for a person', 'GET', `/networks/${networkId}/tasks/${reviewedId}/approvals`, 200, oneLine(resultRequest.subject.result.content, 300));
+const resultDecision = await call('POST', `/networks/${networkId}/approvals/${resultRequest.approval_id}`, {
+  decision: 'approve',
+  decided_by: 'demo',
+  edits: { content: 'TechPro X1: write code with an AI at your side' },
+});
+show('Approve it with an edit', 'POST', `/networks/${networkId}/approvals/${resultRequest.approval_id}`, resultDecision.status, resultDecision.json.status);
+const reviewedDone = (await call('GET', `/networks/${networkId}/tasks/${reviewedId}?wait=60`)).json;
+show('The reviewed task', 'GET', `/networks/${networkId}/tasks/${reviewedId}`, 200, `${reviewedDone.status}: ${reviewedDone.result?.content ?? reviewedDone.error} (waited ${reviewedDone.waited_ms} ms for people, not counted against its timeout)`);
+if (reviewedDone.status !== 'completed') process.exit(1);
+
+console.log(`\n${bold('Done.')} The task completed through the API, the coordinator and two worker processes${services ? ', and the Analytics Specialist called the Analytics service' : ''}; a second one waited for a person twice and completed with their edit.`);
