@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import { ErrorBody, RegisterToolBody } from '@mesh/core';
+import { CreateNetworkBody, ErrorBody, RegisterToolBody } from '@mesh/core';
 import { z } from 'zod';
 import { API_BASE_PATH, API_ROUTES } from '../src/routes/api-routes';
 import type { RouteDefinition } from '../src/routes/route-definition';
@@ -40,7 +40,7 @@ let tableNames: string[] = [];
 beforeAll(async () => {
   // No request rate limit: the battery sends thousands of requests as one tenant. The tool fixture's secret is configured.
   h = await startApiHarness('bad-input', { MESH_RATE_LIMIT_PER_MINUTE: '0', MESH_SECRET_BATTERY_TOKEN: 'battery-token-0123456789' });
-  const network = await h.deps.store.networks.create('tenant-a', { name: 'Battery fixtures', description: '', shared_context: {}, max_iterations: 3, timeout_seconds: 60 });
+  const network = await h.deps.store.networks.create('tenant-a', CreateNetworkBody.parse({ name: 'Battery fixtures', max_iterations: 3, timeout_seconds: 60 }));
   const task = await h.deps.store.tasks.create('tenant-a', network.id, { task: 'Fixture task', context: {}, priority: 5, process: false });
   ids.network_id = network.id;
   ids.task_id = task!.id;

@@ -65,6 +65,21 @@ describe('layoutTaskGraph', () => {
     expect(failed.nodes.find((n) => n.id === coordinatorNodeId(1))?.status).toBe('failed');
   });
 
+  it('shows where a task waits for a person: its plan, a parked subtask, or its result', () => {
+    const statusOf = (graph: ReturnType<typeof layoutTaskGraph>) => graph.nodes.map((n) => `${n.kind}:${n.status}`);
+    // The plan: its subtasks are queued but none has started.
+    const plan = layoutTaskGraph(task({ status: 'awaiting_approval', subtasks: [subtask({ key: 'a', status: 'queued' }), subtask({ key: 'b', status: 'queued' })] }));
+    expect(statusOf(plan)).toEqual(['coordinator:awaiting_approval', 'subtask:queued', 'subtask:queued', 'result:in_progress']);
+    // A subtask's tool call or question.
+    const parked = layoutTaskGraph(
+      task({ status: 'awaiting_approval', subtasks: [subtask({ key: 'a', status: 'awaiting_approval', started_at: '2026-01-01T10:00:01.000Z' }), subtask({ key: 'b' })] }),
+    );
+    expect(statusOf(parked)).toEqual(['coordinator:completed', 'subtask:awaiting_approval', 'subtask:completed', 'result:in_progress']);
+    // The result: drafted by the last iteration's coordinator once every subtask is done.
+    const result = layoutTaskGraph(task({ status: 'awaiting_approval', iterations: 2, subtasks: [subtask({ key: 'a' })] }));
+    expect(statusOf(result)).toEqual(['coordinator:completed', 'subtask:completed', 'coordinator:completed', 'result:awaiting_approval']);
+  });
+
   it('ignores dependencies on unknown keys and does not hang on a cycle', () => {
     const a = subtask({ key: 'a', depends_on: ['b', 'ghost'] });
     const b = subtask({ key: 'b', depends_on: ['a'] });

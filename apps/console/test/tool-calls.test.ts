@@ -15,11 +15,12 @@ const call = (status: ToolCallView['status'], extra: Partial<ToolCallView> = {})
 });
 
 describe('summarizeToolCalls', () => {
-  it('counts the calls, the failed and the running ones; nothing for a subtask without calls', () => {
+  it('counts the calls, the failed, the running and the ones awaiting approval; nothing for a subtask without calls', () => {
     expect(summarizeToolCalls([])).toBeNull();
     expect(summarizeToolCalls(undefined)).toBeNull();
-    expect(summarizeToolCalls([call('completed')])).toEqual({ label: '1 tool call', failed: 0, running: 0 });
-    expect(summarizeToolCalls([call('completed'), call('failed'), call('running')])).toEqual({ label: '3 tool calls', failed: 1, running: 1 });
+    expect(summarizeToolCalls([call('completed')])).toEqual({ label: '1 tool call', failed: 0, running: 0, awaitingApproval: 0 });
+    expect(summarizeToolCalls([call('completed'), call('failed'), call('running')])).toEqual({ label: '3 tool calls', failed: 1, running: 1, awaitingApproval: 0 });
+    expect(summarizeToolCalls([call('awaiting_approval'), call('approved'), call('rejected')])).toEqual({ label: '3 tool calls', failed: 0, running: 0, awaitingApproval: 1 });
   });
 });
 

@@ -67,7 +67,7 @@ let script: (req: MeshFakeRequest) => unknown = () => undefined;
 const processes = new Map<string, LaunchedProcess>();
 
 async function start(name: 'api' | 'api-2' | 'coordinator' | 'worker', ports: { api: number; replica: number }): Promise<void> {
-  const app = name.startsWith('api') ? 'api' : name;
+  const app = name === 'api-2' ? 'api' : name;
   const proc = await launchApp(app, { ...env.env, ...(name === 'api-2' ? { PORT: String(ports.replica) } : {}) }, { name, ...(app === 'worker' ? { args: ['--agents', 'all'] } : {}) });
   processes.set(name, proc);
 }

@@ -3,13 +3,14 @@ import { MeshApiError, MeshClient } from '@mesh/client';
 import { describeApiError, errorMessage, EXIT, UsageError } from './cli-errors';
 import type { Command, CommandContext, Output } from './command';
 import { agentsCommands } from './commands/agents-commands';
+import { approvalsCommands } from './commands/approvals-commands';
 import { healthCommand } from './commands/health-command';
 import { memoryCommands } from './commands/memory-commands';
 import { networksCommands } from './commands/networks-commands';
 import { tasksCommands } from './commands/tasks-commands';
 import { colourStyle, plainStyle } from './terminal-text';
 
-export const COMMANDS: readonly Command[] = [...networksCommands, ...agentsCommands, ...tasksCommands, ...memoryCommands, healthCommand];
+export const COMMANDS: readonly Command[] = [...networksCommands, ...agentsCommands, ...tasksCommands, ...approvalsCommands, ...memoryCommands, healthCommand];
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
@@ -37,7 +38,8 @@ export function mainUsage(): string {
     '',
     GLOBAL_USAGE,
     '',
-    '<network> is a network id or its exact name. `mesh <command> --help` shows a command\'s options.',
+    '<network> is a network id or its exact name; <approval> an approval id or its first characters.',
+    '`mesh <command> --help` shows a command\'s options.',
     'Exit codes: 0 success, 1 error (API, connection, task failed), 2 usage error, 3 still running after --wait.',
   ].join('\n');
 }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { Network, Task } from '@mesh/core';
+import type { Approval, Network, Task } from '@mesh/core';
 import { createTestEnv, launchApp, REPO_ROOT, type LaunchedProcess, type TestEnv } from '@mesh/testing';
 import { runCli } from './cli';
 
@@ -265,6 +265,169 @@ describe('mesh memory', () => {
   });
 });
 
+describe('mesh approvals', () => {
+  const DEFAULT_SETTINGS = { plan: false, tool_calls: 'none', result: false, questions: false };
+
+  /** The task's pending request, once the coordinator has made it. */
+  async function pendingApproval(networkId: string, taskId: string): Promise<Approval> {
+    let found: Approval | undefined;
+    const deadline = Date.now() + 20_000;
+    while (!found) {
+      if (Date.now() > deadline) throw new Error(`no pending approval for task ${taskId}`);
+      found = (await meshJson<{ approvals: Approval[] }>(['approvals', 'list', '--network', networkId, '--task', taskId])).approvals[0];
+    }
+    return found;
+  }
+
+  it('networks create and update take the approval settings; update changes only what it names', async () => {
+    const created = await meshJson<Network>(['networks', 'create', '--name', 'Reviewed', '--approve', 'plan', '--approve-tools', 'side_effects', '--questions', '--approval-timeout', '3600']);
+    expect(created).toMatchObject({ approvals: { plan: true, tool_calls: 'side_effects', result: false, questions: true }, approval_timeout_seconds: 3600 });
+    expect((await mesh(['networks', 'show', 'Reviewed'])).stdout).toContain("approvals: plan, tool calls with side effects, agents' questions; requests expire after 3600 s");
+
+    const updated = await meshJson<Network>(['networks', 'update', 'Reviewed', '--approve', 'plan,result', '--no-questions']);
+    expect(updated).toMatchObject({ approvals: { plan: true, tool_calls: 'side_effects', result: true, questions: false }, approval_timeout_seconds: 3600 });
+    const renamed = await mesh(['networks', 'update', created.id, '--name', 'Reviewed again', '--approve', 'none', '--approve-tools', 'none', '--max-iterations', '3']);
+    expect(renamed.code).toBe(0);
+    expect(renamed.stdout).toMatch(/^Updated network Reviewed again \([0-9a-f-]{36}\)/);
+    expect(renamed.stdout).toContain('max iterations 3, timeout 300 s');
+    expect(renamed.stdout).toContain('approvals: none; requests expire after 3600 s');
+    expect((await meshJson<Network>(['networks', 'show', created.id])).approvals).toEqual(DEFAULT_SETTINGS);
+
+    const tooLong = await mesh(['networks', 'update', created.id, '--approval-timeout', '99999999']);
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toContain('(HTTP 400 validation_error)');
+    expect(tooLong.stderr).toContain('approval_timeout_seconds');
+  });
+
+  it('a task submitted with --approve none does not wait on a network that asks for plans', async () => {
+    const network = await meshJson<Network>(['networks', 'create', '--name', 'Overrides', '--approve', 'plan']);
+    const task = await meshJson<Task>(['tasks', 'submit', network.id, '--task', 'No review needed', '--approve', 'none', '--wait', '60']);
+    expect(task.status).toBe('completed');
+    expect(task.approvals).toEqual(DEFAULT_SETTINGS);
+    expect((await meshJson<{ approvals: Approval[] }>(['approvals', 'list', '--network', network.id, '--status', 'all'])).approvals).toEqual([]);
+  });
+
+  describe('on a network whose plans wait for a person', () => {
+    let network: Network;
+    beforeAll(async () => {
+      network = await meshJson<Network>(['networks', 'create', '--name', 'Approvals', '--approve', 'plan']);
+    });
+
+    it('lists and shows the pending plan; bad edits are a 400 and change nothing; approve with edits runs the edited plan; a second decision is a 409', async () => {
+      const task = await meshJson<Task>(['tasks', 'submit', 'Approvals', '--task', 'Launch the spring campaign']);
+      const approval = await pendingApproval(network.id, task.id);
+      expect(approval).toMatchObject({ kind: 'plan', status: 'pending', task_id: task.id, network_id: network.id });
+
+      const shownTask = await mesh(['tasks', 'show', 'Approvals', task.id]);
+      expect(shownTask.stdout).toMatch(new RegExp(`task ${task.id}\\s+awaiting_approval`));
+      expect(shownTask.stdout).toContain('waiting for a person since');
+      expect(shownTask.stdout).toContain(`waiting for a person\n  plan, expires in 23 h: iteration 1: 4 subtask(s)`);
+      expect(shownTask.stdout).toContain(`mesh approvals show ${approval.id}`);
+
+      // Without --network: every network is searched, and the table names the network.
+      const list = await mesh(['approvals', 'list']);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(/^ID\s+KIND\s+STATUS\s+TASK\s+NETWORK\s+REQUESTED\s+EXPIRES\s+SUBJECT\n/);
+      expect(list.stdout).toMatch(new RegExp(`${approval.id}  plan  pending  ${task.id}  Approvals\\s+\\d+ s ago\\s+in 23 h\\s+iteration 1: 4 subtask\\(s\\): (\\w+(, )?){4}\n`));
+      expect(list.stdout).toContain('1 approval(s). Show one with: mesh approvals show <id>');
+      const listed = await meshJson<{ approvals: Approval[] }>(['approvals', 'list', '--network', 'Approvals', '--status', 'all', '--kind', 'plan', '--task', task.id.slice(0, 8)]);
+      expect(listed.approvals.map((a) => a.id)).toEqual([approval.id]);
+      expect((await meshJson<{ approvals: Approval[] }>(['approvals', 'list', '--network', network.id, '--status', 'approved'])).approvals).toEqual([]);
+      // A terminal gets the short ids (which every approvals command takes), and lines that fit.
+      const narrow = await meshInTerminal(['approvals', 'list', '--network', network.id], 80);
+      for (const line of narrow.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+      expect(narrow.stdout).toMatch(new RegExp(`^${approval.id.slice(0, 8)}  plan  pending  ${task.id.slice(0, 8)}  `, 'm'));
+      expect(narrow.stdout).not.toContain(approval.id);
+
+      const shown = await mesh(['approvals', 'show', approval.id.slice(0, 8)]);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toMatch(new RegExp(`^approval ${approval.id}  pending\nplan of task ${task.id} in network ${network.id}\n`));
+      expect(shown.stdout).toContain('plan for iteration 1: 4 subtask(s)');
+      expect(shown.stdout).toMatch(/KEY\s+AGENT\s+DEPENDS ON\s+DESCRIPTION/);
+      for (const type of SPECIALISTS) expect(shown.stdout).toMatch(new RegExp(`^${type}\\s+${type}\\s+-\\s+\\S`, 'm'));
+      expect(shown.stdout).toContain(`mesh approvals approve ${approval.id} [--comment <text>]`);
+
+      const unknownAgent = await mesh(['approvals', 'approve', approval.id, '--network', network.id, '--edits', JSON.stringify({ subtasks: [{ key: 'x', agent_type: 'nobody', description: 'd', depends_on: [] }] })]);
+      expect(unknownAgent.code).toBe(1);
+      expect(unknownAgent.stderr).toContain('The edited plan cannot run (HTTP 400 validation_error)');
+      expect(unknownAgent.stderr).toMatch(/\n {2}edits\.subtasks: .*nobody/);
+      const wrongShape = await mesh(['approvals', 'approve', approval.id, '--edits', '{"steps": []}']);
+      expect(wrongShape.code).toBe(1);
+      expect(wrongShape.stderr).toContain('The edits do not fit this kind of approval (HTTP 400 validation_error)');
+      expect(wrongShape.stderr).toMatch(/\n {2}edits(\.\w+)?: /);
+      expect((await meshJson<Approval>(['approvals', 'show', approval.id])).status).toBe('pending');
+
+      const file = join(dir, 'plan-edits.json');
+      writeFileSync(file, JSON.stringify({ subtasks: [{ key: 'x', agent_type: 'content', description: 'Write only the launch email', depends_on: [] }] }));
+      const approved = await mesh(['approvals', 'approve', approval.id.slice(0, 8), '--edits', `@${file}`, '--comment', 'Only the email', '--as', 'alice']);
+      expect(approved.code).toBe(0);
+      expect(approved.stdout).toMatch(new RegExp(`^Approved plan ${approval.id} of task ${task.id}: the task goes on\\.\n`));
+      expect(approved.stdout).toMatch(/\napproved by alice at \S+ \(\d+ s ago\)\ncomment: Only the email\nedits\n/);
+      expect(approved.stdout).toContain('"description": "Write only the launch email"');
+
+      const followed = await mesh(['tasks', 'show', network.id, task.id, '--follow']);
+      expect(followed.code).toBe(0);
+      const done = await meshJson<Task>(['tasks', 'show', network.id, task.id]);
+      expect(done.status).toBe('completed');
+      expect(done.subtasks?.map((s) => [s.key, s.agent_type, s.status])).toEqual([['x', 'content', 'completed']]);
+      expect(await meshJson<Approval>(['approvals', 'show', approval.id, '--network', 'Approvals'])).toMatchObject({
+        status: 'approved',
+        decided_by: 'alice',
+        comment: 'Only the email',
+        edits: { subtasks: [{ key: 'x', agent_type: 'content' }] },
+      });
+
+      const again = await mesh(['approvals', 'reject', approval.id, '--comment', 'Changed my mind']);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/^Error: .* \(HTTP 409 conflict\)/);
+      expect((await meshJson<{ approvals: Approval[] }>(['approvals', 'list', '--network', network.id])).approvals).toEqual([]);
+    });
+
+    it('tasks show --follow says when a person is asked; a rejection with a comment sends the coordinator back to planning', async () => {
+      const task = await meshJson<Task>(['tasks', 'submit', network.id, '--task', 'Plan the autumn campaign']);
+      const follow = startMesh(['tasks', 'show', network.id, task.id, '--follow']);
+      await until(() => /plan of iteration 1 .*: mesh approvals show [0-9a-f-]{36}/.test(follow.stdout()), 20_000);
+      const id = /plan of iteration 1 \(4 subtask\(s\)\): mesh approvals show ([0-9a-f-]{36})/.exec(follow.stdout())?.[1] ?? '';
+      expect(follow.stdout()).toMatch(/\] task awaiting_approval \(iteration 1\/10\)\n/);
+
+      const answered = await mesh(['approvals', 'answer', id, 'Yes']);
+      expect(answered.code).toBe(1);
+      expect(answered.stderr).toContain('An answer is for a question');
+      expect(answered.stderr).toContain('(HTTP 400 validation_error)');
+      const noComment = await mesh(['approvals', 'reject', id]);
+      expect(noComment.code).toBe(2);
+      expect(noComment.stderr).toContain('--comment is required');
+
+      const rejected = await meshJson<Approval>(['approvals', 'reject', id, '--comment', 'Too broad: only the email']);
+      expect(rejected).toMatchObject({ id, status: 'rejected', comment: 'Too broad: only the email', decided_by: userInfo().username });
+      // The coordinator plans again, with the feedback, and asks again.
+      await until(() => /plan of iteration 2 \(4 subtask\(s\)\): mesh approvals show [0-9a-f-]{36}/.test(follow.stdout()), 20_000);
+      const shown = await mesh(['tasks', 'show', network.id, task.id]);
+      expect(shown.stdout).toContain('plan of iteration 1 rejected: Too broad: only the email');
+      expect((await meshJson<Task>(['tasks', 'show', network.id, task.id])).human_feedback).toEqual([{ kind: 'plan', iteration: 1, status: 'rejected', comment: 'Too broad: only the email' }]);
+
+      expect((await mesh(['tasks', 'cancel', network.id, task.id])).code).toBe(0);
+      const run = await follow.done;
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(new RegExp(`task ${task.id}\\s+cancelled`));
+      // The task has ended: nothing about it can be decided any more.
+      const second = /plan of iteration 2 \(4 subtask\(s\)\): mesh approvals show ([0-9a-f-]{36})/.exec(run.stdout)?.[1] ?? '';
+      const late = await mesh(['approvals', 'approve', second, '--network', network.id]);
+      expect(late.code).toBe(1);
+      expect(late.stderr).toContain('(HTTP 409 conflict)');
+    });
+
+    it('answers 404 for an approval that is not there', async () => {
+      const byId = await mesh(['approvals', 'show', randomUUID()]);
+      expect(byId.code).toBe(1);
+      expect(byId.stderr).toMatch(/^Error: Approval [0-9a-f-]{36} not found in any of your networks \(HTTP 404 not_found\)/);
+      const byPrefix = await mesh(['approvals', 'approve', 'ffffffff', '--network', network.id]);
+      expect(byPrefix.code).toBe(1);
+      expect(byPrefix.stderr).toContain('No approval starting with ffffffff');
+    });
+  });
+});
+
 describe('mesh errors', () => {
   it('reports a rejected key as 401 with a hint, exit 1', async () => {
     const run = await mesh(['networks', 'list'], { MESH_API_KEY: 'not-a-valid-key' });
@@ -294,6 +457,15 @@ describe('mesh errors', () => {
     [['--limit', '3', 'networks', 'list'], "Unknown global option '--limit'"],
     [['--api-key'], "Option '--api-key <value>' argument missing"],
     [['--json'], 'missing a command'],
+    [['approvals', 'list', '--status', 'waiting'], '--status takes pending, approved, rejected, answered, expired, all'],
+    [['approvals', 'approve'], 'missing <approval>'],
+    [['approvals', 'approve', 'abcd1234', '--edits', '[1]'], '--edits must be a JSON object'],
+    [['approvals', 'approve', 'abcd1234', '--edits', '@/nonexistent/edits.json'], '--edits: cannot read /nonexistent/edits.json (ENOENT)'],
+    [['approvals', 'reject', 'abcd1234', '--edits', '{}'], "Unknown option '--edits'"],
+    [['approvals', 'answer', 'abcd1234'], 'missing <answer>'],
+    [['networks', 'update', 'net'], 'name at least one setting to change'],
+    [['networks', 'create', '--name', 'x', '--approve', 'plans'], '--approve takes plan, result, plan,result or none'],
+    [['tasks', 'submit', 'net', '--task', 'x', '--approve-tools', 'some'], '--approve-tools takes none, side_effects, all'],
   ])('exits 2 on the usage error in `mesh %s`', async (args, message) => {
     const run = await mesh(args);
     expect(run.code).toBe(2);

@@ -17,7 +17,8 @@ function task(status: Task['status'], subtasks: Subtask[], iterations = 1): Task
   return {
     id: 'task-1', task_id: 'task-1', network_id: 'net-1', task: 'x', context: {}, priority: 5, status, iterations, max_iterations: 10, result: null, error: null,
     safety: null, simulated: true, usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0, llm_calls: 0 }, subtasks, deadline_at: null, trace_id: null,
-    callback_url: null, webhook_status: null, created_at: at(0), updated_at: at(0), started_at: at(0), completed_at: null,
+    callback_url: null, webhook_status: null, approvals: { plan: false, tool_calls: 'none', result: false, questions: false }, approval_timeout_seconds: 86_400,
+    awaiting_since: null, waited_ms: 0, human_feedback: [], created_at: at(0), updated_at: at(0), started_at: at(0), completed_at: null,
   };
 }
 
@@ -137,5 +138,64 @@ describe('ProgressView with tool calls', () => {
       '[    0 ms]   it1 analytics: tool analytics.getReport  failed  120 ms  refused',
       '[    0 ms]   it1 analytics: completed  900 ms  simulated:simulated',
     ]);
+  });
+});
+
+describe('ProgressView while a person is asked', () => {
+  it('appends a line when a tool call starts to wait and another when it ends; approved and running get none', () => {
+    const { out, writes } = recorder(false);
+    const view = new ProgressView(out, plainStyle, () => T0);
+    const send = (extra: Partial<ToolCallView>) => toolCall(1, { tool: 'send_email', result: null, duration_ms: null, ...extra });
+    view.update(task('in_progress', [subtask('content', 'in_progress', { tool_calls: [send({ status: 'awaiting_approval' })] })]));
+    view.update(task('awaiting_approval', [subtask('content', 'awaiting_approval', { tool_calls: [send({ status: 'awaiting_approval' })] })]));
+    view.update(task('in_progress', [subtask('content', 'in_progress', { tool_calls: [send({ status: 'approved' })] })]));
+    view.update(task('in_progress', [subtask('content', 'in_progress', { tool_calls: [send({ status: 'running' })] })]));
+    view.update(task('in_progress', [subtask('content', 'in_progress', { tool_calls: [send({ status: 'completed', result: 'sent', duration_ms: 80 })] })]));
+    expect(writes.join('').split('\n').filter((line) => line.includes('it1') || line.includes('] task'))).toEqual([
+      '[    0 ms] task in_progress (iteration 1/10)',
+      '[    0 ms]   it1 content: in_progress',
+      '[    0 ms]   it1 content: tool send_email  awaiting_approval  -',
+      '[    0 ms] task awaiting_approval (iteration 1/10)',
+      '[    0 ms]   it1 content: awaiting_approval',
+      '[    0 ms] task in_progress (iteration 1/10)',
+      '[    0 ms]   it1 content: in_progress',
+      '[    0 ms]   it1 content: tool send_email  completed  80 ms  sent',
+    ]);
+  });
+
+  it('a rejected tool call gets its line with the reason', () => {
+    const { out, writes } = recorder(false);
+    const view = new ProgressView(out, plainStyle, () => T0);
+    view.update(task('in_progress', [subtask('content', 'in_progress', { tool_calls: [toolCall(1, { status: 'rejected', result: null, error: 'a person rejected the call: wrong list', duration_ms: 0 })] })]));
+    expect(writes.join('')).toContain('it1 content: tool analytics.getReport  rejected  0 ms  a person rejected the call: wrong list');
+  });
+
+  it('says when subtasks were removed from the plan (a person edited it)', () => {
+    const { out, writes } = recorder(false);
+    const view = new ProgressView(out, plainStyle, () => T0);
+    view.update(task('awaiting_approval', [subtask('content', 'queued'), subtask('design', 'queued')]));
+    view.update(task('in_progress', [subtask('x', 'queued', { agent_type: 'content' })]));
+    expect(writes.join('').split('\n').filter((line) => line.includes('it1'))).toEqual([
+      '[    0 ms]   it1 content: queued',
+      '[    0 ms]   it1 design: queued',
+      '[    0 ms]   it1 content: removed from the plan',
+      '[    0 ms]   it1 design: removed from the plan',
+      '[    0 ms]   it1 content x: queued',
+    ]);
+  });
+
+  it('keeps the columns of a terminal frame aligned around awaiting_approval', () => {
+    const { out, writes } = recorder(true);
+    const view = new ProgressView({ ...out, columns: 200 }, plainStyle, () => T0);
+    view.update(task('awaiting_approval', [subtask('content', 'awaiting_approval', { started_at: at(0) }), subtask('design', 'queued')]));
+    expect(writes[0]!.split('\n')).toEqual([
+      'task task-1  awaiting_approval  iteration 1/10  0 ms',
+      '  it1  content  content  awaiting_approval      0 ms',
+      '  it1  design   design   queued                    -',
+      '',
+    ]);
+    const empty = recorder(true);
+    new ProgressView(empty.out, plainStyle, () => T0).update(task('awaiting_approval', []));
+    expect(empty.writes[0]).toContain('(waiting for a person)');
   });
 });

@@ -28,6 +28,8 @@ const SHOWN_TOOL_CALLS = 3;
 export class ProgressView {
   private drawnLines = 0;
   private readonly lastSeen = new Map<string, string>();
+  /** Subtasks that have a line and have not ended, by id: their names. */
+  private readonly unfinished = new Map<string, string>();
   private task: Task | null = null;
   private readonly startedMs: number;
 
@@ -75,8 +77,9 @@ export class ProgressView {
     const subtasks = [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key));
     const agentWidth = Math.max(5, ...subtasks.map((x) => x.agent_type.length));
     const keyWidth = Math.min(28, Math.max(3, ...subtasks.map((x) => x.key.length)));
+    const statusWidth = Math.max(11, ...subtasks.map((x) => x.status.length));
     const rows = subtasks.flatMap((x) => {
-      const status = x.status.padEnd(11);
+      const status = x.status.padEnd(statusWidth);
       const row = `  it${x.iteration}  ${x.agent_type.padEnd(agentWidth)}  ${oneLine(x.key, keyWidth).padEnd(keyWidth)}  ${s.status(status)}  ${formatDuration(runningMs(x, nowMs)).padStart(8)}  ${s.dim(x.model ?? '')}`.trimEnd();
       const calls = x.tool_calls ?? [];
       const hidden = calls.length - SHOWN_TOOL_CALLS;
@@ -86,7 +89,8 @@ export class ProgressView {
         ...calls.slice(-SHOWN_TOOL_CALLS).map((call) => `      > ${toolCallLine(call, s, nowMs)}`),
       ];
     });
-    return [head, ...(rows.length > 0 ? rows : [s.dim('  (the coordinator is planning)')])];
+    const placeholder = task.status === 'awaiting_approval' ? '  (waiting for a person)' : '  (the coordinator is planning)';
+    return [head, ...(rows.length > 0 ? rows : [s.dim(placeholder)])];
   }
 
   private elapsed(): string {
@@ -115,12 +119,23 @@ export class ProgressView {
       this.lastSeen.set('task', taskState);
       this.out.write(`${this.elapsed()} task ${task.status} (iteration ${task.iterations}/${task.max_iterations})\n`);
     }
+    if (task.subtasks) this.appendRemoved(task.subtasks);
     for (const x of [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key))) {
       // A subtask's calls come after its start and before its end.
       const ended = x.status === 'completed' || x.status === 'failed' || x.status === 'skipped';
       if (ended) this.appendToolCalls(x, final);
       this.appendSubtask(x, final);
       if (!ended) this.appendToolCalls(x, final);
+    }
+  }
+
+  /** A subtask that had a line and is gone before it ended: a person replaced the plan it was part of. */
+  private appendRemoved(subtasks: Subtask[]): void {
+    const present = new Set(subtasks.map((x) => x.id));
+    for (const [id, name] of this.unfinished) {
+      if (present.has(id)) continue;
+      this.unfinished.delete(id);
+      this.out.write(`${this.elapsed()}   ${name}: removed from the plan\n`);
     }
   }
 
@@ -135,18 +150,27 @@ export class ProgressView {
     const provisional = (x.status === 'completed' && x.model === null) || ((x.status === 'completed' || x.status === 'failed') && x.duration_ms === null);
     if (provisional && !final) return;
     this.lastSeen.set(x.id, x.status);
+    if (x.status === 'completed' || x.status === 'failed' || x.status === 'skipped') this.unfinished.delete(x.id);
+    else this.unfinished.set(x.id, `it${x.iteration} ${this.subtaskName(x)}`);
     const timing = x.status === 'completed' || x.status === 'failed' ? `  ${formatDuration(x.duration_ms)}` : '';
     const model = x.model ? `  ${x.model}` : '';
     this.out.write(`${this.elapsed()}   it${x.iteration} ${this.subtaskName(x)}: ${x.status}${timing}${model}\n`);
   }
 
-  /** A line per call that ended, once: after the re-read has brought its result (a `tool.call` event has none). */
+  /**
+   * A line per call when it starts to wait for a person and when it has ended, once each: an ended
+   * call after the re-read has brought its result (a `tool.call` event has none). Running and
+   * approved (about to run) get no line of their own.
+   */
   private appendToolCalls(x: Subtask, final: boolean): void {
     for (const call of x.tool_calls ?? []) {
-      if (call.status === 'running' || this.lastSeen.has(`tool:${call.id}`)) continue;
-      const provisional = call.result === null && call.error === null;
+      const key = `tool:${call.id}`;
+      if (call.status === 'running' || call.status === 'approved' || this.lastSeen.get(key) === call.status) continue;
+      const ended = call.status === 'completed' || call.status === 'failed' || call.status === 'rejected';
+      if (ended && this.lastSeen.has(key) && this.lastSeen.get(key) !== 'awaiting_approval') continue;
+      const provisional = ended && call.result === null && call.error === null;
       if (provisional && !final) continue;
-      this.lastSeen.set(`tool:${call.id}`, call.status);
+      this.lastSeen.set(key, call.status);
       this.out.write(`${this.elapsed()}   it${x.iteration} ${this.subtaskName(x)}: tool ${toolCallLine(call, this.style)}\n`);
     }
   }

@@ -1,5 +1,5 @@
-import type { Subtask, Task, ToolCallView } from '@mesh/core';
-import { taskDetails } from './render';
+import type { Network, Subtask, Task, ToolCallView } from '@mesh/core';
+import { networkDetails, taskDetails } from './render';
 import { plainStyle } from './terminal-text';
 
 const AT = '2026-01-01T10:00:00.000Z';
@@ -16,7 +16,8 @@ function task(subtasks: Subtask[]): Task {
   return {
     id: 'task-1', task_id: 'task-1', network_id: 'net-1', task: 'Report on the spring campaign', context: {}, priority: 5, status: 'completed', iterations: 1,
     max_iterations: 10, result: null, error: null, safety: null, simulated: false, usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0, llm_calls: 2 }, subtasks,
-    deadline_at: null, trace_id: null, callback_url: null, webhook_status: null, created_at: AT, updated_at: AT, started_at: AT, completed_at: AT,
+    deadline_at: null, trace_id: null, callback_url: null, webhook_status: null, approvals: { plan: false, tool_calls: 'none', result: false, questions: false }, approval_timeout_seconds: 86_400,
+    awaiting_since: null, waited_ms: 0, human_feedback: [], created_at: AT, updated_at: AT, started_at: AT, completed_at: AT,
   };
 }
 
@@ -53,5 +54,45 @@ describe('taskDetails', () => {
 
   it('prints no tool-call section when no subtask called a tool', () => {
     expect(taskDetails(task([subtask('content', [])]), plainStyle)).not.toContain('tool calls');
+  });
+});
+
+describe('taskDetails of a task that asks people', () => {
+  const asking: Partial<Task> = { approvals: { plan: true, tool_calls: 'side_effects', result: false, questions: false }, approval_timeout_seconds: 3600 };
+
+  it('says where it asks, since when it waits and what people said', () => {
+    const out = taskDetails(
+      {
+        ...task([]),
+        ...asking,
+        status: 'awaiting_approval',
+        awaiting_since: AT,
+        waited_ms: 4_200,
+        human_feedback: [{ kind: 'plan', iteration: 1, status: 'rejected', comment: 'Too broad:\nonly the email' }],
+      },
+      plainStyle,
+    );
+    expect(out.split('\n').slice(0, 1)).toEqual(['task task-1  awaiting_approval']);
+    expect(out).toContain('approvals: plan, tool calls with side effects; requests expire after 3600 s');
+    expect(out).toContain(`waiting for a person since ${AT}`);
+    expect(out).toContain('waited for people 4.2 s (not counted against the timeout)');
+    expect(out).toContain('plan of iteration 1 rejected: Too broad: only the email');
+  });
+
+  it('prints none of it for a task that asks nobody', () => {
+    const out = taskDetails(task([]), plainStyle);
+    expect(out).not.toContain('approvals:');
+    expect(out).not.toContain('people');
+  });
+});
+
+describe('networkDetails', () => {
+  it("shows the network's approval settings", () => {
+    const network: Network = {
+      id: 'net-1', network_id: 'net-1', name: 'Reviewed', description: '', status: 'active', max_iterations: 10, timeout_seconds: 300, shared_context: {},
+      approvals: { plan: false, tool_calls: 'all', result: true, questions: true }, approval_timeout_seconds: 600, created_at: AT, updated_at: AT,
+      counts: { agents: 0, tasks: 0, active_tasks: 0, memory_items: 0 },
+    };
+    expect(networkDetails(network, plainStyle).split('\n')).toContain("approvals: result, all tool calls, agents' questions; requests expire after 600 s");
   });
 });

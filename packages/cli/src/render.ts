@@ -1,4 +1,5 @@
 import type { Agent, MemoryItem, Network, Task } from '@mesh/core';
+import { approvalSettingsLine } from './approval-render';
 import { formatTable } from './table';
 import { toolCallLine } from './tool-call-line';
 import { formatDuration, oneLine, safeText, type Style } from './terminal-text';
@@ -48,6 +49,8 @@ export function networkDetails(n: Network, style: Style, width?: number): string
     `max iterations ${n.max_iterations}, timeout ${n.timeout_seconds} s, created ${n.created_at}`,
     `${n.counts.agents} agents, ${n.counts.tasks} tasks (${n.counts.active_tasks} active), ${n.counts.memory_items} memory items`,
   ];
+  // An older API sends no approval settings.
+  if (n.approvals) lines.push(approvalSettingsLine(n.approvals, n.approval_timeout_seconds));
   if (Object.keys(n.shared_context).length > 0) lines.push(`shared context: ${oneLine(JSON.stringify(n.shared_context), 200)}`);
   if (n.agents) lines.push('', agentsTable(n.agents, width));
   return lines.join('\n');
@@ -93,6 +96,18 @@ export function toolCallsSection(task: Task, style: Style): string[] {
   return lines;
 }
 
+/** Where this task asks a person, how long it has waited for one, and what people said when they rejected. */
+function peopleLines(task: Task, style: Style): string[] {
+  // An older API sends none of these.
+  if (!task.approvals) return [];
+  const asks = task.approvals.plan || task.approvals.result || task.approvals.questions || task.approvals.tool_calls !== 'none';
+  const lines = asks ? [approvalSettingsLine(task.approvals, task.approval_timeout_seconds)] : [];
+  if (task.awaiting_since) lines.push(`waiting for a person since ${task.awaiting_since}`);
+  if (task.waited_ms > 0) lines.push(`waited for people ${formatDuration(task.waited_ms)} (not counted against the timeout)`);
+  for (const f of task.human_feedback ?? []) lines.push(`${f.kind} of iteration ${f.iteration} ${style.status(f.status)}: ${oneLine(f.comment, 300)}`);
+  return lines;
+}
+
 /** Status, usage, subtasks and their tool calls, then the result (Markdown, printed as text) or the error. */
 export function taskDetails(task: Task, style: Style, width?: number): string {
   const elapsed = task.started_at && task.completed_at ? Date.parse(task.completed_at) - Date.parse(task.started_at) : null;
@@ -104,6 +119,7 @@ export function taskDetails(task: Task, style: Style, width?: number): string {
       (elapsed !== null ? `, ${formatDuration(elapsed)}` : ''),
   ];
   if (task.simulated) lines.push(style.dim('answered by the simulated provider: no real model was called'));
+  lines.push(...peopleLines(task, style));
   if ((task.subtasks ?? []).length > 0) lines.push('', subtasksTable(task, width));
   const toolCalls = toolCallsSection(task, style);
   if (toolCalls.length > 0) lines.push('', ...toolCalls);

@@ -1,6 +1,6 @@
 import { normaliseOptionalValues } from './args';
 import { formatTable } from './table';
-import { oneLine, safeText, truncateVisible, visibleLength } from './terminal-text';
+import { formatRelative, formatSpan, oneLine, safeText, truncateVisible, visibleLength } from './terminal-text';
 
 describe('safeText', () => {
   it('strips escape sequences and control characters from model output, keeping newlines and tabs', () => {
@@ -45,5 +45,15 @@ describe('normaliseOptionalValues', () => {
     expect(normaliseOptionalValues(['net', '--wait', '--json'], ['wait'])).toEqual(['net', '--wait=', '--json']);
     expect(normaliseOptionalValues(['--wait', '30', 'net'], ['wait'])).toEqual(['--wait=30', 'net']);
     expect(normaliseOptionalValues(['--wait=5', 'net', '--wait'], ['wait'])).toEqual(['--wait=5', 'net', '--wait=']);
+  });
+});
+
+describe('formatSpan and formatRelative', () => {
+  it('give ages and deadlines coarsely, in the past or the future', () => {
+    expect([0, 59_999, 60_000, 3_599_999, 3_600_000, 47 * 3_600_000, 48 * 3_600_000].map(formatSpan)).toEqual(['0 s', '59 s', '1 min', '59 min', '1 h', '47 h', '2 d']);
+    const now = Date.parse('2026-01-01T12:00:00.000Z');
+    expect(formatRelative('2026-01-01T11:55:00.000Z', now)).toBe('5 min ago');
+    expect(formatRelative('2026-01-02T11:00:00.000Z', now)).toBe('in 23 h');
+    expect(formatRelative('not a time', now)).toBe('-');
   });
 });

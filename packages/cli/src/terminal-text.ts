@@ -35,6 +35,12 @@ const STATUS_COLOURS: Record<string, number> = {
   skipped: 90,
   timed_out: 35,
   cancelled: 90,
+  // A person is asked (task, subtask, tool call), and what they decided.
+  awaiting_approval: 95,
+  approved: 32,
+  answered: 32,
+  rejected: 31,
+  expired: 90,
   ok: 32,
   degraded: 33,
   down: 31,
@@ -77,4 +83,20 @@ export function formatDuration(ms: number | null | undefined): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** A coarse span for ages and deadlines: `45 s`, `12 min`, `5 h`, `3 d`. */
+export function formatSpan(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86_400)} d`;
+}
+
+/** `5 min ago` (`at` before `nowMs`) or `in 3 h` (after). */
+export function formatRelative(at: string, nowMs: number): string {
+  const ms = Date.parse(at) - nowMs;
+  if (!Number.isFinite(ms)) return '-';
+  return ms > 0 ? `in ${formatSpan(ms)}` : `${formatSpan(-ms)} ago`;
 }

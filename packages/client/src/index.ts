@@ -5,6 +5,8 @@ export {
   API_BASE_PATH,
   MeshClient,
   type AddMemoryInput,
+  type ApprovalDecisionInput,
+  type ApprovalListQuery,
   type CreateNetworkInput,
   type MemorySearch,
   type MeshClientOptions,
@@ -12,6 +14,7 @@ export {
   type RequestOptions,
   type SubmitTaskInput,
   type TaskListQuery,
+  type UpdateNetworkInput,
 } from './mesh-client';
 export { SseParser, type SseEvent } from './sse-parser';
 export { applyTaskEvent, watchTask, type TaskWatchHandlers, type TaskWatchOptions, type WatchMode } from './task-watcher';

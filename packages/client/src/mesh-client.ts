@@ -49,8 +49,8 @@ export interface UpdateNetworkInput {
 
 /** A person's decision on an approval: approve or reject (edits and a comment optional), or a question's answer. */
 export type ApprovalDecisionInput =
-  | { decision: 'approve' | 'reject'; comment?: string | undefined; edits?: Record<string, unknown> | undefined }
-  | { answer: string };
+  | { decision: 'approve' | 'reject'; comment?: string | undefined; edits?: Record<string, unknown> | undefined; decided_by?: string | undefined }
+  | { answer: string; decided_by?: string | undefined };
 
 export interface ApprovalListQuery {
   status?: string | undefined;

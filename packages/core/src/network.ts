@@ -19,6 +19,8 @@ export const CreateNetworkBody = z.strictObject({
   approval_timeout_seconds: ApprovalTimeoutSeconds.default(APPROVAL_LIMITS.defaultTimeoutSeconds),
 });
 export type CreateNetworkBody = z.infer<typeof CreateNetworkBody>;
+/** What a caller may send (defaults not yet applied). */
+export type CreateNetworkInput = z.input<typeof CreateNetworkBody>;
 
 /** `PATCH /networks/{id}`: the settings named change; `approvals` merges with what the network has. */
 export const UpdateNetworkBody = z

@@ -301,7 +301,7 @@ export class ApprovalRepository {
       if (!task) return null;
       if (changes.replacePlan) {
         const { iteration, subtasks } = changes.replacePlan;
-        // The plan waited for the person, so none of its subtasks has a job yet (roots are stored `queued`).
+        // The plan waited for the person, so none of its subtasks has a job yet.
         await tx.query(`DELETE FROM subtasks WHERE task_id = $1 AND iteration = $2 AND status IN ('pending', 'queued')`, [task.id, iteration]);
         for (const s of subtasks) {
           await tx.query(

@@ -65,18 +65,20 @@ export class SubtaskRepository {
    * Persists an iteration's plan and the coordinator's new memories, once: the task's
    * `planned_iteration` moves forward in the same statement, so a re-delivered or racing step
    * inserts nothing (not a second plan, not the memories again) and gets the stored plan back.
-   * Subtasks without dependencies start `queued`: they are the first wave.
+   * Subtasks without dependencies start `queued`: they are the first wave (unless the plan waits
+   * for a person's approval first: then every subtask is `pending` until it is dispatched).
    */
   async insertPlan(
     task: Pick<TaskRow, 'id' | 'tenant_id' | 'network_id'>,
     iteration: number,
     plan: (PlannedSubtask & { agent_id: string | null })[],
     memories: { items: NewMemory[]; agentId: string | null } = { items: [], agentId: null },
+    options: { waitsForApproval?: boolean } = {},
   ): Promise<SubtaskRow[]> {
     const params: unknown[] = [task.id, iteration];
     const tuples = plan.map((s) => {
       const b = params.length;
-      params.push(randomUUID(), task.tenant_id, task.network_id, s.key, s.agent_type, s.agent_id, s.description, s.depends_on, s.depends_on.length === 0 ? 'queued' : 'pending');
+      params.push(randomUUID(), task.tenant_id, task.network_id, s.key, s.agent_type, s.agent_id, s.description, s.depends_on, s.depends_on.length === 0 && !options.waitsForApproval ? 'queued' : 'pending');
       return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $1::uuid, $2::int, $${b + 4}, $${b + 5}, $${b + 6}::uuid, $${b + 7}, $${b + 8}::text[], $${b + 9})`;
     });
     const parts = [

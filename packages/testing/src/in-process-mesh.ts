@@ -1,4 +1,4 @@
-import { CreateNetworkBody, SubmitTaskBody, isTerminalTaskStatus, type CreateNetworkBody as NetworkInput, type Task } from '@mesh/core';
+import { CreateNetworkBody, SubmitTaskBody, isTerminalTaskStatus, type CreateNetworkInput, type Task } from '@mesh/core';
 import { AgentWorkerPool, createRuntime, startCoordinatorWorker, type Runtime } from '@mesh/host';
 import { agentJobHandlers, coordinatorJobs, createEngine, meshSimulatedResponders, type ContentSafety, type EngineDeps, type ModelClient } from '@mesh/mesh';
 import { createLogger, nullLogger } from '@mesh/observability';
@@ -8,7 +8,7 @@ import type { TestEnv } from './test-env';
 export interface InProcessMesh {
   runtime: Runtime;
   engine: EngineDeps;
-  createNetwork(input?: Partial<NetworkInput> & Record<string, unknown>, tenantId?: string): Promise<string>;
+  createNetwork(input?: Partial<CreateNetworkInput> & Record<string, unknown>, tenantId?: string): Promise<string>;
   /** Stores a task and starts it, as `POST .../tasks` with `process: true` does. */
   submit(networkId: string, input: Record<string, unknown>, tenantId?: string): Promise<string>;
   /** Polls the store until the task is terminal (tests may poll; the API waits on events). */

@@ -2,7 +2,7 @@
 export function StatusBadge({ status, testId }: { status: string; testId?: string }) {
   return (
     <span className={`status status-${status}`} data-testid={testId} data-status={status}>
-      {status.replace('_', ' ')}
+      {status.replaceAll('_', ' ')}
     </span>
   );
 }

@@ -63,13 +63,14 @@ function SubtaskNodeView({ data }: NodeProps<SubtaskNode>) {
       {tools && (
         <div className="graph-node-tools">
           <span
-            className={`badge ${tools.failed > 0 ? 'badge-failed' : ''}`}
+            className={`badge ${tools.failed > 0 ? 'badge-failed' : tools.awaitingApproval > 0 ? 'badge-approval' : ''}`}
             data-testid="tool-calls-badge"
             data-failed={tools.failed}
             title={tools.running > 0 ? `${tools.running} running` : undefined}
           >
             {tools.label}
             {tools.failed > 0 && `, ${tools.failed} failed`}
+            {tools.awaitingApproval > 0 && `, ${tools.awaitingApproval} awaiting approval`}
           </span>
         </div>
       )}

@@ -3,6 +3,13 @@ import { formatDuration } from '../lib/format';
 import { formatToolArguments, toolCallMs } from '../lib/tool-calls';
 import { StatusBadge } from './status-badge';
 
+/** What the result cell says while a call has no result yet. */
+const PENDING_RESULT_LABELS: Partial<Record<ToolCallView['status'], string>> = {
+  running: 'running…',
+  awaiting_approval: 'waiting for a person…',
+  approved: 'approved, about to run…',
+};
+
 /**
  * A subtask's tool calls in the order the model made them. Arguments come from the model and
  * results from outside services: both are untrusted, so they are shown as text only (React
@@ -49,7 +56,7 @@ export function ToolCallList({ calls, nowMs }: { calls: readonly ToolCallView[];
                     {call.result}
                   </pre>
                 )}
-                {call.result === null && !call.error && <span className="muted">{call.status === 'running' ? 'running…' : '–'}</span>}
+                {call.result === null && !call.error && <span className="muted">{PENDING_RESULT_LABELS[call.status] ?? '–'}</span>}
               </td>
             </tr>
           ))}

@@ -4,9 +4,15 @@ import { useEffect, useState } from 'react';
 
 export const BASE_PATH = '/console';
 
+/** The network page's tabs, in the order they are shown; `tasks` is the page's own path. */
+export const NETWORK_TABS = ['tasks', 'approvals', 'agents', 'memory'] as const;
+export type NetworkTab = (typeof NETWORK_TABS)[number];
+
+const isNetworkTab = (value: string): value is NetworkTab => (NETWORK_TABS as readonly string[]).includes(value);
+
 export type Route =
   | { page: 'networks' }
-  | { page: 'network'; networkId: string; tab: 'tasks' | 'agents' | 'memory' }
+  | { page: 'network'; networkId: string; tab: NetworkTab }
   | { page: 'task'; networkId: string; taskId: string }
   | { page: 'not-found'; path: string };
 
@@ -16,9 +22,7 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 0) return { page: 'networks' };
   if (parts[0] === 'networks' && parts[1]) {
     if (parts.length === 2) return { page: 'network', networkId: parts[1], tab: 'tasks' };
-    if (parts.length === 3 && (parts[2] === 'tasks' || parts[2] === 'agents' || parts[2] === 'memory')) {
-      return { page: 'network', networkId: parts[1], tab: parts[2] };
-    }
+    if (parts.length === 3 && parts[2] && isNetworkTab(parts[2])) return { page: 'network', networkId: parts[1], tab: parts[2] };
     if (parts.length === 4 && parts[2] === 'tasks' && parts[3]) return { page: 'task', networkId: parts[1], taskId: parts[3] };
   }
   return { page: 'not-found', path };
@@ -26,7 +30,7 @@ export function parseRoute(pathname: string): Route {
 
 export const paths = {
   networks: () => `${BASE_PATH}/`,
-  network: (networkId: string, tab: 'tasks' | 'agents' | 'memory' = 'tasks') =>
+  network: (networkId: string, tab: NetworkTab = 'tasks') =>
     `${BASE_PATH}/networks/${encodeURIComponent(networkId)}${tab === 'tasks' ? '' : `/${tab}`}`,
   task: (networkId: string, taskId: string) => `${BASE_PATH}/networks/${encodeURIComponent(networkId)}/tasks/${encodeURIComponent(taskId)}`,
 };

@@ -1,4 +1,4 @@
-import { isTerminalTaskStatus } from '@mesh/client';
+import { isTerminalSubtaskStatus, isTerminalTaskStatus } from '@mesh/client';
 import type { Subtask, Task } from '@mesh/core';
 
 /**
@@ -66,11 +66,31 @@ function dependencyDepths(subtasks: Subtask[]): Map<string, number> {
   return depths;
 }
 
-function coordinatorStatus(task: TaskView, iteration: number, lastIteration: number, hasSubtasks: boolean): string {
+/**
+ * Where a task that waits for a person (awaiting_approval) waits, from its last iteration's
+ * subtasks: a subtask's tool call or question (a subtask is parked), the coordinator's plan (its
+ * subtasks are planned but none has run), or the result (every subtask is done, or none was planned).
+ */
+export type WaitingAt = 'subtask' | 'plan' | 'result';
+
+export function waitingAt(task: Pick<TaskView, 'status'>, lastIterationSubtasks: readonly Subtask[]): WaitingAt | null {
+  if (task.status !== 'awaiting_approval') return null;
+  if (lastIterationSubtasks.some((s) => s.status === 'awaiting_approval')) return 'subtask';
+  if (lastIterationSubtasks.every((s) => isTerminalSubtaskStatus(s.status))) return 'result';
+  return lastIterationSubtasks.every((s) => s.started_at === null) ? 'plan' : 'subtask';
+}
+
+function coordinatorStatus(task: TaskView, iteration: number, lastIteration: number, hasSubtasks: boolean, waiting: WaitingAt | null): string {
   if (iteration < lastIteration) return 'completed';
   if (isTerminalTaskStatus(task.status)) return task.status === 'completed' ? 'completed' : task.status;
+  if (waiting) return waiting === 'plan' ? 'awaiting_approval' : 'completed';
   if (hasSubtasks) return 'completed';
   return task.status === 'in_progress' ? 'in_progress' : task.status;
+}
+
+function resultStatus(task: TaskView, waiting: WaitingAt | null): string {
+  if (!waiting) return task.status;
+  return waiting === 'result' ? 'awaiting_approval' : 'in_progress';
 }
 
 export function layoutTaskGraph(task: TaskView): TaskGraph {
@@ -86,6 +106,7 @@ export function layoutTaskGraph(task: TaskView): TaskGraph {
     });
   };
 
+  const waiting = waitingAt(task, subtasks.filter((s) => s.iteration === lastIteration));
   let column = 0;
   let previousSinks: string[] = [];
   for (let iteration = 1; iteration <= lastIteration; iteration++) {
@@ -94,7 +115,7 @@ export function layoutTaskGraph(task: TaskView): TaskGraph {
       .sort((a, b) => a.agent_type.localeCompare(b.agent_type) || a.key.localeCompare(b.key));
     const coordinatorId = coordinatorNodeId(iteration);
     place(
-      { id: coordinatorId, kind: 'coordinator', iteration, column, row: 0, status: coordinatorStatus(task, iteration, lastIteration, inIteration.length > 0) },
+      { id: coordinatorId, kind: 'coordinator', iteration, column, row: 0, status: coordinatorStatus(task, iteration, lastIteration, inIteration.length > 0, waiting) },
       1,
     );
     for (const source of previousSinks) edges.push({ id: `${source}->${coordinatorId}`, source, target: coordinatorId, kind: 'feeds' });
@@ -122,7 +143,7 @@ export function layoutTaskGraph(task: TaskView): TaskGraph {
     column += maxDepth + 2;
   }
 
-  place({ id: RESULT_NODE_ID, kind: 'result', iteration: lastIteration, column, row: 0, status: task.status }, 1);
+  place({ id: RESULT_NODE_ID, kind: 'result', iteration: lastIteration, column, row: 0, status: resultStatus(task, waiting) }, 1);
   for (const source of previousSinks) edges.push({ id: `${source}->${RESULT_NODE_ID}`, source, target: RESULT_NODE_ID, kind: 'feeds' });
   return { nodes, edges };
 }

@@ -1,10 +1,11 @@
 import type { ToolCallView } from '@mesh/core';
 
-/** What a subtask's node says about its tool calls: `2 tool calls`, and how many failed or still run. */
+/** What a subtask's node says about its tool calls: `2 tool calls`, and how many failed, still run or wait for a person. */
 export interface ToolCallSummary {
   label: string;
   failed: number;
   running: number;
+  awaitingApproval: number;
 }
 
 export function summarizeToolCalls(calls: readonly ToolCallView[] | undefined): ToolCallSummary | null {
@@ -13,6 +14,7 @@ export function summarizeToolCalls(calls: readonly ToolCallView[] | undefined): 
     label: `${calls.length} tool call${calls.length === 1 ? '' : 's'}`,
     failed: calls.filter((c) => c.status === 'failed').length,
     running: calls.filter((c) => c.status === 'running').length,
+    awaitingApproval: calls.filter((c) => c.status === 'awaiting_approval').length,
   };
 }
 

@@ -6,12 +6,16 @@ import { AgentFields, emptyAgentDraft, toAgentConfig } from '../components/agent
 import { ErrorMessage } from '../components/error-message';
 import { Link } from '../components/link';
 import { StatusBadge } from '../components/status-badge';
-import { formatCost, formatTime } from '../lib/format';
-import { navigate, paths } from '../lib/router';
+import { describeApprovalSettings } from '../lib/approvals';
+import { formatCost, formatDuration, formatTime } from '../lib/format';
+import { NETWORK_TABS, navigate, paths, type NetworkTab } from '../lib/router';
 import { useAsync } from '../lib/use-async';
+import { useInterval } from '../lib/use-interval';
+import { ApprovalsTab, INBOX_REFRESH_MS } from './approvals-tab';
 import { DeleteButton } from './networks-page';
 
-type Tab = 'tasks' | 'agents' | 'memory';
+/** Pending requests the tab label counts; more show as `200+`. */
+const PENDING_COUNT_LIMIT = 200;
 
 /** One `<option>` per value, labelled with the value itself. */
 function Options({ values }: { values: readonly string[] }) {
@@ -22,8 +26,10 @@ function Options({ values }: { values: readonly string[] }) {
   ));
 }
 
-export function NetworkPage({ networkId, tab }: { networkId: string; tab: Tab }) {
+export function NetworkPage({ networkId, tab }: { networkId: string; tab: NetworkTab }) {
   const network = useAsync((signal) => meshApi.getNetwork(networkId, signal), [networkId]);
+  const pending = useAsync((signal) => meshApi.listApprovals(networkId, { status: 'pending', limit: PENDING_COUNT_LIMIT }, signal), [networkId, tab]);
+  useInterval(pending.reload, INBOX_REFRESH_MS);
   if (network.error) return <ErrorMessage error={network.error} />;
   if (!network.data) return <p className="muted">Loading…</p>;
   const n = network.data;
@@ -54,21 +60,32 @@ export function NetworkPage({ networkId, tab }: { networkId: string; tab: Tab })
           </dd>
           <dt>Memory items</dt>
           <dd>{n.counts.memory_items}</dd>
+          <dt>Asks a person</dt>
+          <dd data-testid="network-approvals">
+            {describeApprovalSettings(n.approvals)}
+            <span className="muted small"> (requests expire after {formatDuration(n.approval_timeout_seconds * 1000)})</span>
+          </dd>
         </dl>
         <nav className="tabs">
-          {(['tasks', 'agents', 'memory'] as const).map((t) => (
-            <Link key={t} href={paths.network(n.id, t)} className={t === tab ? 'tab active' : 'tab'}>
+          {NETWORK_TABS.map((t) => (
+            <Link key={t} href={paths.network(n.id, t)} className={t === tab ? 'tab active' : 'tab'} data-testid={`tab-${t}`}>
               {t[0]?.toUpperCase()}
               {t.slice(1)}
+              {t === 'approvals' && pending.data && ` (${pendingCount(pending.data.approvals.length)})`}
             </Link>
           ))}
         </nav>
       </section>
       {tab === 'tasks' && <TasksTab network={n} />}
+      {tab === 'approvals' && <ApprovalsTab network={n} onRefresh={pending.reload} onSettingsSaved={network.reload} />}
       {tab === 'agents' && <AgentsTab network={n} onChanged={network.reload} />}
       {tab === 'memory' && <MemoryTab network={n} />}
     </>
   );
+}
+
+function pendingCount(count: number): string {
+  return count >= PENDING_COUNT_LIMIT ? `${PENDING_COUNT_LIMIT}+` : String(count);
 }
 
 function TasksTab({ network }: { network: Network }) {

@@ -6,6 +6,7 @@ import { ErrorMessage, errorText } from '../components/error-message';
 import { Link } from '../components/link';
 import { MarkdownView } from '../components/markdown-view';
 import { StatusBadge } from '../components/status-badge';
+import { TaskApprovals } from '../components/task-approvals';
 import { TaskGraph } from '../components/task-graph';
 import { TimelineChart } from '../components/timeline-chart';
 import { ToolCallList } from '../components/tool-call-list';
@@ -113,7 +114,18 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
               <dd>{formatTime(task.deadline_at)}</dd>
             </>
           )}
+          {(task.waited_ms > 0 || task.awaiting_since) && (
+            <>
+              <dt>Waited for people</dt>
+              <dd data-testid="task-waited">{formatDuration(task.waited_ms + (elapsedMs(task.awaiting_since, new Date(now).toISOString()) ?? 0))}</dd>
+            </>
+          )}
         </dl>
+        {task.status === 'awaiting_approval' && (
+          <p className="notice" data-testid="task-awaiting">
+            Waiting for a person since {formatTime(task.awaiting_since)}: see Approvals below. Time spent waiting does not count against the task's timeout.
+          </p>
+        )}
         {task.simulated && <p className="notice small">Answered by the simulated provider: no real model was called.</p>}
         {Object.keys(task.context).length > 0 && (
           <details>
@@ -122,6 +134,8 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
           </details>
         )}
       </section>
+
+      <TaskApprovals networkId={networkId} task={task} nowMs={now} />
 
       <section className="panel">
         <div className="panel-head">
@@ -170,7 +184,7 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
 function Legend() {
   return (
     <div className="legend small">
-      {['pending', 'queued', 'in_progress', 'completed', 'failed', 'skipped'].map((s) => (
+      {['pending', 'queued', 'in_progress', 'awaiting_approval', 'completed', 'failed', 'skipped'].map((s) => (
         <StatusBadge key={s} status={s} />
       ))}
     </div>

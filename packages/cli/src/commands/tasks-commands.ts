@@ -1,6 +1,9 @@
-import { isTerminalTaskStatus, watchTask } from '@mesh/client';
+import { isTerminalTaskStatus, TASK_STATUSES, watchTask } from '@mesh/client';
 import type { Task } from '@mesh/core';
 import { expectPositionals, intOption, jsonObjectOption, requiredString, stringOption, numberOption } from '../args';
+import { ApprovalNotices, waitingState } from '../approval-notices';
+import { APPROVAL_OPTIONS, approvalOverridesFromOptions, approvalUsage } from '../approval-options';
+import { approvalRequestLine, pendingApprovalsSection } from '../approval-render';
 import { errorMessage, EXIT, UsageError } from '../cli-errors';
 import type { Command, CommandContext } from '../command';
 import { ProgressView } from '../progress-view';
@@ -19,7 +22,10 @@ Options:
   --deadline <iso-time>    an absolute deadline (the network's timeout applies too)
   --wait [seconds]         follow the task live until it ends (or for at most that long),
                            then print its result. Exit code: 0 completed, 1 failed, timed
-                           out or cancelled, 3 still running when the wait ran out`;
+                           out or cancelled, 3 still running when the wait ran out
+
+Where a person is asked in this task (instead of the network's settings):
+${approvalUsage(27, false)}`;
 
 /** The exit code for a task the caller waited on. */
 function exitFor(task: Task): number {
@@ -44,23 +50,22 @@ async function waitAndReport(ctx: CommandContext, networkId: string, submitted: 
   const view = ctx.json ? null : new ProgressView(ctx.stdout, ctx.style);
   const ticker = view && ctx.stdout.isTTY ? setInterval(() => view.tick(), 500) : undefined;
   let lastError = '';
+  const onError = (what: string) => (err: unknown) => {
+    const message = errorMessage(err);
+    if (message !== lastError) view?.note(`(reading ${what} failed, retrying: ${message})`);
+    lastError = message;
+  };
+  const notices = view
+    ? new ApprovalNotices({ client: ctx.client(), networkId, onRequest: (approval) => view.note(approvalRequestLine(approval)), onError: onError("the task's approvals"), signal: controller.signal })
+    : null;
+  const show = (task: Task) => {
+    view?.update(task);
+    notices?.check(task);
+  };
   try {
-    view?.update(submitted);
-    const final =
-      (await watchTask(
-        ctx.client(),
-        networkId,
-        submitted.id,
-        {
-          onTask: (task) => view?.update(task),
-          onError: (err) => {
-            const message = errorMessage(err);
-            if (message !== lastError) view?.note(`(reading the task failed, retrying: ${message})`);
-            lastError = message;
-          },
-        },
-        { signal: controller.signal },
-      )) ?? submitted;
+    show(submitted);
+    const final = (await watchTask(ctx.client(), networkId, submitted.id, { onTask: show, onError: onError('the task') }, { signal: controller.signal })) ?? submitted;
+    await notices?.settled();
     view?.finish(final);
     if (ctx.json) {
       ctx.printJson(final);
@@ -69,6 +74,7 @@ async function waitAndReport(ctx: CommandContext, networkId: string, submitted: 
     } else {
       const why = ctx.signal.aborted ? 'Stopped watching' : `Waited ${waitSeconds} s`;
       ctx.print(`\n${why}: the task is still ${final.status} and goes on. Follow it with: mesh tasks show ${networkId} ${final.id} --follow`);
+      if (waitingState(final) !== '') ctx.print(`It waits for a person: mesh approvals list --network ${networkId} --task ${final.id}`);
     }
     return exitFor(final);
   } finally {
@@ -91,6 +97,7 @@ export const tasksCommands: Command[] = [
       priority: { type: 'string' },
       deadline: { type: 'string' },
       wait: { type: 'string' },
+      ...APPROVAL_OPTIONS,
     },
     optionalValues: ['wait'],
     async run(ctx, { positionals, values }) {
@@ -100,11 +107,13 @@ export const tasksCommands: Command[] = [
       const wait = stringOption(values, 'wait');
       const waitSeconds = wait === undefined || wait === '' ? null : numberOption(values, 'wait', SUBMIT_USAGE);
       if (waitSeconds !== null && waitSeconds !== undefined && waitSeconds <= 0) throw new UsageError('--wait takes a number of seconds above 0', SUBMIT_USAGE);
+      const approvals = approvalOverridesFromOptions(values, SUBMIT_USAGE);
       const input = {
         task: requiredString(values, 'task', SUBMIT_USAGE),
         ...(context !== undefined ? { context } : {}),
         ...(priority !== undefined ? { priority } : {}),
         ...(stringOption(values, 'deadline') !== undefined ? { deadline: stringOption(values, 'deadline') } : {}),
+        ...(approvals !== undefined ? { approvals } : {}),
       };
       const client = ctx.client();
       const networkId = await resolveNetworkId(client, ref);
@@ -127,8 +136,12 @@ export const tasksCommands: Command[] = [
       const networkId = await resolveNetworkId(client, ref);
       const task = await client.getTask(networkId, taskId);
       if (values.follow === true && !isTerminalTaskStatus(task.status)) return waitAndReport(ctx, networkId, task, null);
-      if (ctx.json) ctx.printJson(task);
-      else ctx.print(taskDetails(task, ctx.style, ctx.width));
+      if (ctx.json) {
+        ctx.printJson(task);
+        return EXIT.ok;
+      }
+      const waiting = waitingState(task) !== '' ? pendingApprovalsSection((await client.listTaskApprovals(networkId, task.id)).approvals, ctx.style, Date.now()) : [];
+      ctx.print([taskDetails(task, ctx.style, ctx.width), ...(waiting.length > 0 ? ['', ...waiting] : [])].join('\n'));
       return EXIT.ok;
     },
   },
@@ -136,7 +149,7 @@ export const tasksCommands: Command[] = [
     group: 'tasks',
     action: 'list',
     summary: "list a network's tasks, newest first",
-    usage: `Usage: mesh tasks list <network> [--status <status>] [--limit <n>] [--offset <n>]`,
+    usage: `Usage: mesh tasks list <network> [--status <status>] [--limit <n>] [--offset <n>]\n\n<status> is one of ${TASK_STATUSES.join(', ')}.`,
     options: { status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' } },
     async run(ctx, { positionals, values }) {
       const usage = this.usage;

@@ -83,7 +83,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   const plan = await settlePlan(deps, task, view, prompt, decision.subtasks, specialists, job.iteration);
   if (!plan) return; // stopped while repairing
   // The plan and the coordinator's memories, stored once in one statement.
-  const [stored] = await Promise.all([deps.store.subtasks.insertPlan(task, job.iteration, withAgentIds(plan, view.agents), memories), callRecorded(planned)]);
+  const [stored] = await Promise.all([deps.store.subtasks.insertPlan(task, job.iteration, withAgentIds(plan, view.agents), memories, { waitsForApproval: task.approvals.plan }), callRecorded(planned)]);
   deps.logger.info('iteration planned', { task_id: task.id, iteration: job.iteration, subtasks: stored.length });
   if (task.approvals.plan && !(await planApproved(deps, task, job.iteration, stored, decision.reasoning))) return;
   await advanceIteration(deps, task, job.iteration, stored, job.trace);

@@ -85,7 +85,9 @@ async function waitForStatus(taskId: string, status: string, timeoutMs = 15_000)
 }
 
 /** What the decision route does: the guarded decision, then its announcement and continuation. */
-async function decide(mesh: InProcessMesh, approval: Approval, decision: Omit<ApprovalDecision, 'decidedBy'>): Promise<void> {
+type Decision = ApprovalDecision extends infer D ? (D extends unknown ? Omit<D, 'decidedBy'> : never) : never;
+
+async function decide(mesh: InProcessMesh, approval: Approval, decision: Decision): Promise<void> {
   const decided = await env.store.approvals.decide('tenant-a', approval.id, { ...decision, decidedBy: 'test' } as ApprovalDecision);
   await announceApprovalDecided(mesh.engine, decided, decided.task_priority);
 }
