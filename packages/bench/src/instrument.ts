@@ -21,8 +21,11 @@ export interface CounterSnapshot {
   pid: number;
   pg: { queries: number; byStatement: Record<string, StatementCount> };
   redis: { commands: number; roundTrips: number; byCommand: Record<string, number> };
-  /** Simulated model calls: in flight now, the most at once, all so far, and [epoch ms, in flight] every 100 ms. */
-  model: { inFlight: number; peak: number; calls: number; samples: [number, number][] };
+  /**
+   * Simulated model calls: in flight now, the most at once, all so far, [epoch ms, in flight]
+   * every 100 ms, and when each call reached the provider (Date.now(), the first 20,000).
+   */
+  model: { inFlight: number; peak: number; calls: number; samples: [number, number][]; starts: number[] };
 }
 
 /** One key per statement shape: white space collapsed, parameter lists folded, cut short. */
@@ -121,12 +124,15 @@ function install(dir: string): void {
   let peak = 0;
   let calls = 0;
   const samples: [number, number][] = [];
+  // Date.now(), not performance.now(): the clock Postgres' now() and BullMQ's job times are on.
+  const starts: number[] = [];
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const llm = require('@mesh/llm') as { SimulatedProvider: { prototype: { call: (...a: unknown[]) => Promise<unknown> } } };
     const providerProto = llm.SimulatedProvider.prototype;
     const originalCall = providerProto.call;
     providerProto.call = async function instrumentedCall(this: unknown, ...args: unknown[]) {
+      if (starts.length < 20_000) starts.push(Date.now());
       inFlight += 1;
       calls += 1;
       if (inFlight > peak) peak = inFlight;
@@ -150,7 +156,7 @@ function install(dir: string): void {
       pid: process.pid,
       pg: { queries, byStatement: Object.fromEntries(byStatement) },
       redis: { commands, roundTrips, byCommand: Object.fromEntries(byCommand) },
-      model: { inFlight, peak, calls, samples },
+      model: { inFlight, peak, calls, samples, starts },
     };
     writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(snapshot));
   });

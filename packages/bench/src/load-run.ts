@@ -83,7 +83,8 @@ export interface LoadMeasurement {
   serverPerTask: Record<string, number>;
 }
 
-function callsPerTask(perProcess: Record<string, ProcessCallCounts>, tasks: number): CallsPerTask {
+/** Queries and commands per task from per-process counts over a window, with the most frequent of each. */
+export function callsPerTask(perProcess: Record<string, ProcessCallCounts>, tasks: number): CallsPerTask {
   const byProcess: CallsPerTask['byProcess'] = {};
   const topStatements: CallsPerTask['topStatements'] = [];
   const topCommands: CallsPerTask['topCommands'] = [];

@@ -7,6 +7,7 @@ import { parseBenchArgs, type BenchArgs, type ScenarioName } from './bench-args'
 import { machineInfo } from './machine-info';
 import { costsLine, machineLine, renderMarkdown, renderTable, writeJson, type BenchReport, type ScenarioResult } from './report';
 import { cleanupActiveScenario, runScenario, type ScenarioContext, type ScenarioOutput, type ScenarioRun } from './scenario-context';
+import { approvalsScenario } from './scenarios/approvals';
 import { concurrencyScenario } from './scenarios/concurrency';
 import { latencyScenario } from './scenarios/latency';
 import { promptGrowthScenario } from './scenarios/prompt-growth';
@@ -23,6 +24,7 @@ const SCENARIO_BODIES: Record<ScenarioName, (run: ScenarioRun) => Promise<Scenar
   'prompt-growth': promptGrowthScenario,
   'scale-out': scaleOutScenario,
   tools: toolsScenario,
+  approvals: approvalsScenario,
 };
 
 function log(message: string): void {

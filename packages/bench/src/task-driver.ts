@@ -45,6 +45,13 @@ export interface SubmitOptions {
   firstIndex?: number;
 }
 
+/** One API request that must answer `status`; its JSON body, or an error naming the request and what came back. */
+export async function expectStatus(client: ApiClient, method: string, path: string, body: unknown, status: number): Promise<Record<string, any>> {
+  const res = await client.request(method, path, body);
+  if (res.status !== status) throw new Error(`${method} ${path} answered ${res.status}, not ${status}: ${JSON.stringify(res.body).slice(0, 400)}`);
+  return res.body as Record<string, any>;
+}
+
 /** Submits `count` tasks through the HTTP API, at most `concurrency` at a time. */
 export async function submitTasks(client: ApiClient, networkId: string, count: number, options: SubmitOptions): Promise<Submission[]> {
   const body = options.body ?? benchTaskBody;

@@ -6,7 +6,7 @@ import { MeshCluster } from '../mesh-cluster';
 import type { ResultRow } from '../report';
 import type { ScenarioOutput, ScenarioRun } from '../scenario-context';
 import { distribution, round, type Distribution } from '../stats';
-import { assertSubmitted, submitTasks, type Submission } from '../task-driver';
+import { assertSubmitted, expectStatus, submitTasks, type Submission } from '../task-driver';
 import { overheadPerCall, toolSubtaskTimes, type ServiceRequest, type ToolSubtaskTimes, type ToolSubtaskTrace } from '../tool-overhead';
 
 /** The simulated model's fixed latency per call. */
@@ -51,12 +51,6 @@ async function startToolService(run: ScenarioRun): Promise<{ proc: LaunchedProce
   const line = await proc.waitForLine(/"message":"listening"/, 10_000);
   const { url, port } = JSON.parse(line) as { url: string; port: number };
   return { proc, url, port };
-}
-
-async function expectStatus(client: ApiClient, method: string, path: string, body: unknown, status: number): Promise<Record<string, any>> {
-  const res = await client.request(method, path, body);
-  if (res.status !== status) throw new Error(`${method} ${path} answered ${res.status}, not ${status}: ${JSON.stringify(res.body).slice(0, 400)}`);
-  return res.body as Record<string, any>;
 }
 
 /** A network whose only specialist is the Analytics Specialist, with the given tools of the example service. */
