@@ -10,6 +10,7 @@ import { toolEnvironment, type ToolEnvironment } from '@mesh/tools';
 import type { Redis } from 'ioredis';
 import { ApiLifecycle } from './lifecycle';
 import { fleetCircuits, fleetLlmHealth } from './llm-health';
+import { unservedAgentTypes } from './fleet-coverage';
 
 /** Everything the API's routes use, passed in: tests build it from their own test environment. */
 export interface ApiDeps extends Connections {
@@ -85,6 +86,7 @@ export async function createApiDeps(config: MeshConfig, logger: Logger, options:
   });
   metrics.collectCircuitsWith(async () => fleetCircuits(await heartbeats()));
   metrics.collectApprovalsWith(() => store.approvals.countPending());
+  metrics.collectUnservedWith(() => unservedAgentTypes({ store, redis, config }));
   return {
     ...connections,
     config,

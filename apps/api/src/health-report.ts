@@ -1,5 +1,6 @@
 import type { Health } from '@mesh/core';
 import { readHeartbeats } from '@mesh/queue';
+import { unservedAgentTypes } from './fleet-coverage';
 import type { ApiDeps } from './api-deps';
 import { llmHealthFromConfig } from './llm-health';
 
@@ -40,13 +41,14 @@ export async function buildHealthReport(deps: ApiDeps): Promise<Health> {
     probe(async () => (await deps.redis.ping()) === 'PONG', false),
     probe(() => deps.store.db.ping(), false),
   ]);
-  const [workers, llmClient, activeNetworks, activeTasks] = await Promise.all([
-    redisUp ? probe(() => readHeartbeats(deps.redis, deps.config.queuePrefix), []) : [],
+  const workers = redisUp ? await probe(() => readHeartbeats(deps.redis, deps.config.queuePrefix), []) : [];
+  const [llmClient, activeNetworks, activeTasks, unserved] = await Promise.all([
     // Without the live client's state, configuration is the best account; the status is already
     // `down` in the case that makes it unreadable (Redis gone).
     probe(() => deps.llmHealth(), llmHealthFromConfig(deps.config.llm)),
     databaseUp ? probe(() => deps.store.networks.countActive(), 0) : 0,
     databaseUp ? probe(() => deps.store.tasks.countUnfinished(), 0) : 0,
+    redisUp && databaseUp ? probe(() => unservedAgentTypes(deps, workers), []) : [],
   ]);
   const circuitOpen = Object.values(llmClient.providers).some((p) => p.circuit === 'open');
   const coordinatorAlive = workers.some((w) => w.kind === 'coordinator');
@@ -58,6 +60,7 @@ export async function buildHealthReport(deps: ApiDeps): Promise<Health> {
     database_connection: databaseUp ? 'connected' : 'disconnected',
     llm_client: llmClient,
     workers: workers.map(({ id, kind, agent_types, last_seen }) => ({ id, kind, agent_types, last_seen })),
+    unserved_agent_types: unserved,
     active_networks_count: activeNetworks,
     active_tasks_count: activeTasks,
     version: deps.version,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { runProcess, startCoordinatorWorker } from '@mesh/host';
 import { coordinatorJobs, createEngine, meshSimulatedResponders, RecoverySweeper } from '@mesh/mesh';
-import { startHeartbeat } from '@mesh/queue';
+import { FleetView, readHeartbeats, startHeartbeat } from '@mesh/queue';
 import { startTaskWebhookWorker } from './webhook-worker';
 
 /**
@@ -10,16 +10,16 @@ import { startTaskWebhookWorker } from './webhook-worker';
  * deadlines, delivers webhooks, and (the leader among coordinators) re-dispatches work Redis has lost.
  */
 runProcess({ service: 'coordinator', responders: meshSimulatedResponders }, async (runtime) => {
-  const engine = await createEngine(runtime);
+  const engine = await createEngine(runtime, { fleet: new FleetView(() => readHeartbeats(runtime.redis, runtime.config.queuePrefix)) });
   const worker = startCoordinatorWorker(runtime, coordinatorJobs(engine));
   const webhooks = startTaskWebhookWorker(runtime);
   if (runtime.config.webhooks.secretIsDevelopmentDefault) {
     runtime.logger.warn('MESH_WEBHOOK_SECRET IS NOT SET: webhooks are signed with the fixed development secret. Set it before any real use.');
   }
-  const sweeper = new RecoverySweeper(engine, { intervalMs: runtime.config.coordinator.sweepIntervalMs });
+  const sweeper = new RecoverySweeper(engine, { intervalMs: runtime.config.coordinator.sweepIntervalMs, unservedGraceMs: runtime.config.fleet.unservedGraceMs });
   sweeper.start();
   const id = `coordinator:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'coordinator', agentTypes: () => [], llm: () => runtime.llm.health() });
+  const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'coordinator', agentTypes: () => [], llm: () => runtime.llm.health() }, runtime.config.fleet.heartbeatIntervalMs);
   await Promise.all([worker.waitUntilReady(), webhooks.waitUntilReady()]);
   runtime.logger.info('coordinator ready', { concurrency: runtime.config.coordinator.concurrency, queue_prefix: runtime.config.queuePrefix });
   return async () => {

@@ -21,7 +21,7 @@ runProcess({ service: 'worker', responders: meshSimulatedResponders }, async (ru
   const pool = new AgentWorkerPool(runtime, { agents: args.agents, concurrency: args.concurrency ?? runtime.config.worker.concurrency, handlers: agentJobHandlers(engine) });
   await pool.start();
   const id = `worker:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'worker', agentTypes: () => pool.agentTypes, llm: () => runtime.llm.health() });
+  const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'worker', agentTypes: () => pool.agentTypes, servesAll: args.agents === 'all', llm: () => runtime.llm.health() }, runtime.config.fleet.heartbeatIntervalMs);
   runtime.logger.info('worker ready', { agent_types: pool.agentTypes, mode: args.agents === 'all' ? 'all' : 'listed' });
   return async () => {
     await stopHeartbeat();

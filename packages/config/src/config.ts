@@ -44,6 +44,10 @@ export const MeshEnv = z
     MESH_JOBS_KEEP_FAILED_COUNT: intVar(5000, 0, 10_000_000),
     MESH_JOBS_KEEP_FAILED_SECONDS: intVar(86_400, 0, 31_536_000),
     MESH_AGENT_DISCOVERY_MS: intVar(2_000, 100, 3_600_000),
+    /** How often each process writes its heartbeat (it expires after three of these). */
+    MESH_HEARTBEAT_INTERVAL_MS: intVar(5_000, 100, 600_000),
+    /** A queued subtask whose agent type no live worker has served for this long fails, naming the type. */
+    MESH_UNSERVED_GRACE_SECONDS: intVar(30, 1, 86_400),
     MESH_MIGRATE_ON_START: boolVar(true),
     /** Tenants allowed on operator surfaces (Bull Board); unset: any valid API key. */
     MESH_ADMIN_TENANTS: optionalString(),
@@ -102,6 +106,8 @@ export interface MeshConfig {
   /** BullMQ job locks: a process that dies loses its jobs' locks after lockMs; stalled jobs are re-run. */
   jobs: { lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number; keep: JobHistoryConfig };
   coordinator: { concurrency: number; sweepIntervalMs: number };
+  /** Which agent types live workers serve: heartbeats, and the grace before an unserved subtask fails. */
+  fleet: { heartbeatIntervalMs: number; unservedGraceMs: number };
   memory: { tokenBudget: number; candidates: number };
   llm: LlmConfig;
   /** Tenants allowed on operator surfaces (Bull Board); null: any tenant with a valid key. */
@@ -253,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
       },
     },
     coordinator: { concurrency: e.MESH_COORDINATOR_CONCURRENCY, sweepIntervalMs: e.MESH_SWEEP_INTERVAL_MS },
+    fleet: { heartbeatIntervalMs: e.MESH_HEARTBEAT_INTERVAL_MS, unservedGraceMs: e.MESH_UNSERVED_GRACE_SECONDS * 1000 },
     memory: { tokenBudget: e.MESH_MEMORY_TOKEN_BUDGET, candidates: e.MESH_MEMORY_CANDIDATES },
     llm: llm.config,
     adminTenants,

@@ -16,6 +16,8 @@ export const Health = z.object({
   workers: z.array(
     z.object({ id: z.string(), kind: z.enum(['coordinator', 'worker']), agent_types: z.array(z.string()), last_seen: z.string() }),
   ),
+  /** Agent types of the networks that no live worker serves: their subtasks would wait (see MESH_UNSERVED_GRACE_SECONDS). */
+  unserved_agent_types: z.array(z.string()),
   active_networks_count: z.int(),
   active_tasks_count: z.int(),
   version: z.string(),

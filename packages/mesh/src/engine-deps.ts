@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { MeshConfig } from '@mesh/config';
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger, MeshMetrics, Tracing } from '@mesh/observability';
-import type { MeshQueues, TaskEvents } from '@mesh/queue';
+import type { FleetView, MeshQueues, TaskEvents } from '@mesh/queue';
 import type { Store } from '@mesh/store';
 import type { TaskControlDeps } from '@mesh/tasks';
 import { InFlightCalls } from './in-flight-calls';
@@ -34,6 +34,8 @@ export interface EngineDeps extends TaskControlDeps {
   tools?: EngineTools;
   /** Spans for what the engine does itself (tool calls); model calls are traced through `model`. */
   tracer?: Tracer;
+  /** Which agent types live workers serve (absent: every type counts as served). */
+  fleet?: FleetView;
 }
 
 /** What a process hands the engine: its connections, instruments and model client. */
@@ -55,6 +57,8 @@ export interface EngineOptions {
   safety?: ContentSafety;
   /** Replaces the tools built from config and the store (tests pass in-memory journals or their own dispatcher). */
   tools?: EngineTools;
+  /** The fleet's served agent types: the coordinator plans with them and fails subtasks nobody serves. */
+  fleet?: FleetView;
 }
 
 /**
@@ -81,5 +85,6 @@ export async function createEngine(resources: EngineResources, options: EngineOp
     safety: options.safety ?? ContentSafety.fromConfig(config, logger.child({ component: 'safety' })),
     tools: options.tools ?? createEngineTools(resources.store, config.tools),
     tracer: resources.tracing.tracer,
+    ...(options.fleet ? { fleet: options.fleet } : {}),
   };
 }

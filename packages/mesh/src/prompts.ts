@@ -61,6 +61,8 @@ export function coordinatorPlanPrompt(input: {
   task: TaskRow;
   sharedContext: Record<string, unknown>;
   specialists: AgentSummary[];
+  /** Specialists of the network that no live worker serves now: never planned for. */
+  unavailable?: AgentSummary[];
   memory: string;
   previous: SubtaskRow[];
   iteration: number;
@@ -81,6 +83,9 @@ export function coordinatorPlanPrompt(input: {
     `Iteration ${input.iteration} of ${input.task.max_iterations}.${last ? ' This is the last iteration: finish the task now (task_complete true with a result) unless a final round of subtasks is essential.' : ''}`,
     ...taskBlocks(input.task, input.sharedContext),
     dataBlock('agents', JSON.stringify(input.specialists, null, 2)),
+    ...(input.unavailable && input.unavailable.length > 0
+      ? [`Unavailable now (no worker serves them; do not plan subtasks for them): ${input.unavailable.map((s) => s.type).join(', ')}`]
+      : []),
     dataBlock('memory', input.memory),
     dataBlock('results', formatResults(input.previous)),
     ...feedbackBlocks(input.task.human_feedback),

@@ -5,6 +5,7 @@ import type { LeaderLock, SubtaskRow, TaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
 import { announceApprovalDecided, stopTask } from '@mesh/tasks';
 import { settleParked } from './human-loop/parked-subtasks';
+import { UnservedSubtasks } from './fleet/unserved-subtasks';
 import { expectedJob, lastWaveNumber } from './waves';
 
 export interface RecoverySweeperOptions {
@@ -18,6 +19,8 @@ export interface RecoverySweeperOptions {
    * deployment's tables grow fastest while they are young, when plans go wrong soonest.
    */
   statisticsIntervalMs?: number;
+  /** How long an agent type may go unserved before its queued subtasks fail (needs the engine's fleet view). */
+  unservedGraceMs?: number;
 }
 
 export interface SweepReport {
@@ -27,6 +30,8 @@ export interface SweepReport {
   redispatched: { step: number; wave: number; finalize: number; deadline: number; webhook: number; resume: number };
   /** Requests for a person that expired in this sweep. */
   expiredApprovals: number;
+  /** Queued subtasks failed because no worker served their type for the grace period. */
+  unservedFailed: number;
   /** Tables whose planner statistics the sweep refreshed. */
   analyzed: string[];
 }
@@ -43,13 +48,15 @@ export class RecoverySweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<SweepReport> | undefined;
   private readonly options: Required<RecoverySweeperOptions>;
+  private readonly unserved: UnservedSubtasks;
 
   constructor(
     private readonly deps: EngineDeps,
     options: RecoverySweeperOptions,
   ) {
-    this.options = { quietMs: Math.max(2 * options.intervalMs, 5_000), batchSize: 500, statisticsIntervalMs: 5_000, ...options };
+    this.options = { quietMs: Math.max(2 * options.intervalMs, 5_000), batchSize: 500, statisticsIntervalMs: 5_000, unservedGraceMs: 30_000, ...options };
     this.lock = deps.store.leaderLock('recovery-sweeper');
+    this.unserved = new UnservedSubtasks(deps, this.options.unservedGraceMs);
   }
 
   start(): void {
@@ -111,6 +118,10 @@ export class RecoverySweeper {
     }
 
     await this.sweepApprovals(report);
+    report.unservedFailed = await this.unserved.check().catch((err: unknown) => {
+      this.deps.logger.warn('could not check for unserved agent types', { error: describeError(err) });
+      return 0;
+    });
 
     const quiet = await store.tasks.quietUnfinished(this.options.quietMs, this.options.batchSize);
     report.examined = quiet.length;
@@ -240,5 +251,5 @@ export class RecoverySweeper {
 }
 
 function emptyReport(): SweepReport {
-  return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0 }, expiredApprovals: 0, analyzed: [] };
+  return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0 }, expiredApprovals: 0, unservedFailed: 0, analyzed: [] };
 }

@@ -73,10 +73,13 @@ export class MeshMetrics {
   readonly toolCallDuration: Histogram<'tool'>;
   readonly approvalsPending: Gauge<'kind'>;
   readonly approvalDecisions: Histogram<'kind' | 'status'>;
+  readonly unservedAgentTypes: Gauge<'agent_type'>;
+  readonly unservedSubtasks: Counter<'agent_type'>;
   readonly sseConnections: Gauge;
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
 
   private queueSource: (() => Promise<QueueJobCounts[]>) | undefined;
+  private unservedSource: (() => Promise<string[]>) | undefined;
   private approvalsSource: (() => Promise<Record<string, number>>) | undefined;
   private circuitSource: (() => Promise<{ provider: string; model: string; state: CircuitStateName }[]>) | undefined;
 
@@ -221,6 +224,24 @@ export class MeshMetrics {
       buckets: [1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 86_400, 7 * 86_400],
       registers,
     });
+    this.unservedAgentTypes = new Gauge({
+      name: 'mesh_unserved_agent_types',
+      help: 'Agent types of the networks that no live worker serves (1 per type), read at scrape time',
+      labelNames: ['agent_type'],
+      registers,
+      async collect() {
+        if (!metrics.unservedSource) return;
+        const types = await metrics.unservedSource().catch(() => null);
+        this.reset();
+        for (const agent_type of types ?? []) this.set({ agent_type }, 1);
+      },
+    });
+    this.unservedSubtasks = new Counter({
+      name: 'mesh_unserved_subtasks_failed_total',
+      help: 'Queued subtasks failed because no live worker served their agent type for the grace period',
+      labelNames: ['agent_type'],
+      registers,
+    });
     this.sseConnections = new Gauge({
       name: 'mesh_sse_connections',
       help: 'Open task event streams (SSE) on this API process',
@@ -238,6 +259,15 @@ export class MeshMetrics {
   /** Reads queue job counts at each scrape (nothing is polled in between). */
   collectQueuesWith(source: () => Promise<QueueJobCounts[]>): void {
     this.queueSource = source;
+  }
+
+  /** Reads the unserved agent types at each scrape (the API reads heartbeats and the agents in use). */
+  collectUnservedWith(source: () => Promise<string[]>): void {
+    this.unservedSource = source;
+  }
+
+  unservedSubtasksFailed(agentType: string, count: number): void {
+    if (count > 0) this.unservedSubtasks.inc({ agent_type: agentType }, count);
   }
 
   /** Reads the pending approvals at each scrape (the API reads them from Postgres). */

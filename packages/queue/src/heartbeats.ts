@@ -9,6 +9,8 @@ export interface HeartbeatSource {
   kind: ProcessKind;
   /** Read at every beat, so a worker serving `--agents all` reports types added at run time. */
   agentTypes: () => string[];
+  /** A worker started with `--agents all`: it serves every type, including ones added later. */
+  servesAll?: boolean;
   /** The process's view of the model layer (mode, providers, circuits), read at every beat. */
   llm?: () => Promise<HeartbeatLlm>;
 }
@@ -27,6 +29,8 @@ export const Heartbeat = z.object({
   id: z.string(),
   kind: z.enum(['coordinator', 'worker']),
   agent_types: z.array(z.string()),
+  /** `--agents all`: every agent type is served by this process (new ones within its discovery interval). */
+  serves_all: z.boolean().optional(),
   last_seen: z.string(),
   llm: HeartbeatLlm.optional(),
 });
@@ -56,6 +60,7 @@ export function startHeartbeat(
       id: source.id,
       kind: source.kind,
       agent_types: [...source.agentTypes()].sort(),
+      ...(source.servesAll ? { serves_all: true } : {}),
       last_seen: new Date().toISOString(),
       ...(llm ? { llm: { mode: llm.mode, providers: llm.providers } } : {}),
     };
@@ -95,4 +100,49 @@ export async function readHeartbeats(redis: Redis, prefix: string): Promise<Hear
     }
   }
   return heartbeats.sort((a, b) => (a.kind === b.kind ? a.id.localeCompare(b.id) : a.kind === 'coordinator' ? -1 : 1));
+}
+
+/** Which agent types the live workers serve, from their heartbeats. */
+export interface ServedAgentTypes {
+  /** A live worker serves every type (`--agents all`). */
+  all: boolean;
+  types: ReadonlySet<string>;
+}
+
+export function servedAgentTypes(heartbeats: readonly Heartbeat[]): ServedAgentTypes {
+  const workers = heartbeats.filter((h) => h.kind === 'worker');
+  return { all: workers.some((w) => w.serves_all === true), types: new Set(workers.flatMap((w) => w.agent_types)) };
+}
+
+export function isServed(served: ServedAgentTypes, agentType: string): boolean {
+  return served.all || served.types.has(agentType);
+}
+
+/** What to tell someone whose agent type no live worker serves. */
+export function unservedMessage(agentType: string): string {
+  return `no worker serves agent type '${agentType}': start one with --agents ${agentType} or --agents all`;
+}
+
+/**
+ * The fleet's served agent types, read from the heartbeats at most once per `maxAgeMs` (the
+ * coordinator asks for every plan; the heartbeats change every few seconds at most).
+ */
+export class FleetView {
+  private cached: { at: number; value: Promise<ServedAgentTypes> } | undefined;
+
+  constructor(
+    private readonly read: () => Promise<Heartbeat[]>,
+    private readonly maxAgeMs = 1_000,
+  ) {}
+
+  served(): Promise<ServedAgentTypes> {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > this.maxAgeMs) {
+      const value = this.read().then(servedAgentTypes);
+      // A failed read (Redis down) is not cached: the next call reads again.
+      value.catch(() => (this.cached = undefined));
+      this.cached = { at: now, value };
+    }
+    return this.cached.value;
+  }
 }

@@ -261,6 +261,24 @@ export class MeshQueues {
     return results.reduce((a, b) => a + b, 0);
   }
 
+  /**
+   * Removes the waiting jobs of these subtasks from their agent-type queue (any generation). A
+   * removed child no longer holds its wave parent, which runs once its other children are done.
+   */
+  async removeWaitingSubtaskJobs(agentType: string, subtaskIds: ReadonlySet<string>): Promise<number> {
+    if (subtaskIds.size === 0) return 0;
+    const queue = this.queue(agentQueueName(agentType));
+    let removed = 0;
+    for (let start = 0; ; start += 500) {
+      const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed'], start, start + 499);
+      for (const job of jobs) {
+        const subtaskId = (job?.data as { subtaskId?: unknown } | undefined)?.subtaskId;
+        if (typeof subtaskId === 'string' && subtaskIds.has(subtaskId)) removed += await queue.remove(job.id!).catch(() => 0);
+      }
+      if (jobs.length < 500) return removed;
+    }
+  }
+
   /** The unprocessed children of a wave parent (none when it does not exist), as queue and job id. */
   private async waitingChildrenOf(waveId: string): Promise<{ queue: string; id: string }[]> {
     const parent = await this.coordinator.getJob(waveId).catch(() => undefined);

@@ -332,6 +332,27 @@ export class SubtaskRepository {
     return { rows, itemHashes: null };
   }
 
+  /** Agent types of queued subtasks of running tasks: what a worker must serve for them to go on. */
+  async queuedAgentTypes(): Promise<string[]> {
+    const { rows } = await this.db.query<{ agent_type: string }>(
+      `SELECT DISTINCT s.agent_type FROM subtasks s JOIN tasks t ON t.id = s.task_id WHERE s.status = 'queued' AND t.status IN ('queued', 'in_progress') ORDER BY 1`,
+    );
+    return rows.map((r) => r.agent_type);
+  }
+
+  /** Fails the queued subtasks of running tasks that are of `agentType` (nobody serves it); the rows failed. */
+  async failQueuedOfType(agentType: string, error: string, limit = 1000): Promise<SubtaskRow[]> {
+    const { rows } = await this.db.query<SubtaskRow>(
+      `UPDATE subtasks SET status = 'failed', error = $2, finished_at = now()
+       WHERE id IN (SELECT s.id FROM subtasks s JOIN tasks t ON t.id = s.task_id
+                    WHERE s.status = 'queued' AND s.agent_type = $1 AND t.status IN ('queued', 'in_progress') LIMIT $3)
+         AND status = 'queued'
+       RETURNING *`,
+      [agentType, error.slice(0, 2000), limit],
+    );
+    return rows;
+  }
+
   /** in_progress → awaiting_approval: its tool calls wait for a person; its job ends. Null when it is not running. */
   async park(subtaskId: string): Promise<SubtaskRow | null> {
     const { rows } = await this.db.query<SubtaskRow>(`UPDATE subtasks SET status = 'awaiting_approval' WHERE id = $1 AND status = 'in_progress' RETURNING *`, [subtaskId]);

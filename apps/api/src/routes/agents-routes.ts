@@ -1,6 +1,7 @@
 import { AddAgentBody, Agent } from '@mesh/core';
 import { z } from 'zod';
 import { checkAgentTools, networkToolCatalog } from '../agent-tools';
+import { servedWarnings } from '../fleet-coverage';
 import { requireNetwork } from '../require-network';
 import { AgentParams, NetworkParams } from './path-params';
 import { defineRoute, type RouteDefinition } from './route-definition';
@@ -8,6 +9,9 @@ import { defineRoute, type RouteDefinition } from './route-definition';
 const TAG = 'agents';
 
 export const AgentList = z.object({ agents: z.array(Agent) });
+
+/** An added agent, with what its operator should know: no live worker serves its type yet. */
+export const AgentWithWarnings = Agent.extend({ warnings: z.array(z.string()).optional() });
 
 export const agentRoutes: RouteDefinition[] = [
   defineRoute({
@@ -17,7 +21,7 @@ export const agentRoutes: RouteDefinition[] = [
     tag: TAG,
     params: NetworkParams,
     body: AddAgentBody,
-    responses: { 201: { description: 'The agent', schema: Agent } },
+    responses: { 201: { description: 'The agent; `warnings` when no live worker serves its type yet', schema: AgentWithWarnings } },
     errors: [400, 404, 409, 413, 415],
     async handle({ deps, tenantId, params, body }) {
       const { tools } = body.agent_config;
@@ -27,7 +31,9 @@ export const agentRoutes: RouteDefinition[] = [
         await requireNetwork(deps, tenantId, params.network_id);
         registeredTools = checkAgentTools(await networkToolCatalog(deps, tenantId, params.network_id), [{ patterns: tools, path: 'agent_config.tools' }]);
       }
-      return { status: 201, body: await deps.store.agents.add(tenantId, params.network_id, body.agent_config, { registeredTools }) };
+      const agent = await deps.store.agents.add(tenantId, params.network_id, body.agent_config, { registeredTools });
+      const warnings = await servedWarnings(deps, agent.type);
+      return { status: 201, body: warnings.length > 0 ? { ...agent, warnings } : agent };
     },
   }),
   defineRoute({

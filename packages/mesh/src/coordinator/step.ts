@@ -11,6 +11,7 @@ import { isSubtaskDone, nextWave } from '../waves';
 import { callCoordinator, networkView, traceOf } from './coordinator-call';
 import { runFinalize } from './finalize';
 import { settlePlan } from './plan-repair';
+import { servedSpecialists } from '../fleet/served-specialists';
 import { completeTask, failTask, onCoordinatorError } from './task-outcome';
 import { settleParked } from '../human-loop/parked-subtasks';
 import { askAboutTask, isParked } from '../human-loop/waiting';
@@ -39,8 +40,10 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
 
   if (!context.network) return; // network deleted
   const view = networkView(context.network, new Map(context.agents.map((a) => [a.type, a])));
-  const specialists = specialistsOf(view.agents.values());
-  if (specialists.length === 0) return failTask(deps, task.tenant_id, task.id, 'The network has no specialist agents to delegate to');
+  const all = specialistsOf(view.agents.values());
+  if (all.length === 0) return failTask(deps, task.tenant_id, task.id, 'The network has no specialist agents to delegate to');
+  // Only what a live worker serves is offered: a subtask for an unserved type would wait unseen.
+  const { offered: specialists, unavailable } = await servedSpecialists(deps, all);
 
   const memory = selectMemory(context.memoryCandidates, deps.settings.memoryTokenBudget);
   deps.metrics?.memoryRetrieved('plan', memory.items.length);
@@ -51,6 +54,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
     task,
     sharedContext: view.network.shared_context,
     specialists,
+    unavailable,
     memory: formatMemory(memory.items),
     previous,
     iteration: job.iteration,
