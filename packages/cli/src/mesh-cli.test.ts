@@ -12,6 +12,7 @@ import { runCli } from './cli';
 const CLI = join(REPO_ROOT, 'packages', 'cli', 'dist', 'main.js');
 const KEY = 'key-tenant-a-123';
 const SPECIALISTS = ['content', 'design', 'analytics', 'personalization'];
+const SEO_WARNING = "Warning: no worker serves agent type 'seo': start one with --agents seo or --agents all; until then the coordinator does not plan for it\n";
 
 let t: TestEnv;
 let processes: LaunchedProcess[] = [];
@@ -72,11 +73,12 @@ async function meshJson<T>(args: string[]): Promise<T> {
 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (./scripts/test builds first)`);
-  t = await createTestEnv('cli', { MESH_SIM_LATENCY_MS: '100', PORT: '0', HOST: '127.0.0.1' });
+  // A subtask whose type no worker serves waits out the test instead of failing after the default 30 s.
+  t = await createTestEnv('cli', { MESH_SIM_LATENCY_MS: '100', MESH_UNSERVED_GRACE_SECONDS: '600', PORT: '0', HOST: '127.0.0.1' });
   const api = await launchApp('api', t.env);
   processes.push(api);
   apiUrl = (JSON.parse((await api.waitForLine(/"message":"api listening"/)).trim()) as { url: string }).url;
-  // Only the default specialists have a worker: a subtask of any other type waits forever (see "cancel").
+  // Only the default specialists have a worker: any other type is unserved (see "mesh agents" and "cancel").
   processes.push(await launchApp('coordinator', t.env), await launchApp('worker', t.env, { args: ['--agents', SPECIALISTS.join(',')] }));
   dir = mkdtempSync(join(tmpdir(), 'mesh-cli-'));
 }, 60_000);
@@ -135,10 +137,20 @@ describe('mesh agents', () => {
     const network = await meshJson<Network>(['networks', 'create', '--name', 'Agents']);
     const added = await mesh(['agents', 'add', network.id, '--name', 'SEO Specialist', '--type', 'seo', '--model', 'claude-3-7-sonnet', '--temperature', '0.4', '--capability', 'keywords', '--capability', 'seo_optimization']);
     expect(added.code).toBe(0);
-    expect(added.stdout).toMatch(/^Added agent SEO Specialist \(seo\) [0-9a-f-]{36}/);
+    expect(added.stdout).toMatch(/^Added agent SEO Specialist \(seo\) [0-9a-f-]{36}\n$/);
+    // No worker serves seo: added all the same, and told on stderr which worker to start.
+    expect(added.stderr).toBe(SEO_WARNING);
 
     const list = await mesh(['agents', 'list', 'Agents']);
-    expect(list.stdout).toMatch(/SEO Specialist\s+seo\s+claude-3-7-sonnet\s+0\.4\s+4000\s+keywords, seo_optimization/);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/SEO Specialist\s+seo \(no worker\)\s+claude-3-7-sonnet\s+0\.4\s+4000\s+keywords, seo_optimization/);
+    expect(list.stdout).toMatch(/Content Specialist\s+content\s+\(default chain\)/);
+    expect(list.stdout).toContain('\n\nno worker serves agent type seo: the coordinator does not plan for it; start a worker with --agents seo or --agents all\n');
+    expect(list.stdout.match(/\(no worker\)/g)).toHaveLength(1);
+    const health = await mesh(['health']);
+    expect(health.code).toBe(0);
+    expect(health.stdout).toMatch(/\nno worker serves agent types? (\w+, )*seo(, \w+)*: the coordinator does not plan for (it|them); start a worker with --agents \S*seo\S* or --agents all\n/);
+    expect((await meshJson<{ unserved_agent_types: string[] }>(['health'])).unserved_agent_types).toContain('seo');
 
     expect((await mesh(['agents', 'remove', network.id, 'seo'])).code).toBe(0);
     const after = await meshJson<{ agents: { type: string }[] }>(['agents', 'list', network.id]);
@@ -148,10 +160,45 @@ describe('mesh agents', () => {
     expect(coordinator.code).toBe(1);
     expect(coordinator.stderr).toContain('(HTTP 409 conflict)');
   });
+
+  it('warns of no worker only for a type no worker serves; --json keeps the warnings in the answer', async () => {
+    const file = join(dir, 'coordinator-only.json');
+    writeFileSync(file, JSON.stringify([{ name: 'Lead', type: 'coordinator' }]));
+    const network = await meshJson<Network>(['networks', 'create', '--name', 'Coverage', '--agents-file', file]);
+    const served = await mesh(['agents', 'add', network.id, '--name', 'Writer', '--type', 'content']);
+    expect(served).toMatchObject({ code: 0, stderr: '' });
+    const servedList = await mesh(['agents', 'list', network.id]);
+    expect(servedList.stdout).not.toContain('no worker');
+    expect(servedList.stderr).toBe('');
+
+    const unserved = await mesh(['agents', 'add', network.id, '--name', 'SEO', '--type', 'seo', '--json']);
+    expect(unserved.code).toBe(0);
+    expect(JSON.parse(unserved.stdout)).toMatchObject({ type: 'seo', warnings: [SEO_WARNING.slice('Warning: '.length, -1)] });
+    expect(unserved.stderr).toBe(SEO_WARNING);
+    const list = await mesh(['agents', 'list', network.id]);
+    expect(list.stdout).toMatch(/\n\S+\s+SEO\s+seo \(no worker\)\s+/);
+    expect(list.stdout).toMatch(/\n\S+\s+Writer\s+content\s+\(default chain\)/);
+  });
 });
 
 describe('mesh tasks', () => {
   let networkId: string;
+
+  /**
+   * A network whose one specialist no worker serves. With a served specialist beside it the
+   * coordinator would plan without it and the task would end; with none served it plans for it,
+   * and the subtask waits (for MESH_UNSERVED_GRACE_SECONDS).
+   */
+  async function networkWithOnlyUnserved(name: string): Promise<Network> {
+    const file = join(dir, `${name}-agents.json`);
+    writeFileSync(file, JSON.stringify([{ name: 'Lead', type: 'coordinator' }]));
+    const network = await meshJson<Network>(['networks', 'create', '--name', name, '--agents-file', file]);
+    const added = await mesh(['agents', 'add', network.id, '--name', 'Nobody', '--type', 'unserved']);
+    expect(added.code).toBe(0);
+    expect(added.stderr).toContain("Warning: no worker serves agent type 'unserved'");
+    return network;
+  }
+
   beforeAll(async () => {
     networkId = (await meshJson<Network>(['networks', 'create', '--name', 'Tasks'])).id;
   });
@@ -183,9 +230,8 @@ describe('mesh tasks', () => {
   });
 
   it('exits 3 when --wait runs out, and cancels the task (409 the second time)', async () => {
-    // A specialist type that no worker serves: its subtask waits, so the task cannot end on its own.
-    const network = await meshJson<Network>(['networks', 'create', '--name', 'Stuck']);
-    expect((await mesh(['agents', 'add', network.id, '--name', 'Nobody', '--type', 'unserved'])).code).toBe(0);
+    // The only specialist is of a type no worker serves: its subtask waits, so the task cannot end on its own.
+    const network = await networkWithOnlyUnserved('Stuck');
     const waited = await mesh(['tasks', 'submit', network.id, '--task', 'Wait for nobody', '--wait', '1']);
     expect(waited.code).toBe(3);
     expect(waited.stdout).toMatch(/Waited 1 s: the task is still (queued|in_progress) and goes on/);
@@ -201,8 +247,7 @@ describe('mesh tasks', () => {
 
   it('show --follow attaches the live view to an unfinished task until it ends', async () => {
     // An unserved agent type keeps the task running until it is cancelled from elsewhere.
-    const network = await meshJson<Network>(['networks', 'create', '--name', 'Follow']);
-    expect((await mesh(['agents', 'add', network.id, '--name', 'Nobody', '--type', 'unserved'])).code).toBe(0);
+    const network = await networkWithOnlyUnserved('Follow');
     const task = await meshJson<Task>(['tasks', 'submit', network.id, '--task', 'Follow me']);
     const follow = startMesh(['tasks', 'show', 'Follow', task.id, '--follow']);
     await until(() => /task (queued|in_progress)/.test(follow.stdout()));

@@ -1,5 +1,5 @@
-import type { Network, Subtask, Task, ToolCallView } from '@mesh/core';
-import { networkDetails, taskDetails } from './render';
+import type { Agent, Health, Network, Subtask, Task, ToolCallView } from '@mesh/core';
+import { agentsListing, healthDetails, networkDetails, taskDetails } from './render';
 import { plainStyle } from './terminal-text';
 
 const AT = '2026-01-01T10:00:00.000Z';
@@ -94,5 +94,65 @@ describe('networkDetails', () => {
       counts: { agents: 0, tasks: 0, active_tasks: 0, memory_items: 0 },
     };
     expect(networkDetails(network, plainStyle).split('\n')).toContain("approvals: result, all tool calls, agents' questions; requests expire after 600 s");
+  });
+});
+
+function agent(type: string, name: string): Agent {
+  return {
+    id: `id-${type}`, agent_id: `id-${type}`, network_id: 'net-1', name, type, model: null, description: '', parameters: { temperature: 0.7, max_tokens: 4000 },
+    capabilities: [], tools: [], created_at: AT,
+  };
+}
+
+describe('agentsListing', () => {
+  const agents = [agent('coordinator', 'Lead'), agent('content', 'Writer'), agent('seo', 'SEO Specialist')];
+
+  it('marks the types no live worker serves and names the worker to start', () => {
+    const lines = agentsListing(agents, undefined, new Set(['seo', 'legal'])).split('\n');
+    expect(lines.find((l) => l.includes('SEO Specialist'))).toMatch(/SEO Specialist\s+seo \(no worker\)\s+\(default chain\)/);
+    expect(lines.find((l) => l.includes('Writer'))).not.toContain('(no worker)');
+    // Only this network's unserved types: `legal` is another network's.
+    expect(lines.slice(-2)).toEqual(['', 'no worker serves agent type seo: the coordinator does not plan for it; start a worker with --agents seo or --agents all']);
+  });
+
+  it('is the plain table when every type is served, or when it is not known', () => {
+    for (const unserved of [new Set<string>(), undefined]) {
+      const out = agentsListing(agents, undefined, unserved);
+      expect(out).not.toContain('no worker');
+      expect(out.split('\n')).toHaveLength(1 + agents.length);
+    }
+  });
+});
+
+describe('healthDetails', () => {
+  const health: Health = {
+    status: 'ok', redis_connection: 'connected', database_connection: 'connected', llm_client: { mode: 'simulated', providers: {} },
+    workers: [
+      { id: 'coordinator:h:1', kind: 'coordinator', agent_types: [], last_seen: AT },
+      { id: 'worker:h:2', kind: 'worker', agent_types: ['analytics', 'content'], last_seen: AT },
+    ],
+    unserved_agent_types: ['legal', 'seo'], active_networks_count: 2, active_tasks_count: 0, version: '0.1.0', timestamp: AT,
+  };
+
+  it('lists the agent types no live worker serves, with the worker to start, above the processes', () => {
+    const lines = healthDetails(health, plainStyle).split('\n');
+    expect(lines.slice(0, 5)).toEqual([
+      'ok  version 0.1.0',
+      'redis connected, database connected, models simulated',
+      '2 networks, 0 active tasks',
+      'no worker serves agent types legal, seo: the coordinator does not plan for them; start a worker with --agents legal,seo or --agents all',
+      '',
+    ]);
+    expect(lines[5]).toMatch(/^KIND\s+ID\s+AGENT TYPES\s+LAST SEEN$/);
+    expect(lines[7]).toMatch(/^worker\s+worker:h:2\s+analytics, content\s+/);
+  });
+
+  it('says nothing of agent types when every one is served, or an older API does not list them', () => {
+    const { unserved_agent_types: _omitted, ...older } = health;
+    for (const h of [{ ...health, unserved_agent_types: [] }, older as Health]) {
+      const out = healthDetails(h, plainStyle);
+      expect(out).not.toContain('no worker');
+      expect(out.split('\n')[3]).toBe('');
+    }
   });
 });

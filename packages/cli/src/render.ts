@@ -1,5 +1,6 @@
-import type { Agent, MemoryItem, Network, Task } from '@mesh/core';
+import type { Agent, Health, MemoryItem, Network, Task } from '@mesh/core';
 import { approvalSettingsLine } from './approval-render';
+import { unservedNote } from './fleet-coverage';
 import { formatTable } from './table';
 import { toolCallLine } from './tool-call-line';
 import { formatDuration, oneLine, safeText, type Style } from './terminal-text';
@@ -10,13 +11,16 @@ import { formatDuration, oneLine, safeText, type Style } from './terminal-text';
  * output is not a terminal, so scripts get every table whole.
  */
 
-export function agentsTable(agents: Agent[], width?: number): string {
+/** Marks a type that no live worker serves (`unserved`, from the health report; unset: not known). */
+export const NO_WORKER_MARK = '(no worker)';
+
+export function agentsTable(agents: Agent[], width?: number, unserved?: ReadonlySet<string>): string {
   return formatTable(
     ['ID', 'NAME', 'TYPE', 'MODEL', 'TEMP', 'MAX TOKENS', 'CAPABILITIES'],
     agents.map((a) => [
       a.id,
       oneLine(a.name, 40),
-      a.type,
+      unserved?.has(a.type) ? `${a.type} ${NO_WORKER_MARK}` : a.type,
       oneLine(a.model ?? '(default chain)', 40),
       String(a.parameters.temperature),
       String(a.parameters.max_tokens),
@@ -24,6 +28,30 @@ export function agentsTable(agents: Agent[], width?: number): string {
     ]),
     { maxWidth: width, flexible: [1, 3, 6] },
   );
+}
+
+/** A network's agents, and under them the fix for those whose type no live worker serves. */
+export function agentsListing(agents: Agent[], width?: number, unserved?: ReadonlySet<string>): string {
+  const unservedHere = unserved ? [...new Set(agents.map((a) => a.type).filter((t) => unserved.has(t)))] : [];
+  return [agentsTable(agents, width, unserved), ...unservedNote(unservedHere).map((line) => `\n${line}`)].join('\n');
+}
+
+/** Status, connections, counts, the types no live worker serves (with the fix), then the live processes. */
+export function healthDetails(health: Health, style: Style, width?: number): string {
+  // An older API does not list unserved agent types.
+  const unserved = health.unserved_agent_types ?? [];
+  return [
+    `${style.status(health.status)}  version ${oneLine(health.version)}`,
+    `redis ${health.redis_connection}, database ${health.database_connection}, models ${health.llm_client.mode}`,
+    `${health.active_networks_count} networks, ${health.active_tasks_count} active tasks`,
+    ...unservedNote(unserved),
+    '',
+    formatTable(
+      ['KIND', 'ID', 'AGENT TYPES', 'LAST SEEN'],
+      health.workers.map((w) => [w.kind, oneLine(w.id, 60), oneLine(w.agent_types.join(', ') || '-', 60), w.last_seen]),
+      { maxWidth: width, flexible: [1, 2] },
+    ),
+  ].join('\n');
 }
 
 export function networksTable(networks: Network[], width?: number): string {

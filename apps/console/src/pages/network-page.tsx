@@ -7,6 +7,7 @@ import { ErrorMessage } from '../components/error-message';
 import { Link } from '../components/link';
 import { StatusBadge } from '../components/status-badge';
 import { describeApprovalSettings } from '../lib/approvals';
+import { agentWarnings, unservedTypes, workerFix } from '../lib/fleet-coverage';
 import { formatCost, formatDuration, formatTime } from '../lib/format';
 import { NETWORK_TABS, navigate, paths, type NetworkTab } from '../lib/router';
 import { useAsync } from '../lib/use-async';
@@ -230,19 +231,25 @@ function SubmitTaskForm({ network }: { network: Network }) {
 
 function AgentsTab({ network, onChanged }: { network: Network; onChanged(): void }) {
   const agents = useAsync(() => meshApi.listAgents(network.id), [network.id]);
+  // Read with the agents: which of their types no live worker serves (heartbeats, read at each call).
+  const health = useAsync((signal) => meshApi.health(signal), [network.id]);
   const [draft, setDraft] = useState(emptyAgentDraft());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [warnings, setWarnings] = useState<string[]>([]);
   const changed = () => {
     agents.reload();
+    health.reload();
     onChanged();
   };
   const add = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
+    setWarnings([]);
     try {
-      await meshApi.addAgent(network.id, toAgentConfig(draft));
+      const created = await meshApi.addAgent(network.id, toAgentConfig(draft));
+      setWarnings(agentWarnings(created));
       setDraft(emptyAgentDraft());
       changed();
     } catch (err) {
@@ -256,13 +263,26 @@ function AgentsTab({ network, onChanged }: { network: Network; onChanged(): void
       <section className="panel">
         <h2>Agents</h2>
         <ErrorMessage error={agents.error} />
-        {agents.data && <AgentTable agents={agents.data.agents} networkId={network.id} onRemoved={changed} />}
+        {health.error !== undefined && <p className="muted small">Cannot tell which agent types have a live worker: the health report did not answer.</p>}
+        {agents.data && (
+          <AgentTable agents={agents.data.agents} unserved={health.data ? unservedTypes(health.data) : undefined} networkId={network.id} onRemoved={changed} />
+        )}
       </section>
       <section className="panel">
         <h2>Add an agent</h2>
         <form className="form" onSubmit={(e) => void add(e)}>
           <AgentFields index={0} draft={draft} onChange={setDraft} />
           <ErrorMessage error={error} />
+          {warnings.length > 0 && (
+            <div className="warning" role="status" data-testid="agent-warnings">
+              Added, but:
+              <ul>
+                {warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            </div>
+          )}
           <div>
             <button type="submit" disabled={busy}>
               Add agent
@@ -274,9 +294,25 @@ function AgentsTab({ network, onChanged }: { network: Network; onChanged(): void
   );
 }
 
-function AgentTable({ agents, networkId, onRemoved }: { agents: Agent[]; networkId: string; onRemoved(): void }) {
+/** An agent type no live worker serves: its subtasks are not planned, and what would serve it. */
+function NoWorkerBadge({ agentType }: { agentType: string }) {
+  const fix = workerFix(agentType);
   return (
-    <table className="table" data-testid="agents-table">
+    <>
+      <span className="badge badge-warn" data-testid="no-worker-badge" title={`No live worker serves this type: ${fix}`}>
+        no worker
+      </span>
+      <div className="muted small" data-testid="no-worker-fix">
+        {fix}
+      </div>
+    </>
+  );
+}
+
+/** `unserved`: the types no live worker serves; undefined until the health report has said (`data-coverage` tells which). */
+function AgentTable({ agents, unserved, networkId, onRemoved }: { agents: Agent[]; unserved: ReadonlySet<string> | undefined; networkId: string; onRemoved(): void }) {
+  return (
+    <table className="table" data-testid="agents-table" data-coverage={unserved ? 'known' : 'unknown'}>
       <thead>
         <tr>
           <th>Name</th>
@@ -290,13 +326,14 @@ function AgentTable({ agents, networkId, onRemoved }: { agents: Agent[]; network
       </thead>
       <tbody>
         {agents.map((a) => (
-          <tr key={a.id}>
+          <tr key={a.id} data-testid="agent-row" data-agent-type={a.type}>
             <td>
               {a.name}
               {a.description && <div className="muted small">{a.description}</div>}
             </td>
             <td>
               <code>{a.type}</code>
+              {unserved?.has(a.type) && <NoWorkerBadge agentType={a.type} />}
             </td>
             <td>{a.model ?? <span className="muted">default chain</span>}</td>
             <td>{a.parameters.temperature}</td>

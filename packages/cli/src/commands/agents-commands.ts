@@ -1,7 +1,9 @@
+import type { MeshClient } from '@mesh/client';
 import { expectPositionals, intOption, numberOption, requiredString, stringOption } from '../args';
-import { EXIT } from '../cli-errors';
-import type { Command } from '../command';
-import { agentsTable } from '../render';
+import { errorMessage, EXIT } from '../cli-errors';
+import type { Command, CommandContext } from '../command';
+import { agentWarnings } from '../fleet-coverage';
+import { agentsListing } from '../render';
 import { oneLine } from '../terminal-text';
 import { resolveAgentId, resolveNetworkId } from './resolve-refs';
 
@@ -14,7 +16,21 @@ Options:
   --description <text>
   --temperature <0..2>     (default 0.7)
   --max-tokens <n>         (default 4000)
-  --capability <name>      repeat for several`;
+  --capability <name>      repeat for several
+
+When no live worker serves the type, the agent is added all the same (exit 0) and a
+warning on stderr names the worker to start: until then the coordinator does not plan for it.`;
+
+/** The agent types no live worker serves, from one health call; when health does not answer, a note says so and the listing goes on unmarked. */
+async function unservedAgentTypes(ctx: CommandContext, client: MeshClient): Promise<ReadonlySet<string> | undefined> {
+  try {
+    // An older API does not list them.
+    return new Set((await client.health()).unserved_agent_types ?? []);
+  } catch (err) {
+    ctx.stderr.write(`Note: cannot tell which agent types have a live worker (${errorMessage(err)})\n`);
+    return undefined;
+  }
+}
 
 export const agentsCommands: Command[] = [
   {
@@ -51,21 +67,27 @@ export const agentsCommands: Command[] = [
       const agent = await client.addAgent(networkId, agentConfig);
       if (ctx.json) ctx.printJson(agent);
       else ctx.print(`Added agent ${oneLine(agent.name)} (${agent.type}) ${agent.id}`);
+      // Added all the same (exit 0): the warnings say what it still needs, e.g. a worker for its type.
+      for (const warning of agentWarnings(agent)) ctx.stderr.write(`Warning: ${oneLine(warning)}\n`);
       return EXIT.ok;
     },
   },
   {
     group: 'agents',
     action: 'list',
-    summary: "list a network's agents",
-    usage: `Usage: mesh agents list <network>`,
+    summary: "list a network's agents (marking types no live worker serves)",
+    usage: `Usage: mesh agents list <network>\n\nA type that no live worker serves is marked (no worker), with the worker to start.`,
     options: {},
     async run(ctx, { positionals }) {
       const [ref = ''] = expectPositionals(positionals, ['network'], this.usage);
       const client = ctx.client();
-      const body = await client.listAgents(await resolveNetworkId(client, ref));
-      if (ctx.json) ctx.printJson(body);
-      else ctx.print(agentsTable(body.agents, ctx.width));
+      const networkId = await resolveNetworkId(client, ref);
+      if (ctx.json) {
+        ctx.printJson(await client.listAgents(networkId));
+        return EXIT.ok;
+      }
+      const [body, unserved] = await Promise.all([client.listAgents(networkId), unservedAgentTypes(ctx, client)]);
+      ctx.print(agentsListing(body.agents, ctx.width, unserved));
       return EXIT.ok;
     },
   },
