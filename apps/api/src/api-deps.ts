@@ -87,6 +87,7 @@ export async function createApiDeps(config: MeshConfig, logger: Logger, options:
   metrics.collectCircuitsWith(async () => fleetCircuits(await heartbeats()));
   metrics.collectApprovalsWith(() => store.approvals.countPending());
   metrics.collectUnservedWith(() => unservedAgentTypes({ store, redis, config }));
+  metrics.collectBudgetsWith(async () => (await store.budgets.list()).map((b) => ({ tenant: b.tenant_id, network: b.network_id ?? '', period: b.period, ratio: b.used_ratio })));
   return {
     ...connections,
     config,

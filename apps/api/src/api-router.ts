@@ -45,7 +45,7 @@ export function createApiRouter(deps: ApiDeps, routes: readonly RouteDefinition[
   for (const route of routes) {
     const chain: RequestHandler[] = [
       ...(route.auth ? guard : []),
-      ...(route.method === 'post' || route.method === 'patch' ? [jsonBody({ limitBytes: deps.config.http.bodyLimitBytes, bodyRequired: route.bodyRequired })] : []),
+      ...(route.method === 'post' || route.method === 'put' || route.method === 'patch' ? [jsonBody({ limitBytes: deps.config.http.bodyLimitBytes, bodyRequired: route.bodyRequired })] : []),
       validateRequest(route),
       runHandler(route, deps),
     ];

@@ -1,4 +1,4 @@
-import { configOrExit, processLogger, startupDatabaseWait, warnUnlessNoeviction } from '@mesh/host';
+import { configOrExit, processLogger, startupDatabaseWait, syncConfiguredBudgets, warnUnlessNoeviction } from '@mesh/host';
 import { generateApiKey, migrateWhenReachable } from '@mesh/store';
 import { checkApiKeyAvailability, developmentKeyBanner, type ApiKeyAvailability } from './api-key-availability';
 import { closeApiDeps, createApiDeps } from './api-deps';
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   if (keys.kind === 'development') deps.config = { ...config, apiKeys: [keys.entry] };
   if (keys.kind === 'none') logger.warn('no API key is configured (MESH_API_KEYS, npm run keys -- create): every request answers 401');
   await warnUnlessNoeviction({ redis: deps.redis, logger });
+  await syncConfiguredBudgets(deps.store, config, logger);
   if (config.webhooks.secretIsDevelopmentDefault) {
     logger.warn('MESH_WEBHOOK_SECRET IS NOT SET: webhooks are signed with the fixed development secret. Set it before any real use.');
   } else if (!config.webhooks.secret) {

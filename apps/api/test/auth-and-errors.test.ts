@@ -18,11 +18,11 @@ const expressMethod = (method: string) => method.toUpperCase();
 describe('authentication', () => {
   it('answers 401 on every route but health without a valid key', async () => {
     const authed = API_ROUTES.filter((r) => r.auth);
-    expect(authed.length).toBe(26);
+    expect(authed.length).toBe(31);
     for (const route of authed) {
       const path = fill(route.path, () => randomUUID());
       for (const key of [null, 'wrong-key-123', '']) {
-        const res = await h.call(expressMethod(route.method), path, { key, ...(route.method === 'post' || route.method === 'patch' ? { json: {} } : {}) });
+        const res = await h.call(expressMethod(route.method), path, { key, ...(route.method === 'post' || route.method === 'put' || route.method === 'patch' ? { json: {} } : {}) });
         expect({ route: route.path, key, status: res.status }).toEqual({ route: route.path, key, status: 401 });
         expect(ErrorBody.parse(res.body).error.code).toBe('unauthorized');
       }
@@ -119,7 +119,7 @@ describe('errors', () => {
   it('answers 400 (never 404) for a malformed id on every route with one', async () => {
     for (const route of API_ROUTES.filter((r) => r.path.includes(':'))) {
       const path = fill(route.path, () => 'not-a-uuid');
-      const res = await h.call(expressMethod(route.method), path, route.method === 'post' || route.method === 'patch' ? { json: {} } : {});
+      const res = await h.call(expressMethod(route.method), path, route.method === 'post' || route.method === 'put' || route.method === 'patch' ? { json: {} } : {});
       expect({ route: route.path, status: res.status }).toEqual({ route: route.path, status: 400 });
       expect(res.body.error.code).toBe('validation_error');
     }

@@ -39,7 +39,7 @@ let tableNames: string[] = [];
 
 beforeAll(async () => {
   // No request rate limit: the battery sends thousands of requests as one tenant. The tool fixture's secret is configured.
-  h = await startApiHarness('bad-input', { MESH_RATE_LIMIT_PER_MINUTE: '0', MESH_SECRET_BATTERY_TOKEN: 'battery-token-0123456789' });
+  h = await startApiHarness('bad-input', { MESH_RATE_LIMIT_PER_MINUTE: '0', MESH_SECRET_BATTERY_TOKEN: 'battery-token-0123456789', MESH_ADMIN_TENANTS: 'tenant-a' });
   const network = await h.deps.store.networks.create('tenant-a', CreateNetworkBody.parse({ name: 'Battery fixtures', max_iterations: 3, timeout_seconds: 60 }));
   const task = await h.deps.store.tasks.create('tenant-a', network.id, { task: 'Fixture task', context: {}, priority: 5, process: false });
   ids.network_id = network.id;
@@ -48,6 +48,7 @@ beforeAll(async () => {
   const toolRoute = API_ROUTES.find((r) => routeKey(r) === 'POST /networks/:network_id/tools')!;
   const tool = RegisterToolBody.parse(validBody(toolRoute)).tool;
   ids.tool_id = (await h.deps.store.tools.create('tenant-a', network.id, { spec: tool, tools: [] })).id;
+  ids.budget_id = (await h.deps.store.budgets.put({ tenant_id: 'tenant-a', network_id: null, period: 'month', max_tokens: 1_000_000, max_cost_usd: null })).budget.id;
   // A request for a person about the (never started) task's plan: a decision on it is a 409 at most.
   const subject = { iteration: 1, reasoning: 'fixture', subtasks: [{ key: 'copy', agent_type: 'content', description: 'Write', depends_on: [] }] };
   ids.approval_id = (await h.deps.store.approvals.requestForTask({ tenantId: 'tenant-a', taskId: task!.id, key: 'plan:1', kind: 'plan', subject })).approval.id;
@@ -431,7 +432,9 @@ function pathCases(route: RouteDefinition): Case[] {
     );
   }
   if (pathParams(route).length > 0) {
-    cases.push({ name: "another tenant's key on tenant A's ids", request: () => request(route, { key: KEY_B, ...validBodyParts(route) }), expect: { reject: 404 } });
+    // Operator routes see every tenant's ids, and refuse keys outside MESH_ADMIN_TENANTS.
+    const foreign = route.path.startsWith('/admin/') ? 403 : 404;
+    cases.push({ name: "another tenant's key on tenant A's ids", request: () => request(route, { key: KEY_B, ...validBodyParts(route) }), expect: { reject: foreign } });
   }
   return cases;
 }

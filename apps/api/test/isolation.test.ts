@@ -192,7 +192,9 @@ function readQueries(route: RouteDefinition): string[] {
   return queries;
 }
 
-const authedRoutes = API_ROUTES.filter((r) => r.auth);
+/** Operator routes answer 403 to every key while MESH_ADMIN_TENANTS is unset (checked below; their own suite is budgets.test.ts). */
+const isOperatorRoute = (r: RouteDefinition) => r.path.startsWith('/admin/');
+const authedRoutes = API_ROUTES.filter((r) => r.auth && !isOperatorRoute(r));
 
 describe('tenant and network isolation over the route table', () => {
   it('has fixtures for every route with ids, and every network has its own data', () => {
@@ -237,6 +239,18 @@ describe('tenant and network isolation over the route table', () => {
         }
       }
     }, 60_000);
+  });
+
+  it('refuses the operator routes to every tenant while MESH_ADMIN_TENANTS is unset, changing nothing', async () => {
+    const before = await rowCounts();
+    for (const route of API_ROUTES.filter(isOperatorRoute)) {
+      for (const [tenant, key] of Object.entries(TENANTS) as [TenantId, string][]) {
+        const ids = { budget_id: networks[0]!.id };
+        const res = await call(route, { key, tenant, ids, own: false });
+        expect({ route: routeKey(route), tenant, status: res.status }).toEqual({ route: routeKey(route), tenant, status: 403 });
+      }
+    }
+    expect(await rowCounts()).toBe(before);
   });
 
   it('lists and searches show each tenant and network exactly its own', async () => {

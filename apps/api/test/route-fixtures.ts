@@ -9,7 +9,7 @@ import type { RouteDefinition } from '../src/routes/route-definition';
 
 export const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>) => `${route.method.toUpperCase()} ${route.path}`;
 
-export const hasBody = (route: RouteDefinition) => (route.method === 'post' || route.method === 'patch') && route.body !== undefined;
+export const hasBody = (route: RouteDefinition) => (route.method === 'post' || route.method === 'put' || route.method === 'patch') && route.body !== undefined;
 
 let sequence = 0;
 /** Unique per call (agent types must be unique within a network). */
@@ -39,6 +39,7 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
     process: false,
     callback_url: 'https://hooks.example.com/mesh',
   }),
+  'PUT /admin/budgets': () => ({ tenant_id: 'tenant-a', period: 'day', max_tokens: 100_000, max_cost_usd: 5 }),
   'PATCH /networks/:network_id': () => ({ description: 'Changed by the battery', approvals: { plan: true }, approval_timeout_seconds: 3600 }),
   'POST /networks/:network_id/approvals/:approval_id': () => ({ decision: 'approve', comment: 'Looks right' }),
   'POST /networks/:network_id/agents': () => ({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { runProcess, startCoordinatorWorker } from '@mesh/host';
+import { runProcess, startCoordinatorWorker, syncConfiguredBudgets } from '@mesh/host';
 import { coordinatorJobs, createEngine, meshSimulatedResponders, RecoverySweeper } from '@mesh/mesh';
 import { FleetView, readHeartbeats, startHeartbeat } from '@mesh/queue';
 import { startTaskWebhookWorker } from './webhook-worker';
@@ -10,6 +10,7 @@ import { startTaskWebhookWorker } from './webhook-worker';
  * deadlines, delivers webhooks, and (the leader among coordinators) re-dispatches work Redis has lost.
  */
 runProcess({ service: 'coordinator', responders: meshSimulatedResponders }, async (runtime) => {
+  await syncConfiguredBudgets(runtime.store, runtime.config, runtime.logger);
   const engine = await createEngine(runtime, { fleet: new FleetView(() => readHeartbeats(runtime.redis, runtime.config.queuePrefix)) });
   const worker = startCoordinatorWorker(runtime, coordinatorJobs(engine));
   const webhooks = startTaskWebhookWorker(runtime);

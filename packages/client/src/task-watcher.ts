@@ -35,7 +35,7 @@ const DEFAULTS = { pollIntervalMs: 1000, refreshIntervalMs: 250 };
 type ToolCallEvent = Extract<TaskEvent, { type: 'tool.call' }>;
 
 /** The event types the stream sends between `snapshot` and `end` (each one a TaskEvent). */
-const TASK_EVENT_TYPES: ReadonlySet<string> = new Set<TaskEvent['type']>(['task.status', 'subtask.status', 'tool.call', 'approval.requested', 'approval.decided']);
+const TASK_EVENT_TYPES: ReadonlySet<string> = new Set<TaskEvent['type']>(['task.status', 'subtask.status', 'tool.call', 'approval.requested', 'approval.decided', 'budget.warning']);
 
 /**
  * A subtask's tool calls with a `tool.call` event applied: the call's status moves, or a call the
@@ -81,7 +81,7 @@ export function applyTaskEvent(task: Task, event: TaskEvent): Task {
     return { ...task, status: event.status, iterations: Math.max(task.iterations, event.iteration) };
   }
   // Approval events carry no view of their own: the re-read they trigger brings the task's new state.
-  if (event.type === 'approval.requested' || event.type === 'approval.decided') return task;
+  if (event.type === 'approval.requested' || event.type === 'approval.decided' || event.type === 'budget.warning') return task;
   if (!task.subtasks?.some((s) => s.id === event.subtask_id)) return task;
   if (event.type === 'tool.call') {
     return { ...task, subtasks: task.subtasks.map((s) => (s.id !== event.subtask_id ? s : { ...s, tool_calls: withToolCall(s.tool_calls ?? [], event) })) };

@@ -1,3 +1,4 @@
+import { parseBudgets, type BudgetSetting } from './budgets-env';
 import { z } from 'zod';
 import { ConfigError } from './config-error';
 import { boolVar, intVar, optionalString, optionalUrlVar, urlVar } from './env-types';
@@ -51,6 +52,10 @@ export const MeshEnv = z
     MESH_MIGRATE_ON_START: boolVar(true),
     /** Tenants allowed on operator surfaces (Bull Board); unset: any valid API key. */
     MESH_ADMIN_TENANTS: optionalString(),
+    /** Token and cost budgets per tenant (or network) per UTC day or month: see budgets-env.ts. */
+    MESH_BUDGETS: optionalString(),
+    /** How old the usage a model call is checked against may be (per process and network). */
+    MESH_BUDGET_CHECK_MAX_AGE_MS: intVar(1_000, 0, 60_000),
     /** Comment line sent on idle SSE streams so proxies keep them open. */
     MESH_SSE_PING_MS: intVar(15_000, 100, 3_600_000),
     /** HMAC-SHA256 key of webhook signatures; required in production when webhooks are used. */
@@ -112,6 +117,9 @@ export interface MeshConfig {
   llm: LlmConfig;
   /** Tenants allowed on operator surfaces (Bull Board); null: any tenant with a valid key. */
   adminTenants: string[] | null;
+  /** Budgets from MESH_BUDGETS (the admin route sets more). */
+  budgets: BudgetSetting[];
+  budgetCheckMaxAgeMs: number;
   sse: { pingMs: number };
   webhooks: WebhookConfig;
   tracing: { otlpEndpoint?: string; otlpHeaders: Record<string, string> };
@@ -221,6 +229,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
   problems.push(...llm.problems);
   const tools = toToolsConfig(e, env);
   problems.push(...tools.problems);
+  const budgets = parseBudgets(e.MESH_BUDGETS);
+  problems.push(...budgets.problems);
   const adminTenants = e.MESH_ADMIN_TENANTS ? e.MESH_ADMIN_TENANTS.split(',').map((t) => t.trim()).filter(Boolean) : null;
   if (adminTenants?.some((t) => !TENANT.test(t))) problems.push({ variable: 'MESH_ADMIN_TENANTS', message: 'must be a comma-separated list of tenant ids' });
   if (e.MESH_WEBHOOK_SECRET !== undefined && e.MESH_WEBHOOK_SECRET.length < 16) {
@@ -263,6 +273,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     memory: { tokenBudget: e.MESH_MEMORY_TOKEN_BUDGET, candidates: e.MESH_MEMORY_CANDIDATES },
     llm: llm.config,
     adminTenants,
+    budgets: budgets.budgets,
+    budgetCheckMaxAgeMs: e.MESH_BUDGET_CHECK_MAX_AGE_MS,
     sse: { pingMs: e.MESH_SSE_PING_MS },
     webhooks: {
       secret: webhookSecret,

@@ -3,3 +3,4 @@ export * from './config-error';
 export * from './env-types';
 export * from './llm-env';
 export * from './tools-env';
+export * from './budgets-env';

@@ -15,6 +15,8 @@ export type MeshErrorCode =
   | 'request_timeout'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'budget_exhausted'
+  | 'forbidden'
   | 'provider_error'
   | 'model_output_error'
   | 'timeout'
@@ -110,6 +112,29 @@ export class QueuedTaskCapError extends RateLimitedError {
       QueuedTaskCapError.RETRY_AFTER_SECONDS,
     );
     this.name = 'QueuedTaskCapError';
+  }
+}
+
+/**
+ * A token or cost budget of the tenant (or of the network) is used up for its period: new tasks
+ * are refused with 402, and a running task stops before its next model call.
+ */
+export class BudgetExhaustedError extends MeshError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('budget_exhausted', 402, message, details ? { details } : {});
+    this.name = 'BudgetExhaustedError';
+  }
+}
+
+export function isBudgetExhausted(err: unknown): boolean {
+  return err instanceof BudgetExhaustedError || (err instanceof Error && err.name === 'BudgetExhaustedError');
+}
+
+/** The key is valid but may not do this (operator routes outside MESH_ADMIN_TENANTS). */
+export class ForbiddenError extends MeshError {
+  constructor(message: string) {
+    super('forbidden', 403, message);
+    this.name = 'ForbiddenError';
   }
 }
 

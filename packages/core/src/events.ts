@@ -38,6 +38,16 @@ export const TaskEvent = z.discriminatedUnion('type', [
     expires_at: z.string(),
     at: z.string(),
   }),
+  /** The task's tenant (or network) has used BUDGET_WARNING_RATIO of a budget this period (told once per period). */
+  z.object({
+    type: z.literal('budget.warning'),
+    task_id: z.string(),
+    budget_id: z.string(),
+    network_id: z.string().nullable(),
+    period: z.enum(['day', 'month']),
+    used_ratio: z.number(),
+    at: z.string(),
+  }),
   /** A person decided (approved, rejected, answered), or nobody did in time (expired). */
   z.object({ type: z.literal('approval.decided'), task_id: z.string(), approval_id: z.string(), kind: ApprovalKind, status: ApprovalStatus, at: z.string() }),
 ]);

@@ -6,3 +6,4 @@ export * from './job-worker';
 export * from './run-process';
 export * from './runtime';
 export * from './secret-scrubber';
+export * from './configured-budgets';

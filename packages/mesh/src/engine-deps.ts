@@ -10,6 +10,7 @@ import type { ModelClient } from './model-client';
 import { createEngineTools, type EngineTools } from './tool-loop/engine-tools';
 import { ContentSafety } from './safety/content-safety';
 import { traceModelCalls } from './traced-model-client';
+import { BudgetGuard, budgetModelCalls } from './budget/budget-guard';
 
 export interface EngineSettings {
   /** Tokens of memory a prompt may carry. */
@@ -77,7 +78,8 @@ export async function createEngine(resources: EngineResources, options: EngineOp
     queues: resources.queues,
     events: resources.events,
     logger,
-    model: traceModelCalls(options.model ?? resources.llm, resources.tracing.tracer),
+    // Budgets are checked before every model call (the tenant's and the network's, per period).
+    model: traceModelCalls(budgetModelCalls(options.model ?? resources.llm, new BudgetGuard(resources, { maxAgeMs: config.budgetCheckMaxAgeMs })), resources.tracing.tracer),
     metrics: resources.metrics,
     inFlight,
     workerId: `${hostname()}:${process.pid}`,

@@ -1,4 +1,5 @@
-import { AgentOutput, describeError, type SubtaskStatus } from '@mesh/core';
+import { AgentOutput, describeError, isBudgetExhausted, type SubtaskStatus } from '@mesh/core';
+import { failTask } from './coordinator/task-outcome';
 import type { SubtaskJob } from '@mesh/queue';
 import type { SubtaskRow } from '@mesh/store';
 import type { EngineDeps } from './engine-deps';
@@ -120,6 +121,14 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
       if (parked) publish(deps, parked, 'awaiting_approval');
       log.info('subtask waits for a person', { approvals: err.approvalIds });
       return parked ? 'parked' : 'skipped';
+    }
+    if (isBudgetExhausted(err)) {
+      // A used-up budget stops the task, not only this subtask: nothing else of it may call a model.
+      await fail(deps, started, describeError(err));
+      await failTask(deps, work.task.tenant_id, work.task.id, err instanceof Error ? err.message : describeError(err));
+      deps.metrics?.subtaskFinished(started.agent_type, 'failed', Date.now() - startedAt);
+      log.warn('subtask stopped: budget exhausted', { error: describeError(err) });
+      return 'failed';
     }
     if (isAbort(err, call.signal)) {
       // Shutting down: hand the job back so another process runs it. Stopped or past the

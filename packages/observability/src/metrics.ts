@@ -74,11 +74,14 @@ export class MeshMetrics {
   readonly approvalsPending: Gauge<'kind'>;
   readonly approvalDecisions: Histogram<'kind' | 'status'>;
   readonly unservedAgentTypes: Gauge<'agent_type'>;
+  readonly budgetUsed: Gauge<'tenant' | 'network' | 'period'>;
+  readonly budgetExhaustions: Counter<'tenant'>;
   readonly unservedSubtasks: Counter<'agent_type'>;
   readonly sseConnections: Gauge;
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
 
   private queueSource: (() => Promise<QueueJobCounts[]>) | undefined;
+  private budgetsSource: (() => Promise<{ tenant: string; network: string; period: string; ratio: number }[]>) | undefined;
   private unservedSource: (() => Promise<string[]>) | undefined;
   private approvalsSource: (() => Promise<Record<string, number>>) | undefined;
   private circuitSource: (() => Promise<{ provider: string; model: string; state: CircuitStateName }[]>) | undefined;
@@ -236,6 +239,24 @@ export class MeshMetrics {
         for (const agent_type of types ?? []) this.set({ agent_type }, 1);
       },
     });
+    this.budgetUsed = new Gauge({
+      name: 'mesh_budget_used_ratio',
+      help: "Share of each budget its current period has used (1 = exhausted), per tenant, network ('' = the whole tenant) and period, read at scrape time",
+      labelNames: ['tenant', 'network', 'period'],
+      registers,
+      async collect() {
+        if (!metrics.budgetsSource) return;
+        const budgets = await metrics.budgetsSource().catch(() => null);
+        this.reset();
+        for (const b of budgets ?? []) this.set({ tenant: b.tenant, network: b.network, period: b.period }, b.ratio);
+      },
+    });
+    this.budgetExhaustions = new Counter({
+      name: 'mesh_budget_exhausted_total',
+      help: 'Model calls not made because a budget of their tenant or network was used up, per tenant',
+      labelNames: ['tenant'],
+      registers,
+    });
     this.unservedSubtasks = new Counter({
       name: 'mesh_unserved_subtasks_failed_total',
       help: 'Queued subtasks failed because no live worker served their agent type for the grace period',
@@ -264,6 +285,15 @@ export class MeshMetrics {
   /** Reads the unserved agent types at each scrape (the API reads heartbeats and the agents in use). */
   collectUnservedWith(source: () => Promise<string[]>): void {
     this.unservedSource = source;
+  }
+
+  /** Reads the budgets and their usage at each scrape. */
+  collectBudgetsWith(source: () => Promise<{ tenant: string; network: string; period: string; ratio: number }[]>): void {
+    this.budgetsSource = source;
+  }
+
+  budgetExhausted(tenant: string): void {
+    this.budgetExhaustions.inc({ tenant });
   }
 
   unservedSubtasksFailed(agentType: string, count: number): void {

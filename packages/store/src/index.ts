@@ -20,3 +20,4 @@ export * from './json-rows';
 export * from './table-statistics';
 export * from './statement-batcher';
 export * from './approval-repository';
+export * from './budget-repository';

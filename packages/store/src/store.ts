@@ -1,6 +1,7 @@
 import { AgentRepository } from './agent-repository';
 import { ApiKeyRepository } from './api-key-repository';
 import { ApprovalRepository } from './approval-repository';
+import { BudgetRepository } from './budget-repository';
 import { CommonLexemes } from './common-lexemes';
 import type { Db } from './db';
 import { LeaderLock } from './leader-lock';
@@ -36,6 +37,8 @@ export interface Store {
   sentEmails: SentEmailRepository;
   /** Requests for a person (approvals and questions) and their decisions. */
   approvals: ApprovalRepository;
+  /** Token and cost budgets per tenant and network per period, and the usage report. */
+  budgets: BudgetRepository;
   statistics: TableStatistics;
   /** Leadership among processes under `name` (one lock per name and schema); see LeaderLock. */
   leaderLock(name: string): LeaderLock;
@@ -57,6 +60,7 @@ export function createStore(db: Db): Store {
     toolCalls: new ToolCallRepository(db),
     sentEmails: new SentEmailRepository(db),
     approvals: new ApprovalRepository(db),
+    budgets: new BudgetRepository(db),
     statistics: new TableStatistics(db),
     leaderLock: (name) => new LeaderLock(db, name),
   };

@@ -1,5 +1,5 @@
 import type { MeshConfig } from '@mesh/config';
-import { QueuedTaskCapError } from '@mesh/core';
+import { BudgetExhaustedError, budgetExhaustedMessage, exhaustedBudget, QueuedTaskCapError } from '@mesh/core';
 import { startTask, type StartOutcome } from './task-control';
 import type { TaskControlDeps } from './task-control-deps';
 
@@ -28,8 +28,15 @@ export class TenantAdmission {
   /** `<cap>:<tenant>` → when the count was taken, and the count. */
   private readonly atCap = new Map<string, { at: number; unfinished: number }>();
 
-  /** Throws QueuedTaskCapError when the tenant is at its cap. */
-  async assertMayStart(deps: AdmissionDeps, tenantId: string): Promise<void> {
+  /**
+   * Throws QueuedTaskCapError when the tenant is at its cap, BudgetExhaustedError (402) when a
+   * budget of the tenant or of the network is used up for its period.
+   */
+  async assertMayStart(deps: AdmissionDeps, tenantId: string, networkId?: string): Promise<void> {
+    if (networkId !== undefined) {
+      const exhausted = exhaustedBudget(await deps.store.budgets.binding(tenantId, networkId));
+      if (exhausted) throw new BudgetExhaustedError(budgetExhaustedMessage(exhausted), { budget_id: exhausted.id, period: exhausted.period });
+    }
     const cap = deps.config.limits.maxQueuedTasksPerTenant;
     if (cap <= 0) return;
     const key = `${cap}:${tenantId}`;

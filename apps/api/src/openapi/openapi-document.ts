@@ -38,6 +38,8 @@ export interface OpenApiOptions {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Validation error: `details` lists every failing path',
   401: 'Missing or invalid API key',
+  402: 'A budget of the tenant or the network is used up for its period (`budget_exhausted`): the message says which and when it renews',
+  403: 'The key is valid but may not do this (operator routes: MESH_ADMIN_TENANTS)',
   404: 'Not found (also another tenant’s resource)',
   409: 'Conflict',
   413: 'Request body too large',

@@ -1,5 +1,6 @@
 import { agentRoutes } from './agents-routes';
 import { approvalRoutes } from './approvals-routes';
+import { budgetRoutes } from './budget-routes';
 import { docsRoutes } from './docs-routes';
 import { healthRoutes } from './health-routes';
 import { memoryRoutes } from './memory-routes';
@@ -24,6 +25,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...taskRoutes,
   ...taskEventRoutes,
   ...approvalRoutes,
+  ...budgetRoutes,
   ...memoryRoutes,
   ...docsRoutes({ routes: () => API_ROUTES, basePath: API_BASE_PATH }),
 ];

@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps';
 
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** What a handler answers; the router sends it (no body: an empty response, e.g. 204). */
 export interface RouteResult {

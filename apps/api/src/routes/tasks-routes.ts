@@ -46,10 +46,10 @@ export const taskRoutes: RouteDefinition[] = [
       201: { description: 'The task: pending, or queued with `"process": true`', schema: Task },
       200: { description: 'With `?wait`: the task reached a terminal status in time', schema: Task },
     },
-    errors: [400, 404, 413, 415, 503],
+    errors: [400, 402, 404, 413, 415, 503],
     async handle({ deps, tenantId, params, query, body, signal }) {
       if (body.callback_url !== undefined) assertCallbackUrlAllowed(deps.config, body.callback_url);
-      if (body.process) await deps.admission.assertMayStart(deps, tenantId);
+      if (body.process) await deps.admission.assertMayStart(deps, tenantId, params.network_id);
       const traceId = currentTraceId();
       const created = await deps.store.tasks.create(tenantId, params.network_id, body, traceId ? { traceId } : {});
       if (!created) throw new NotFoundError('Network', params.network_id);
@@ -109,11 +109,11 @@ export const taskRoutes: RouteDefinition[] = [
       202: { description: 'Accepted: the task with its current status', schema: Task },
       200: { description: 'With `?wait`: the task reached a terminal status in time', schema: Task },
     },
-    errors: [400, 404, 415, 503],
+    errors: [400, 402, 404, 415, 503],
     async handle({ deps, tenantId, params, query, signal }) {
       const row = await deps.store.tasks.require(tenantId, params.task_id, params.network_id);
       if (row.status === 'pending') {
-        await deps.admission.assertMayStart(deps, tenantId);
+        await deps.admission.assertMayStart(deps, tenantId, params.network_id);
         await withTaskTrace(deps, row, (trace) => deps.admission.start(deps, tenantId, row.id, trace));
       }
       const current = await loadTask(deps, tenantId, params.network_id, params.task_id);

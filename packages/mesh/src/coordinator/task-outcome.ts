@@ -1,4 +1,4 @@
-import { describeError, type TaskResult } from '@mesh/core';
+import { describeError, isBudgetExhausted, type TaskResult } from '@mesh/core';
 import type { TaskRow } from '@mesh/store';
 import { announceTaskStatus } from '@mesh/tasks';
 import type { EngineDeps } from '../engine-deps';
@@ -54,6 +54,10 @@ export async function failTask(deps: EngineDeps, tenantId: string, taskId: strin
 export async function onCoordinatorError(deps: EngineDeps, task: TaskRow, what: string, err: unknown): Promise<void> {
   if (isAbort(err)) {
     deps.logger.info('coordinator call aborted', { task_id: task.id, what });
+    return;
+  }
+  if (isBudgetExhausted(err)) {
+    await failTask(deps, task.tenant_id, task.id, err instanceof Error ? err.message : describeError(err));
     return;
   }
   if (isModelFailure(err)) {
