@@ -44,7 +44,10 @@ export function parseBudgets(value: string | undefined): { budgets: BudgetSettin
       if (!(raw.trim() !== '' && Number.isFinite(n) && n > 0)) {
         problem(entry, `${name} must be a positive number`);
         bad = true;
-      } else if (name === 'tokens' && Number.isInteger(n)) maxTokens = n;
+      } else if (name === 'tokens' && !Number.isInteger(n)) {
+        problem(entry, 'tokens must be a whole number');
+        bad = true;
+      } else if (name === 'tokens') maxTokens = n;
       else if (name === 'cost') maxCostUsd = n;
       else {
         problem(entry, `unknown limit "${name}" (tokens=<integer>, cost=<USD>)`);
