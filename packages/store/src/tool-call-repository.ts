@@ -138,6 +138,36 @@ export class TaskToolCallJournal {
     return toStoredToolCall(rows[0]);
   }
 
+  /** Records a call that has already ended (one without side effects); a position already recorded keeps its row. */
+  async record(call: StoredToolCall): Promise<void> {
+    await this.db.query(
+      `INSERT INTO tool_calls (id, tenant_id, task_id, subtask_id, position, round, call_id, tool, arguments, idempotency_key, side_effects, started_at,
+                               status, result, error, finished_at, duration_ms)
+       SELECT $1, s.tenant_id, s.task_id, s.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
+       FROM subtasks s WHERE s.id = $4 AND s.tenant_id = $2 AND s.task_id = $3
+       ON CONFLICT (subtask_id, position) DO NOTHING`,
+      [
+        call.id,
+        this.scope.tenantId,
+        this.scope.taskId,
+        call.subtaskId,
+        call.position,
+        call.round,
+        storableText(call.callId),
+        call.tool,
+        JSON.stringify(storableJson(call.arguments)),
+        call.idempotencyKey,
+        call.sideEffects,
+        call.startedAt,
+        call.status,
+        call.result ? JSON.stringify(storableJson(call.result)) : null,
+        call.error,
+        call.finishedAt,
+        call.durationMs,
+      ],
+    );
+  }
+
   /** approved → running: a call a person approved starts (null when it is not approved, e.g. a duplicate delivery started it). */
   async start(id: string): Promise<StoredToolCall | null> {
     const { rows } = await this.db.query<ToolCallRow>(

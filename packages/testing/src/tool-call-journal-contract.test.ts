@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CreateNetworkBody, SubmitTaskBody } from '@mesh/core';
 import {
   InMemorySentEmailLedger,
@@ -71,6 +72,27 @@ describe('the Postgres journal behaves as the in-memory one', () => {
       expect(listed.map((r) => r.id)).toEqual([first.id, later.id]);
       // Ids differ between the two; everything else is the same.
       outcomes.push(listed.map(({ id: _id, ...rest }) => rest));
+    }
+    expect(outcomes[0]).toEqual(outcomes[1]);
+  });
+
+  it('record writes an ended call once; a position already recorded keeps its first row', async () => {
+    const outcomes = [];
+    for (const { journal, subtaskId } of await journals()) {
+      const ended = {
+        ...call(subtaskId, 0),
+        id: randomUUID(),
+        status: 'completed' as const,
+        result: { ok: true, content: 'stock: 7' },
+        error: null,
+        finishedAt: new Date('2025-03-01T10:00:01.000Z'),
+        durationMs: 1000,
+      };
+      await journal.record(ended);
+      await journal.record({ ...ended, id: randomUUID(), result: { ok: true, content: 'stock: 9' } });
+      const found = await journal.find(subtaskId, 0);
+      expect(found).toEqual(ended);
+      outcomes.push({ ...found, id: 'x', subtaskId: 'x' });
     }
     expect(outcomes[0]).toEqual(outcomes[1]);
   });

@@ -29,6 +29,13 @@ export class InMemoryToolCallJournal implements ToolCallJournal {
     return structuredClone(record);
   }
 
+  async record(call: ToolCallRecord): Promise<void> {
+    const key = `${call.subtaskId}:${call.position}`;
+    if (this.byPosition.has(key)) return;
+    this.byId.set(call.id, structuredClone(call));
+    this.byPosition.set(key, call.id);
+  }
+
   async start(id: string): Promise<ToolCallRecord | null> {
     const record = this.byId.get(id);
     if (!record || record.status !== 'approved') return null;

@@ -136,10 +136,37 @@ describe('runToolCall: side effects happen once', () => {
     expect(slow.record.status).toBe('failed');
     expect(slow.result.error).toMatch(/200 ms/);
 
+    // A side-effecting call stopped midway stays running: the retry repeats it with its key.
     const stopped = new AbortController();
-    const pending = runToolCall(rt.deps, { subtaskId, position: 2, round: 0, callId: `call-2`, tool: tool('check_stock'), arguments: { sku: 'A1' }, signal: stopped.signal });
+    const pending = runToolCall(rt.deps, { subtaskId, position: 2, round: 0, callId: `call-2`, tool: tool('place_order'), arguments: { sku: 'A1' }, signal: stopped.signal });
     stopped.abort(new Error('subtask cancelled'));
     await expect(pending).rejects.toThrow('subtask cancelled');
     expect((await rt.journal.find(subtaskId, 2))?.status).toBe('running');
+
+    // One without side effects leaves nothing: the retry runs it again, which changes nothing.
+    const stoppedRead = new AbortController();
+    const read = runToolCall(rt.deps, { subtaskId, position: 3, round: 0, callId: `call-3`, tool: tool('check_stock'), arguments: { sku: 'A1' }, signal: stoppedRead.signal });
+    stoppedRead.abort(new Error('subtask cancelled'));
+    await expect(read).rejects.toThrow('subtask cancelled');
+    expect(await rt.journal.find(subtaskId, 3)).toBeNull();
+  });
+
+  it('records a call without side effects once, when it has ended (never as running)', async () => {
+    const { rt, tool } = await setup();
+    const subtaskId = randomUUID();
+    const seen: (string | undefined)[] = [];
+    const journal = { ...rt.journal, find: rt.journal.find.bind(rt.journal), list: rt.journal.list.bind(rt.journal), start: rt.journal.start.bind(rt.journal), record: rt.journal.record.bind(rt.journal), finish: rt.journal.finish.bind(rt.journal),
+      begin: async (...args: Parameters<typeof rt.journal.begin>) => {
+        seen.push('begin');
+        return rt.journal.begin(...args);
+      },
+    };
+    const outcome = await runToolCall({ journal, dispatcher: rt.dispatcher }, { subtaskId, position: 0, round: 0, callId: 'call-0', tool: tool('check_stock'), arguments: { sku: 'A1' } });
+    expect(seen).toEqual([]);
+    await outcome.stored;
+    expect(await rt.journal.find(subtaskId, 0)).toMatchObject({ status: 'completed', sideEffects: false, tool: 'check_stock', id: outcome.record.id });
+    // Replayed from its row on a retry, not run again.
+    const again = await runToolCall({ journal, dispatcher: rt.dispatcher }, { subtaskId, position: 0, round: 0, callId: 'call-0', tool: tool('check_stock'), arguments: { sku: 'A1' } });
+    expect(again.replayed).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describeError, type ToolResult } from '@mesh/core';
 import type { Logger } from '@mesh/observability';
 import { ToolCallConflictError } from './errors';
@@ -48,6 +49,11 @@ export interface ToolCallOutcome {
   content: string;
   /** True when the result came from the journal and nothing ran. */
   replayed: boolean;
+  /**
+   * A call without side effects is recorded once it has ended, without waiting: this settles when
+   * its row is written (the subtask waits for it before it reports its result).
+   */
+  stored?: Promise<void>;
 }
 
 /**
@@ -58,7 +64,9 @@ export interface ToolCallOutcome {
  *   send_email checks its own ledger);
  * - recorded `approved` (a person said yes, perhaps with edited arguments, which the caller
  *   passes): it starts now; `rejected` is replayed like a failure;
- * - not recorded: recorded `running` first, then run, then recorded with its outcome.
+ * - not recorded: recorded `running` first, then run, then recorded with its outcome — unless the
+ *   tool has no side effects: then it runs at once and is recorded once, when it has ended (a
+ *   retry that finds no row runs it again, which changes nothing in the world).
  * A recorded call at the same position with another tool or other arguments is a conflict.
  */
 export async function runToolCall(deps: RunToolCallDeps, call: ToolCallRequest): Promise<ToolCallOutcome> {
@@ -87,6 +95,7 @@ export async function runToolCall(deps: RunToolCallDeps, call: ToolCallRequest):
     const result = record.result ?? errorResult(record.error ?? 'the call was recorded without a result');
     return { record, result, content: frame(result), replayed: true };
   }
+  if (!record && !call.tool.side_effects) return executeReadOnly(deps, call, frame, log);
   const resumed = record !== null;
   record ??= await deps.journal.begin({
     subtaskId: call.subtaskId,
@@ -103,6 +112,52 @@ export async function runToolCall(deps: RunToolCallDeps, call: ToolCallRequest):
   return execute(deps, call, record, resumed, frame, log);
 }
 
+/** Runs a call without side effects, then records it (one write, not waited for here). */
+async function executeReadOnly(deps: RunToolCallDeps, call: ToolCallRequest, frame: (result: ToolResult) => string, log: Logger | undefined): Promise<ToolCallOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now();
+  const idempotencyKey = toolCallIdempotencyKey(call.subtaskId, call.position);
+  const result = await dispatch(deps, call, idempotencyKey, false);
+  const finishedAt = now();
+  const record: ToolCallRecord = {
+    id: randomUUID(),
+    subtaskId: call.subtaskId,
+    position: call.position,
+    round: call.round,
+    callId: call.callId,
+    tool: call.tool.name,
+    arguments: call.arguments,
+    idempotencyKey,
+    sideEffects: false,
+    startedAt,
+    status: result.ok ? 'completed' : 'failed',
+    result,
+    error: result.ok ? null : (result.error ?? 'the call failed'),
+    finishedAt,
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  };
+  const stored = deps.journal.record(record).catch((err: unknown) => log?.warn('could not record a tool call without side effects', { error: describeError(err) }));
+  log?.info('tool call finished', { status: record.status, durationMs: record.durationMs });
+  return { record, result, content: frame(result), replayed: false, stored };
+}
+
+/** The dispatcher's answer to the call; a call stopped from outside throws instead (its record, if any, stays as it was). */
+async function dispatch(deps: RunToolCallDeps, call: ToolCallRequest, idempotencyKey: string, resumed: boolean): Promise<ToolResult> {
+  const result = await deps.dispatcher.execute({
+    tool: call.tool,
+    arguments: call.arguments,
+    idempotencyKey,
+    resumed,
+    ...(call.signal ? { signal: call.signal } : {}),
+    ...(call.timeoutMs !== undefined ? { timeoutMs: call.timeoutMs } : {}),
+  });
+  if (call.signal?.aborted) {
+    // Stopped from outside, not the tool's outcome: a running record stays running, so a retry repeats the call with its key.
+    throw call.signal.reason instanceof Error ? call.signal.reason : new Error(`tool call stopped: ${describeError(call.signal.reason)}`);
+  }
+  return result;
+}
+
 /** Runs a call recorded as running and records how it ended. */
 async function execute(
   deps: RunToolCallDeps,
@@ -114,18 +169,7 @@ async function execute(
 ): Promise<ToolCallOutcome> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
-  const result = await deps.dispatcher.execute({
-    tool: call.tool,
-    arguments: call.arguments,
-    idempotencyKey: record.idempotencyKey,
-    resumed,
-    ...(call.signal ? { signal: call.signal } : {}),
-    ...(call.timeoutMs !== undefined ? { timeoutMs: call.timeoutMs } : {}),
-  });
-  if (call.signal?.aborted) {
-    // Stopped from outside, not the tool's outcome: the record stays running, so a retry repeats the call with its key.
-    throw call.signal.reason instanceof Error ? call.signal.reason : new Error(`tool call stopped: ${describeError(call.signal.reason)}`);
-  }
+  const result = await dispatch(deps, call, record.idempotencyKey, resumed);
   const durationMs = now().getTime() - startedAt.getTime();
   const finished = await deps.journal.finish(record.id, { status: result.ok ? 'completed' : 'failed', result, error: result.ok ? null : (result.error ?? 'the call failed'), finishedAt: now(), durationMs });
   log?.info('tool call finished', { status: finished.status, durationMs, resumed });

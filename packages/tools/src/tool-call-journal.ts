@@ -13,6 +13,8 @@ export interface ToolCallJournal {
   list(subtaskId: string): Promise<ToolCallRecord[]>;
   /** Records a call as running. Throws when the position is already recorded. */
   begin(call: NewToolCallRecord): Promise<ToolCallRecord>;
+  /** Records a call that has already ended (one without side effects); a position already recorded keeps its row. */
+  record(call: ToolCallRecord): Promise<void>;
   /** approved → running: a call a person approved starts. Null when it was not `approved` (a duplicate started it). */
   start(id: string): Promise<ToolCallRecord | null>;
   finish(id: string, outcome: ToolCallFinish): Promise<ToolCallRecord>;

@@ -45,6 +45,8 @@ interface LoopContext {
   signal: AbortSignal;
   resultMaxChars: number;
   people: PeopleInTheLoop | undefined;
+  /** Rows of calls without side effects still being written: the subtask waits for them before it reports. */
+  writes: Promise<void>[];
 }
 
 /**
@@ -72,6 +74,7 @@ export async function runToolLoop<T>(deps: EngineDeps, input: ToolLoopInput<T>):
     signal: input.request.signal,
     resultMaxChars: tools.resultMaxChars,
     people: input.people,
+    writes: [],
   };
   const definitions: ToolDefinition[] = input.tools.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.input_schema }));
   const earlier: Promise<void>[] = [];
@@ -87,7 +90,7 @@ export async function runToolLoop<T>(deps: EngineDeps, input: ToolLoopInput<T>):
     const calls = response.toolCalls ?? [];
     if (calls.length === 0) {
       // Every turn's usage is stored before the subtask reports its result.
-      return { ...response, recorded: Promise.all([...earlier, response.recorded]).then(() => undefined) };
+      return { ...response, recorded: Promise.all([...earlier, ...ctx.writes, response.recorded]).then(() => undefined) };
     }
     earlier.push(Promise.resolve(response.recorded));
     if (mustAnswer) throw new ModelOutputError(`The model kept calling tools after ${tools.maxRounds} rounds (MESH_TOOL_MAX_ROUNDS)`);
@@ -98,7 +101,7 @@ export async function runToolLoop<T>(deps: EngineDeps, input: ToolLoopInput<T>):
     const results = await Promise.all(numbered.map(({ call, position: at }) => (at === null ? refusedCall(ctx, call) : runCall(ctx, call, at, round, null, response.text))));
     const parked = results.filter(isParkedCall);
     // The round's other calls have ended and are recorded: the subtask waits, holding nothing.
-    if (parked.length > 0) throw new AwaitingPerson(parked.map((p) => p.parked), Promise.all(earlier).then(() => undefined));
+    if (parked.length > 0) throw new AwaitingPerson(parked.map((p) => p.parked), Promise.all([...earlier, ...ctx.writes]).then(() => undefined));
     messages.push(...(results as ToolResultMessage[]));
     round += 1;
   }
@@ -155,6 +158,7 @@ async function runCall(
       { subtaskId: scope.subtaskId, position, round, callId: call.id, tool, arguments: call.arguments, signal: ctx.signal, recorded },
     );
     const { record } = outcome;
+    if (outcome.stored) ctx.writes.push(outcome.stored);
     deps.metrics?.toolCall(tool.name, outcome.replayed ? 'replayed' : record.status, record.durationMs ?? 0);
     publishCall(deps, scope, { id: record.id, tool: tool.name, status: record.status, replayed: outcome.replayed, durationMs: record.durationMs, error: record.error });
     return { role: 'tool' as const, toolCallId: call.id, name: call.name, content: outcome.content, isError: !outcome.result.ok };
