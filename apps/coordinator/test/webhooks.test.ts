@@ -170,8 +170,10 @@ describe('webhooks with the default policy (private targets refused)', () => {
         const taskId = await mesh.submit(networkId, { task: 'Call my loopback', callback_url: receiver.url });
         expect((await mesh.waitForTask(taskId)).status).toBe('completed');
         const job = await waitFor('the webhook job to fail', async () => {
-          const found = await mesh.runtime.queues.queue(WEBHOOKS_QUEUE).getJob(`webhook-${taskId}`);
-          return found && (await found.getState()) === 'failed' ? found : undefined;
+          const queue = mesh.runtime.queues.queue(WEBHOOKS_QUEUE);
+          const found = await queue.getJob(`webhook-${taskId}`);
+          // Read again once failed: the first read may predate the failure and lack its reason.
+          return found && (await found.getState()) === 'failed' ? queue.getJob(`webhook-${taskId}`) : undefined;
         });
         expect(job.failedReason).toMatch(/must point to a public host: 127\.0\.0\.1/);
         expect(job.attemptsMade).toBe(1);

@@ -76,12 +76,13 @@ export interface ApprovalWebhookPayload {
 
 /**
  * An approval webhook job: tells the task's callback_url that a person is asked, signed like the
- * completion webhook. A request decided before delivery is not announced any more.
+ * completion webhook. Every request is announced once delivered, even one decided meanwhile (the
+ * approval is sent as it is at delivery: its status says so).
  */
 export async function deliverApprovalWebhook(deps: TaskWebhookDeps, job: ApprovalWebhookJob, attempt: WebhookAttempt): Promise<WebhookOutcome> {
   const { store, metrics, logger: log } = deps;
   const [approval, task] = await Promise.all([store.approvals.get(job.tenantId, job.approvalId), store.tasks.getRow(job.tenantId, job.taskId)]);
-  if (!approval || approval.status !== 'pending' || !task?.callback_url) return 'skipped';
+  if (!approval || !task?.callback_url) return 'skipped';
   const event = 'approval.requested';
   const host = hostOf(task.callback_url);
   const payload: ApprovalWebhookPayload = { event, approval: toApproval(approval), task_id: task.id, network_id: task.network_id };
