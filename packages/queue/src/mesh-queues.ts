@@ -185,24 +185,22 @@ export class MeshQueues {
    * whatever keepCompleted* says.
    */
   async enqueueWebhook(data: WebhookJob): Promise<void> {
-    await this.queue(WEBHOOKS_QUEUE).add('webhook', data, {
-      jobId: jobIds.webhook(data.taskId),
-      attempts: this.options.webhookAttempts,
-      backoff: { type: 'exponential', delay: this.options.webhookBackoffMs },
-      removeOnComplete: WEBHOOK_DELIVERED_KEEP,
-      removeOnFail: this.keep.removeOnFail,
-    });
+    await this.queue(WEBHOOKS_QUEUE).add('webhook', data, this.webhookOptions(jobIds.webhook(data.taskId)));
   }
 
   /** Tells the task's callback_url that a person is asked; one job per approval, retried like the completion webhook. */
   async enqueueApprovalWebhook(data: ApprovalWebhookJob): Promise<void> {
-    await this.queue(WEBHOOKS_QUEUE).add('approval', data, {
-      jobId: jobIds.approvalWebhook(data.approvalId),
+    await this.queue(WEBHOOKS_QUEUE).add('approval', data, this.webhookOptions(jobIds.approvalWebhook(data.approvalId)));
+  }
+
+  private webhookOptions(jobId: string): JobsOptions {
+    return {
+      jobId,
       attempts: this.options.webhookAttempts,
       backoff: { type: 'exponential', delay: this.options.webhookBackoffMs },
       removeOnComplete: WEBHOOK_DELIVERED_KEEP,
       removeOnFail: this.keep.removeOnFail,
-    });
+    };
   }
 
   /** Removes the deadline job of a task that has ended; never throws (a leftover deadline job is a no-op). */

@@ -56,19 +56,21 @@ function toStoredToolCall(row: ToolCallRow): StoredToolCall {
 }
 
 /**
- * Inserts a call's journal row (of the scope's subtask only): `running` before it runs, or
- * `awaiting_approval` when a person must decide first. With `ignoreConflict`, a position already
+ * Inserts a call's journal row (of the scope's subtask only): `running` before it runs,
+ * `awaiting_approval` when a person must decide first, or already ended (`ended`). With `ignoreConflict`, a position already
  * recorded inserts nothing (and returns no row) instead of raising a unique violation.
  */
 export async function insertToolCall(
   q: Queryable,
   scope: ToolCallScope,
   call: NewStoredToolCall,
-  options: { status: 'running' | 'awaiting_approval'; id?: string; ignoreConflict?: boolean },
+  options: { status: ToolCallStatus; id?: string; ignoreConflict?: boolean; ended?: Pick<StoredToolCall, 'result' | 'error' | 'finishedAt' | 'durationMs'> },
 ): Promise<ToolCallRow[]> {
+  const ended = options.ended;
   const { rows } = await q.query<ToolCallRow>(
-    `INSERT INTO tool_calls (id, tenant_id, task_id, subtask_id, position, round, call_id, tool, arguments, idempotency_key, side_effects, started_at, status)
-     SELECT $1, s.tenant_id, s.task_id, s.id, $5, $6, $7, $8, $9, $10, $11, $12, $13
+    `INSERT INTO tool_calls (id, tenant_id, task_id, subtask_id, position, round, call_id, tool, arguments, idempotency_key, side_effects, started_at,
+                             status, result, error, finished_at, duration_ms)
+     SELECT $1, s.tenant_id, s.task_id, s.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
      FROM subtasks s WHERE s.id = $4 AND s.tenant_id = $2 AND s.task_id = $3
      ${options.ignoreConflict ? 'ON CONFLICT (subtask_id, position) DO NOTHING' : ''}
      RETURNING *`,
@@ -86,6 +88,10 @@ export async function insertToolCall(
       call.sideEffects,
       call.startedAt,
       options.status,
+      ended?.result ? JSON.stringify(storableJson(ended.result)) : null,
+      ended?.error ?? null,
+      ended?.finishedAt ?? null,
+      ended?.durationMs ?? null,
     ],
   );
   return rows;
@@ -140,32 +146,7 @@ export class TaskToolCallJournal {
 
   /** Records a call that has already ended (one without side effects); a position already recorded keeps its row. */
   async record(call: StoredToolCall): Promise<void> {
-    await this.db.query(
-      `INSERT INTO tool_calls (id, tenant_id, task_id, subtask_id, position, round, call_id, tool, arguments, idempotency_key, side_effects, started_at,
-                               status, result, error, finished_at, duration_ms)
-       SELECT $1, s.tenant_id, s.task_id, s.id, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
-       FROM subtasks s WHERE s.id = $4 AND s.tenant_id = $2 AND s.task_id = $3
-       ON CONFLICT (subtask_id, position) DO NOTHING`,
-      [
-        call.id,
-        this.scope.tenantId,
-        this.scope.taskId,
-        call.subtaskId,
-        call.position,
-        call.round,
-        storableText(call.callId),
-        call.tool,
-        JSON.stringify(storableJson(call.arguments)),
-        call.idempotencyKey,
-        call.sideEffects,
-        call.startedAt,
-        call.status,
-        call.result ? JSON.stringify(storableJson(call.result)) : null,
-        call.error,
-        call.finishedAt,
-        call.durationMs,
-      ],
-    );
+    await insertToolCall(this.db, this.scope, call, { status: call.status, id: call.id, ignoreConflict: true, ended: call });
   }
 
   /** approved → running: a call a person approved starts (null when it is not approved, e.g. a duplicate delivery started it). */

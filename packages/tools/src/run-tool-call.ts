@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describeError, type ToolResult } from '@mesh/core';
 import type { Logger } from '@mesh/observability';
 import { ToolCallConflictError } from './errors';
-import type { ToolCallJournal, ToolCallRecord } from './tool-call-journal';
+import type { NewToolCallRecord, ToolCallJournal, ToolCallRecord } from './tool-call-journal';
 import type { ToolDispatcher } from './tool-dispatcher';
 import { errorResult, type CatalogTool } from './tool-executor';
 import { toolCallIdempotencyKey } from './tool-call-idempotency-key';
@@ -97,7 +97,14 @@ export async function runToolCall(deps: RunToolCallDeps, call: ToolCallRequest):
   }
   if (!record && !call.tool.side_effects) return executeReadOnly(deps, call, frame, log);
   const resumed = record !== null;
-  record ??= await deps.journal.begin({
+  record ??= await deps.journal.begin(newRecord(call, now()));
+  if (resumed) log?.warn('tool call resumed after an interrupted attempt', { sideEffects: record.sideEffects });
+  return execute(deps, call, record, resumed, frame, log);
+}
+
+/** The record of a call as it starts: where it is in its subtask, what it asks, its idempotency key. */
+function newRecord(call: ToolCallRequest, startedAt: Date): NewToolCallRecord {
+  return {
     subtaskId: call.subtaskId,
     position: call.position,
     round: call.round,
@@ -106,30 +113,20 @@ export async function runToolCall(deps: RunToolCallDeps, call: ToolCallRequest):
     arguments: call.arguments,
     idempotencyKey: toolCallIdempotencyKey(call.subtaskId, call.position),
     sideEffects: call.tool.side_effects,
-    startedAt: now(),
-  });
-  if (resumed) log?.warn('tool call resumed after an interrupted attempt', { sideEffects: record.sideEffects });
-  return execute(deps, call, record, resumed, frame, log);
+    startedAt,
+  };
 }
 
 /** Runs a call without side effects, then records it (one write, not waited for here). */
 async function executeReadOnly(deps: RunToolCallDeps, call: ToolCallRequest, frame: (result: ToolResult) => string, log: Logger | undefined): Promise<ToolCallOutcome> {
   const now = deps.now ?? (() => new Date());
-  const startedAt = now();
-  const idempotencyKey = toolCallIdempotencyKey(call.subtaskId, call.position);
-  const result = await dispatch(deps, call, idempotencyKey, false);
+  const started = newRecord(call, now());
+  const result = await dispatch(deps, call, started.idempotencyKey, false);
   const finishedAt = now();
+  const startedAt = started.startedAt;
   const record: ToolCallRecord = {
+    ...started,
     id: randomUUID(),
-    subtaskId: call.subtaskId,
-    position: call.position,
-    round: call.round,
-    callId: call.callId,
-    tool: call.tool.name,
-    arguments: call.arguments,
-    idempotencyKey,
-    sideEffects: false,
-    startedAt,
     status: result.ok ? 'completed' : 'failed',
     result,
     error: result.ok ? null : (result.error ?? 'the call failed'),
