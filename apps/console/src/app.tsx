@@ -2,10 +2,13 @@ import { Link } from './components/link';
 import { NetworkPage } from './pages/network-page';
 import { NetworksPage } from './pages/networks-page';
 import { TaskPage } from './pages/task-page';
+import { UsagePage } from './pages/usage-page';
 import { paths, useRoute } from './lib/router';
 
 export function App() {
   const route = useRoute();
+  // The network and task pages belong to Networks.
+  const section = route.page === 'usage' ? 'usage' : 'networks';
   return (
     <div className="app">
       <header className="topbar">
@@ -13,7 +16,12 @@ export function App() {
           Agent Mesh <span>console</span>
         </Link>
         <nav>
-          <Link href={paths.networks()}>Networks</Link>
+          <Link href={paths.networks()} aria-current={section === 'networks' ? 'page' : undefined}>
+            Networks
+          </Link>
+          <Link href={paths.usage()} aria-current={section === 'usage' ? 'page' : undefined}>
+            Usage
+          </Link>
           <a href="/api/mesh/health" target="_blank" rel="noreferrer">
             Health
           </a>
@@ -21,6 +29,7 @@ export function App() {
       </header>
       <main>
         {route.page === 'networks' && <NetworksPage />}
+        {route.page === 'usage' && <UsagePage />}
         {route.page === 'network' && <NetworkPage key={route.networkId} networkId={route.networkId} tab={route.tab} />}
         {route.page === 'task' && <TaskPage key={route.taskId} networkId={route.networkId} taskId={route.taskId} />}
         {route.page === 'not-found' && (

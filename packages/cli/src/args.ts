@@ -109,6 +109,29 @@ export function numberOption(values: OptionValues, name: string, usage: string):
   return number;
 }
 
+/** A value out of `allowed` (`--group-by day`), or undefined when the option is not given. */
+export function choiceOption<T extends string>(values: OptionValues, name: string, allowed: readonly T[], usage: string): T | undefined {
+  const value = stringOption(values, name);
+  if (value === undefined) return undefined;
+  const match = allowed.find((a) => a === value);
+  if (match === undefined) throw new UsageError(`--${name} takes ${allowed.join(', ')} (got "${value}")`, usage);
+  return match;
+}
+
+const UTC_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A point in time for the API: an ISO time as given (the API checks its form and offset), or a
+ * date (`2026-05-01`), which is its UTC midnight.
+ */
+export function instantOption(values: OptionValues, name: string, usage: string): string | undefined {
+  const value = stringOption(values, name)?.trim();
+  if (value === undefined) return undefined;
+  const instant = UTC_DATE.test(value) ? `${value}T00:00:00Z` : value;
+  if (Number.isNaN(Date.parse(instant))) throw new UsageError(`--${name} takes an ISO time (2026-05-01T09:00:00Z) or a UTC date (2026-05-01) (got "${value}")`, usage);
+  return instant;
+}
+
 /** A JSON object given inline (`--context '{…}'`) or in a file (`--context-file f`). */
 export function jsonObjectOption(values: OptionValues, inline: string, file: string | null, usage: string): Record<string, unknown> | undefined {
   const text = stringOption(values, inline);

@@ -4,13 +4,24 @@ import { describeApiError, errorMessage, EXIT, UsageError } from './cli-errors';
 import type { Command, CommandContext, Output } from './command';
 import { agentsCommands } from './commands/agents-commands';
 import { approvalsCommands } from './commands/approvals-commands';
+import { budgetsCommands } from './commands/budgets-commands';
 import { healthCommand } from './commands/health-command';
 import { memoryCommands } from './commands/memory-commands';
 import { networksCommands } from './commands/networks-commands';
 import { tasksCommands } from './commands/tasks-commands';
+import { usageCommand } from './commands/usage-command';
 import { colourStyle, plainStyle } from './terminal-text';
 
-export const COMMANDS: readonly Command[] = [...networksCommands, ...agentsCommands, ...tasksCommands, ...approvalsCommands, ...memoryCommands, healthCommand];
+export const COMMANDS: readonly Command[] = [
+  ...networksCommands,
+  ...agentsCommands,
+  ...tasksCommands,
+  ...approvalsCommands,
+  ...memoryCommands,
+  usageCommand,
+  ...budgetsCommands,
+  healthCommand,
+];
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
@@ -46,7 +57,10 @@ export function mainUsage(): string {
 
 function groupUsage(group: string): string {
   const commands = COMMANDS.filter((c) => c.group === group);
-  return [`Usage: mesh ${group} <${commands.map((c) => c.action).join('|')}> …`, '', ...commands.map((c) => `  mesh ${commandName(c).padEnd(18)} ${c.summary}`)].join('\n');
+  const actions = commands.map((c) => c.action).filter((a) => a !== '');
+  // A group with a command of its own runs it when no action is named (`mesh budgets`).
+  const line = commands.some((c) => c.action === '') ? `Usage: mesh ${group} [${actions.join('|')}] …` : `Usage: mesh ${group} <${actions.join('|')}> …`;
+  return [line, '', ...commands.map((c) => `  mesh ${commandName(c).padEnd(18)} ${c.summary}`)].join('\n');
 }
 
 /** `missing`: the command was cut short (`mesh`, `mesh tasks`), not misspelt. */
@@ -57,13 +71,15 @@ function findCommand(argv: readonly string[]): { command: Command; rest: string[
   const inGroup = COMMANDS.filter((c) => c.group === group);
   if (inGroup.length === 0) return { usage: mainUsage(), message: `unknown command "${group}"` };
   const single = inGroup.find((c) => c.action === '');
-  if (single) return { command: single, rest: argv.slice(1) };
+  const named = action ? inGroup.find((c) => c.action === action) : undefined;
+  if (named) return { command: named, rest: argv.slice(2) };
+  // `mesh usage --from …`, `mesh budgets`: the group's own command; `mesh budgets sett` is misspelt.
+  if (single && (action === undefined || action.startsWith('-') || inGroup.length === 1)) return { command: single, rest: argv.slice(1) };
+  if (single) return { usage: groupUsage(group), message: `unknown command "${group} ${action}"` };
   if (action === undefined || action === '--help' || action === '-h') {
     return { usage: groupUsage(group), ...(action === undefined ? { message: `missing a ${group} command`, missing: true } : {}) };
   }
-  const command = inGroup.find((c) => c.action === action);
-  if (!command) return { usage: groupUsage(group), message: `unknown command "${group} ${action}"` };
-  return { command, rest: argv.slice(2) };
+  return { usage: groupUsage(group), message: `unknown command "${group} ${action}"` };
 }
 
 /** Runs one invocation of `mesh` and answers its exit code; never throws. */

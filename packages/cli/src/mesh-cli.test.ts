@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { Approval, Network, Task } from '@mesh/core';
+import type { Approval, Budget, BudgetList, Network, Task, UsageReport } from '@mesh/core';
 import { createTestEnv, launchApp, REPO_ROOT, type LaunchedProcess, type TestEnv } from '@mesh/testing';
 import { runCli } from './cli';
 
@@ -11,6 +11,7 @@ import { runCli } from './cli';
 
 const CLI = join(REPO_ROOT, 'packages', 'cli', 'dist', 'main.js');
 const KEY = 'key-tenant-a-123';
+const KEY_B = 'key-tenant-b-456';
 const SPECIALISTS = ['content', 'design', 'analytics', 'personalization'];
 const SEO_WARNING = "Warning: no worker serves agent type 'seo': start one with --agents seo or --agents all; until then the coordinator does not plan for it\n";
 
@@ -74,7 +75,8 @@ async function meshJson<T>(args: string[]): Promise<T> {
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (./scripts/test builds first)`);
   // A subtask whose type no worker serves waits out the test instead of failing after the default 30 s.
-  t = await createTestEnv('cli', { MESH_SIM_LATENCY_MS: '100', MESH_UNSERVED_GRACE_SECONDS: '600', PORT: '0', HOST: '127.0.0.1' });
+  // tenant-a's key is an operator's (mesh budgets set); its budgets are set on one network of its own.
+  t = await createTestEnv('cli', { MESH_SIM_LATENCY_MS: '100', MESH_UNSERVED_GRACE_SECONDS: '600', MESH_ADMIN_TENANTS: 'tenant-a', PORT: '0', HOST: '127.0.0.1' });
   const api = await launchApp('api', t.env);
   processes.push(api);
   apiUrl = (JSON.parse((await api.waitForLine(/"message":"api listening"/)).trim()) as { url: string }).url;
@@ -470,6 +472,91 @@ describe('mesh approvals', () => {
       expect(byPrefix.code).toBe(1);
       expect(byPrefix.stderr).toContain('No approval starting with ffffffff');
     });
+  });
+});
+
+describe('mesh usage and budgets', () => {
+  /** The API's answer to a GET, read directly (what the CLI's output is checked against). */
+  async function apiGet<T>(path: string): Promise<T> {
+    const res = await fetch(`${apiUrl}/api/mesh${path}`, { headers: { authorization: `Bearer ${KEY}` } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as T;
+  }
+
+  const utcMidnight = () => `${new Date().toISOString().slice(0, 10)}T00:00:00Z`;
+  let network: Network;
+
+  beforeAll(async () => {
+    network = await meshJson<Network>(['networks', 'create', '--name', 'Usage']);
+    const task = await meshJson<Task>(['tasks', 'submit', 'Usage', '--task', 'Write the usage report email', '--wait', '60']);
+    expect(task.status).toBe('completed');
+  });
+
+  it("mesh usage prints the API's rows and totals for the range, grouping and network given; --json is the API's answer", async () => {
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date(Date.now() + 3_600_000).toISOString();
+    const query = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&network_id=${network.id}`;
+    const byAgent = await apiGet<UsageReport>(`/usage?${query}&group_by=agent_type`);
+    expect(byAgent.rows.map((r) => r.key).sort()).toEqual(['coordinator', ...SPECIALISTS].sort());
+
+    const run = await mesh(['usage', '--network', 'Usage', '--from', from, '--to', to, '--group-by', 'agent_type']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`usage ${from} to ${to}, by agent_type, network Usage`);
+    expect(lines[2]).toMatch(/^AGENT TYPE\s+CALLS\s+INPUT\s+OUTPUT\s+TOKENS\s+COST$/);
+    const cells = (r: Omit<UsageReport['rows'][number], 'key'>) => `${r.llm_calls}\\s+${r.input_tokens}\\s+${r.output_tokens}\\s+${r.tokens}\\s+\\$${r.cost_usd.toFixed(4)}`;
+    expect(lines.slice(3)).toEqual([...byAgent.rows.map((r) => expect.stringMatching(new RegExp(`^${r.key}\\s+${cells(r)}$`))), expect.stringMatching(new RegExp(`^TOTAL\\s+${cells(byAgent.total)}$`))]);
+    expect(byAgent.total.llm_calls).toBeGreaterThanOrEqual(1 + SPECIALISTS.length);
+
+    expect(await meshJson<UsageReport>(['usage', '--network', network.id, '--from', from, '--to', to, '--group-by', 'model'])).toEqual(await apiGet<UsageReport>(`/usage?${query}&group_by=model`));
+    // By network, the caller's networks are named.
+    expect((await mesh(['usage', '--group-by', 'network'])).stdout).toMatch(new RegExp(`\n${network.id}  Usage\\s+\\d+`));
+  });
+
+  it("an operator sets a network's daily budget, mesh budgets shows its share; used up, tasks submit prints the 402; deleted by the start of its id, it is gone", async () => {
+    const used = (await apiGet<UsageReport>(`/usage?from=${utcMidnight()}&network_id=${network.id}`)).total.tokens;
+    const max = Math.ceil(used / 0.9);
+    const set = await mesh(['budgets', 'set', '--tenant', 'tenant-a', '--network', 'Usage', '--period', 'day', '--tokens', String(max)]);
+    expect(set).toMatchObject({ code: 0, stderr: '' });
+    const budgetId = /^Set budget ([0-9a-f-]{36})\n/.exec(set.stdout)?.[1] ?? '';
+    expect(set.stdout).toMatch(new RegExp(`\n${budgetId}\\s+tenant-a\\s+network Usage\\s+day \\d{4}-\\d{2}-\\d{2}\\s+${used} / ${max}\\s+`));
+
+    const [budget] = (await apiGet<BudgetList>('/budgets')).budgets as [Budget];
+    expect(budget).toMatchObject({ id: budgetId, network_id: network.id, used_tokens: used, max_tokens: max });
+    const list = await mesh(['budgets']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^ID\\s+SCOPE\\s+PERIOD\\s+TOKENS\\s+COST\\s+USED\\s+SOURCE\n${budgetId}\\s+network Usage\\s+day ${utcMidnight().slice(0, 10)}\\s+${used} / ${max}\\s+\\$\\d+\\.\\d{4} / no limit\\s+${Math.floor(budget.used_ratio * 100)}% warning\\s+api\n$`));
+    expect(await meshJson<BudgetList>(['budgets'])).toEqual(await apiGet<BudgetList>('/budgets'));
+
+    // Replaced by one the network has used up: new tasks of that network are refused, nothing stored.
+    expect((await mesh(['budgets', 'set', '--tenant', 'tenant-a', '--network', network.id, '--period', 'day', '--tokens', String(used)])).code).toBe(0);
+    expect((await mesh(['budgets'])).stdout).toMatch(/ 100% exhausted +api\n\nAn exhausted budget refuses new tasks of its scope \(402 budget_exhausted\)/);
+    const refused = await mesh(['tasks', 'submit', 'Usage', '--task', 'One more', '--wait']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^Error: Budget exhausted: the network's daily budget is used up \\(${used} of ${used} tokens; it renews at the start of the next UTC day\\) \\(HTTP 402 budget_exhausted\\)\n` +
+          `  Nothing was started: budget ${budgetId} is used up\\. \`mesh budgets\` shows what each budget has used; an operator can raise one with \`mesh budgets set\`\\.\n$`,
+      ),
+    );
+    expect((await meshJson<{ total: number }>(['tasks', 'list', 'Usage'])).total).toBe(1);
+
+    const deleted = await mesh(['budgets', 'delete', budgetId.slice(0, 8)]);
+    expect(deleted).toMatchObject({ code: 0, stdout: `Deleted budget ${budgetId}\n` });
+    expect((await mesh(['budgets'])).stdout).toBe("No budgets: your tenant's model use is not limited.\n");
+    const again = await mesh(['budgets', 'delete', budgetId]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('(HTTP 404 not_found)');
+  });
+
+  it("refuses the operators' commands to a key that is no operator's (403)", async () => {
+    const set = await mesh(['budgets', 'set', '--tenant', 'tenant-b', '--period', 'day', '--tokens', '10'], { MESH_API_KEY: KEY_B });
+    expect(set.code).toBe(1);
+    expect(set.stderr).toBe('Error: This API key may not set budgets (MESH_ADMIN_TENANTS) (HTTP 403 forbidden)\n');
+    expect((await mesh(['budgets', '--all'], { MESH_API_KEY: KEY_B })).stderr).toContain('(HTTP 403 forbidden)');
+    // Its own budgets it may read: none.
+    expect(await meshJson<BudgetList>(['budgets', '--api-key', KEY_B])).toEqual({ budgets: [] });
   });
 });
 

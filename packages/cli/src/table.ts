@@ -5,6 +5,8 @@ export interface TableOptions {
   maxWidth?: number | undefined;
   /** Free-text columns (by index: names, descriptions, results) that give way first, cut with an ellipsis. */
   flexible?: readonly number[];
+  /** Columns (by index: counts, amounts) padded on the left, so their digits line up. */
+  rightAligned?: readonly number[];
 }
 
 /** A flexible column is not cut below this (or its header, or its widest cell when narrower). */
@@ -20,12 +22,15 @@ export function formatTable(headers: string[], rows: string[][], options: TableO
   const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
   const { maxWidth } = options;
   if (maxWidth !== undefined) narrowToFit(widths, headers, options.flexible ?? [], maxWidth);
+  const right = new Set(options.rightAligned ?? []);
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => {
         const width = widths[i] ?? 0;
         const fitted = visibleLength(cell) > width ? truncateVisible(cell, width) : cell;
-        return i === cells.length - 1 ? fitted : fitted + ' '.repeat(width - visibleLength(fitted));
+        const padding = ' '.repeat(width - visibleLength(fitted));
+        if (right.has(i)) return padding + fitted;
+        return i === cells.length - 1 ? fitted : fitted + padding;
       })
       .join(' '.repeat(GAP))
       .trimEnd();

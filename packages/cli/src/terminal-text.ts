@@ -44,6 +44,9 @@ const STATUS_COLOURS: Record<string, number> = {
   ok: 32,
   degraded: 33,
   down: 31,
+  // How much of a budget is used.
+  warning: 33,
+  exhausted: 31,
 };
 
 export const plainStyle: Style = { bold: (s) => s, dim: (s) => s, status: (s) => s };

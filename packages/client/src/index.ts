@@ -1,5 +1,6 @@
 // The API client of the CLI (Node, from dist) and the web console (browser, bundled from source):
 // nothing here may import zod, Node or DOM-only APIs. Types come from @mesh/core as types only.
+export { BUDGET_PERIODS, BUDGET_WARNING_RATIO, budgetLevel, isBudgetExhaustedMessage, USAGE_GROUPS, type BudgetLevel } from './budgets';
 export { ConnectionError, errorFromResponse, isAbortError, MeshApiError } from './errors';
 export {
   API_BASE_PATH,
@@ -11,10 +12,12 @@ export {
   type MemorySearch,
   type MeshClientOptions,
   type PageQuery,
+  type PutBudgetInput,
   type RequestOptions,
   type SubmitTaskInput,
   type TaskListQuery,
   type UpdateNetworkInput,
+  type UsageQueryInput,
 } from './mesh-client';
 export { SseParser, type SseEvent } from './sse-parser';
 export { applyTaskEvent, watchTask, type TaskWatchHandlers, type TaskWatchOptions, type WatchMode } from './task-watcher';

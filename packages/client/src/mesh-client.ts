@@ -1,4 +1,23 @@
-import type { Agent, AgentConfigInput, Approval, ApprovalList, ApprovalOverrides, ApprovalSettings, Health, MemoryItem, MemoryList, Network, NetworkList, Task, TaskList } from '@mesh/core';
+import type {
+  Agent,
+  AgentConfigInput,
+  Approval,
+  ApprovalList,
+  ApprovalOverrides,
+  ApprovalSettings,
+  Budget,
+  BudgetList,
+  BudgetPeriod,
+  Health,
+  MemoryItem,
+  MemoryList,
+  Network,
+  NetworkList,
+  Task,
+  TaskList,
+  UsageGroup,
+  UsageReport,
+} from '@mesh/core';
 import { ConnectionError, errorFromResponse, isAbortError, MeshApiError } from './errors';
 
 export interface MeshClientOptions {
@@ -89,6 +108,27 @@ export interface MemorySearch {
   limit?: number | undefined;
 }
 
+/** `GET /usage`: [from, to) as ISO times with an offset; unset, this UTC month so far, by day. */
+export interface UsageQueryInput {
+  from?: string | undefined;
+  to?: string | undefined;
+  group_by?: UsageGroup | undefined;
+  network_id?: string | undefined;
+}
+
+/**
+ * `PUT /admin/budgets` (operators): the budget of a tenant, or of one of its networks, per UTC day
+ * or month; at least one of max_tokens and max_cost_usd. It replaces the one of that scope and period.
+ */
+export interface PutBudgetInput {
+  tenant_id: string;
+  /** Unset or null: the whole tenant. */
+  network_id?: string | null | undefined;
+  period: BudgetPeriod;
+  max_tokens?: number | null | undefined;
+  max_cost_usd?: number | null | undefined;
+}
+
 const seg = encodeURIComponent;
 
 /**
@@ -124,7 +164,7 @@ export class MeshClient {
     return this.send('GET', this.url(path), { accept }, undefined, signal);
   }
 
-  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
+  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     const res = await this.send(method, this.url(path, options.query), headers, options.body === undefined ? undefined : JSON.stringify(options.body), options.signal);
@@ -218,6 +258,31 @@ export class MeshClient {
 
   addMemory(networkId: string, input: AddMemoryInput): Promise<MemoryItem & { deduplicated: boolean }> {
     return this.request<MemoryItem & { deduplicated: boolean }>('POST', `/networks/${seg(networkId)}/memory`, { body: input });
+  }
+
+  /** The tenant's own model usage (tokens, cost, calls), grouped. */
+  usage(query: UsageQueryInput = {}, signal?: AbortSignal): Promise<UsageReport> {
+    return this.request<UsageReport>('GET', '/usage', { query: { ...query }, signal });
+  }
+
+  /** The tenant's budgets (its own and its networks'), each with what its current period has used. */
+  budgets(signal?: AbortSignal): Promise<BudgetList> {
+    return this.request<BudgetList>('GET', '/budgets', { signal });
+  }
+
+  /** Operators (MESH_ADMIN_TENANTS) only; others get 403. */
+  putBudget(input: PutBudgetInput): Promise<Budget> {
+    return this.request<Budget>('PUT', '/admin/budgets', { body: input });
+  }
+
+  /** Operators: every tenant's budgets, or one tenant's. */
+  adminBudgets(tenantId?: string, signal?: AbortSignal): Promise<BudgetList> {
+    return this.request<BudgetList>('GET', '/admin/budgets', { query: { tenant_id: tenantId }, signal });
+  }
+
+  /** Operators: removes a budget. */
+  deleteBudget(budgetId: string): Promise<void> {
+    return this.request<void>('DELETE', `/admin/budgets/${seg(budgetId)}`);
   }
 
   private async send(method: string, url: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<Response> {

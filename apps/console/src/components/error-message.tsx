@@ -1,4 +1,6 @@
 import { ConnectionError, MeshApiError } from '@mesh/client';
+import { paths } from '../lib/router';
+import { Link } from './link';
 
 export function errorText(error: unknown): string {
   if (error instanceof MeshApiError) return describeApiError(error);
@@ -19,6 +21,20 @@ export function ErrorMessage({ error }: { error: unknown }) {
   return (
     <div className="error" role="alert">
       {errorText(error)}
+      {error instanceof MeshApiError && error.code === 'budget_exhausted' && <BudgetsLink />}
     </div>
+  );
+}
+
+/** Where a used-up budget can be seen (after an error that names one). */
+export function BudgetsLink() {
+  return (
+    <>
+      {' '}
+      <Link href={paths.usage()} data-testid="budgets-link">
+        See the budgets on the Usage page
+      </Link>
+      .
+    </>
   );
 }

@@ -32,3 +32,13 @@ export function elapsedMs(from: string | null | undefined, to: string | null | u
 export function formatCost(usd: number): string {
   return usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
+
+/** `12,345` (tokens). */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** A used share as a whole percentage, never rounded up to 100 % before it is reached. */
+export function formatShare(ratio: number): string {
+  return `${Math.floor(ratio * 100)}%`;
+}

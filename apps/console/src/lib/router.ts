@@ -12,6 +12,7 @@ const isNetworkTab = (value: string): value is NetworkTab => (NETWORK_TABS as re
 
 export type Route =
   | { page: 'networks' }
+  | { page: 'usage' }
   | { page: 'network'; networkId: string; tab: NetworkTab }
   | { page: 'task'; networkId: string; taskId: string }
   | { page: 'not-found'; path: string };
@@ -20,6 +21,7 @@ export function parseRoute(pathname: string): Route {
   const path = pathname.startsWith(BASE_PATH) ? pathname.slice(BASE_PATH.length) : pathname;
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { page: 'networks' };
+  if (parts.length === 1 && parts[0] === 'usage') return { page: 'usage' };
   if (parts[0] === 'networks' && parts[1]) {
     if (parts.length === 2) return { page: 'network', networkId: parts[1], tab: 'tasks' };
     if (parts.length === 3 && parts[2] && isNetworkTab(parts[2])) return { page: 'network', networkId: parts[1], tab: parts[2] };
@@ -30,6 +32,8 @@ export function parseRoute(pathname: string): Route {
 
 export const paths = {
   networks: () => `${BASE_PATH}/`,
+  /** The tenant's usage and budgets; `search` keeps the page's choices (`?range=7d`). */
+  usage: (search = '') => `${BASE_PATH}/usage${search}`,
   network: (networkId: string, tab: NetworkTab = 'tasks') =>
     `${BASE_PATH}/networks/${encodeURIComponent(networkId)}${tab === 'tasks' ? '' : `/${tab}`}`,
   task: (networkId: string, taskId: string) => `${BASE_PATH}/networks/${encodeURIComponent(networkId)}/tasks/${encodeURIComponent(taskId)}`,

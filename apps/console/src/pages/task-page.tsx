@@ -1,8 +1,8 @@
 import type { Agent, Subtask, Task } from '@mesh/core';
 import { useEffect, useState } from 'react';
-import { isTerminalTaskStatus, watchTask, type WatchMode } from '@mesh/client';
+import { isBudgetExhaustedMessage, isTerminalTaskStatus, watchTask, type WatchMode } from '@mesh/client';
 import { meshApi } from '../api/mesh-api';
-import { ErrorMessage, errorText } from '../components/error-message';
+import { BudgetsLink, ErrorMessage, errorText } from '../components/error-message';
 import { Link } from '../components/link';
 import { MarkdownView } from '../components/markdown-view';
 import { StatusBadge } from '../components/status-badge';
@@ -158,8 +158,9 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
       <section className="panel" data-testid="task-result">
         <h2>Result</h2>
         {task.error && (
-          <div className="error" role="alert">
+          <div className="error" role="alert" data-testid="task-error">
             {task.error}
+            {isBudgetExhaustedMessage(task.error) && <BudgetsLink />}
           </div>
         )}
         {task.result ? (

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { APPROVAL_KINDS, APPROVAL_STATUSES, type MeshClient } from '@mesh/client';
 import type { Approval } from '@mesh/core';
-import { expectPositionals, intOption, parseJson, readText, requiredString, stringOption, type OptionValues } from '../args';
+import { choiceOption, expectPositionals, intOption, parseJson, readText, requiredString, stringOption, type OptionValues } from '../args';
 import { APPROVAL_KIND_NAMES, approvalDetails, approvalsTable, SHORT_ID_LENGTH } from '../approval-render';
 import { EXIT, UsageError } from '../cli-errors';
 import type { Command, CommandContext } from '../command';
@@ -101,12 +101,6 @@ function deciderName(values: OptionValues, usage: string): string {
   }
 }
 
-function choice(values: OptionValues, name: string, allowed: readonly string[], usage: string): string | undefined {
-  const value = stringOption(values, name);
-  if (value !== undefined && !allowed.includes(value)) throw new UsageError(`--${name} takes ${allowed.join(', ')} (got "${value}")`, usage);
-  return value;
-}
-
 /** Sends the decision to the network that holds the approval and prints what was decided. */
 async function decide(ctx: CommandContext, values: OptionValues, ref: string, decision: Decision): Promise<number> {
   const client = ctx.client();
@@ -135,7 +129,7 @@ export const approvalsCommands: Command[] = [
     options: { ...SHARED_OPTIONS, status: { type: 'string' }, kind: { type: 'string' }, task: { type: 'string' }, limit: { type: 'string' } },
     async run(ctx, { positionals, values }) {
       expectPositionals(positionals, [], LIST_USAGE);
-      const status = choice(values, 'status', [...APPROVAL_STATUSES, 'all'], LIST_USAGE) ?? 'pending';
+      const status = choiceOption(values, 'status', [...APPROVAL_STATUSES, 'all'], LIST_USAGE) ?? 'pending';
       const limit = intOption(values, 'limit', LIST_USAGE) ?? 50;
       if (limit < 1) throw new UsageError('--limit takes a number above 0', LIST_USAGE);
       const client = ctx.client();
@@ -143,7 +137,7 @@ export const approvalsCommands: Command[] = [
       const scope = await networksInScope(client, networkRef);
       const approvals = await approvalsInScope(client, scope, {
         status: status === 'all' ? undefined : status,
-        kind: choice(values, 'kind', APPROVAL_KINDS, LIST_USAGE),
+        kind: choiceOption(values, 'kind', APPROVAL_KINDS, LIST_USAGE),
         task: stringOption(values, 'task'),
         limit,
       });

@@ -124,3 +124,18 @@ export async function resolveApproval(client: MeshClient, scope: readonly Networ
   if (matches.length > 1) throw new MeshApiError(`${matches.length} approvals start with ${ref}: use more of the id (${matches.map((a) => a.id).join(', ')})`, 409, 'ambiguous');
   throw new MeshApiError(`No approval starting with ${ref} among the latest ${API_LIST_LIMIT} of ${where} (the whole id finds any)`, 404, 'not_found');
 }
+
+/**
+ * A budget by its id or the start of it (a terminal's table shows the first characters). A start
+ * is looked up in the operators' list of every budget; only operators may delete one anyway.
+ */
+export async function resolveBudgetId(client: MeshClient, ref: string): Promise<string> {
+  if (UUID.test(ref)) return ref;
+  if (!ID_PREFIX.test(ref)) throw new MeshApiError(`Budget ${ref} not found: give a budget id or its first characters (at least 4)`, 404, 'not_found');
+  const prefix = ref.toLowerCase();
+  const matches = (await client.adminBudgets()).budgets.filter((b) => b.id.startsWith(prefix));
+  const [match] = matches;
+  if (matches.length === 1 && match) return match.id;
+  if (matches.length > 1) throw new MeshApiError(`${matches.length} budgets start with ${ref}: use more of the id (${matches.map((b) => b.id).join(', ')})`, 409, 'ambiguous');
+  throw new MeshApiError(`No budget starting with ${ref}`, 404, 'not_found');
+}
