@@ -39,6 +39,7 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
     process: false,
     callback_url: 'https://hooks.example.com/mesh',
   }),
+  'PUT /admin/weights': () => ({ tenant_id: 'tenant-a', weight: 2 }),
   'PUT /admin/budgets': () => ({ tenant_id: 'tenant-a', period: 'day', max_tokens: 100_000, max_cost_usd: 5 }),
   'PATCH /networks/:network_id': () => ({ description: 'Changed by the battery', approvals: { plan: true }, approval_timeout_seconds: 3600 }),
   'POST /networks/:network_id/approvals/:approval_id': () => ({ decision: 'approve', comment: 'Looks right' }),

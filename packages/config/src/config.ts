@@ -54,6 +54,8 @@ export const MeshEnv = z
     MESH_ADMIN_TENANTS: optionalString(),
     /** Token and cost budgets per tenant (or network) per UTC day or month: see budgets-env.ts. */
     MESH_BUDGETS: optionalString(),
+    /** Weights for fair scheduling between tenants, `tenant:weight,…` (default 1 each). */
+    MESH_TENANT_WEIGHTS: optionalString(),
     /** How old the usage a model call is checked against may be (per process and network). */
     MESH_BUDGET_CHECK_MAX_AGE_MS: intVar(1_000, 0, 60_000),
     /** Comment line sent on idle SSE streams so proxies keep them open. */
@@ -120,6 +122,8 @@ export interface MeshConfig {
   /** Budgets from MESH_BUDGETS (the admin route sets more). */
   budgets: BudgetSetting[];
   budgetCheckMaxAgeMs: number;
+  /** Fair-scheduling weight per tenant (MESH_TENANT_WEIGHTS); tenants not named weigh 1. */
+  tenantWeights: Record<string, number>;
   sse: { pingMs: number };
   webhooks: WebhookConfig;
   tracing: { otlpEndpoint?: string; otlpHeaders: Record<string, string> };
@@ -230,6 +234,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
   const tools = toToolsConfig(e, env);
   problems.push(...tools.problems);
   const budgets = parseBudgets(e.MESH_BUDGETS);
+  const tenantWeights: Record<string, number> = {};
+  for (const entry of (e.MESH_TENANT_WEIGHTS ?? '').split(',').map((w) => w.trim()).filter(Boolean)) {
+    const [tenant = '', raw = ''] = entry.split(':');
+    const weight = Number(raw);
+    if (!TENANT.test(tenant) || !(raw.trim() !== '' && Number.isFinite(weight) && weight > 0 && weight <= 1000)) {
+      problems.push({ variable: 'MESH_TENANT_WEIGHTS', message: `"${entry}" must be tenant:weight with a weight above 0 and at most 1000` });
+    } else tenantWeights[tenant] = weight;
+  }
   problems.push(...budgets.problems);
   const adminTenants = e.MESH_ADMIN_TENANTS ? e.MESH_ADMIN_TENANTS.split(',').map((t) => t.trim()).filter(Boolean) : null;
   if (adminTenants?.some((t) => !TENANT.test(t))) problems.push({ variable: 'MESH_ADMIN_TENANTS', message: 'must be a comma-separated list of tenant ids' });
@@ -275,6 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     adminTenants,
     budgets: budgets.budgets,
     budgetCheckMaxAgeMs: e.MESH_BUDGET_CHECK_MAX_AGE_MS,
+    tenantWeights,
     sse: { pingMs: e.MESH_SSE_PING_MS },
     webhooks: {
       secret: webhookSecret,

@@ -105,3 +105,9 @@ export function budgetExhaustedMessage(budget: Pick<Budget, 'network_id' | 'peri
 export function exhaustedBudget<B extends Pick<Budget, 'used_ratio'>>(budgets: readonly B[]): B | undefined {
   return budgets.find((b) => b.used_ratio >= 1);
 }
+
+/** `PUT /admin/weights`: a tenant's weight in fair scheduling (its share of the fleet relative to others; default 1). */
+export const PutWeightBody = z.strictObject({ tenant_id: TenantId, weight: z.number().positive().max(1000).nullable() });
+export type PutWeightBody = z.infer<typeof PutWeightBody>;
+
+export const WeightList = z.object({ weights: z.record(z.string(), z.number()) });

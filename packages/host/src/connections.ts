@@ -50,6 +50,7 @@ export function openConnections(config: MeshConfig, options: ConnectionsOptions)
     keepCompletedSeconds: config.jobs.keep.completedSeconds,
     keepFailedCount: config.jobs.keep.failedCount,
     keepFailedSeconds: config.jobs.keep.failedSeconds,
+    tenantWeights: config.tenantWeights,
   });
   const tracing =
     options.tracing ??

@@ -118,6 +118,11 @@ export class RecoverySweeper {
     }
 
     await this.sweepApprovals(report);
+    // Fair scheduling's counts, from the system of record.
+    await store.tasks
+      .unfinishedByTenant()
+      .then((counts) => this.deps.queues.load.resync(counts))
+      .catch((err: unknown) => this.deps.logger.warn('could not reset the tenants\' loads', { error: describeError(err) }));
     report.unservedFailed = await this.unserved.check().catch((err: unknown) => {
       this.deps.logger.warn('could not check for unserved agent types', { error: describeError(err) });
       return 0;

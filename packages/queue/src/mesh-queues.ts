@@ -2,11 +2,14 @@ import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PLAN_LIMITS } from '@mesh/core';
 import { agentQueueName, COORDINATOR_QUEUE, WEBHOOKS_QUEUE } from './queue-names';
+import { fairPriority, TenantLoad } from './tenant-load';
 import { jobIds, type ApprovalWebhookJob, type DeadlineJob, type FinalizeJob, type ResumeJob, type StepJob, type SubtaskJob, type WaveJob, type WebhookJob } from './job-catalog';
 
 export interface MeshQueuesOptions {
   connection: Redis;
   prefix: string;
+  /** Tenants' weights for fair scheduling (MESH_TENANT_WEIGHTS; default 1 each). */
+  tenantWeights?: Readonly<Record<string, number>>;
   /** Attempts per subtask job before it is failed (the wave still completes). */
   subtaskAttempts?: number;
   /** Attempts per coordinator job (model calls inside already retry and fall back). */
@@ -72,10 +75,13 @@ export class MeshQueues {
   private readonly keep: { removeOnComplete: KeepJobs; removeOnFail: KeepJobs };
   private readonly queues = new Map<string, Queue>();
   private flowProducer: FlowProducer | undefined;
+  /** Each tenant's share of what runs: it orders jobs across tenants (see TenantLoad). */
+  readonly load: TenantLoad;
 
   constructor(options: MeshQueuesOptions) {
     this.connection = options.connection;
     this.prefix = options.prefix;
+    this.load = new TenantLoad(options.connection, options.prefix, options.tenantWeights ? { weights: options.tenantWeights } : {});
     this.options = {
       ...DEFAULTS,
       ...stripUndefined({
@@ -132,18 +138,26 @@ export class MeshQueues {
     };
   }
 
+  /** The BullMQ priority of a job of `tenantId`'s task: the tenant's share first, then the task's priority and stage. */
+  private async priorityOf(tenantId: string, taskPriority: number, stage: 'start' | 'continue'): Promise<number> {
+    return fairPriority(await this.load.share(tenantId), jobPriority(taskPriority, stage));
+  }
+
   async enqueueStep(data: StepJob, priority: number): Promise<void> {
     const stage = data.iteration === 1 ? 'start' : 'continue';
     const jobId = jobIds.step(data.taskId, data.iteration);
     // A task started again after a failed start (revertToPending) may have a first step that was
     // running then (so not removed) and completed as a no-op; kept, it would make this add a no-op
     // too and leave the task queued with no job until the recovery sweeper notices.
-    if (data.iteration === 1 && this.keep.removeOnComplete !== true) await this.removeEnded(COORDINATOR_QUEUE, jobId);
-    await this.coordinator.add('step', data, this.coordinatorOptions(jobId, jobPriority(priority, stage)));
+    const [fair] = await Promise.all([
+      this.priorityOf(data.tenantId, priority, stage),
+      data.iteration === 1 && this.keep.removeOnComplete !== true ? this.removeEnded(COORDINATOR_QUEUE, jobId) : undefined,
+    ]);
+    await this.coordinator.add('step', data, this.coordinatorOptions(jobId, fair));
   }
 
   async enqueueFinalize(data: FinalizeJob, priority: number): Promise<void> {
-    await this.coordinator.add('finalize', data, this.coordinatorOptions(jobIds.finalize(data.taskId), jobPriority(priority, 'continue')));
+    await this.coordinator.add('finalize', data, this.coordinatorOptions(jobIds.finalize(data.taskId), await this.priorityOf(data.tenantId, priority, 'continue')));
   }
 
   /** A delayed job that ends the task as timed_out if it is still unfinished at its deadline. */
@@ -160,7 +174,7 @@ export class MeshQueues {
 
   /** The continuation of a decision: one job per approval (a repeated enqueue is a no-op while it is kept). */
   async enqueueResume(data: ResumeJob, priority: number): Promise<void> {
-    await this.coordinator.add('resume', data, this.coordinatorOptions(jobIds.resume(data.approvalId), jobPriority(priority, 'continue')));
+    await this.coordinator.add('resume', data, this.coordinatorOptions(jobIds.resume(data.approvalId), await this.priorityOf(data.tenantId, priority, 'continue')));
   }
 
   /**
@@ -214,18 +228,19 @@ export class MeshQueues {
    * (ignoreDependencyOnFailure, see bullmq#3362): the coordinator works with what succeeded.
    */
   async dispatchWave(data: WaveJob, children: WaveChild[], priority: number, options: { jobId?: string } = {}): Promise<void> {
+    const fair = await this.priorityOf(data.tenantId, priority, 'continue');
     const flow: FlowJob = {
       name: 'wave',
       queueName: COORDINATOR_QUEUE,
       data,
-      opts: this.coordinatorOptions(options.jobId ?? jobIds.wave(data.taskId, data.iteration, data.wave), jobPriority(priority, 'continue')),
+      opts: this.coordinatorOptions(options.jobId ?? jobIds.wave(data.taskId, data.iteration, data.wave), fair),
       children: children.map((child) => ({
         name: 'subtask',
         queueName: agentQueueName(child.agentType),
         data: { tenantId: data.tenantId, taskId: data.taskId, subtaskId: child.subtaskId, ...(data.trace ? { trace: data.trace } : {}) } satisfies SubtaskJob,
         opts: {
           jobId: jobIds.subtask(child.subtaskId, child.generation),
-          priority: jobPriority(priority, 'continue'),
+          priority: fair,
           attempts: this.options.subtaskAttempts,
           backoff: { type: 'exponential', delay: 1000 },
           ignoreDependencyOnFailure: true,

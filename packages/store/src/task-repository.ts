@@ -406,6 +406,14 @@ export class TaskRepository {
   }
 
   /** Tasks queued or running, of one tenant (the backpressure measure) or of all. */
+  /** Queued, running and waiting tasks per tenant (fair scheduling's counts, reset by the recovery sweeper). */
+  async unfinishedByTenant(): Promise<Map<string, number>> {
+    const { rows } = await this.db.query<{ tenant_id: string; count: string }>(
+      `SELECT tenant_id, count(*) FROM tasks WHERE status IN ('queued', 'in_progress', 'awaiting_approval') GROUP BY tenant_id`,
+    );
+    return new Map(rows.map((r) => [r.tenant_id, Number(r.count)]));
+  }
+
   async countUnfinished(tenantId?: string): Promise<number> {
     return countUnfinishedTasks(this.db, tenantId);
   }

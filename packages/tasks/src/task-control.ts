@@ -14,6 +14,8 @@ export async function startTask(deps: TaskControlDeps, tenantId: string, taskId:
   const task = await deps.store.tasks.markQueued(tenantId, taskId);
   if (!task) return { started: false };
   const ids = { tenantId, taskId, ...(trace ? { trace } : {}) };
+  // Counted as the task starts (not waited for: shares are read from a cache anyway).
+  void deps.queues.load.started(tenantId);
   try {
     // Both at once: the first step is on the task's critical path, the deadline job is not.
     await Promise.all([
@@ -22,6 +24,7 @@ export async function startTask(deps: TaskControlDeps, tenantId: string, taskId:
     ]);
   } catch (err) {
     await deps.store.tasks.revertToPending(tenantId, taskId);
+    void deps.queues.load.ended(tenantId);
     await deps.queues.removeTaskJobs(taskId, [], 1).catch(() => 0);
     deps.logger.error('could not enqueue task', { task_id: taskId, error: err });
     throw new ServiceUnavailableError('The queue is unavailable; the task was not started. Retry later.', err);

@@ -16,7 +16,9 @@ export async function announceTaskStatus(deps: TaskControlDeps, task: AnnouncedT
   deps.events.publishQuietly({ type: 'task.status', task_id: task.id, status: task.status, iteration: task.iterations, at: at.toISOString() });
   // in_progress is entered once per iteration; count it once per task.
   if (task.status !== 'in_progress' || task.iterations <= 1) deps.metrics?.taskStatus(task.status, task.started_at, at);
-  if (!isTerminalTaskStatus(task.status) || !task.callback_url) return;
+  if (!isTerminalTaskStatus(task.status)) return;
+  void deps.queues.load.ended(task.tenant_id);
+  if (!task.callback_url) return;
   const trace = injectTraceContext();
   try {
     await deps.queues.enqueueWebhook({ tenantId: task.tenant_id, taskId: task.id, ...(trace ? { trace } : {}) });

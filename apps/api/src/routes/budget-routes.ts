@@ -1,4 +1,4 @@
-import { AdminBudgetQuery, Budget, BudgetList, ForbiddenError, NotFoundError, PutBudgetBody, UsageQuery, UsageReport } from '@mesh/core';
+import { AdminBudgetQuery, Budget, BudgetList, ForbiddenError, NotFoundError, PutBudgetBody, PutWeightBody, UsageQuery, UsageReport, WeightList } from '@mesh/core';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps';
 import { requireNetwork } from '../require-network';
@@ -90,6 +90,34 @@ export const budgetRoutes: RouteDefinition[] = [
       if (!(await deps.store.budgets.get(params.budget_id))) throw new NotFoundError('Budget', params.budget_id);
       await deps.store.budgets.delete(params.budget_id);
       return { status: 204 };
+    },
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/admin/weights',
+    summary:
+      "Operators (MESH_ADMIN_TENANTS): a tenant's weight in fair scheduling — jobs are ordered by each tenant's unfinished tasks per unit of weight, so a tenant of weight 2 gets twice the share of one of weight 1 (null: back to MESH_TENANT_WEIGHTS or 1)",
+    tag: TAG,
+    body: PutWeightBody,
+    responses: { 200: { description: 'Every weight now in force', schema: WeightList } },
+    errors: [400, 403, 413, 415],
+    async handle({ deps, tenantId, body }) {
+      requireAdmin(deps, tenantId);
+      await deps.queues.load.setWeight(body.tenant_id, body.weight);
+      deps.logger.info('tenant weight set', { by_tenant: tenantId, tenant_id: body.tenant_id, weight: body.weight });
+      return { status: 200, body: { weights: await deps.queues.load.weights() } };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/admin/weights',
+    summary: 'Operators (MESH_ADMIN_TENANTS): the fair-scheduling weights in force (tenants not listed weigh 1)',
+    tag: TAG,
+    responses: { 200: { description: 'The weights', schema: WeightList } },
+    errors: [403],
+    async handle({ deps, tenantId }) {
+      requireAdmin(deps, tenantId);
+      return { status: 200, body: { weights: await deps.queues.load.weights() } };
     },
   }),
 ];
