@@ -60,7 +60,7 @@ export class TenantLoad {
   /** The tenant's share (see shareOf; 0 when Redis cannot tell). */
   share(tenantId: string): Promise<number> {
     const cached = this.shares.get(tenantId);
-    if (cached && Date.now() - cached.at <= (this.options.maxAgeMs ?? 250)) return cached.value;
+    if (cached && Date.now() - cached.at < (this.options.maxAgeMs ?? 250)) return cached.value;
     const value = this.readShare(tenantId);
     if (this.shares.size > 10_000) this.shares.clear();
     this.shares.set(tenantId, { at: Date.now(), value });

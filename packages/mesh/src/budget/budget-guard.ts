@@ -51,7 +51,7 @@ export class BudgetGuard {
 
   private tenantsWithBudgets(): Promise<Set<string>> {
     const maxAge = this.options.maxAgeMs ?? 1_000;
-    if (!this.tenants || Date.now() - this.tenants.at > maxAge) {
+    if (!this.tenants || Date.now() - this.tenants.at >= maxAge) {
       const value = this.deps.store.budgets.tenantsWithBudgets();
       value.catch(() => (this.tenants = undefined));
       this.tenants = { at: Date.now(), value };
@@ -62,7 +62,7 @@ export class BudgetGuard {
   private binding(tenantId: string, networkId: string | null): Promise<Budget[]> {
     const key = `${tenantId}:${networkId ?? ''}`;
     const cached = this.usage.get(key);
-    if (cached && Date.now() - cached.at <= (this.options.maxAgeMs ?? 1_000)) return cached.value;
+    if (cached && Date.now() - cached.at < (this.options.maxAgeMs ?? 1_000)) return cached.value;
     const value = this.deps.store.budgets.binding(tenantId, networkId);
     value.catch(() => this.usage.delete(key));
     if (this.usage.size > 10_000) this.usage.clear();
