@@ -93,3 +93,66 @@ export function countsBetween(before: CounterSnapshot | null, after: CounterSnap
     byCommand,
   };
 }
+
+export interface PoolWaits {
+  checkouts: number;
+  /** Mean milliseconds a checkout waited for a client (0 when there was none). */
+  meanWaitMs: number;
+  /** Checkouts waiting, and clients in use, over the samples inside the window (100 ms apart). */
+  waitingMedian: number;
+  waitingMax: number;
+  inUseMedian: number;
+  samples: number;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A process's Postgres pool between two snapshots: checkouts and their wait, and the queue sampled between `fromMs` and `toMs`. */
+export function poolWaitsBetween(before: CounterSnapshot | null, after: CounterSnapshot | null, fromMs: number, toMs: number): PoolWaits | null {
+  if (!after?.pool) return null;
+  const checkouts = after.pool.checkouts - (before?.pool?.checkouts ?? 0);
+  const waitedMs = after.pool.waitedMs - (before?.pool?.waitedMs ?? 0);
+  const inWindow = after.pool.samples.filter(([at]) => at >= fromMs && at <= toMs);
+  return {
+    checkouts,
+    meanWaitMs: checkouts > 0 ? waitedMs / checkouts : 0,
+    waitingMedian: median(inWindow.map(([, waiting]) => waiting)),
+    waitingMax: inWindow.reduce((m, [, waiting]) => Math.max(m, waiting), 0),
+    inUseMedian: median(inWindow.map(([, , inUse]) => inUse)),
+    samples: inWindow.length,
+  };
+}
+
+export interface BatcherWaits {
+  submits: number;
+  /** Mean milliseconds from a request's submit to its result: the wait for a slot and the statement itself. */
+  meanMs: number;
+  /** Requests waiting for a slot over the samples inside the window. */
+  waitingMedian: number;
+  waitingMax: number;
+}
+
+/** A process's store batchers between two snapshots, by label, with their queues sampled between `fromMs` and `toMs`. */
+export function batcherWaitsBetween(before: CounterSnapshot | null, after: CounterSnapshot | null, fromMs: number, toMs: number): Record<string, BatcherWaits> {
+  if (!after?.batchers) return {};
+  const inWindow = after.batchers.samples.filter(([at]) => at >= fromMs && at <= toMs);
+  const out: Record<string, BatcherWaits> = {};
+  for (const [label, totals] of Object.entries(after.batchers.byLabel)) {
+    const earlier = before?.batchers?.byLabel[label];
+    const submits = totals.submits - (earlier?.submits ?? 0);
+    if (submits <= 0) continue;
+    const waiting = inWindow.map(([, byLabel]) => byLabel[label] ?? 0);
+    out[label] = {
+      submits,
+      meanMs: (totals.waitedMs - (earlier?.waitedMs ?? 0)) / submits,
+      waitingMedian: median(waiting),
+      waitingMax: waiting.reduce((m, w) => Math.max(m, w), 0),
+    };
+  }
+  return out;
+}

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { Redis } from 'ioredis';
 
 export interface StatementCount {
@@ -26,6 +26,20 @@ export interface CounterSnapshot {
    * every 100 ms, and when each call reached the provider (Date.now(), the first 20,000).
    */
   model: { inFlight: number; peak: number; calls: number; samples: [number, number][]; starts: number[] };
+  /**
+   * Postgres pool checkouts (pg-pool's connect, behind every pool.query and transaction): how
+   * many, the milliseconds spent waiting for a client in all, and [epoch ms, waiting, in use]
+   * every 100 ms over every pool of the process. A wait here is a first-in-first-out queue
+   * inside the process, ahead of Postgres.
+   */
+  pool: { checkouts: number; waitedMs: number; samples: [number, number, number][] };
+  /**
+   * The store's group-commit batchers (StatementBatcher, one per kind of statement: claimMany,
+   * completeMany, candidatesMany, insert of llm_calls): requests and the milliseconds from each
+   * submit to its result in all, and every 100 ms the requests waiting per batcher. Their queue
+   * is first in, first out, ahead of the pool.
+   */
+  batchers: { byLabel: Record<string, { submits: number; waitedMs: number }>; samples: [number, Record<string, number>][] };
 }
 
 /** One key per statement shape: white space collapsed, parameter lists folded, cut short. */
@@ -87,6 +101,83 @@ function install(dir: string): void {
     if (cbIndex < 0 && result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
     return result;
   };
+
+  type PoolLike = { waitingCount: number; totalCount: number; idleCount: number };
+  type ConnectFn = (this: PoolLike, cb?: (err: unknown, client: unknown, done: unknown) => void) => unknown;
+  const poolProto = Pool.prototype as unknown as { connect: ConnectFn };
+  const originalConnect = poolProto.connect;
+  const pools = new Set<PoolLike>();
+  let checkouts = 0;
+  let waitedMs = 0;
+  const poolSamples: [number, number, number][] = [];
+  poolProto.connect = function instrumentedConnect(this: PoolLike, cb) {
+    pools.add(this);
+    checkouts += 1;
+    const started = performance.now();
+    const done = () => {
+      waitedMs += performance.now() - started;
+    };
+    if (typeof cb === 'function') {
+      return originalConnect.call(this, (err, client, release) => {
+        done();
+        cb(err, client, release);
+      });
+    }
+    const result = originalConnect.call(this);
+    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
+    return result;
+  };
+  setInterval(() => {
+    if (pools.size === 0 || poolSamples.length >= 50_000) return;
+    let waiting = 0;
+    let inUse = 0;
+    for (const p of pools) {
+      waiting += p.waitingCount;
+      inUse += p.totalCount - p.idleCount;
+    }
+    poolSamples.push([Date.now(), waiting, inUse]);
+  }, 100).unref();
+
+  // The store's batchers, if this process loads the store (a deep path: the class is not in its barrel).
+  const batcherTotals = new Map<string, { submits: number; waitedMs: number }>();
+  const batcherSamples: [number, Record<string, number>][] = [];
+  try {
+    type BatcherLike = { run: (...a: unknown[]) => unknown; waiting: number };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const batcherModule = require('@mesh/store/dist/statement-batcher') as { StatementBatcher: { prototype: { submit: (this: BatcherLike, item: unknown) => Promise<unknown> } } };
+    const batcherProto = batcherModule.StatementBatcher.prototype;
+    const originalSubmit = batcherProto.submit;
+    const labels = new Map<BatcherLike, string>();
+    batcherProto.submit = function instrumentedSubmit(this: BatcherLike, item: unknown) {
+      let label = labels.get(this);
+      if (label === undefined) {
+        label = /this\.(\w+)/.exec(String(this.run))?.[1] ?? 'batch';
+        labels.set(this, label);
+      }
+      let totals = batcherTotals.get(label);
+      if (!totals) {
+        totals = { submits: 0, waitedMs: 0 };
+        batcherTotals.set(label, totals);
+      }
+      totals.submits += 1;
+      const started = performance.now();
+      const counted = totals;
+      const result = originalSubmit.call(this, item);
+      const done = () => {
+        counted.waitedMs += performance.now() - started;
+      };
+      result.then(done, done);
+      return result;
+    };
+    setInterval(() => {
+      if (labels.size === 0 || batcherSamples.length >= 50_000) return;
+      const waiting: Record<string, number> = {};
+      for (const [batcher, label] of labels) waiting[label] = (waiting[label] ?? 0) + batcher.waiting;
+      batcherSamples.push([Date.now(), waiting]);
+    }, 100).unref();
+  } catch {
+    // not a process that loads the store
+  }
 
   type RedisProto = {
     sendCommand: (this: unknown, command: { name: string; args: unknown[] }, stream?: unknown) => unknown;
@@ -157,6 +248,8 @@ function install(dir: string): void {
       pg: { queries, byStatement: Object.fromEntries(byStatement) },
       redis: { commands, roundTrips, byCommand: Object.fromEntries(byCommand) },
       model: { inFlight, peak, calls, samples, starts },
+      pool: { checkouts, waitedMs, samples: poolSamples },
+      batchers: { byLabel: Object.fromEntries(batcherTotals), samples: batcherSamples },
     };
     writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(snapshot));
   });

@@ -9,6 +9,7 @@ import { costsLine, machineLine, renderMarkdown, renderTable, writeJson, type Be
 import { cleanupActiveScenario, runScenario, type ScenarioContext, type ScenarioOutput, type ScenarioRun } from './scenario-context';
 import { approvalsScenario } from './scenarios/approvals';
 import { concurrencyScenario } from './scenarios/concurrency';
+import { fairnessScenario } from './scenarios/fairness';
 import { latencyScenario } from './scenarios/latency';
 import { promptGrowthScenario } from './scenarios/prompt-growth';
 import { scaleOutScenario } from './scenarios/scale-out';
@@ -25,6 +26,7 @@ const SCENARIO_BODIES: Record<ScenarioName, (run: ScenarioRun) => Promise<Scenar
   'scale-out': scaleOutScenario,
   tools: toolsScenario,
   approvals: approvalsScenario,
+  fairness: fairnessScenario,
 };
 
 function log(message: string): void {

@@ -143,10 +143,20 @@ export class MeshCluster {
     this.client = createApiClient(this.apiUrl, BENCH_API_KEY);
   }
 
-  private async createNetwork(): Promise<string> {
-    const res = await this.client.request('POST', '/networks', NETWORK_BODY);
+  private async createNetwork(client: ApiClient = this.client): Promise<string> {
+    const res = await client.request('POST', '/networks', NETWORK_BODY);
     if (res.status !== 201) throw new Error(`creating the benchmark network failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.id as string;
+  }
+
+  /**
+   * A client with another tenant's API key (which the processes must know: MESH_API_KEYS in
+   * `env`) and that tenant's own network of the five default agents — the same agent types, so
+   * the same queues and the workers already serving them.
+   */
+  async tenantNetwork(apiKey: string): Promise<{ client: ApiClient; networkId: string }> {
+    const client = createApiClient(this.apiUrl, apiKey);
+    return { client, networkId: await this.createNetwork(client) };
   }
 
   private async startCoordinator(): Promise<void> {
