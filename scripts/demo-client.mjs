@@ -66,6 +66,11 @@ function oneLine(text, max = 400) {
 const health = await waitForHealth();
 show('Health', 'GET', '/health', 200, { status: health.status, redis: health.redis_connection, database: health.database_connection, llm: health.llm_client.mode, workers: health.workers.map((w) => `${w.kind} [${w.agent_types.join(', ') || '-'}]`) });
 
+// A network per run would pile up: the earlier runs' demo networks go first.
+const earlier = (await call('GET', '/networks?limit=200')).json.networks.filter((n) => n.name === 'Email Campaign Assistant');
+for (const n of earlier) await call('DELETE', `/networks/${n.network_id}`);
+if (earlier.length > 0) console.log(dim(`(removed ${earlier.length} network(s) of earlier demo runs)`));
+
 const created = await call('POST', '/networks', {
   name: 'Email Campaign Assistant',
   description: 'AI network for creating and optimizing email campaigns',
