@@ -299,8 +299,16 @@ describe('approvals in the web console', () => {
 
     // The subtask goes on: the call ran with the edited arguments, the answer came back as the question's result.
     await page.locator('[data-testid=task-status][data-status=completed]').waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid=graph-node-subtask][data-agent-type=analytics]').first().click();
+    // The page re-reads the finished task once more (the stream's end): a click during that re-render
+    // can land on a node being replaced, so it is repeated until the details show (never toggling them shut).
     const calls = page.locator('[data-testid=subtask-detail] [data-testid=tool-call]');
+    for (let attempt = 0; attempt < 5 && !(await calls.first().isVisible()); attempt++) {
+      await page.locator('[data-testid=graph-node-subtask][data-agent-type=analytics]').first().click();
+      await calls
+        .first()
+        .waitFor({ timeout: 3_000 })
+        .catch(() => undefined);
+    }
     await calls.first().waitFor();
     const search = calls.filter({ has: page.locator('code', { hasText: 'search_memory' }) });
     expect(await search.getAttribute('data-status')).toBe('completed');
