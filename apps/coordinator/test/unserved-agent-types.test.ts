@@ -86,7 +86,8 @@ describe('agent types that no worker serves', () => {
     expect((await health()).unserved_agent_types).toEqual(['seo']);
     const metrics = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } });
     expect(await metrics.text()).toMatch(/^mesh_unserved_agent_types\{agent_type="seo"[^}]*\} 1$/m);
-    // A default type is served: adding one more of those would warn of nothing.
+    // The coordinator reads the heartbeats at most once a second.
+    await new Promise((r) => setTimeout(r, 1_200));
     const task = await finished(networkId, await submit(networkId));
     expect(task.status).toBe('completed');
     expect(task.subtasks.map((s: any) => s.agent_type)).not.toContain('seo');

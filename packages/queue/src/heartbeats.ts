@@ -139,8 +139,14 @@ export class FleetView {
     const now = Date.now();
     if (!this.cached || now - this.cached.at > this.maxAgeMs) {
       const value = this.read().then(servedAgentTypes);
-      // A failed read (Redis down) is not cached: the next call reads again.
-      value.catch(() => (this.cached = undefined));
+      // A failed read (Redis down), or one that saw no worker at all (a fleet starting), is not
+      // kept: the next call reads again.
+      value.then(
+        (served) => {
+          if (!served.all && served.types.size === 0 && this.cached?.value === value) this.cached = undefined;
+        },
+        () => (this.cached = undefined),
+      );
       this.cached = { at: now, value };
     }
     return this.cached.value;
