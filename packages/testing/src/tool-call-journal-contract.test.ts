@@ -105,6 +105,8 @@ describe('the Postgres journal behaves as the in-memory one', () => {
     const tool = { name: 'check_stock', side_effects: false } as CatalogTool;
     const args = { sku: 'A1', a_first: { z: 1, a: 2 } };
     const first = await runToolCall({ journal, dispatcher }, { subtaskId, position: 0, round: 0, callId: 'c0', tool, arguments: args });
+    // A call without side effects is recorded once it has ended, without waiting: the retry comes after the row.
+    await first.stored;
     const again = await runToolCall({ journal, dispatcher }, { subtaskId, position: 0, round: 0, callId: 'c0', tool, arguments: args });
     expect(execute).toHaveBeenCalledTimes(1);
     expect(first.replayed).toBe(false);
