@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MeshClient } from '@mesh/client';
 import type { Approval, Network, PlanSubject } from '@mesh/core';
-import { createTestEnv, launchApp, REPO_ROOT, waitFor, type LaunchedProcess, type TestEnv } from '@mesh/testing';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page, type Route } from 'playwright-core';
+import { launchApp, REPO_ROOT, waitFor, type LaunchedProcess, type TestEnv } from '@mesh/testing';
+import { CONSOLE_KEY, openConsoleBrowser, startConsoleApi, type ConsoleBrowser } from './browser-harness';
+import { type Locator, type Page, type Route } from 'playwright-core';
 
 /**
  * People deciding in the console, in a real browser against the real API, coordinator and worker
@@ -13,8 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page, t
  * in one subtask. Needs Debian's chromium (./scripts/test installs it) and a built console.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const KEY = 'key-tenant-a-123';
+const KEY = CONSOLE_KEY;
 const RESULTS_DIR = join(REPO_ROOT, 'test-results');
 const SCREENSHOT_PLAN = join(RESULTS_DIR, 'console-approvals-plan.png');
 const SCREENSHOT_DONE = join(RESULTS_DIR, 'console-approvals.png');
@@ -28,21 +28,15 @@ let t: TestEnv;
 let processes: LaunchedProcess[] = [];
 let apiUrl: string;
 let api: MeshClient;
-let browser: Browser;
-let context: BrowserContext;
+let consoleBrowser: ConsoleBrowser;
 let page: Page;
 let network: Network;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium with \`apt-get install -y chromium\` (./scripts/test installs it when missing)`);
-  }
-  const index = join(REPO_ROOT, 'apps', 'console', 'dist', 'index.html');
-  if (!existsSync(index)) throw new Error(`${index} is missing: run \`npm run build\` (./scripts/test builds first)`);
-  t = await createTestEnv('console-approvals', { MESH_SIM_LATENCY_MS: '20', MESH_AGENT_DISCOVERY_MS: '300', PORT: '0', HOST: '127.0.0.1' });
-  const apiProcess = await launchApp('api', t.env);
-  processes.push(apiProcess);
-  apiUrl = (JSON.parse((await apiProcess.waitForLine(/"message":"api listening"/)).trim()) as { url: string }).url;
+  const started = await startConsoleApi('console-approvals', { MESH_SIM_LATENCY_MS: '20', MESH_AGENT_DISCOVERY_MS: '300' });
+  t = started.t;
+  apiUrl = started.apiUrl;
+  processes.push(started.api);
   processes.push(await launchApp('coordinator', t.env));
   processes.push(await launchApp('worker', t.env, { args: ['--agents', 'all'] }));
   api = new MeshClient({ baseUrl: apiUrl, apiKey: KEY });
@@ -56,28 +50,18 @@ beforeAll(async () => {
     ],
     approvals: { plan: true, result: true },
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ httpCredentials: { username: 'console-test', password: KEY }, viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
-  page.on('console', (message) => {
-    if (/Content.Security.Policy|Uncaught|React/i.test(message.text())) pageProblems.push(`console ${message.type()}: ${message.text()}`);
-  });
+  consoleBrowser = await openConsoleBrowser(KEY);
+  ({ page } = consoleBrowser);
   mkdirSync(RESULTS_DIR, { recursive: true });
 }, 60_000);
 
-const pageProblems: string[] = [];
+// Uncaught errors and Content-Security-Policy violations fail the tests.
 afterEach(() => {
-  expect(pageProblems.splice(0)).toEqual([]);
+  expect(consoleBrowser.problems.splice(0)).toEqual([]);
 });
 
 afterAll(async () => {
-  await context?.close().catch(() => {});
-  await browser?.close().catch(() => {});
+  await consoleBrowser?.close();
   await Promise.all(processes.map((p) => p.stop()));
   processes = [];
   await t?.cleanup();

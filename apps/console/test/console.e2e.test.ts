@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestEnv, launchApp, REPO_ROOT, type LaunchedProcess, type TestEnv } from '@mesh/testing';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchApp, REPO_ROOT, type LaunchedProcess, type TestEnv } from '@mesh/testing';
+import { CONSOLE_KEY, openConsoleBrowser, startConsoleApi, type ConsoleBrowser } from './browser-harness';
+import { type Page } from 'playwright-core';
 
 /**
  * The console in a real browser against the real API, coordinator and worker (from dist): create a
@@ -9,8 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
  * chromium (./scripts/test installs it) and a built console (`npm run build`).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const KEY = 'key-tenant-a-123';
+const KEY = CONSOLE_KEY;
 const SCREENSHOT = join(REPO_ROOT, 'test-results', 'console.png');
 const SCREENSHOT_LIVE = join(REPO_ROOT, 'test-results', 'console-live.png');
 const SCREENSHOT_TOOL_CALLS = join(REPO_ROOT, 'test-results', 'console-tool-calls.png');
@@ -22,46 +22,28 @@ const TASK_TEXT = 'Launch email for TechPro X1 <img src=x onerror="window.__mesh
 let t: TestEnv;
 let processes: LaunchedProcess[] = [];
 let apiUrl: string;
-let browser: Browser;
-let context: BrowserContext;
+let consoleBrowser: ConsoleBrowser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium with \`apt-get install -y chromium\` (./scripts/test installs it when missing)`);
-  }
-  const index = join(REPO_ROOT, 'apps', 'console', 'dist', 'index.html');
-  if (!existsSync(index)) throw new Error(`${index} is missing: run \`npm run build\` (./scripts/test builds first)`);
   // Slow simulated models, so the live view has something to show.
-  t = await createTestEnv('console', { MESH_SIM_LATENCY_MS: '300', PORT: '0', HOST: '127.0.0.1' });
-  const api = await launchApp('api', t.env);
-  processes.push(api);
-  apiUrl = (JSON.parse((await api.waitForLine(/"message":"api listening"/)).trim()) as { url: string }).url;
+  const started = await startConsoleApi('console', { MESH_SIM_LATENCY_MS: '300' });
+  t = started.t;
+  apiUrl = started.apiUrl;
+  processes.push(started.api);
   // The worker starts during the first test, once the page shows the planned subtasks waiting for it.
   processes.push(await launchApp('coordinator', t.env));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Playwright gives every launch a fresh temporary profile (--user-data-dir).
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ httpCredentials: { username: 'console-test', password: KEY }, viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  // Uncaught errors and Content-Security-Policy violations fail the tests (checked at the end of each).
-  page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
-  page.on('console', (message) => {
-    if (/Content.Security.Policy|Uncaught|React/i.test(message.text())) pageProblems.push(`console ${message.type()}: ${message.text()}`);
-  });
+  consoleBrowser = await openConsoleBrowser(KEY);
+  ({ page } = consoleBrowser);
 }, 60_000);
 
-const pageProblems: string[] = [];
+// Uncaught errors and Content-Security-Policy violations fail the tests.
 afterEach(() => {
-  expect(pageProblems.splice(0)).toEqual([]);
+  expect(consoleBrowser.problems.splice(0)).toEqual([]);
 });
 
 afterAll(async () => {
-  await context?.close().catch(() => {});
-  await browser?.close().catch(() => {});
+  await consoleBrowser?.close();
   await Promise.all(processes.map((p) => p.stop()));
   processes = [];
   await t?.cleanup();

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MeshClient } from '@mesh/client';
 import type { Network } from '@mesh/core';
-import { createTestEnv, launchApp, REPO_ROOT, waitFor, type LaunchedProcess, type TestEnv } from '@mesh/testing';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchApp, REPO_ROOT, waitFor, type LaunchedProcess, type TestEnv } from '@mesh/testing';
+import { CONSOLE_KEY, openConsoleBrowser, startConsoleApi, type ConsoleBrowser } from './browser-harness';
+import { type Page } from 'playwright-core';
 
 /**
  * Agent types no live worker serves, in a real browser against the real API, coordinator and
@@ -12,8 +13,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
  * heartbeats. Needs Debian's chromium (./scripts/test installs it) and a built console.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const KEY = 'key-tenant-a-123';
+const KEY = CONSOLE_KEY;
 const RESULTS_DIR = join(REPO_ROOT, 'test-results');
 const SCREENSHOT = join(RESULTS_DIR, 'console-unserved-agents.png');
 const SPECIALISTS = ['content', 'design', 'analytics', 'personalization'];
@@ -24,47 +24,31 @@ let t: TestEnv;
 let processes: LaunchedProcess[] = [];
 let apiUrl: string;
 let api: MeshClient;
-let browser: Browser;
-let context: BrowserContext;
+let consoleBrowser: ConsoleBrowser;
 let page: Page;
 let network: Network;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium with \`apt-get install -y chromium\` (./scripts/test installs it when missing)`);
-  }
-  const index = join(REPO_ROOT, 'apps', 'console', 'dist', 'index.html');
-  if (!existsSync(index)) throw new Error(`${index} is missing: run \`npm run build\` (./scripts/test builds first)`);
   // Heartbeats every second, so a new worker is seen (and a stopped one forgotten) quickly.
-  t = await createTestEnv('console-unserved', { MESH_HEARTBEAT_INTERVAL_MS: '1000', PORT: '0', HOST: '127.0.0.1' });
-  const apiProcess = await launchApp('api', t.env);
-  processes.push(apiProcess);
-  apiUrl = (JSON.parse((await apiProcess.waitForLine(/"message":"api listening"/)).trim()) as { url: string }).url;
+  const started = await startConsoleApi('console-unserved', { MESH_HEARTBEAT_INTERVAL_MS: '1000' });
+  t = started.t;
+  apiUrl = started.apiUrl;
+  processes.push(started.api);
   processes.push(await launchApp('coordinator', t.env));
   processes.push(await launchApp('worker', t.env, { args: ['--agents', SPECIALISTS.join(',')] }));
   api = new MeshClient({ baseUrl: apiUrl, apiKey: KEY });
   network = await api.createNetwork({ name: 'Unserved network' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ httpCredentials: { username: 'console-test', password: KEY }, viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
-  page.on('console', (message) => {
-    if (/Content.Security.Policy|Uncaught|React/i.test(message.text())) pageProblems.push(`console ${message.type()}: ${message.text()}`);
-  });
+  consoleBrowser = await openConsoleBrowser(KEY);
+  ({ page } = consoleBrowser);
 }, 60_000);
 
-const pageProblems: string[] = [];
+// Uncaught errors and Content-Security-Policy violations fail the tests.
 afterEach(() => {
-  expect(pageProblems.splice(0)).toEqual([]);
+  expect(consoleBrowser.problems.splice(0)).toEqual([]);
 });
 
 afterAll(async () => {
-  await context?.close().catch(() => {});
-  await browser?.close().catch(() => {});
+  await consoleBrowser?.close();
   await Promise.all(processes.map((p) => p.stop()));
   processes = [];
   await t?.cleanup();

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MeshClient } from '@mesh/client';
 import type { Budget, Network, Task, UsageReport } from '@mesh/core';
-import { createTestEnv, launchApp, REPO_ROOT, type LaunchedProcess, type TestEnv } from '@mesh/testing';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { launchApp, REPO_ROOT, type LaunchedProcess, type TestEnv } from '@mesh/testing';
+import { CONSOLE_KEY, openConsoleBrowser, startConsoleApi, type ConsoleBrowser } from './browser-harness';
+import { type Locator, type Page } from 'playwright-core';
 
 /**
  * The Usage page in a real browser against the real API, coordinator and worker (from dist; the
@@ -13,8 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
  * next one is refused (402) in the form. Needs Debian's chromium and a built console.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const KEY = 'key-tenant-a-123';
+const KEY = CONSOLE_KEY;
 const RESULTS_DIR = join(REPO_ROOT, 'test-results');
 const SCREENSHOT = join(RESULTS_DIR, 'console-usage.png');
 // Network names reach the chart and the table as text.
@@ -24,8 +24,7 @@ let t: TestEnv;
 let processes: LaunchedProcess[] = [];
 let apiUrl: string;
 let api: MeshClient;
-let browser: Browser;
-let context: BrowserContext;
+let consoleBrowser: ConsoleBrowser;
 let page: Page;
 let launch: Network;
 let webinar: Network;
@@ -36,16 +35,11 @@ async function runTask(networkId: string, text: string): Promise<Task> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium with \`apt-get install -y chromium\` (./scripts/test installs it when missing)`);
-  }
-  const index = join(REPO_ROOT, 'apps', 'console', 'dist', 'index.html');
-  if (!existsSync(index)) throw new Error(`${index} is missing: run \`npm run build\` (./scripts/test builds first)`);
   // tenant-a's key is an operator's; budgets are read fresh before every model call, so a task stops as soon as one is used up.
-  t = await createTestEnv('console-usage', { MESH_SIM_LATENCY_MS: '20', MESH_ADMIN_TENANTS: 'tenant-a', MESH_BUDGET_CHECK_MAX_AGE_MS: '0', PORT: '0', HOST: '127.0.0.1' });
-  const apiProcess = await launchApp('api', t.env);
-  processes.push(apiProcess);
-  apiUrl = (JSON.parse((await apiProcess.waitForLine(/"message":"api listening"/)).trim()) as { url: string }).url;
+  const started = await startConsoleApi('console-usage', { MESH_SIM_LATENCY_MS: '20', MESH_ADMIN_TENANTS: 'tenant-a', MESH_BUDGET_CHECK_MAX_AGE_MS: '0' });
+  t = started.t;
+  apiUrl = started.apiUrl;
+  processes.push(started.api);
   processes.push(await launchApp('coordinator', t.env), await launchApp('worker', t.env, { args: ['--agents', 'all'] }));
   api = new MeshClient({ baseUrl: apiUrl, apiKey: KEY });
   launch = await api.createNetwork({ name: NETWORK_NAME });
@@ -56,27 +50,17 @@ beforeAll(async () => {
   ] as const) {
     expect((await runTask(network.id, text)).status).toBe('completed');
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  context = await browser.newContext({ httpCredentials: { username: 'console-test', password: KEY }, viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
-  page.on('console', (message) => {
-    if (/Content.Security.Policy|Uncaught|React/i.test(message.text())) pageProblems.push(`console ${message.type()}: ${message.text()}`);
-  });
+  consoleBrowser = await openConsoleBrowser(KEY);
+  ({ page } = consoleBrowser);
 }, 90_000);
 
-const pageProblems: string[] = [];
+// Uncaught errors and Content-Security-Policy violations fail the tests.
 afterEach(() => {
-  expect(pageProblems.splice(0)).toEqual([]);
+  expect(consoleBrowser.problems.splice(0)).toEqual([]);
 });
 
 afterAll(async () => {
-  await context?.close().catch(() => {});
-  await browser?.close().catch(() => {});
+  await consoleBrowser?.close();
   await Promise.all(processes.map((p) => p.stop()));
   processes = [];
   await t?.cleanup();

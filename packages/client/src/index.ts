@@ -1,6 +1,7 @@
 // The API client of the CLI (Node, from dist) and the web console (browser, bundled from source):
 // nothing here may import zod, Node or DOM-only APIs. Types come from @mesh/core as types only.
-export { BUDGET_PERIODS, BUDGET_WARNING_RATIO, budgetLevel, isBudgetExhaustedMessage, USAGE_GROUPS, type BudgetLevel } from './budgets';
+export { agentWarnings, workerFix } from './fleet-coverage';
+export { budgetLevel, isBudgetExhaustedMessage, type BudgetLevel } from './budgets';
 export { ConnectionError, errorFromResponse, isAbortError, MeshApiError } from './errors';
 export {
   API_BASE_PATH,

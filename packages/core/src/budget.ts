@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { BUDGET_PERIODS, USAGE_GROUPS } from './statuses';
+
+// The lists live in ./statuses (no zod), so that @mesh/client shares them.
+export { BUDGET_PERIODS, BUDGET_WARNING_RATIO, USAGE_GROUPS } from './statuses';
 
 /*
  * Budgets: tokens and cost a tenant (or one of its networks) may spend per UTC day or month, and
  * the usage report they are measured against (the same llm_calls rows).
  */
 
-export const BUDGET_PERIODS = ['day', 'month'] as const;
 export const BudgetPeriod = z.enum(BUDGET_PERIODS);
 export type BudgetPeriod = z.infer<typeof BudgetPeriod>;
 
-/** At this share of a budget a `budget.warning` is told, once per period. */
-export const BUDGET_WARNING_RATIO = 0.8;
 
 /** A tenant id as API keys name them. */
 const TenantId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a tenant id: 1-64 letters, digits, _ . or -');
@@ -51,7 +52,6 @@ export type BudgetList = z.infer<typeof BudgetList>;
 
 export const AdminBudgetQuery = z.strictObject({ tenant_id: TenantId.optional() });
 
-export const USAGE_GROUPS = ['network', 'agent_type', 'model', 'day'] as const;
 export const UsageGroup = z.enum(USAGE_GROUPS);
 export type UsageGroup = z.infer<typeof UsageGroup>;
 

@@ -35,6 +35,17 @@ export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'answered', 'expired'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
+/** What a budget is counted over (UTC). */
+export const BUDGET_PERIODS = ['day', 'month'] as const;
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
+
+/** At this share of a budget a `budget.warning` is told, once per period. */
+export const BUDGET_WARNING_RATIO = 0.8;
+
+/** How `GET /usage` groups its rows. */
+export const USAGE_GROUPS = ['network', 'agent_type', 'model', 'day'] as const;
+export type UsageGroup = (typeof USAGE_GROUPS)[number];
+
 export const MEMORY_TYPES = ['fact', 'context', 'decision', 'feedback'] as const;
 export type MemoryType = (typeof MEMORY_TYPES)[number];
 

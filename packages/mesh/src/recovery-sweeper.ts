@@ -162,17 +162,15 @@ export class RecoverySweeper {
   private async sweepApprovals(report: SweepReport): Promise<void> {
     const { store, queues } = this.deps;
     for (const approval of await store.approvals.expireDue(this.options.batchSize)) {
-      const task = await store.tasks.getRow(approval.tenant_id, approval.task_id);
-      await announceApprovalDecided(this.deps, approval, task?.priority ?? 5);
+      await announceApprovalDecided(this.deps, approval, approval.task_priority);
       report.expiredApprovals += 1;
     }
     for (const approval of await store.approvals.unresumed(this.options.quietMs, this.options.batchSize)) {
       try {
         if (await queues.isLive(COORDINATOR_QUEUE, jobIds.resume(approval.id))) continue;
         await queues.removeEnded(COORDINATOR_QUEUE, jobIds.resume(approval.id));
-        const task = await store.tasks.getRow(approval.tenant_id, approval.task_id);
-        const trace = resumeTraceContext(task?.trace_id ?? null);
-        await queues.enqueueResume({ tenantId: approval.tenant_id, taskId: approval.task_id, approvalId: approval.id, ...(trace ? { trace } : {}) }, task?.priority ?? 5);
+        const trace = resumeTraceContext(approval.task_trace_id);
+        await queues.enqueueResume({ tenantId: approval.tenant_id, taskId: approval.task_id, approvalId: approval.id, ...(trace ? { trace } : {}) }, approval.task_priority);
         report.redispatched.resume += 1;
       } catch (err) {
         this.deps.logger.warn('could not re-enqueue the continuation of a decision', { approval_id: approval.id, error: describeError(err) });

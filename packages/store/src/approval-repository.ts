@@ -18,6 +18,7 @@ import { reviveDates, TASK_DATES } from './json-rows';
 import type { SubtaskRow, TaskRow } from './mappers';
 import { storableJson, storableText } from './storable-json';
 import { insertToolCall } from './tool-call-repository';
+import { END_WAITING, START_WAITING } from './sql/task-waiting';
 
 export interface ApprovalRow {
   id: string;
@@ -61,6 +62,12 @@ export function toApproval(row: ApprovalRow): Approval {
     edits: row.edits ?? null,
     answer: row.answer,
   };
+}
+
+/** What a continuation needs of the request's task: its jobs' priority and its trace. */
+export interface TaskOfApproval {
+  task_priority: number;
+  task_trace_id: string | null;
 }
 
 /** What a task-level request (plan, result) or a subtask's request (tool call, question) names. */
@@ -175,9 +182,9 @@ export class ApprovalRepository {
    * Otherwise: NotFoundError for an unknown id (or another tenant's), ConflictError saying
    * why (decided already, expired, task ended).
    */
-  async decide(tenantId: string, approvalId: string, decision: ApprovalDecision, networkId?: string): Promise<ApprovalRow & { task_priority: number }> {
+  async decide(tenantId: string, approvalId: string, decision: ApprovalDecision, networkId?: string): Promise<ApprovalRow & Pick<TaskOfApproval, 'task_priority'>> {
     const decided = await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<ApprovalRow & { task_priority: number }>(
+      const { rows } = await tx.query<ApprovalRow & Pick<TaskOfApproval, 'task_priority'>>(
         `UPDATE approvals a SET status = $3, decided_at = now(), decided_by = $4, comment = $5, edits = $6, answer = $7
          FROM tasks t
          WHERE a.id = $1 AND a.tenant_id = $2 AND ($8::uuid IS NULL OR a.network_id = $8) AND a.status = 'pending' AND a.expires_at > now()
@@ -213,14 +220,17 @@ export class ApprovalRepository {
     });
   }
 
-  /** Expires requests past their time (they count as rejected); the expired rows, for their continuations. */
-  async expireDue(limit: number): Promise<ApprovalRow[]> {
+  /** Expires requests past their time (they count as rejected; `only` one of them); the expired rows, for their continuations. */
+  async expireDue(limit: number, only?: { approvalId: string }): Promise<(ApprovalRow & TaskOfApproval)[]> {
     return this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<ApprovalRow>(
-        `UPDATE approvals SET status = 'expired', decided_at = now(), comment = 'no decision within ' || extract(epoch FROM expires_at - requested_at)::int || ' s'
-         WHERE id IN (SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
-        [limit],
+      const { rows } = await tx.query<ApprovalRow & TaskOfApproval>(
+        `WITH expired AS (
+           UPDATE approvals SET status = 'expired', decided_at = now(), comment = 'no decision within ' || extract(epoch FROM expires_at - requested_at)::int || ' s'
+           WHERE id IN (SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= now() AND ($2::uuid IS NULL OR id = $2)
+                        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING *)
+         SELECT e.*, t.priority AS task_priority, t.trace_id AS task_trace_id FROM expired e JOIN tasks t ON t.id = e.task_id`,
+        [limit, only?.approvalId ?? null],
       );
       for (const row of rows) await applyToToolCall(tx, row);
       return rows;
@@ -228,9 +238,9 @@ export class ApprovalRepository {
   }
 
   /** Decided requests whose continuation has not run for `quietMs` (it was lost with its job). */
-  async unresumed(quietMs: number, limit: number): Promise<ApprovalRow[]> {
-    const { rows } = await this.db.query<ApprovalRow>(
-      `SELECT a.* FROM approvals a JOIN tasks t ON t.id = a.task_id
+  async unresumed(quietMs: number, limit: number): Promise<(ApprovalRow & TaskOfApproval)[]> {
+    const { rows } = await this.db.query<ApprovalRow & TaskOfApproval>(
+      `SELECT a.*, t.priority AS task_priority, t.trace_id AS task_trace_id FROM approvals a JOIN tasks t ON t.id = a.task_id
        WHERE a.status <> 'pending' AND a.resumed_at IS NULL AND a.decided_at < now() - make_interval(secs => $1::float8 / 1000)
          AND t.status = 'awaiting_approval'
        ORDER BY a.decided_at LIMIT $2`,
@@ -249,7 +259,7 @@ export class ApprovalRepository {
     const { rows } = await this.db.query<{ parked: TaskRow | null; decided: boolean }>(
       `WITH decided AS (${DECIDED_PARKED}),
        parked AS (
-         UPDATE tasks SET status = 'awaiting_approval', awaiting_since = coalesce(awaiting_since, now()), updated_at = now()
+         UPDATE tasks SET ${START_WAITING}
          WHERE id = $1 AND tenant_id = $2 AND status = 'in_progress' AND NOT EXISTS (SELECT 1 FROM decided)
            AND EXISTS (SELECT 1 FROM approvals WHERE task_id = $1 AND status = 'pending')
          RETURNING *)
@@ -364,7 +374,7 @@ async function insertApproval(q: Queryable, request: ApprovalRequest, toolCallId
 
 async function parkTask(q: Queryable, tenantId: string, taskId: string): Promise<TaskRow | null> {
   const { rows } = await q.query<TaskRow>(
-    `UPDATE tasks SET status = 'awaiting_approval', awaiting_since = coalesce(awaiting_since, now()), updated_at = now()
+    `UPDATE tasks SET ${START_WAITING}
      WHERE id = $1 AND tenant_id = $2 AND status = 'in_progress' RETURNING *`,
     [taskId, tenantId],
   );
@@ -382,8 +392,7 @@ async function unparkTask(q: Queryable, tenantId: string, taskId: string, from: 
        status = 'in_progress',
        deadline_at = CASE WHEN awaiting_since IS NULL OR deadline_at IS NULL THEN deadline_at
                           ELSE least(deadline_at + (now() - awaiting_since), coalesce(requested_deadline_at, 'infinity')) END,
-       waited_ms = waited_ms + CASE WHEN awaiting_since IS NULL THEN 0 ELSE (extract(epoch FROM now() - awaiting_since) * 1000)::bigint END,
-       awaiting_since = NULL,
+       ${END_WAITING},
        updated_at = now()
      WHERE id = $1 AND tenant_id = $2 AND status = ANY($3::text[]) RETURNING *`,
     [taskId, tenantId, from],

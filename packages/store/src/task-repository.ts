@@ -7,6 +7,7 @@ import { toSubtask, toTask, type AgentRow, type NetworkRow, type SubtaskRow, typ
 import type { MemoryCandidate, MemoryCandidateQuery } from './memory-candidate-query';
 import { memoryCandidatesJsonSql, reviveMemoryCandidates } from './sql/memory-candidates';
 import { MERGED_SAFETY, taskSafetyUpdateSql } from './sql/task-safety';
+import { END_WAITING } from './sql/task-waiting';
 
 const USAGE_JOIN = `
   LEFT JOIN LATERAL (
@@ -312,8 +313,7 @@ export class TaskRepository {
   async complete(tenantId: string, taskId: string, outcome: { result: TaskResult; simulated: boolean; safety?: SafetyItem[] }): Promise<TaskRow | null> {
     const { rows } = await this.db.query<TaskRow>(
       `UPDATE tasks SET status = 'completed', result = $3, simulated = simulated OR $4, safety = ${MERGED_SAFETY('$5')}, error = NULL,
-              waited_ms = waited_ms + CASE WHEN awaiting_since IS NULL THEN 0 ELSE (extract(epoch FROM now() - awaiting_since) * 1000)::bigint END,
-              awaiting_since = NULL, updated_at = now(), completed_at = now()
+              ${END_WAITING}, updated_at = now(), completed_at = now()
        WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress', 'awaiting_approval') RETURNING *`,
       [taskId, tenantId, JSON.stringify(outcome.result), outcome.simulated, JSON.stringify(outcome.safety ?? [])],
     );

@@ -4,3 +4,4 @@ export * from './task-control-deps';
 export * from './task-status-announcer';
 export * from './tenant-admission';
 export * from './approval-announcer';
+export * from './budget-reader';

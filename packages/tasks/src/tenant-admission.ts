@@ -1,10 +1,11 @@
 import type { MeshConfig } from '@mesh/config';
 import { BudgetExhaustedError, budgetExhaustedMessage, exhaustedBudget, QueuedTaskCapError } from '@mesh/core';
+import { BudgetReader } from './budget-reader';
 import { startTask, type StartOutcome } from './task-control';
 import type { TaskControlDeps } from './task-control-deps';
 
 /** What admission reads: the cap of queued or running tasks per tenant (0: no cap). */
-export type AdmissionDeps = TaskControlDeps & { config: Pick<MeshConfig, 'limits'> };
+export type AdmissionDeps = TaskControlDeps & { config: Pick<MeshConfig, 'limits' | 'budgetCheckMaxAgeMs'> };
 
 /**
  * How long a count that found a tenant at its cap is trusted: during a burst the refusals are
@@ -27,6 +28,7 @@ const AT_CAP_MEMORY_TENANTS = 10_000;
 export class TenantAdmission {
   /** `<cap>:<tenant>` → when the count was taken, and the count. */
   private readonly atCap = new Map<string, { at: number; unfinished: number }>();
+  private budgets: BudgetReader | undefined;
 
   /**
    * Throws QueuedTaskCapError when the tenant is at its cap, BudgetExhaustedError (402) when a
@@ -34,7 +36,8 @@ export class TenantAdmission {
    */
   async assertMayStart(deps: AdmissionDeps, tenantId: string, networkId?: string): Promise<void> {
     if (networkId !== undefined) {
-      const exhausted = exhaustedBudget(await deps.store.budgets.binding(tenantId, networkId));
+      this.budgets ??= new BudgetReader(deps.store, deps.config.budgetCheckMaxAgeMs);
+      const exhausted = exhaustedBudget(await this.budgets.binding(tenantId, networkId));
       if (exhausted) throw new BudgetExhaustedError(budgetExhaustedMessage(exhausted), { budget_id: exhausted.id, period: exhausted.period });
     }
     const cap = deps.config.limits.maxQueuedTasksPerTenant;

@@ -65,6 +65,7 @@ describe('runToolCall: side effects happen once', () => {
       list: rt.journal.list.bind(rt.journal),
       begin: async (...args: Parameters<typeof rt.journal.begin>) => rt.journal.begin(...args),
       start: rt.journal.start.bind(rt.journal),
+      record: rt.journal.record.bind(rt.journal),
       finish: async (...args: Parameters<typeof rt.journal.finish>) => {
         seenWhileRunning = (await rt.journal.find(subtaskId, 0))?.status;
         return rt.journal.finish(...args);

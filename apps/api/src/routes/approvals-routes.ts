@@ -67,7 +67,7 @@ export const approvalRoutes: RouteDefinition[] = [
       if (!approval) throw new NotFoundError('Approval', params.approval_id);
       if (approval.status === 'pending' && approval.expires_at.getTime() <= Date.now()) {
         // Overdue: it expires now (counting as rejected) and the task goes on, before the 409.
-        for (const expired of await deps.store.approvals.expireDue(100)) await announceApprovalDecided(deps, expired, 5);
+        for (const expired of await deps.store.approvals.expireDue(1, { approvalId: approval.id })) await announceApprovalDecided(deps, expired, expired.task_priority);
         throw new ConflictError(`The approval expired at ${approval.expires_at.toISOString()}`, { status: 'expired' });
       }
       const decidedBy = body.decided_by ?? `tenant:${tenantId}`;

@@ -2,12 +2,8 @@ import { BUDGET_WARNING_RATIO, BudgetExhaustedError, budgetExhaustedMessage, exh
 import type { Logger, MeshMetrics } from '@mesh/observability';
 import type { TaskEvents } from '@mesh/queue';
 import type { Store } from '@mesh/store';
+import { BudgetReader } from '@mesh/tasks';
 import type { ModelClient } from '../model-client';
-
-interface Cached<T> {
-  at: number;
-  value: Promise<T>;
-}
 
 /**
  * Budgets checked before every model call, from the same llm_calls rows the usage report sums:
@@ -18,18 +14,18 @@ interface Cached<T> {
  * budgets cost one cached read.
  */
 export class BudgetGuard {
-  private tenants: Cached<Set<string>> | undefined;
-  private readonly usage = new Map<string, Cached<Budget[]>>();
   private readonly warned = new Set<string>();
+  private readonly budgets: BudgetReader;
 
   constructor(
     private readonly deps: { store: Store; events: TaskEvents; logger: Logger; metrics?: MeshMetrics },
-    private readonly options: { maxAgeMs?: number } = {},
-  ) {}
+    options: { maxAgeMs?: number } = {},
+  ) {
+    this.budgets = new BudgetReader(deps.store, options.maxAgeMs);
+  }
 
   async check(scope: { tenantId: string; networkId: string | null; taskId: string | null }): Promise<void> {
-    if (!(await this.tenantsWithBudgets()).has(scope.tenantId)) return;
-    const budgets = await this.binding(scope.tenantId, scope.networkId);
+    const budgets = await this.budgets.binding(scope.tenantId, scope.networkId);
     const exhausted = exhaustedBudget(budgets);
     if (exhausted) {
       this.deps.metrics?.budgetExhausted(scope.tenantId);
@@ -47,27 +43,6 @@ export class BudgetGuard {
     if (taskId) {
       this.deps.events.publishQuietly({ type: 'budget.warning', task_id: taskId, budget_id: budget.id, network_id: budget.network_id, period: budget.period, used_ratio: budget.used_ratio, at: new Date().toISOString() });
     }
-  }
-
-  private tenantsWithBudgets(): Promise<Set<string>> {
-    const maxAge = this.options.maxAgeMs ?? 1_000;
-    if (!this.tenants || Date.now() - this.tenants.at >= maxAge) {
-      const value = this.deps.store.budgets.tenantsWithBudgets();
-      value.catch(() => (this.tenants = undefined));
-      this.tenants = { at: Date.now(), value };
-    }
-    return this.tenants.value;
-  }
-
-  private binding(tenantId: string, networkId: string | null): Promise<Budget[]> {
-    const key = `${tenantId}:${networkId ?? ''}`;
-    const cached = this.usage.get(key);
-    if (cached && Date.now() - cached.at < (this.options.maxAgeMs ?? 1_000)) return cached.value;
-    const value = this.deps.store.budgets.binding(tenantId, networkId);
-    value.catch(() => this.usage.delete(key));
-    if (this.usage.size > 10_000) this.usage.clear();
-    this.usage.set(key, { at: Date.now(), value });
-    return value;
   }
 }
 
