@@ -29,15 +29,15 @@ export interface CounterSnapshot {
   /**
    * Postgres pool checkouts (pg-pool's connect, behind every pool.query and transaction): how
    * many, the milliseconds spent waiting for a client in all, and [epoch ms, waiting, in use]
-   * every 100 ms over every pool of the process. A wait here is a first-in-first-out queue
-   * inside the process, ahead of Postgres.
+   * every 100 ms over every pool of the process. A wait here (in the store's priority gate in
+   * front of each pool, or in the pool itself) is a queue inside the process, ahead of Postgres.
    */
   pool: { checkouts: number; waitedMs: number; samples: [number, number, number][] };
   /**
    * The store's group-commit batchers (StatementBatcher, one per kind of statement: claimMany,
    * completeMany, candidatesMany, insert of llm_calls): requests and the milliseconds from each
    * submit to its result in all, and every 100 ms the requests waiting per batcher. Their queue
-   * is first in, first out, ahead of the pool.
+   * is ordered by work priority (the job's tenant share), first in first out within one.
    */
   batchers: { byLabel: Record<string, { submits: number; waitedMs: number }>; samples: [number, Record<string, number>][] };
 }
@@ -127,10 +127,33 @@ function install(dir: string): void {
     if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
     return result;
   };
+  // The store puts a priority gate of the pool's size in front of each pool (work-priority.ts):
+  // the waits happen there, in priority order, so they are counted there too.
+  type GateLike = { waiting: number };
+  const gates = new Set<GateLike>();
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const gateModule = require('@mesh/store/dist/work-priority') as { PriorityGate: { prototype: { acquire: (this: GateLike) => Promise<void> } } };
+    const gateProto = gateModule.PriorityGate.prototype;
+    const originalAcquire = gateProto.acquire;
+    gateProto.acquire = function instrumentedAcquire(this: GateLike) {
+      gates.add(this);
+      const started = performance.now();
+      const result = originalAcquire.call(this);
+      const done = () => {
+        waitedMs += performance.now() - started;
+      };
+      result.then(done, done);
+      return result;
+    };
+  } catch {
+    // not a process that loads the store
+  }
   setInterval(() => {
     if (pools.size === 0 || poolSamples.length >= 50_000) return;
     let waiting = 0;
     let inUse = 0;
+    for (const g of gates) waiting += g.waiting;
     for (const p of pools) {
       waiting += p.waitingCount;
       inUse += p.totalCount - p.idleCount;

@@ -1,8 +1,9 @@
 import { Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import { describeError } from '@mesh/core';
-import { COORDINATOR_JOBS, COORDINATOR_QUEUE, WEBHOOK_JOBS, WEBHOOKS_QUEUE, type JobCatalog, type JobHandlers } from '@mesh/queue';
+import { COORDINATOR_JOBS, COORDINATOR_QUEUE, shareOfPriority, WEBHOOK_JOBS, WEBHOOKS_QUEUE, type JobCatalog, type JobHandlers } from '@mesh/queue';
 import type { Logger } from '@mesh/observability';
+import { withWorkPriority } from '@mesh/store';
 import { runInJobSpan } from './job-span';
 import type { Runtime } from './runtime';
 
@@ -51,8 +52,11 @@ export function startJobWorker<C extends JobCatalog>(runtime: Pick<Runtime, 'con
     }
     const data = parsed.data as { tenantId?: string; taskId?: string; trace?: Record<string, string> };
     const info = { queue: options.queue, name: job.name, id: job.id, attemptsMade: job.attemptsMade, data, ...(options.agentType ? { agentType: options.agentType } : {}) };
-    return runInJobSpan(runtime.tracing.tracer, logger, info, ({ trace, logger: jobLogger }) =>
-      options.handlers[name](parsed.data, { id: job.id, name: job.name, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, trace, logger: jobLogger, shutdown }),
+    // The job's tenant share orders its Postgres work in this process too (@mesh/store's work priority).
+    return withWorkPriority(shareOfPriority(job.priority ?? job.opts.priority ?? 0), () =>
+      runInJobSpan(runtime.tracing.tracer, logger, info, ({ trace, logger: jobLogger }) =>
+        options.handlers[name](parsed.data, { id: job.id, name: job.name, attemptsMade: job.attemptsMade, attempts: job.opts.attempts ?? 1, trace, logger: jobLogger, shutdown }),
+      ),
     );
   };
   const worker = new Worker(

@@ -83,6 +83,11 @@ export function shareOf(unfinished: number, weight: number): number {
   return Math.floor(Math.log2(1 + unfinished / weight));
 }
 
+/** The tenant share a job's BullMQ priority carries (see fairPriority). */
+export function shareOfPriority(priority: number): number {
+  return Math.floor(priority / SHARE_STEP);
+}
+
 /** A job's BullMQ priority with its tenant's share in front of the task's own priority. */
 export function fairPriority(share: number, priority: number): number {
   return share * SHARE_STEP + priority;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { PriorityGate } from './work-priority';
 
 export interface DbOptions {
   url: string;
@@ -76,26 +77,37 @@ async function runStatement<R extends QueryResultRow>(q: Pool | PoolClient, stat
 
 export function createDb(options: DbOptions): Db {
   assertIdentifier(options.schema);
+  const size = options.poolSize ?? 10;
+  const waitMs = options.connectionWaitMs ?? 5_000;
   const pool = new Pool({
     connectionString: options.url,
-    max: options.poolSize ?? 10,
+    max: size,
     application_name: options.applicationName ?? 'agent-mesh',
     options: `-c search_path=${options.schema}`,
-    connectionTimeoutMillis: options.connectionWaitMs ?? 5_000,
+    connectionTimeoutMillis: waitMs,
     idleTimeoutMillis: 30_000,
   });
   // An idle client that loses its connection emits here; without a listener it would crash the process.
   pool.on('error', () => {});
   const statementName = statementNames();
+  // Checkouts in the order of the work's priority (work-priority.ts), not pg-pool's arrival order.
+  const gate = new PriorityGate(size, waitMs);
 
   return {
     schema: options.schema,
     pool,
     async query<R extends QueryResultRow>(text: string, values?: unknown[]) {
-      return runStatement<R>(pool, statementName, text, values);
+      return gate.run(() => runStatement<R>(pool, statementName, text, values));
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client: PoolClient = await pool.connect();
+      await gate.acquire();
+      let client: PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        gate.release();
+        throw err;
+      }
       try {
         await client.query('BEGIN');
         const tx: Queryable = { query: (text, values) => runStatement(client, statementName, text, values) };
@@ -107,11 +119,12 @@ export function createDb(options: DbOptions): Db {
         throw err;
       } finally {
         client.release();
+        gate.release();
       }
     },
     async ping() {
       try {
-        await pool.query('SELECT 1');
+        await gate.run(() => pool.query('SELECT 1'));
         return true;
       } catch {
         return false;

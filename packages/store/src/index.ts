@@ -21,3 +21,4 @@ export * from './table-statistics';
 export * from './statement-batcher';
 export * from './approval-repository';
 export * from './budget-repository';
+export * from './work-priority';

@@ -1,4 +1,5 @@
 import { BatchItemFailure, StatementBatcher } from './statement-batcher';
+import { withWorkPriority } from './work-priority';
 
 /** Lets every pending microtask (and promise continuation) run: queued flushes start, finished runs settle. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -250,5 +251,72 @@ describe('StatementBatcher', () => {
     expect(() => new StatementBatcher(run, { maxBatch: -1 })).toThrow(/maxBatch/);
     expect(() => new StatementBatcher(run, { maxInFlight: 1.5 })).toThrow(/maxInFlight/);
     expect(() => new StatementBatcher(run, { maxBatch: 1, maxInFlight: 1 })).not.toThrow();
+  });
+});
+
+describe('StatementBatcher under work priorities', () => {
+  it('sends waiting requests in priority order, and a statement carries requests of about one priority', async () => {
+    const m = manualRun();
+    const batcher = new StatementBatcher(m.run, { maxInFlight: 1 });
+    const first = batcher.submit('first');
+    await settle();
+    // Made while the first statement is in flight: a burst at share 7, then one quiet request at share 0.
+    const burst = ['a1', 'a2', 'a3'].map((s) => withWorkPriority(7, () => batcher.submit(s)));
+    const quiet = withWorkPriority(0, () => batcher.submit('b'));
+    await settle();
+    m.release(0);
+    await first;
+    await settle();
+    expect(m.batches()[1]).toEqual(['b']);
+    m.release(1);
+    await quiet;
+    await settle();
+    expect(m.batches()[2]).toEqual(['a1', 'a2', 'a3']);
+    m.release(2);
+    await Promise.all(burst);
+  });
+
+  it('opens one express statement beyond maxInFlight for requests more urgent than all in flight, and no more', async () => {
+    const m = manualRun();
+    const batcher = new StatementBatcher(m.run, { maxInFlight: 1 });
+    const a = withWorkPriority(7, () => batcher.submit('a'));
+    await settle();
+    const sameShare = withWorkPriority(7, () => batcher.submit('a-later'));
+    const urgent = withWorkPriority(0, () => batcher.submit('b'));
+    await settle();
+    // 'b' leaves at once beside 'a'; 'a-later' is no more urgent than 'a', so it waits.
+    expect(m.batches()).toEqual([['a'], ['b']]);
+    const urgent2 = withWorkPriority(0, () => batcher.submit('b2'));
+    await settle();
+    expect(m.batches()).toHaveLength(2);
+    m.release(1);
+    await urgent;
+    await settle();
+    expect(m.batches()[2]).toEqual(['b2']);
+    m.release(2);
+    m.release(0);
+    await Promise.all([a, urgent2]);
+    await settle();
+    expect(m.batches()[3]).toEqual(['a-later']);
+    m.release(3);
+    await sameShare;
+  });
+
+  it('lets neighbouring priorities ride together (a tenant whose share moved by one)', async () => {
+    const m = manualRun();
+    const batcher = new StatementBatcher(m.run, { maxInFlight: 1 });
+    const first = batcher.submit('first');
+    await settle();
+    const rest = [withWorkPriority(3, () => batcher.submit('s3')), withWorkPriority(4, () => batcher.submit('s4')), withWorkPriority(5, () => batcher.submit('s5'))];
+    await settle();
+    m.release(0);
+    await first;
+    await settle();
+    expect(m.batches()[1]).toEqual(['s3', 's4']);
+    m.release(1);
+    await settle();
+    expect(m.batches()[2]).toEqual(['s5']);
+    m.release(2);
+    await Promise.all(rest);
   });
 });

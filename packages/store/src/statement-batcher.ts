@@ -1,4 +1,5 @@
 import { isTransientPgError } from './pg-errors';
+import { insertByPriority, RIDE_TOGETHER, workPriority } from './work-priority';
 
 export interface StatementBatcherOptions {
   /** Most requests one statement carries. Default 200. */
@@ -30,6 +31,8 @@ export class BatchItemFailure {
 
 interface Pending<I, O> {
   item: I;
+  /** The submitter's work priority: waiting requests leave in this order (work-priority.ts). */
+  priority: number;
   resolve(value: O): void;
   reject(err: unknown): void;
 }
@@ -45,10 +48,14 @@ interface Pending<I, O> {
  * an item that failed alone). If a batch of several fails as a whole, each item is retried on its
  * own so that one bad request cannot fail the others; each caller then gets its own result or
  * error. A batch that failed because Postgres is unreachable fails every caller at once.
+ *
+ * Waiting requests leave in the order of their work priority (first in, first out within one):
+ * a job of a lightly loaded tenant joins the next statement, not the one after hundreds of others.
  */
 export class StatementBatcher<I, O> {
   private readonly queue: Pending<I, O>[] = [];
-  private inFlight = 0;
+  /** The most urgent priority of each statement in flight. */
+  private readonly inFlight: number[] = [];
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
@@ -69,7 +76,7 @@ export class StatementBatcher<I, O> {
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      insertByPriority(this.queue, { item, priority: workPriority(), resolve, reject });
       this.schedule();
     });
   }
@@ -82,7 +89,7 @@ export class StatementBatcher<I, O> {
   // Requests made in the same turn of the event loop leave together: the flush waits for the
   // microtasks of this turn, not for a timer.
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    if (this.scheduled || !this.canStart()) return;
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
@@ -90,13 +97,36 @@ export class StatementBatcher<I, O> {
     });
   }
 
+  /**
+   * A slot is free, or the express lane is: one statement more than maxInFlight, for requests
+   * more urgent than every statement in flight (a lightly loaded tenant's request does not wait
+   * for a burst's statements of hundreds to finish).
+   */
+  private canStart(): boolean {
+    const head = this.queue[0];
+    if (!head) return false;
+    if (this.inFlight.length < this.maxInFlight) return true;
+    return this.inFlight.length === this.maxInFlight && head.priority < Math.min(...this.inFlight);
+  }
+
   private flush(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const share = this.spread ? Math.ceil(this.queue.length / (this.maxInFlight - this.inFlight)) : this.queue.length;
+    while (this.canStart()) {
+      const express = this.inFlight.length >= this.maxInFlight;
+      const head = this.queue[0]!.priority;
+      // One statement carries requests of about one priority (see RIDE_TOGETHER), so an urgent
+      // request is not held up by the hundreds of others it would otherwise ride with.
+      const below = express ? Math.min(...this.inFlight) : Infinity;
+      let eligible = 0;
+      for (const p of this.queue) {
+        if (p.priority > head + RIDE_TOGETHER || p.priority >= below) break;
+        eligible += 1;
+      }
+      const share = this.spread ? Math.ceil(eligible / Math.max(1, this.maxInFlight - this.inFlight.length)) : eligible;
       const batch = this.queue.splice(0, Math.min(this.maxBatch, share));
-      this.inFlight += 1;
+      const slot = head;
+      this.inFlight.push(slot);
       void this.execute(batch).finally(() => {
-        this.inFlight -= 1;
+        this.inFlight.splice(this.inFlight.indexOf(slot), 1);
         this.schedule();
       });
     }

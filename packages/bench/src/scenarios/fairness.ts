@@ -454,7 +454,7 @@ export async function fairnessScenario(run: ScenarioRun): Promise<ScenarioOutput
     })),
     ...Object.entries(batchers).flatMap(([name, byLabel]) =>
       Object.entries(byLabel).map(([label, w]) => ({
-        metric: `  ${name} while B was measured: store batcher ${label} (first in, first out; 2 statements at once by default): requests, mean submit → result; waiting median / max`,
+        metric: `  ${name} while B was measured: store batcher ${label} (ordered by tenant share; 2 statements at once, plus one for more urgent requests): requests, mean submit → result; waiting median / max`,
         value: `${w.submits}, ${round(w.meanMs, 1)} ms; ${w.waitingMedian} / ${w.waitingMax}`,
       })),
     ),
