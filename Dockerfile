@@ -4,7 +4,8 @@
 # Configuration comes from the environment only (.env.example lists it).
 
 # ---- build: install everything, compile every workspace, then keep production dependencies only
-FROM node:20-slim AS build
+# Node.js 26 is the Active LTS line (since 2026-10-28, .nvmrc); the code also runs on Node 20.19+ (package.json engines).
+FROM node:26-slim AS build
 # The lockfile's npm (packageManager): it honours package.json "allowScripts", so only approved install scripts run.
 RUN npm install -g npm@11.19.1 --no-audit --no-fund --loglevel=error
 WORKDIR /app
@@ -16,8 +17,8 @@ RUN npm prune --omit=dev --no-audit --no-fund --loglevel=error \
  && find apps packages -maxdepth 2 -name src -type d -prune -exec rm -rf {} + \
  && find apps packages -name '*.tsbuildinfo' -delete
 
-# ---- runtime: Node 20, production dependencies and compiled output, unprivileged
-FROM node:20-slim AS runtime
+# ---- runtime: Node 26 (the current LTS), production dependencies and compiled output, unprivileged
+FROM node:26-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080

@@ -85,10 +85,13 @@ describe('deployment files', () => {
     expect(services['worker-all'].command.slice(-2)).toEqual(['--agents', 'all']);
   });
 
-  it('builds one image in stages: npm ci and the build first, then node:20-slim with production dependencies', () => {
+  it('builds one image in stages on the Node.js LTS of .nvmrc: npm ci and the build first, then a slim runtime with production dependencies', () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^FROM node:20-slim AS build$/m);
-    expect(dockerfile).toMatch(/^FROM node:20-slim AS runtime$/m);
+    const lts = readFileSync(join(REPO_ROOT, '.nvmrc'), 'utf8').trim();
+    expect(lts).toBe('26');
+    expect(dockerfile).toMatch(new RegExp(`^FROM node:${lts}-slim AS build$`, 'm'));
+    expect(dockerfile).toMatch(new RegExp(`^FROM node:${lts}-slim AS runtime$`, 'm'));
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/RUN npm ci\b/);
     expect(dockerfile).toMatch(/RUN npm run build\b/);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
