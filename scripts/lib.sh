@@ -69,6 +69,14 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] || { echo "apt-get installed chromium but /usr/bin/chromium is missing" >&2; return 1; }
 }
 
+# The PgBouncer tests start Debian's pgbouncer on a loopback port of their own.
+ensure_pgbouncer() {
+  [ -x /usr/sbin/pgbouncer ] && return 0
+  log "installing pgbouncer (apt-get) for the transaction-pooling tests"
+  apt_install pgbouncer
+  [ -x /usr/sbin/pgbouncer ] || { echo "apt-get installed pgbouncer but /usr/sbin/pgbouncer is missing" >&2; return 1; }
+}
+
 # docker-compose.yml is validated with `docker-compose config -q` (no Docker engine runs here).
 ensure_docker_compose() {
   command -v docker-compose >/dev/null 2>&1 && return 0

@@ -27,6 +27,13 @@ async function main(): Promise<void> {
   if (keys.kind === 'development') deps.config = { ...config, apiKeys: [keys.entry] };
   if (keys.kind === 'none') logger.warn('no API key is configured (MESH_API_KEYS, npm run keys -- create): every request answers 401');
   await warnUnlessNoeviction({ redis: deps.redis, logger });
+  try {
+    // Behind a transaction pool the schema comes from the pooler: refuse to work in the wrong one.
+    await deps.db.checkSchema();
+  } catch (err) {
+    await closeApiDeps(deps);
+    throw err;
+  }
   await syncConfiguredBudgets(deps.store, config, logger);
   if (config.webhooks.secretIsDevelopmentDefault) {
     logger.warn('MESH_WEBHOOK_SECRET IS NOT SET: webhooks are signed with the fixed development secret. Set it before any real use.');

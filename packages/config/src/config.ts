@@ -19,6 +19,16 @@ export const MeshEnv = z
     DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/postgres', /^postgres(ql)?$/),
     DATABASE_POOL_SIZE: intVar(10, 1, 500),
     DATABASE_POOL_WAIT_MS: intVar(0, 0, 3_600_000),
+    /**
+     * DATABASE_URL goes through a pooler in transaction pooling (PgBouncer pool_mode=transaction):
+     * no session state is relied on (no startup search_path, no named prepared statements unless
+     * DATABASE_PREPARED_STATEMENTS says so), and the leader's advisory lock uses DATABASE_SESSION_URL.
+     */
+    DATABASE_TRANSACTION_POOLING: boolVar(false),
+    /** Named (prepared) statements; default on, off under DATABASE_TRANSACTION_POOLING (PgBouncer before 1.21 cannot keep them). */
+    DATABASE_PREPARED_STATEMENTS: optionalString(),
+    /** A connection that keeps its session (direct to Postgres, or a session-mode pool): the leader's advisory lock holds one. */
+    DATABASE_SESSION_URL: optionalUrlVar(/^postgres(ql)?$/, 'a postgres:// URL'),
     MESH_DB_SCHEMA: z.string().default('mesh').pipe(z.string().regex(IDENTIFIER, 'must be a lowercase SQL identifier (a-z, 0-9, _)')),
     MESH_QUEUE_PREFIX: z
       .string()
@@ -105,6 +115,12 @@ export interface MeshConfig {
     /** How long a query may wait for a pooled connection; 0 = the process's default (API 5 s, coordinator and workers 60 s). */
     poolWaitMs: number;
     migrateOnStart: boolean;
+    /** DATABASE_URL is a transaction pool (PgBouncer): no session state is relied on. */
+    transactionPooling: boolean;
+    /** Named prepared statements (DATABASE_PREPARED_STATEMENTS; default: unless transaction pooling). */
+    preparedStatements: boolean;
+    /** DATABASE_SESSION_URL: where the leader's advisory lock holds its session (default: DATABASE_URL). */
+    sessionUrl?: string;
   };
   queuePrefix: string;
   apiKeys: ApiKeyEntry[];
@@ -217,6 +233,15 @@ function parseApiKeys(raw: string | undefined): { keys: ApiKeyEntry[]; problem?:
   return { keys };
 }
 
+/** DATABASE_PREPARED_STATEMENTS: true/false, or unset (on, unless the URL is a transaction pool); null when invalid. */
+function parsePreparedStatements(raw: string | undefined, transactionPooling: boolean): boolean | null {
+  if (raw === undefined) return !transactionPooling;
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  return null;
+}
+
 /** Parses the environment once, at start. Throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
   const result = MeshEnv.safeParse(env);
@@ -233,6 +258,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
   problems.push(...llm.problems);
   const tools = toToolsConfig(e, env);
   problems.push(...tools.problems);
+  const preparedStatements = parsePreparedStatements(e.DATABASE_PREPARED_STATEMENTS, e.DATABASE_TRANSACTION_POOLING);
+  if (preparedStatements === null) problems.push({ variable: 'DATABASE_PREPARED_STATEMENTS', message: 'must be true or false' });
+  if (e.DATABASE_TRANSACTION_POOLING && !e.DATABASE_SESSION_URL) {
+    problems.push({
+      variable: 'DATABASE_SESSION_URL',
+      message:
+        'is required with DATABASE_TRANSACTION_POOLING=true: the recovery sweeper\'s leader holds a session-level advisory lock, which a transaction pool would hand to other clients (point it at Postgres directly or at a session-mode pool)',
+    });
+  }
   const budgets = parseBudgets(e.MESH_BUDGETS);
   const tenantWeights: Record<string, number> = {};
   for (const entry of (e.MESH_TENANT_WEIGHTS ?? '').split(',').map((w) => w.trim()).filter(Boolean)) {
@@ -264,7 +298,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     metricsPort: e.METRICS_PORT,
     metricsAuth: e.MESH_METRICS_AUTH,
     redisUrl: e.REDIS_URL,
-    database: { url: e.DATABASE_URL, schema: e.MESH_DB_SCHEMA, poolSize: e.DATABASE_POOL_SIZE, poolWaitMs: e.DATABASE_POOL_WAIT_MS, migrateOnStart: e.MESH_MIGRATE_ON_START },
+    database: {
+      url: e.DATABASE_URL,
+      schema: e.MESH_DB_SCHEMA,
+      poolSize: e.DATABASE_POOL_SIZE,
+      poolWaitMs: e.DATABASE_POOL_WAIT_MS,
+      migrateOnStart: e.MESH_MIGRATE_ON_START,
+      transactionPooling: e.DATABASE_TRANSACTION_POOLING,
+      preparedStatements: preparedStatements ?? true,
+      ...(e.DATABASE_SESSION_URL ? { sessionUrl: e.DATABASE_SESSION_URL } : {}),
+    },
     queuePrefix: e.MESH_QUEUE_PREFIX,
     apiKeys: apiKeys.keys,
     limits: { requestsPerMinute: e.MESH_RATE_LIMIT_PER_MINUTE, maxQueuedTasksPerTenant: e.MESH_MAX_QUEUED_TASKS_PER_TENANT },

@@ -38,6 +38,9 @@ export function openConnections(config: MeshConfig, options: ConnectionsOptions)
     poolSize: config.database.poolSize,
     applicationName: `mesh-${options.service}`,
     connectionWaitMs: config.database.poolWaitMs || options.poolWaitMs,
+    transactionPooling: config.database.transactionPooling,
+    preparedStatements: config.database.preparedStatements,
+    ...(config.database.sessionUrl ? { sessionUrl: config.database.sessionUrl } : {}),
   });
   const redis = createRedisConnection(config.redisUrl, options.redisRole);
   const queues = new MeshQueues({

@@ -74,6 +74,8 @@ export function runProcess(options: Pick<RuntimeOptions, 'service' | 'responders
         : undefined;
     if (ops) logger.info('metrics listening', { url: ops.url });
     await warnUnlessNoeviction(runtime);
+    // Behind a transaction pool the schema comes from the pooler: refuse to work in the wrong one.
+    await runtime.db.checkSchema();
     // Signals are handled before `start` runs: it announces readiness before it returns, and a
     // SIGTERM sent on that line must drain, not kill the process with the default action.
     let started: Promise<() => Promise<void>> | undefined;

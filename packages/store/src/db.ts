@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { Client, Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { PriorityGate } from './work-priority';
 
 export interface DbOptions {
@@ -15,6 +15,17 @@ export interface DbOptions {
    * retried from scratch, which only adds load.
    */
   connectionWaitMs?: number;
+  /**
+   * `url` is a transaction pool (PgBouncer pool_mode=transaction): consecutive statements may run
+   * on different server connections, so no session state is set or relied on. The schema is not
+   * sent as a startup option (PgBouncer refuses unknown ones): the pooler or the role must set
+   * the search_path, and checkSchema says so at start if it does not.
+   */
+  transactionPooling?: boolean;
+  /** Named prepared statements (default true); PgBouncer before 1.21 in transaction pooling cannot keep them. */
+  preparedStatements?: boolean;
+  /** Where openSession connects (default `url`): a connection that keeps its session. */
+  sessionUrl?: string;
 }
 
 /** Something that runs SQL: the pool, or a client inside a transaction. */
@@ -26,6 +37,13 @@ export interface Db extends Queryable {
   readonly schema: string;
   readonly pool: Pool;
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * A connection of its own that keeps its session (session-level advisory locks), outside the
+   * pool, on `sessionUrl`. The caller ends it.
+   */
+  openSession(): Promise<Client>;
+  /** Throws, naming the fix, when the connections do not work inside `schema` (a transaction pool that does not set the search_path). */
+  checkSchema(): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -48,9 +66,10 @@ const MAX_PREPARED_STATEMENTS = 256;
 /** A statement text's prepared-statement name, while fewer than MAX_PREPARED_STATEMENTS have one; undefined after. */
 type StatementNames = (text: string) => string | undefined;
 
-function statementNames(): StatementNames {
+function statementNames(enabled = true): StatementNames {
   const names = new Map<string, string>();
   return (text) => {
+    if (!enabled) return undefined;
     const known = names.get(text);
     if (known !== undefined || names.size >= MAX_PREPARED_STATEMENTS) return known;
     const name = `mesh_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
@@ -83,13 +102,14 @@ export function createDb(options: DbOptions): Db {
     connectionString: options.url,
     max: size,
     application_name: options.applicationName ?? 'agent-mesh',
-    options: `-c search_path=${options.schema}`,
+    // Behind a transaction pool the search_path comes from the pooler or the role (checkSchema).
+    ...(options.transactionPooling ? {} : { options: `-c search_path=${options.schema}` }),
     connectionTimeoutMillis: waitMs,
     idleTimeoutMillis: 30_000,
   });
   // An idle client that loses its connection emits here; without a listener it would crash the process.
   pool.on('error', () => {});
-  const statementName = statementNames();
+  const statementName = statementNames(options.preparedStatements ?? true);
   // Checkouts in the order of the work's priority (work-priority.ts), not pg-pool's arrival order.
   const gate = new PriorityGate(size, waitMs);
 
@@ -121,6 +141,24 @@ export function createDb(options: DbOptions): Db {
         client.release();
         gate.release();
       }
+    },
+    async openSession() {
+      const client = new Client({ connectionString: options.sessionUrl ?? options.url, application_name: `${options.applicationName ?? 'agent-mesh'}-session` });
+      // A lost connection ends the session (and its locks); without a listener the error would crash the process.
+      client.on('error', () => {});
+      await client.connect();
+      return client;
+    },
+    async checkSchema() {
+      const { rows } = await gate.run(() => pool.query<{ schema: string | null }>('SELECT current_schema() AS schema'));
+      const current = rows[0]?.schema ?? null;
+      if (current === options.schema) return;
+      throw new Error(
+        `Postgres connections work in schema ${JSON.stringify(current)}, not MESH_DB_SCHEMA=${JSON.stringify(options.schema)}: ` +
+          (options.transactionPooling
+            ? `behind a transaction pool the search_path must be set by the pooler or the role (PgBouncer: connect_query='SET search_path TO ${options.schema}' on the database entry; or ALTER ROLE … SET search_path TO ${options.schema})`
+            : 'the search_path startup option was not applied'),
+      );
     },
     async ping() {
       try {

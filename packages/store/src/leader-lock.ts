@@ -1,13 +1,16 @@
-import type { PoolClient } from 'pg';
+import type { Client } from 'pg';
 import type { Db } from './db';
 
 /**
  * Leadership among processes through a session-level Postgres advisory lock held on one
  * dedicated connection: whoever holds it leads; if that process dies or loses its connection,
- * the lock is released and another process takes over on its next try.
+ * the lock is released and another process takes over on its next try. The connection is a
+ * session of its own outside the pool (Db.openSession, on DATABASE_SESSION_URL when set): a
+ * transaction pool such as PgBouncer's would hand the locked server connection to other clients
+ * and keep it, with the lock, after the leader died.
  */
 export class LeaderLock {
-  private client: PoolClient | null = null;
+  private client: Client | null = null;
 
   constructor(
     private readonly db: Db,
@@ -28,23 +31,25 @@ export class LeaderLock {
         this.drop();
       }
     }
-    let client: PoolClient;
+    let client: Client;
     try {
-      client = await this.db.pool.connect();
+      client = await this.db.openSession();
     } catch {
       return false;
     }
     try {
-      client.on('error', () => this.drop());
+      client.on('error', () => {
+        if (this.client === client) this.drop();
+      });
       const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`agent-mesh:${this.db.schema}:${this.name}`]);
       if (rows[0]?.ok) {
         this.client = client;
         return true;
       }
-      client.release();
+      await client.end().catch(() => {});
       return false;
     } catch {
-      client.release(true);
+      await client.end().catch(() => {});
       return false;
     }
   }
@@ -52,8 +57,7 @@ export class LeaderLock {
   private drop(): void {
     const client = this.client;
     this.client = null;
-    // Destroy rather than return it to the pool: a broken connection must not be reused.
-    client?.release(true);
+    void client?.end().catch(() => {});
   }
 
   async release(): Promise<void> {
@@ -62,9 +66,9 @@ export class LeaderLock {
     if (!client) return;
     try {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`agent-mesh:${this.db.schema}:${this.name}`]);
-      client.release();
     } catch {
-      client.release(true);
+      // Ending the session releases the lock all the same.
     }
+    await client.end().catch(() => {});
   }
 }

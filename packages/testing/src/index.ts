@@ -11,3 +11,4 @@ export * from './tcp-proxy';
 export * from './wait-for';
 export * from './mcp-test-server';
 export * from './smtp-test-server';
+export * from './pgbouncer';
