@@ -15,7 +15,14 @@ export const MeshEnv = z
     PORT: intVar(8080, 0, 65535),
     HOST: z.string().default('0.0.0.0'),
     METRICS_PORT: intVar(0, 0, 65535),
-    REDIS_URL: urlVar('redis://127.0.0.1:6379', /^rediss?$/),
+    /** redis:// or rediss:// for one Redis; redis-cluster://host:port,host:port for a Redis Cluster (seed nodes). */
+    REDIS_URL: z
+      .string()
+      .optional()
+      .transform((v) => (v?.trim() ? v.trim() : 'redis://127.0.0.1:6379'))
+      .refine((v) => REDIS_CLUSTER_URL.test(v) || isRedisUrl(v), 'must be a redis:// or rediss:// URL, or redis-cluster://host:port,host:port'),
+    /** host:port,host:port of a Redis Cluster's nodes; overrides REDIS_URL (same as REDIS_URL=redis-cluster://…). */
+    REDIS_CLUSTER_NODES: optionalString().refine((v) => v === undefined || CLUSTER_NODES.test(v), 'must be host:port,host:port,…'),
     DATABASE_URL: urlVar('postgres://postgres@127.0.0.1:5432/postgres', /^postgres(ql)?$/),
     DATABASE_POOL_SIZE: intVar(10, 1, 500),
     DATABASE_POOL_WAIT_MS: intVar(0, 0, 3_600_000),
@@ -233,6 +240,20 @@ function parseApiKeys(raw: string | undefined): { keys: ApiKeyEntry[]; problem?:
   return { keys };
 }
 
+/** One node: host:port (an IPv6 host in brackets). */
+const CLUSTER_NODE = String.raw`(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}`;
+const CLUSTER_NODES = new RegExp(`^${CLUSTER_NODE}(?:,${CLUSTER_NODE})*$`);
+/** redis-cluster://[user:password@]host:port,host:port[/][?tls=true] */
+const REDIS_CLUSTER_URL = new RegExp(`^redis-cluster://(?:[^@/\\s]*@)?${CLUSTER_NODE}(?:,${CLUSTER_NODE})*/?(?:\\?[^\\s]*)?$`, 'i');
+
+function isRedisUrl(value: string): boolean {
+  try {
+    return /^rediss?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 /** DATABASE_PREPARED_STATEMENTS: true/false, or unset (on, unless the URL is a transaction pool); null when invalid. */
 function parsePreparedStatements(raw: string | undefined, transactionPooling: boolean): boolean | null {
   if (raw === undefined) return !transactionPooling;
@@ -258,6 +279,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
   problems.push(...llm.problems);
   const tools = toToolsConfig(e, env);
   problems.push(...tools.problems);
+  const redisUrl = e.REDIS_CLUSTER_NODES ? `redis-cluster://${e.REDIS_CLUSTER_NODES}` : e.REDIS_URL;
+  if (REDIS_CLUSTER_URL.test(redisUrl) && !/\{[^{}]+\}/.test(e.MESH_QUEUE_PREFIX)) {
+    problems.push({
+      variable: 'MESH_QUEUE_PREFIX',
+      message: `must contain a hash tag on a Redis Cluster, e.g. {${e.MESH_QUEUE_PREFIX.replace(/[{}]/g, '') || 'mesh'}}: a task's jobs span several queues, and BullMQ's flows and the mesh's scripts need all their keys in one slot`,
+    });
+  }
   const preparedStatements = parsePreparedStatements(e.DATABASE_PREPARED_STATEMENTS, e.DATABASE_TRANSACTION_POOLING);
   if (preparedStatements === null) problems.push({ variable: 'DATABASE_PREPARED_STATEMENTS', message: 'must be true or false' });
   if (e.DATABASE_TRANSACTION_POOLING && !e.DATABASE_SESSION_URL) {
@@ -297,7 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     http: { port: e.PORT, host: e.HOST, bodyLimitBytes: e.MESH_BODY_LIMIT_BYTES },
     metricsPort: e.METRICS_PORT,
     metricsAuth: e.MESH_METRICS_AUTH,
-    redisUrl: e.REDIS_URL,
+    redisUrl,
     database: {
       url: e.DATABASE_URL,
       schema: e.MESH_DB_SCHEMA,

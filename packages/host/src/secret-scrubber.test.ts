@@ -33,6 +33,11 @@ describe('configuredSecrets', () => {
     expect(lengths).toEqual([...lengths].sort((a, b) => b - a));
   });
 
+  it('collects the password of a redis-cluster:// URL, whose several hosts no URL parser takes', () => {
+    const config = loadConfig({ NODE_ENV: 'test', REDIS_URL: 'redis-cluster://mesh:cluster%3Apassword-7@10.0.0.1:6379,10.0.0.2:6379', MESH_QUEUE_PREFIX: '{mesh}' });
+    expect(configuredSecrets(config)).toContain('cluster:password-7');
+  });
+
   it("collects the tools' MESH_SECRET_<NAME> values and the MESH_SMTP_URL password", () => {
     const config = loadConfig({
       NODE_ENV: 'test',

@@ -7,6 +7,13 @@ const REDACTED = '[redacted]';
 
 function passwordOf(url: string | undefined): string[] {
   if (!url) return [];
+  // A cluster URL lists several hosts, which WHATWG URLs cannot: its user:password comes before the last '@'.
+  const cluster = /^redis-cluster:\/\/([^/]*)@/i.exec(url.trim());
+  if (cluster) {
+    const auth = cluster[1]!;
+    const password = auth.includes(':') ? decodeURIComponent(auth.slice(auth.indexOf(':') + 1)) : '';
+    return password ? [password] : [];
+  }
   try {
     const password = decodeURIComponent(new URL(url).password);
     return password ? [password] : [];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Redis } from 'ioredis';
+import { masterConnections } from './redis-connection';
 
 export type ProcessKind = 'coordinator' | 'worker';
 
@@ -81,12 +82,15 @@ export function startHeartbeat(
 /** Every live heartbeat under `prefix`, coordinators first, then by id. Unreadable entries are skipped. */
 export async function readHeartbeats(redis: Redis, prefix: string): Promise<Heartbeat[]> {
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', heartbeatKey(prefix, '*'), 'COUNT', 500);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
+  // SCAN sees one node: on a cluster, every master (the keys share the prefix's slot, so one has them all).
+  for (const node of masterConnections(redis)) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', heartbeatKey(prefix, '*'), 'COUNT', 500);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+  }
   if (keys.length === 0) return [];
   const values = await redis.mget(...keys);
   const heartbeats: Heartbeat[] = [];

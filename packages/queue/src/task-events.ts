@@ -1,5 +1,6 @@
 import { isTerminalTaskStatus, TaskEvent } from '@mesh/core';
 import type { Redis } from 'ioredis';
+import { waitingDuplicate } from './redis-connection';
 
 export type TaskEventListener = (event: TaskEvent) => void;
 
@@ -109,7 +110,7 @@ export class TaskEvents {
 
   private ensureSubscriber(): Redis {
     if (!this.subscriber) {
-      this.subscriber = this.publisher.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      this.subscriber = waitingDuplicate(this.publisher);
       this.subscriber.on('error', () => {});
       this.subscriber.on('message', (channel: string, message: string) => {
         if (channel === this.controlChannel) {

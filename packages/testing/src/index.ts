@@ -12,3 +12,4 @@ export * from './wait-for';
 export * from './mcp-test-server';
 export * from './smtp-test-server';
 export * from './pgbouncer';
+export * from './redis-cluster';
