@@ -3,6 +3,8 @@ import type { ApiDeps } from './api-deps';
 import { createApiRouter } from './api-router';
 import { BULL_BOARD_PATH, createBullBoardRouter } from './bull-board';
 import { CONSOLE_BASE_PATH, createConsoleRouter } from './console-static';
+import { createDocsAssetsRouter } from './docs-assets';
+import { DOCS_ASSETS_PATH } from './openapi/docs-page';
 import { ApiKeyResolver, authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireHostHeader } from './middleware/require-host';
@@ -22,6 +24,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(traceRequests({ tracing: deps.tracing, metrics: deps.metrics, logger: deps.logger }));
   app.use(requireHostHeader);
 
+  // The API reference page's files (Swagger UI), ahead of the route table's 404.
+  app.use(`${API_BASE_PATH}${DOCS_ASSETS_PATH}`, createDocsAssetsRouter(deps));
   app.use(API_BASE_PATH, createApiRouter(deps));
   // Operations surfaces: /livez, /readyz, /metrics; Bull Board at /admin/queues behind the API's
   // key auth. OpenAPI (/api/mesh/openapi.json), docs (/api/mesh/docs) and SSE task events are

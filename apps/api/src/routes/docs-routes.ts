@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { buildOpenApiDocument, type OpenApiDocument } from '../openapi/openapi-document';
-import { DOCS_CONTENT_SECURITY_POLICY, renderDocsPage } from '../openapi/docs-page';
+import { DOCS_ASSETS_PATH, DOCS_CONTENT_SECURITY_POLICY, renderDocsPage } from '../openapi/docs-page';
 import { defineRoute, type RouteDefinition } from './route-definition';
 
 export interface DocsRoutesOptions {
@@ -31,7 +31,7 @@ export function docsRoutes(options: DocsRoutesOptions): RouteDefinition[] {
     defineRoute({
       method: 'get',
       path: '/docs',
-      summary: 'Browsable API reference (renders the OpenAPI document; no external resources)',
+      summary: 'Browsable API reference: Swagger UI, served by the API itself, on the OpenAPI document (no external resources)',
       tag: 'docs',
       responses: { 200: { description: 'An HTML page', schema: z.string(), contentType: 'text/html' } },
       async handle() {
@@ -40,7 +40,7 @@ export function docsRoutes(options: DocsRoutesOptions): RouteDefinition[] {
           respond: (res) => {
             res.setHeader('Content-Security-Policy', DOCS_CONTENT_SECURITY_POLICY);
             res.setHeader('X-Content-Type-Options', 'nosniff');
-            res.type('html').send(renderDocsPage(`${options.basePath}/openapi.json`));
+            res.type('html').send(renderDocsPage({ specUrl: `${options.basePath}/openapi.json`, assetsUrl: `${options.basePath}${DOCS_ASSETS_PATH}` }));
           },
         };
       },
