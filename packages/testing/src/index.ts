@@ -13,3 +13,4 @@ export * from './mcp-test-server';
 export * from './smtp-test-server';
 export * from './pgbouncer';
 export * from './redis-cluster';
+export * from './netns-hosts';

@@ -37,11 +37,15 @@ const READY: Record<MeshApp, RegExp> = {
 export async function launchApp(
   app: MeshApp,
   env: Record<string, string>,
-  options: { args?: string[]; name?: string; readyTimeoutMs?: number; waitReady?: boolean; logLevel?: string } = {},
+  options: { args?: string[]; name?: string; readyTimeoutMs?: number; waitReady?: boolean; logLevel?: string; netns?: string } = {},
 ): Promise<LaunchedProcess> {
   // Readiness is read from the info-level "ready" line, so processes log at info at least.
   const procEnv = { ...env, LOG_LEVEL: options.logLevel ?? 'info' };
-  const proc = launch(options.name ?? app, process.execPath, [appEntry(app), ...(options.args ?? [])], procEnv);
+  const nodeArgs = [appEntry(app), ...(options.args ?? [])];
+  // In a network namespace of its own (netns-hosts.ts): `ip netns exec` execs node, so the pid is node's.
+  const proc = options.netns
+    ? launch(options.name ?? app, 'ip', ['netns', 'exec', options.netns, process.execPath, ...nodeArgs], procEnv)
+    : launch(options.name ?? app, process.execPath, nodeArgs, procEnv);
   if (options.waitReady !== false) {
     try {
       await proc.waitForLine(READY[app], options.readyTimeoutMs ?? 20_000);
