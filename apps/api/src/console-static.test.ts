@@ -5,16 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nullLogger } from '@mesh/observability';
 import express from 'express';
-import { CONSOLE_BASE_PATH, createConsoleRouter, DEFAULT_CONSOLE_DIR } from './console-static';
+import { CONSOLE_BASE_PATH, createConsoleRouter, DEFAULT_CONSOLE_DIR, withMeta } from './console-static';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 
 const KEY = 'console-key-123456';
 const basic = (password: string) => `Basic ${Buffer.from(`anyone:${password}`).toString('base64')}`;
 const deps = { config: { apiKeys: [{ tenantId: 'tenant-a', key: KEY }] }, store: { apiKeys: { tenantFor: async () => null } } };
 
-async function serve(distDir: string): Promise<{ url: string; server: Server }> {
+async function serve(distDir: string, traceUrlTemplate?: string): Promise<{ url: string; server: Server }> {
   const app = express();
-  app.use(CONSOLE_BASE_PATH, createConsoleRouter(deps, { distDir }));
+  app.use(CONSOLE_BASE_PATH, createConsoleRouter({ ...deps, config: { ...deps.config, ...(traceUrlTemplate ? { traceUrlTemplate } : {}) } }, { distDir }));
   app.use(notFoundHandler);
   app.use(errorHandler(nullLogger));
   const server = createServer(app);
@@ -91,5 +91,29 @@ describe('the console route', () => {
 
   it('looks for the build in apps/console/dist', () => {
     expect(DEFAULT_CONSOLE_DIR.replace(/\\/g, '/')).toMatch(/\/apps\/console\/dist$/);
+  });
+});
+
+describe("the console's trace link setting", () => {
+  it('puts MESH_TRACE_URL_TEMPLATE into index.html as a meta tag (escaped) on client routes, and nothing without it', async () => {
+    const dist = join(dir, 'dist');
+    const traced = await serve(dist, 'https://traces.example.com/trace/{trace_id}?q="x"&y=<z>');
+    try {
+      const res = await fetch(`${traced.url}/console/networks/abc`, { headers: { authorization: basic(KEY) } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(await res.text()).toBe(
+        '<!doctype html><meta name="mesh-trace-url-template" content="https://traces.example.com/trace/{trace_id}?q=&quot;x&quot;&amp;y=&lt;z&gt;"><title>console</title><script type="module" src="/console/assets/index-abc123.js"></script>',
+      );
+    } finally {
+      await new Promise((resolve) => traced.server.close(resolve));
+    }
+    const plain = await fetch(`${built.url}/console/networks/abc`, { headers: { authorization: basic(KEY) } });
+    expect(await plain.text()).not.toContain('mesh-trace-url-template');
+  });
+
+  it('adds the tag at the end of the head when there is one', () => {
+    expect(withMeta('<html><head><title>t</title></head><body></body></html>', 'n', 'v')).toBe('<html><head><title>t</title><meta name="n" content="v"></head><body></body></html>');
   });
 });

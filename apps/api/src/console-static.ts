@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { MeshConfig } from '@mesh/config';
@@ -42,7 +43,7 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
  */
 /** What the console needs of the API's dependencies: its keys. */
 export interface ConsoleDeps {
-  config: Pick<MeshConfig, 'apiKeys'>;
+  config: Pick<MeshConfig, 'apiKeys'> & Partial<Pick<MeshConfig, 'traceUrlTemplate'>>;
   store: { apiKeys: AuthOptions['keyStore'] };
 }
 
@@ -71,9 +72,28 @@ export function createConsoleRouter(deps: ConsoleDeps, options: ConsoleOptions =
       return;
     }
     res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(indexFile, (err) => {
-      if (err) next(err);
-    });
+    const template = deps.config.traceUrlTemplate;
+    if (!template) {
+      res.sendFile(indexFile, (err) => {
+        if (err) next(err);
+      });
+      return;
+    }
+    // The operator's trace viewer (MESH_TRACE_URL_TEMPLATE) for the task page's trace link, as a meta tag: no inline script.
+    readFile(indexFile, 'utf8').then(
+      (html) => res.type('html').send(withMeta(html, 'mesh-trace-url-template', template)),
+      (err: unknown) => next(err),
+    );
   });
   return router;
+}
+
+const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** `html` with `<meta name content>` at the end of its head (after the doctype when it has no head element). */
+export function withMeta(html: string, name: string, content: string): string {
+  const tag = `<meta name="${escapeAttribute(name)}" content="${escapeAttribute(content)}">`;
+  if (html.includes('</head>')) return html.replace('</head>', `${tag}</head>`);
+  const doctype = /^<!doctype html>/i.exec(html);
+  return doctype ? `${doctype[0]}${tag}${html.slice(doctype[0].length)}` : `${tag}${html}`;
 }

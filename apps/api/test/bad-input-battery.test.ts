@@ -45,6 +45,12 @@ beforeAll(async () => {
   ids.network_id = network.id;
   ids.task_id = task!.id;
   ids.agent_id = network.agents!.find((a) => a.type !== 'coordinator')!.id;
+  // A failed subtask of the (never started) task: a retry of it is a 409 at most, the task being pending.
+  ids.subtask_id = randomUUID();
+  await h.t.db.query(
+    `INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, description, status, error) VALUES ($1, 'tenant-a', $2, $3, 1, 'copy', 'content', 'Write', 'failed', 'fixture')`,
+    [ids.subtask_id, network.id, task!.id],
+  );
   const toolRoute = API_ROUTES.find((r) => routeKey(r) === 'POST /networks/:network_id/tools')!;
   const tool = RegisterToolBody.parse(validBody(toolRoute)).tool;
   ids.tool_id = (await h.deps.store.tools.create('tenant-a', network.id, { spec: tool, tools: [] })).id;

@@ -55,4 +55,11 @@ describe('API reference page', () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
     }
   });
+
+  it('gives renderers plain-text summaries (no literal backticks); the Markdown lives in the descriptions', async () => {
+    const doc = (await (await fetch(`${h.url}${API_BASE_PATH}/openapi.json`, { headers: AUTH })).json()) as { paths: Record<string, Record<string, { summary: string }>> };
+    const summaries = Object.values(doc.paths).flatMap((methods) => Object.values(methods).map((op) => op.summary));
+    expect(summaries.length).toBeGreaterThan(30);
+    expect(summaries.filter((s) => s.includes('`'))).toEqual([]);
+  });
 });

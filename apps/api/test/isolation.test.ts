@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorBody, RegisterToolBody, type Task } from '@mesh/core';
 import { meshSimulatedResponders, retrieveRelevantMemory, runSubtask } from '@mesh/mesh';
 import { ScriptedModel, startInProcessMesh, type InProcessMesh } from '@mesh/testing';
@@ -25,6 +26,8 @@ interface NetworkFixture {
   /** A completed task and a pending one. */
   taskIds: string[];
   agentId: string;
+  /** A subtask of the completed task. */
+  subtaskId: string;
   toolId: string;
   /** A request for a person about the pending task's plan. */
   approvalId: string;
@@ -41,7 +44,8 @@ async function idsOf(sql: string, networkId: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  h = await startApiHarness('isolation', { MESH_RATE_LIMIT_PER_MINUTE: '0' });
+  // No embedding job: it merges near-duplicate memories in the background, which would move the counts this test holds still.
+  h = await startApiHarness('isolation', { MESH_RATE_LIMIT_PER_MINUTE: '0', MESH_EMBEDDING_BATCH: '0' });
   mesh = await startInProcessMesh(
     h.t,
     new ScriptedModel((req) => meshSimulatedResponders[req.schema?.name ?? '']!({ system: req.system, messages: req.messages, schemaName: req.schema?.name ?? '', seed: 3 })),
@@ -50,7 +54,7 @@ beforeAll(async () => {
     for (const n of [1, 2, 3]) {
       const name = `${tenant} network ${n}`;
       const id = await mesh.createNetwork({ name }, tenant);
-      networks.push({ tenant, name, id, taskIds: [], agentId: '', toolId: '', approvalId: '', scope: new Set() });
+      networks.push({ tenant, name, id, taskIds: [], agentId: '', subtaskId: '', toolId: '', approvalId: '', scope: new Set() });
     }
   }
   // Memory: the same words in every network, and words of its own.
@@ -74,9 +78,21 @@ beforeAll(async () => {
     const subject = { iteration: 1, reasoning: `The plan of ${net.name}`, subtasks: [{ key: 'copy', agent_type: 'content', description: 'Write', depends_on: [] }] };
     net.approvalId = (await h.deps.store.approvals.requestForTask({ tenantId: net.tenant, taskId: pending!.id, key: 'plan:1', kind: 'plan', subject })).approval.id;
   }
+  // Each completed task's model calls as the call inspector stores them (the scripted model records none), naming the network's memory.
+  for (const net of networks) {
+    const taskId = net.taskIds[0]!;
+    const memoryId = (await idsOf('SELECT id FROM memory_items WHERE network_id = $1 ORDER BY created_at LIMIT 1', net.id))[0]!;
+    const callId = randomUUID();
+    const owner = { tenantId: net.tenant, networkId: net.id, taskId };
+    await h.deps.store.llmCalls.record(
+      [{ ...owner, callId, purpose: 'plan', kind: 'call', startedAt: new Date().toISOString(), provider: 'simulated', model: 'mesh', chainPosition: 0, attempt: 1, latencyMs: 5, inputTokens: 10, outputTokens: 5, costUsd: 0, outcome: 'success' }],
+      { ...owner, callId, system: `The coordinator of ${net.name}`, messages: [{ role: 'user', content: `Plan for ${net.name}` }], annotations: { memory: [{ id: memoryId, memory_type: 'fact', content: IDENTICAL }], iteration: 1 }, output: '{}', toolCalls: null },
+    );
+  }
   for (const net of networks) {
     const agents = await idsOf(`SELECT id FROM agents WHERE network_id = $1 AND type <> 'coordinator' ORDER BY created_at`, net.id);
     net.agentId = agents[0]!;
+    net.subtaskId = (await idsOf('SELECT id FROM subtasks WHERE network_id = $1 ORDER BY created_at LIMIT 1', net.id))[0]!;
     net.scope = new Set([
       net.id,
       ...agents,
@@ -86,6 +102,7 @@ beforeAll(async () => {
       ...(await idsOf('SELECT id FROM subtasks WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM memory_items WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM approvals WHERE network_id = $1', net.id)),
+      ...(await idsOf('SELECT call_id AS id FROM llm_call_details WHERE network_id = $1', net.id)),
     ]);
   }
 }, 90_000);
@@ -130,6 +147,7 @@ function attemptsFor(route: RouteDefinition): Attempt[] {
         const choices = networks.flatMap((other) => {
           if (param === 'task_id') return other.taskIds.map((id) => ({ id, same: other === net }));
           if (param === 'agent_id') return [{ id: other.agentId, same: other === net }];
+          if (param === 'subtask_id') return [{ id: other.subtaskId, same: other === net }];
           if (param === 'tool_id') return [{ id: other.toolId, same: other === net }];
           if (param === 'approval_id') return [{ id: other.approvalId, same: other === net }];
           throw new Error(`No fixture ids for :${param} of ${routeKey(route)}: add them to isolation.test.ts`);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { MemoryList } from '@mesh/core';
+import { MemoryList, MemorySpace } from '@mesh/core';
+import { MemoryEmbeddingJob } from '@mesh/mesh';
+import { nullLogger } from '@mesh/observability';
 import { AddedMemory } from '../src/routes/memory-routes';
 import { startApiHarness, type ApiHarness } from './api-harness';
 
@@ -95,5 +97,51 @@ describe('memory', () => {
     expect((await h.call('POST', `/networks/${randomUUID()}/memory`, { json: { content: 'x' } })).status).toBe(404);
     expect((await h.call('GET', `/networks/${randomUUID()}/memory`)).status).toBe(404);
     expect((await h.call('GET', '/networks/1/memory')).status).toBe(400);
+  });
+});
+
+describe('memory by meaning', () => {
+  /** The embedding job of the coordinator and worker processes, run here against the API's database. */
+  async function embedAll(): Promise<void> {
+    const job = new MemoryEmbeddingJob({ memoryEmbeddings: h.deps.store.memoryEmbeddings, embeddings: h.deps.embeddings, logger: nullLogger }, { batch: 32, pollMs: 50 });
+    while ((await job.runOnce()).embedded > 0);
+  }
+
+  it('finds the docs example by meaning (hybrid by default, semantic too), which keyword search cannot', async () => {
+    const network = (await h.call('POST', '/networks', { json: { name: 'Send times' } })).body.id;
+    const example = 'Tech professionals open emails most on Tuesday and Wednesday mornings';
+    await h.call('POST', `/networks/${network}/memory`, { json: { content: example } });
+    await h.call('POST', `/networks/${network}/memory`, { json: { content: 'The brand voice is plain and direct', memory_type: 'decision' } });
+    const space = MemorySpace.parse((await h.call('GET', `/networks/${network}/memory/space`)).body);
+    expect(space).toEqual({ network_id: network, model: 'local:use-lite', items: 2, embedded: 0, pending: 2, available_models: ['local:use-lite'] });
+    await embedAll();
+    expect(MemorySpace.parse((await h.call('GET', `/networks/${network}/memory/space`)).body)).toMatchObject({ embedded: 2, pending: 0 });
+
+    const q = encodeURIComponent('best send time');
+    const hybrid = MemoryList.parse((await h.call('GET', `/networks/${network}/memory?query=${q}`)).body);
+    expect(hybrid.memory[0]?.content).toBe(example);
+    expect(hybrid.memory[0]?.relevance).toBeGreaterThan(0);
+    const semantic = MemoryList.parse((await h.call('GET', `/networks/${network}/memory?query=${q}&mode=semantic`)).body);
+    expect(semantic.memory[0]?.content).toBe(example);
+    const keyword = MemoryList.parse((await h.call('GET', `/networks/${network}/memory?query=${q}&mode=keyword`)).body);
+    expect(keyword).toEqual({ memory: [], total: 0 });
+  }, 60_000);
+
+  it('answers 400 to an unknown mode, an over-long query and an embedding model that is not configured', async () => {
+    for (const query of ['query=x&mode=fuzzy', 'mode=', `query=${'q'.repeat(501)}&mode=semantic`]) {
+      const res = await h.call('GET', `${memoryPath()}?${query}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_error');
+    }
+    for (const model of ['openai:text-embedding-3-small', 'local:other', '']) {
+      const res = await h.call('PUT', `${memoryPath()}/space`, { json: { model } });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_error');
+    }
+    expect(MemorySpace.parse((await h.call('GET', `${memoryPath()}/space`)).body).model).toBe('local:use-lite');
+    // The configured model is accepted (no change: nothing is queued again).
+    const same = await h.call('PUT', `${memoryPath()}/space`, { json: { model: 'local:use-lite' } });
+    expect(same.status).toBe(200);
+    expect((await h.call('PUT', `/networks/${randomUUID()}/memory/space`, { json: { model: 'local:use-lite' } })).status).toBe(404);
   });
 });

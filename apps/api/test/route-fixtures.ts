@@ -73,8 +73,12 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
     confidence: 0.9,
     metadata: { source: 'battery' },
   }),
+  'PUT /networks/:network_id/memory/space': () => ({ model: 'local:use-lite' }),
   'POST /networks/:network_id/tasks/:task_id/process': () => ({}),
   'POST /networks/:network_id/tasks/:task_id/cancel': () => ({}),
+  'POST /networks/:network_id/tasks/:task_id/rerun': () => ({}),
+  'POST /networks/:network_id/agents/:agent_id/playground': () => ({ input: 'Write three subject lines', context: { product: 'TechPro X1' }, priority: 4 }),
+  'POST /networks/:network_id/tasks/:task_id/subtasks/:subtask_id/retry': () => ({}),
 };
 
 export function validBody(route: RouteDefinition): Record<string, unknown> {

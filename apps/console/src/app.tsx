@@ -2,13 +2,15 @@ import { Link } from './components/link';
 import { NetworkPage } from './pages/network-page';
 import { NetworksPage } from './pages/networks-page';
 import { TaskPage } from './pages/task-page';
+import { RunsPage } from './pages/runs-page';
+import { TrendsPage } from './pages/trends-page';
 import { UsagePage } from './pages/usage-page';
 import { paths, useRoute } from './lib/router';
 
 export function App() {
   const route = useRoute();
   // The network and task pages belong to Networks.
-  const section = route.page === 'usage' ? 'usage' : 'networks';
+  const section = route.page === 'usage' || route.page === 'runs' || route.page === 'trends' ? route.page : 'networks';
   return (
     <div className="app">
       <header className="topbar">
@@ -18,6 +20,12 @@ export function App() {
         <nav>
           <Link href={paths.networks()} aria-current={section === 'networks' ? 'page' : undefined}>
             Networks
+          </Link>
+          <Link href={paths.runs()} aria-current={section === 'runs' ? 'page' : undefined}>
+            Runs
+          </Link>
+          <Link href={paths.trends()} aria-current={section === 'trends' ? 'page' : undefined}>
+            Over time
           </Link>
           <Link href={paths.usage()} aria-current={section === 'usage' ? 'page' : undefined}>
             Usage
@@ -30,6 +38,8 @@ export function App() {
       <main>
         {route.page === 'networks' && <NetworksPage />}
         {route.page === 'usage' && <UsagePage />}
+        {route.page === 'runs' && <RunsPage />}
+        {route.page === 'trends' && <TrendsPage />}
         {route.page === 'network' && <NetworkPage key={route.networkId} networkId={route.networkId} tab={route.tab} />}
         {route.page === 'task' && <TaskPage key={route.taskId} networkId={route.networkId} taskId={route.taskId} />}
         {route.page === 'not-found' && (

@@ -65,6 +65,20 @@ describe('layoutTaskGraph', () => {
     expect(failed.nodes.find((n) => n.id === coordinatorNodeId(1))?.status).toBe('failed');
   });
 
+  it('shows a timed-out task honestly: the plan it made and the subtask that finished completed, the cut-short one timed out', () => {
+    const timedOut = layoutTaskGraph(
+      task({
+        status: 'timed_out',
+        iterations: 1,
+        subtasks: [subtask({ key: 'copy', agent_type: 'content', status: 'completed' }), subtask({ key: 'art', agent_type: 'design', status: 'timed_out' })],
+      }),
+    );
+    expect(timedOut.nodes.map((n) => `${n.subtask?.key ?? n.id}:${n.status}`)).toEqual([`${coordinatorNodeId(1)}:completed`, 'copy:completed', 'art:timed_out', `${RESULT_NODE_ID}:timed_out`]);
+    // Stopped before its plan was stored: the coordinator's step itself was cut short.
+    const cancelled = layoutTaskGraph(task({ status: 'cancelled', iterations: 1, subtasks: [] }));
+    expect(cancelled.nodes.find((n) => n.id === coordinatorNodeId(1))?.status).toBe('cancelled');
+  });
+
   it('shows where a task waits for a person: its plan, a parked subtask, or its result', () => {
     const statusOf = (graph: ReturnType<typeof layoutTaskGraph>) => graph.nodes.map((n) => `${n.kind}:${n.status}`);
     // The plan: its subtasks are queued but none has started.

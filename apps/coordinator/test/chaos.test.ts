@@ -78,6 +78,8 @@ beforeAll(async () => {
     MESH_JOB_LOCK_MS: '2000',
     MESH_STALLED_INTERVAL_MS: '1000',
     MESH_SWEEP_INTERVAL_MS: '1000',
+    // No embedding job: its merges of near-duplicate memories from different tasks raise importance, which this test reads as a memory written twice.
+    MESH_EMBEDDING_BATCH: '0',
     MESH_RATE_LIMIT_PER_MINUTE: '0',
     MESH_MAX_QUEUED_TASKS_PER_TENANT: '0',
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AgentWorkerPool, runProcess } from '@mesh/host';
-import { agentJobHandlers, createEngine, meshSimulatedResponders } from '@mesh/mesh';
+import { agentJobHandlers, createEngine, meshSimulatedResponders, startMemoryEmbeddingJob } from '@mesh/mesh';
 import { startHeartbeat } from '@mesh/queue';
 
 import { parseWorkerArgs } from './worker-args';
@@ -20,11 +20,14 @@ runProcess({ service: 'worker', responders: meshSimulatedResponders }, async (ru
   const engine = await createEngine(runtime);
   const pool = new AgentWorkerPool(runtime, { agents: args.agents, concurrency: args.concurrency ?? runtime.config.worker.concurrency, handlers: agentJobHandlers(engine) });
   await pool.start();
+  // Memory items get their vectors here and in the coordinators, in batches, off the API's request path.
+  const embedding = startMemoryEmbeddingJob(runtime);
   const id = `worker:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'worker', agentTypes: () => pool.agentTypes, servesAll: args.agents === 'all', llm: () => runtime.llm.health() }, runtime.config.fleet.heartbeatIntervalMs);
   runtime.logger.info('worker ready', { agent_types: pool.agentTypes, mode: args.agents === 'all' ? 'all' : 'listed' });
   return async () => {
     await stopHeartbeat();
     await pool.close();
+    await embedding?.stop();
   };
 });

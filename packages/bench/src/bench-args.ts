@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['throughput', 'latency', 'concurrency', 'prompt-growth', 'scale-out', 'tools', 'approvals', 'fairness'] as const;
+export const SCENARIOS = ['throughput', 'latency', 'concurrency', 'prompt-growth', 'scale-out', 'tools', 'approvals', 'fairness', 'semantic-memory'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchArgs {

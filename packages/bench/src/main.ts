@@ -13,6 +13,7 @@ import { fairnessScenario } from './scenarios/fairness';
 import { latencyScenario } from './scenarios/latency';
 import { promptGrowthScenario } from './scenarios/prompt-growth';
 import { scaleOutScenario } from './scenarios/scale-out';
+import { semanticMemoryScenario } from './scenarios/semantic-memory';
 import { throughputScenario } from './scenarios/throughput';
 import { toolsScenario } from './scenarios/tools';
 
@@ -27,6 +28,7 @@ const SCENARIO_BODIES: Record<ScenarioName, (run: ScenarioRun) => Promise<Scenar
   tools: toolsScenario,
   approvals: approvalsScenario,
   fairness: fairnessScenario,
+  'semantic-memory': semanticMemoryScenario,
 };
 
 function log(message: string): void {

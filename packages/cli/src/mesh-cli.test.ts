@@ -310,6 +310,25 @@ describe('mesh memory', () => {
     const decisions = await meshJson<{ memory: { content: string }[]; total: number }>(['memory', 'search', network.id, '--type', 'decision', '--limit', '5']);
     expect(decisions.memory.map((m) => m.content)).toEqual(['The brand voice is plain and direct']);
   });
+
+  it('finds the docs example by meaning once the processes have embedded it (docs/console-and-cli.md)', async () => {
+    const network = await meshJson<Network>(['networks', 'create', '--name', 'Send times']);
+    const example = 'Tech professionals open emails most on Tuesday and Wednesday mornings';
+    await mesh(['memory', 'add', network.id, '--content', example, '--type', 'fact']);
+    await mesh(['memory', 'add', network.id, '--content', 'The brand voice is plain and direct', '--type', 'decision']);
+    // The coordinator and worker embed new items in batches, within about a second (MESH_EMBEDDING_POLL_MS).
+    let search: Run = { code: null, stdout: '', stderr: '' };
+    const until = Date.now() + 20_000;
+    do {
+      search = await mesh(['memory', 'search', network.id, '--query', 'best send time']);
+    } while (!search.stdout.includes(example) && Date.now() < until);
+    expect(search.code).toBe(0);
+    expect(search.stdout).toContain(example);
+    const keyword = await mesh(['memory', 'search', network.id, '--query', 'best send time', '--mode', 'keyword']);
+    expect(keyword.stdout).toContain('No memory items match.');
+    const bad = await mesh(['memory', 'search', network.id, '--query', 'best send time', '--mode', 'fuzzy']);
+    expect(bad.code).not.toBe(0);
+  }, 60_000);
 });
 
 describe('mesh approvals', () => {

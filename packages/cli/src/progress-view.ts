@@ -1,3 +1,4 @@
+import { isTerminalSubtaskStatus } from '@mesh/client';
 import type { Subtask, Task } from '@mesh/core';
 import { formatDuration, oneLine, truncateVisible, type Style } from './terminal-text';
 import { toolCallLine } from './tool-call-line';
@@ -122,7 +123,7 @@ export class ProgressView {
     if (task.subtasks) this.appendRemoved(task.subtasks);
     for (const x of [...(task.subtasks ?? [])].sort((a, b) => a.iteration - b.iteration || a.key.localeCompare(b.key))) {
       // A subtask's calls come after its start and before its end.
-      const ended = x.status === 'completed' || x.status === 'failed' || x.status === 'skipped';
+      const ended = isTerminalSubtaskStatus(x.status);
       if (ended) this.appendToolCalls(x, final);
       this.appendSubtask(x, final);
       if (!ended) this.appendToolCalls(x, final);
@@ -150,7 +151,7 @@ export class ProgressView {
     const provisional = (x.status === 'completed' && x.model === null) || ((x.status === 'completed' || x.status === 'failed') && x.duration_ms === null);
     if (provisional && !final) return;
     this.lastSeen.set(x.id, x.status);
-    if (x.status === 'completed' || x.status === 'failed' || x.status === 'skipped') this.unfinished.delete(x.id);
+    if (isTerminalSubtaskStatus(x.status)) this.unfinished.delete(x.id);
     else this.unfinished.set(x.id, `it${x.iteration} ${this.subtaskName(x)}`);
     const timing = x.status === 'completed' || x.status === 'failed' ? `  ${formatDuration(x.duration_ms)}` : '';
     const model = x.model ? `  ${x.model}` : '';

@@ -15,12 +15,13 @@ export {
   type PageQuery,
   type PutBudgetInput,
   type RequestOptions,
+  type RunListQueryInput,
   type SubmitTaskInput,
   type TaskListQuery,
   type UpdateNetworkInput,
   type UsageQueryInput,
 } from './mesh-client';
 export { SseParser, type SseEvent } from './sse-parser';
-export { applyTaskEvent, watchTask, type TaskWatchHandlers, type TaskWatchOptions, type WatchMode } from './task-watcher';
+export { applyTaskEvent, watchTask, type TaskStreamEvent, type TaskWatchHandlers, type TaskWatchOptions, type WatchMode } from './task-watcher';
 // The contract's lists, from core's zod-free module (the same lists core's zod enums are built from).
 export * from '@mesh/core/statuses';

@@ -9,10 +9,13 @@ import type {
   BudgetList,
   BudgetPeriod,
   Health,
+  LlmCallList,
   MemoryItem,
   MemoryList,
   Network,
   NetworkList,
+  RunList,
+  TrendReport,
   Task,
   TaskList,
   UsageGroup,
@@ -102,10 +105,26 @@ export interface TaskListQuery extends PageQuery {
   status?: string | undefined;
 }
 
+/** `GET /runs`: the tenant's tasks across its networks; every filter optional. */
+export interface RunListQueryInput extends PageQuery {
+  status?: string | undefined;
+  network_id?: string | undefined;
+  agent_type?: string | undefined;
+  /** ISO times with an offset: created in [from, to). */
+  from?: string | undefined;
+  to?: string | undefined;
+  min_cost_usd?: number | undefined;
+  max_cost_usd?: number | undefined;
+  /** Case-insensitive text search in the task, its result and its error. */
+  q?: string | undefined;
+}
+
 export interface MemorySearch {
   query?: string | undefined;
   memory_type?: string | undefined;
   limit?: number | undefined;
+  /** With `query`: hybrid (default: meaning, full text, importance and recency), semantic or keyword. */
+  mode?: 'hybrid' | 'semantic' | 'keyword';
 }
 
 /** `GET /usage`: [from, to) as ISO times with an offset; unset, this UTC month so far, by day. */
@@ -245,6 +264,36 @@ export class MeshClient {
 
   cancelTask(networkId: string, taskId: string): Promise<Task> {
     return this.request<Task>('POST', `/networks/${seg(networkId)}/tasks/${seg(taskId)}/cancel`);
+  }
+
+  /** Find any run: the tenant's tasks across its networks, filtered, searched, paged. */
+  listRuns(query: RunListQueryInput = {}, signal?: AbortSignal): Promise<RunList> {
+    return this.request<RunList>('GET', '/runs', { query: { ...query }, signal });
+  }
+
+  /** Over time: per UTC day and per agent type, the tenant's tasks of [from, to) (default: the last 14 days). */
+  trends(query: { from?: string | undefined; to?: string | undefined; network_id?: string | undefined } = {}, signal?: AbortSignal): Promise<TrendReport> {
+    return this.request<TrendReport>('GET', '/trends', { query: { ...query }, signal });
+  }
+
+  /** Every model call of the task: attempts, tokens, cost, latency and, when recorded, the prompt and the answer. */
+  getTaskCalls(networkId: string, taskId: string, signal?: AbortSignal): Promise<LlmCallList> {
+    return this.request<LlmCallList>('GET', `/networks/${seg(networkId)}/tasks/${seg(taskId)}/calls`, { signal });
+  }
+
+  /** The agent playground: one agent on an ad-hoc input through the worker pool, as a task to follow. */
+  runInPlayground(networkId: string, agentId: string, input: { input: string; context?: Record<string, unknown> | undefined; priority?: number | undefined }): Promise<Task> {
+    return this.request<Task>('POST', `/networks/${seg(networkId)}/agents/${seg(agentId)}/playground`, { body: input });
+  }
+
+  /** A new task with the same input as `taskId`, started at once. */
+  rerunTask(networkId: string, taskId: string): Promise<Task> {
+    return this.request<Task>('POST', `/networks/${seg(networkId)}/tasks/${seg(taskId)}/rerun`);
+  }
+
+  /** Runs one failed subtask of an ended task again (through the queue); the task's outcome is recomputed. */
+  retrySubtask(networkId: string, taskId: string, subtaskId: string): Promise<Task> {
+    return this.request<Task>('POST', `/networks/${seg(networkId)}/tasks/${seg(taskId)}/subtasks/${seg(subtaskId)}/retry`);
   }
 
   /** The task's event stream (`text/event-stream`), as the raw response: see watchTask. */

@@ -1,6 +1,6 @@
 import type { Task, TaskEvent } from '@mesh/core';
 import { MeshClient } from './mesh-client';
-import { applyTaskEvent, watchTask, type WatchMode } from './task-watcher';
+import { applyTaskEvent, watchTask, type TaskStreamEvent, type WatchMode } from './task-watcher';
 
 /** Only the fields the watcher reads. */
 function task(overrides: Partial<Task> = {}): Task {
@@ -54,6 +54,23 @@ describe('watchTask', () => {
     expect(seen[seen.length - 1]?.status).toBe('completed');
     // The console's client: same origin, no key.
     expect(calls[0]).toBe(`/api/mesh/networks/${running.network_id}/tasks/${running.id}/events`);
+  });
+
+  it('hands every stream event to onEvent in order, the snapshot and end with their task; none while polling', async () => {
+    const event: TaskEvent = { type: 'subtask.status', task_id: running.id, subtask_id: 's1', key: 'copy', agent_type: 'content', status: 'in_progress', at: '2026-01-01T10:00:01.000Z' };
+    const { client } = fakeClient({ events: () => sse([['snapshot', running], ['subtask.status', event], ['ignored.kind', {}], ['end', done]]), task: () => json(running) });
+    const events: TaskStreamEvent[] = [];
+    await watchTask(client, running.network_id, running.id, { onTask: () => {}, onEvent: (e) => events.push(e) }, { refreshIntervalMs: 0 });
+    expect(events.map((e) => e.event)).toEqual(['snapshot', 'subtask.status', 'end']);
+    expect(events[0]).toMatchObject({ event: 'snapshot', task: { status: 'in_progress' } });
+    expect(events[1]).toMatchObject({ event: 'subtask.status', data: event });
+    expect(events[2]).toMatchObject({ event: 'end', task: { status: 'completed' } });
+    expect(events.every((e) => !Number.isNaN(Date.parse(e.receivedAt)))).toBe(true);
+
+    const polled: TaskStreamEvent[] = [];
+    const { client: old } = fakeClient({ events: () => json({ error: { code: 'not_found', message: 'no' } }, 404), task: () => json(done) });
+    await watchTask(old, done.network_id, done.id, { onTask: () => {}, onEvent: (e) => polled.push(e) }, { pollIntervalMs: 1 });
+    expect(polled).toEqual([]);
   });
 
   it('sends the API key as a Bearer token, on the stream too (the CLI)', async () => {

@@ -15,9 +15,14 @@ import { SseParser } from './sse-parser';
 
 export type WatchMode = 'stream' | 'polling';
 
+/** One event of the task's stream as it arrived: `snapshot` and `end` carry the task, the others a TaskEvent. */
+export type TaskStreamEvent = { event: 'snapshot' | 'end'; receivedAt: string; task: Task } | { event: TaskEvent['type']; receivedAt: string; data: TaskEvent };
+
 export interface TaskWatchHandlers {
   /** Every newer view of the task, the final one last. */
   onTask(task: Task): void;
+  /** Every event of the stream, in order (none while polling): the console's event log. */
+  onEvent?(event: TaskStreamEvent): void;
   onMode?(mode: WatchMode): void;
   /** A read that failed; polling goes on. */
   onError?(err: unknown): void;
@@ -181,13 +186,16 @@ export async function watchTask(
         const { done, value } = await reader.read();
         if (done) return null;
         for (const event of parser.push(decoder.decode(value, { stream: true }))) {
-          if (event.event === 'snapshot') publish(JSON.parse(event.data) as Task);
-          else if (event.event === 'end') {
-            finished = true;
-            publish(JSON.parse(event.data) as Task);
-            return latest;
+          const receivedAt = new Date().toISOString();
+          if (event.event === 'snapshot' || event.event === 'end') {
+            const task = JSON.parse(event.data) as Task;
+            handlers.onEvent?.({ event: event.event, receivedAt, task });
+            if (event.event === 'end') finished = true;
+            publish(task);
+            if (event.event === 'end') return latest;
           } else if (TASK_EVENT_TYPES.has(event.event)) {
             const parsed = JSON.parse(event.data) as TaskEvent;
+            handlers.onEvent?.({ event: parsed.type, receivedAt, data: parsed });
             if (latest && parsed.task_id === latest.id) publish(applyTaskEvent(latest, parsed));
             void refresh();
           }

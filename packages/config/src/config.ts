@@ -6,6 +6,18 @@ import { LlmEnv, toLlmConfig, type LlmConfig } from './llm-env';
 import { toToolsConfig, ToolsEnv, type ToolsConfig } from './tools-env';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+/** An embedding model's name (as @mesh/embeddings builds them). */
+const EMBEDDING_MODEL = /^(local:use-lite|openai:[A-Za-z0-9._-]{1,100}|google:[A-Za-z0-9._-]{1,100})$/;
+
+export interface EmbeddingsConfig {
+  defaultModel: string;
+  /** Every model a network may choose, the default first. */
+  models: string[];
+  vectorIndex: 'auto' | 'portable';
+  /** Items per batch of the embedding job; 0: this process does not run it. */
+  batch: number;
+  pollMs: number;
+}
 
 /** Every environment variable the product reads (and `MESH_SECRET_<NAME>`, see tools-env). Nothing else reads process.env. */
 export const MeshEnv = z
@@ -51,6 +63,16 @@ export const MeshEnv = z
     MESH_COORDINATOR_CONCURRENCY: intVar(50, 1, 100_000),
     MESH_MEMORY_TOKEN_BUDGET: intVar(500, 50, 200_000),
     MESH_MEMORY_CANDIDATES: intVar(50, 1, 1000),
+    /** The embedding model of networks that chose none: `local:use-lite` (offline, no key), `openai:<id>` or `google:<id>`. */
+    MESH_EMBEDDING_MODEL: z.string().default('local:use-lite'),
+    /** Further models a network may choose (comma-separated); a provider's model needs its API key. */
+    MESH_EMBEDDING_MODELS: optionalString(),
+    /** `auto`: pgvector where the migration found it, else the portable index; `portable`: the portable index always. */
+    MESH_MEMORY_VECTOR_INDEX: z.enum(['auto', 'portable']).default('auto'),
+    /** Items embedded per batch by the coordinator's and workers' embedding job; 0 turns the job off in that process. */
+    MESH_EMBEDDING_BATCH: intVar(32, 0, 1000),
+    /** How long the embedding job waits when it finds nothing to embed. */
+    MESH_EMBEDDING_POLL_MS: intVar(500, 10, 600_000),
     MESH_SUBTASK_ATTEMPTS: intVar(3, 1, 20),
     MESH_SWEEP_INTERVAL_MS: intVar(15_000, 100, 3_600_000),
     MESH_JOB_LOCK_MS: intVar(30_000, 1_000, 3_600_000),
@@ -75,6 +97,12 @@ export const MeshEnv = z
     MESH_TENANT_WEIGHTS: optionalString(),
     /** How old the usage a model call is checked against may be (per process and network). */
     MESH_BUDGET_CHECK_MAX_AGE_MS: intVar(1_000, 0, 60_000),
+    /** Store what each model call sent and got back (prompts, answers) for the console's call inspector; false keeps only usage rows. */
+    MESH_LLM_RECORD_PROMPTS: boolVar(true),
+    /** Days a model call's prompt and answer are kept (usage rows stay: budgets and usage read them). */
+    MESH_LLM_PROMPT_RETENTION_DAYS: intVar(30, 1, 3650),
+    /** A link from a task to its trace in the operator's trace viewer: a URL with `{trace_id}`, e.g. http://jaeger:16686/trace/{trace_id}. */
+    MESH_TRACE_URL_TEMPLATE: optionalString(),
     /** Comment line sent on idle SSE streams so proxies keep them open. */
     MESH_SSE_PING_MS: intVar(15_000, 100, 3_600_000),
     /** HMAC-SHA256 key of webhook signatures; required in production when webhooks are used. */
@@ -139,7 +167,13 @@ export interface MeshConfig {
   /** Which agent types live workers serve: heartbeats, and the grace before an unserved subtask fails. */
   fleet: { heartbeatIntervalMs: number; unservedGraceMs: number };
   memory: { tokenBudget: number; candidates: number };
+  /** Memory's embedding models and vector index. */
+  embeddings: EmbeddingsConfig;
   llm: LlmConfig;
+  /** What the call inspector keeps of each model call (MESH_LLM_RECORD_PROMPTS, MESH_LLM_PROMPT_RETENTION_DAYS). */
+  callRecording: { prompts: boolean; retentionDays: number };
+  /** MESH_TRACE_URL_TEMPLATE: where a task's trace is shown (`{trace_id}` replaced); null without one. */
+  traceUrlTemplate: string | null;
   /** Tenants allowed on operator surfaces (Bull Board); null: any tenant with a valid key. */
   adminTenants: string[] | null;
   /** Budgets from MESH_BUDGETS (the admin route sets more). */
@@ -318,6 +352,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
   const otlpHeaders = parseOtlpHeaders(e.OTEL_EXPORTER_OTLP_HEADERS);
   if (otlpHeaders.problem) problems.push({ variable: 'OTEL_EXPORTER_OTLP_HEADERS', message: otlpHeaders.problem });
   const webhookSecret = e.MESH_WEBHOOK_SECRET ?? (e.NODE_ENV === 'production' ? undefined : DEVELOPMENT_WEBHOOK_SECRET);
+  if (e.MESH_TRACE_URL_TEMPLATE !== undefined && !/^https?:\/\/\S*\{trace_id\}/.test(e.MESH_TRACE_URL_TEMPLATE)) {
+    problems.push({ variable: 'MESH_TRACE_URL_TEMPLATE', message: 'must be an http(s) URL containing {trace_id}' });
+  }
+  const embeddingModels = [...new Set([e.MESH_EMBEDDING_MODEL, ...(e.MESH_EMBEDDING_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean)])];
+  for (const [i, model] of embeddingModels.entries()) {
+    const variable = i === 0 ? 'MESH_EMBEDDING_MODEL' : 'MESH_EMBEDDING_MODELS';
+    if (!EMBEDDING_MODEL.test(model)) problems.push({ variable, message: `"${model}" is not an embedding model (local:use-lite, openai:<id> or google:<id>)` });
+    else if (model.startsWith('openai:') && !llm.config.keys.openai) problems.push({ variable, message: `"${model}" needs OPENAI_API_KEY` });
+    else if (model.startsWith('google:') && !llm.config.keys.google) problems.push({ variable, message: `"${model}" needs GEMINI_API_KEY` });
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
@@ -354,7 +398,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     coordinator: { concurrency: e.MESH_COORDINATOR_CONCURRENCY, sweepIntervalMs: e.MESH_SWEEP_INTERVAL_MS },
     fleet: { heartbeatIntervalMs: e.MESH_HEARTBEAT_INTERVAL_MS, unservedGraceMs: e.MESH_UNSERVED_GRACE_SECONDS * 1000 },
     memory: { tokenBudget: e.MESH_MEMORY_TOKEN_BUDGET, candidates: e.MESH_MEMORY_CANDIDATES },
+    embeddings: {
+      defaultModel: e.MESH_EMBEDDING_MODEL,
+      models: embeddingModels,
+      vectorIndex: e.MESH_MEMORY_VECTOR_INDEX,
+      batch: e.MESH_EMBEDDING_BATCH,
+      pollMs: e.MESH_EMBEDDING_POLL_MS,
+    },
     llm: llm.config,
+    callRecording: { prompts: e.MESH_LLM_RECORD_PROMPTS, retentionDays: e.MESH_LLM_PROMPT_RETENTION_DAYS },
+    traceUrlTemplate: e.MESH_TRACE_URL_TEMPLATE ?? null,
     adminTenants,
     budgets: budgets.budgets,
     budgetCheckMaxAgeMs: e.MESH_BUDGET_CHECK_MAX_AGE_MS,

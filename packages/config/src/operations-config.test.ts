@@ -87,3 +87,19 @@ describe('operations settings', () => {
     expect(problems({ [variable]: value })).toEqual([variable]);
   });
 });
+
+describe('the console as a studio', () => {
+  it('records prompts for 30 days by default; MESH_LLM_RECORD_PROMPTS=false switches them off', () => {
+    expect(loadConfig(BASE).callRecording).toEqual({ prompts: true, retentionDays: 30 });
+    expect(loadConfig({ ...BASE, MESH_LLM_RECORD_PROMPTS: 'false', MESH_LLM_PROMPT_RETENTION_DAYS: '7' }).callRecording).toEqual({ prompts: false, retentionDays: 7 });
+    expect(problems({ MESH_LLM_PROMPT_RETENTION_DAYS: '0' })).toEqual(['MESH_LLM_PROMPT_RETENTION_DAYS']);
+    expect(problems({ MESH_LLM_RECORD_PROMPTS: 'sometimes' })).toEqual(['MESH_LLM_RECORD_PROMPTS']);
+  });
+
+  it('takes a trace link template only as an http(s) URL with {trace_id}', () => {
+    expect(loadConfig(BASE).traceUrlTemplate).toBeNull();
+    expect(loadConfig({ ...BASE, MESH_TRACE_URL_TEMPLATE: 'http://jaeger:16686/trace/{trace_id}' }).traceUrlTemplate).toBe('http://jaeger:16686/trace/{trace_id}');
+    expect(problems({ MESH_TRACE_URL_TEMPLATE: 'http://jaeger:16686/trace/' })).toEqual(['MESH_TRACE_URL_TEMPLATE']);
+    expect(problems({ MESH_TRACE_URL_TEMPLATE: 'javascript:alert({trace_id})' })).toEqual(['MESH_TRACE_URL_TEMPLATE']);
+  });
+});

@@ -16,10 +16,11 @@ export function isTerminalTaskStatus(status: string): status is TerminalTaskStat
   return (TERMINAL_TASK_STATUSES as readonly string[]).includes(status);
 }
 
-export const SUBTASK_STATUSES = ['pending', 'queued', 'in_progress', 'awaiting_approval', 'completed', 'failed', 'skipped'] as const;
+/** `timed_out` and `cancelled`: cut short when the task was; `skipped`: never needed (its task failed, or its plan was rejected). */
+export const SUBTASK_STATUSES = ['pending', 'queued', 'in_progress', 'awaiting_approval', 'completed', 'failed', 'skipped', 'timed_out', 'cancelled'] as const;
 export type SubtaskStatus = (typeof SUBTASK_STATUSES)[number];
 
-const TERMINAL_SUBTASK = ['completed', 'failed', 'skipped'] as const satisfies readonly SubtaskStatus[];
+const TERMINAL_SUBTASK = ['completed', 'failed', 'skipped', 'timed_out', 'cancelled'] as const satisfies readonly SubtaskStatus[];
 export type TerminalSubtaskStatus = (typeof TERMINAL_SUBTASK)[number];
 export const TERMINAL_SUBTASK_STATUSES: readonly SubtaskStatus[] = TERMINAL_SUBTASK;
 

@@ -119,6 +119,8 @@ export const Task = z.object({
   waited_ms: z.int(),
   /** What people said when they rejected a plan or a result. */
   human_feedback: z.array(HumanFeedback),
+  /** A playground run: one agent on an ad-hoc input (no coordinator); its result is that agent's answer. */
+  playground: z.boolean().optional(),
   created_at: z.string(),
   updated_at: z.string(),
   started_at: z.string().nullable(),
@@ -128,3 +130,11 @@ export type Task = z.infer<typeof Task>;
 
 export const TaskList = z.object({ tasks: z.array(Task), total: z.int(), limit: z.int(), offset: z.int() });
 export type TaskList = z.infer<typeof TaskList>;
+
+/** `POST /networks/{id}/agents/{agent_id}/playground`: one agent on an ad-hoc input, through the worker pool. */
+export const PlaygroundRunBody = z.strictObject({
+  input: cleanText({ min: 1, max: TASK_LIMITS.maxTaskLength }),
+  context: JsonObject.default({}),
+  priority: Priority.default(5),
+});
+export type PlaygroundRunBody = z.infer<typeof PlaygroundRunBody>;

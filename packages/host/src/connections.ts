@@ -1,4 +1,5 @@
 import type { MeshConfig } from '@mesh/config';
+import { EmbeddingModels } from '@mesh/embeddings';
 import { initTracing, MeshMetrics, type Tracing } from '@mesh/observability';
 import { createRedisConnection, MeshQueues, TaskEvents } from '@mesh/queue';
 import { createDb, createStore, type Db, type Store } from '@mesh/store';
@@ -15,6 +16,8 @@ export interface Connections {
   tracing: Tracing;
   /** This process's Prometheus series. */
   metrics: MeshMetrics;
+  /** Memory's embedding models (the local encoder loads on first use) and the query-vector cache. */
+  embeddings: EmbeddingModels;
 }
 
 export interface ConnectionsOptions {
@@ -64,13 +67,25 @@ export function openConnections(config: MeshConfig, options: ConnectionsOptions)
     });
   return {
     db,
-    store: createStore(db),
+    store: createStore(db, { vectorIndex: config.embeddings.vectorIndex }),
     redis,
     queues,
     events: new TaskEvents(redis, config.queuePrefix),
     tracing,
     metrics: options.metrics ?? new MeshMetrics({ service: options.service }),
+    embeddings: embeddingModels(config),
   };
+}
+
+/** The embedding models a network may choose, as configured (provider keys and base URLs are the model layer's). */
+export function embeddingModels(config: MeshConfig): EmbeddingModels {
+  const { keys, baseUrls } = config.llm;
+  return new EmbeddingModels({
+    defaultModel: config.embeddings.defaultModel,
+    models: config.embeddings.models,
+    keys: { ...(keys.openai ? { openai: keys.openai } : {}), ...(keys.google ? { google: keys.google } : {}) },
+    baseUrls: { ...(baseUrls.openai ? { openai: baseUrls.openai } : {}), ...(baseUrls.google ? { google: baseUrls.google } : {}) },
+  });
 }
 
 /**

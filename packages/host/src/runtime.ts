@@ -1,10 +1,10 @@
 import type { MeshConfig } from '@mesh/config';
-import { createLlmClient, type AttemptRecord, type LlmCallRecorder, type LlmClient, type SimulatedResponder } from '@mesh/llm';
+import { createLlmClient, type AttemptRecord, type LlmCallRecorder, type LlmClient, type RecordedCall, type SimulatedResponder } from '@mesh/llm';
 import type { Logger } from '@mesh/observability';
 import type { Store } from '@mesh/store';
 import { recordAttemptSpan } from './attempt-span';
 import { closeConnections, openConnections, type Connections } from './connections';
-import { processLogger } from './secret-scrubber';
+import { configuredSecrets, processLogger, scrubSecretValues } from './secret-scrubber';
 
 /** Everything a coordinator or worker process holds, built from config in one place. */
 export interface Runtime extends Connections {
@@ -16,10 +16,27 @@ export interface Runtime extends Connections {
   close(): Promise<void>;
 }
 
-/** Persists every model attempt in llm_calls (usage and cost per task are summed from it). */
-export function storeRecorder(store: Store): LlmCallRecorder {
+export interface StoreRecorderOptions {
+  /** Store what each call sent and got back (MESH_LLM_RECORD_PROMPTS); false: only the accounting rows. */
+  prompts: boolean;
+  /** Values removed from everything stored (the configured secrets: see configuredSecrets). */
+  secrets: readonly string[];
+}
+
+/**
+ * Persists every model attempt in llm_calls (usage and cost per task are summed from it) and,
+ * unless switched off, what the call sent and the answer it used in llm_call_details. Every
+ * configured secret is scrubbed from what is stored, as from the logs: a tool result or an error
+ * message that echoes a key is stored with `[redacted]` in its place.
+ */
+export function storeRecorder(store: Store, options: StoreRecorderOptions = { prompts: false, secrets: [] }): LlmCallRecorder {
+  const scrubText = (text: string): string => scrubSecretValues(text, options.secrets) as string;
+  // Field by field (a secret JSON would escape is still found), then as JSON text: the structural
+  // pass stops at a depth, and tool arguments can nest deeper.
+  const scrub = <T>(value: T): T => (options.secrets.length === 0 ? value : (JSON.parse(scrubText(JSON.stringify(scrubSecretValues(value, options.secrets)))) as T));
   return {
-    async record(attempts: AttemptRecord[], context) {
+    async record(attempts: AttemptRecord[], context, call?: RecordedCall) {
+      const rejected = attempts.filter((a) => a.rejectedOutput !== undefined);
       await store.llmCalls.record(
         attempts.map((a) => ({
           tenantId: context.tenantId ?? null,
@@ -27,6 +44,9 @@ export function storeRecorder(store: Store): LlmCallRecorder {
           taskId: context.taskId ?? null,
           subtaskId: context.subtaskId ?? null,
           purpose: a.purpose ?? context.purpose ?? null,
+          callId: call?.callId ?? null,
+          kind: a.kind,
+          startedAt: a.startedAt,
           provider: a.provider,
           model: a.model,
           chainPosition: a.chainPosition,
@@ -37,7 +57,27 @@ export function storeRecorder(store: Store): LlmCallRecorder {
           costUsd: a.costUsd,
           outcome: a.outcome,
           errorClass: a.errorClass ?? null,
+          errorMessage: a.errorMessage ? scrubText(a.errorMessage) : null,
         })),
+        call && options.prompts
+          ? {
+              callId: call.callId,
+              tenantId: context.tenantId ?? null,
+              networkId: context.networkId ?? null,
+              taskId: context.taskId ?? null,
+              subtaskId: context.subtaskId ?? null,
+              system: scrubText(call.system),
+              messages: scrub(call.messages),
+              annotations: scrub({
+                ...call.annotations,
+                ...(rejected.length > 0
+                  ? { rejected_outputs: rejected.map((a) => ({ chain_position: a.chainPosition, attempt: a.attempt, kind: a.kind, text: a.rejectedOutput })) }
+                  : {}),
+              }),
+              output: call.output ? scrubText(call.output.text) : null,
+              toolCalls: call.output?.toolCalls ? scrub(call.output.toolCalls) : null,
+            }
+          : undefined,
       );
     },
   };
@@ -69,7 +109,7 @@ export async function createRuntime(config: MeshConfig, options: RuntimeOptions)
     redis: connections.redis,
     keyPrefix: config.queuePrefix,
     logger: logger.child({ component: 'llm' }),
-    recorder: storeRecorder(connections.store),
+    recorder: storeRecorder(connections.store, { prompts: config.callRecording.prompts, secrets: configuredSecrets(config) }),
     ...(options.responders ? { responders: options.responders } : {}),
     onAttempt: (attempt) => {
       metrics.llmAttempt(attempt);

@@ -1,3 +1,5 @@
+import type { ConversationMessage, ToolCall } from './conversation';
+
 /** Who a call was made for: stored with its attempts, and bound to its log lines. */
 export interface CompletionContext {
   tenantId?: string;
@@ -38,9 +40,38 @@ export interface AttemptRecord {
   purpose?: string;
   /** How long the attempt waited for the fleet-wide rate limit before it was sent (set when it waited). */
   rateLimitWaitMs?: number;
+  /** The raw text of an answer that was refused as invalid output (so that it can be inspected). */
+  rejectedOutput?: string;
+}
+
+/** A memory item that was put into the prompt (the engine says which; the console marks them). */
+export interface AnnotatedMemoryItem {
+  id: string;
+  memory_type: string;
+  content: string;
+}
+
+/** What the caller says about a call, stored with what it sent: nothing here is sent to a model. */
+export interface CallAnnotations {
+  /** The memory items retrieved into the prompt. */
+  memory?: AnnotatedMemoryItem[];
+  /** The coordinator iteration the call belongs to. */
+  iteration?: number;
+  /** The tool-loop turn (0-based) of a subtask's conversation. */
+  turn?: number;
+}
+
+/** One model call as it was made: what it sent and the answer it used (none when every model failed). */
+export interface RecordedCall {
+  /** Shared by every attempt of the call. */
+  callId: string;
+  system: string;
+  messages: ConversationMessage[];
+  annotations: CallAnnotations;
+  output: { text: string; toolCalls?: ToolCall[] } | null;
 }
 
 /** Persists attempts; the store implements it over the llm_calls table. */
 export interface LlmCallRecorder {
-  record(attempts: AttemptRecord[], context: CompletionContext & { purpose?: string }): Promise<void>;
+  record(attempts: AttemptRecord[], context: CompletionContext & { purpose?: string }, call?: RecordedCall): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import type { AttemptRecord, CompletionContext } from './attempt-record';
+import type { AttemptRecord, CallAnnotations, CompletionContext } from './attempt-record';
 import type { ConversationMessage, StopReason, ToolCall, ToolChoice, ToolDefinition } from './conversation';
 
 /** Structured output: the JSON schema sent to the provider is derived with zod 4's z.toJSONSchema. */
@@ -31,6 +31,8 @@ export interface CompletionRequest<T> {
   /** 'plan' | 'subtask' | 'finalize' | ... — recorded with each attempt. */
   purpose?: string;
   context?: CompletionContext;
+  /** Stored with what the call sent (memory items in the prompt, iteration, tool-loop turn); never sent. */
+  annotations?: CallAnnotations;
 }
 
 export interface CompletionResponse<T> {

@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ProviderError, describeError } from '@mesh/core';
 import { ConfigError, type LlmConfig } from '@mesh/config';
 import { nullLogger, type Logger } from '@mesh/observability';
 import { AllModelsFailedError } from './all-models-failed-error';
-import type { AttemptRecord, LlmCallRecorder } from './attempt-record';
+import type { AttemptRecord, LlmCallRecorder, RecordedCall } from './attempt-record';
 import { CallScope } from './call-scope';
 import { CircuitBreaker, type CircuitState, type CircuitTransition } from './circuit-breaker';
 import type { CompletionRequest, CompletionResponse, CompletionSchema } from './completion';
@@ -146,6 +147,15 @@ class DefaultLlmClient implements LlmClient {
     const scope = new CallScope(request.signal, config.callTimeoutMs, this.now);
     const attempts: AttemptRecord[] = [];
     const context = { ...(request.context ?? {}), ...(request.purpose ? { purpose: request.purpose } : {}) };
+    const callId = randomUUID();
+    // What was sent, as it was then: a tool loop appends to its messages after this call returns.
+    const made = (output: RecordedCall['output']): RecordedCall => ({
+      callId,
+      system: request.system,
+      messages: [...request.messages],
+      annotations: request.annotations ?? {},
+      output,
+    });
     const log = this.logger.child({ ...(request.context ?? {}), ...(request.purpose ? { purpose: request.purpose } : {}) });
     let recorded: Promise<void> | undefined;
     try {
@@ -159,7 +169,7 @@ class DefaultLlmClient implements LlmClient {
           const costUsd = Math.round(attempts.reduce((sum, a) => sum + a.costUsd, 0) * 1e8) / 1e8;
           if (position > 0) log.info('answered by a fallback model', { provider: model.provider, model: model.model, chainPosition: position });
           // Stored while the caller goes on: it awaits `recorded` together with its own next write.
-          recorded = this.record(attempts, context);
+          recorded = this.record(attempts, context, made({ text: answer.text, ...(answer.toolCalls ? { toolCalls: answer.toolCalls } : {}) }));
           return {
             text: answer.text,
             ...(answer.toolCalls ? { toolCalls: answer.toolCalls } : request.schema ? { object: answer.object as T } : {}),
@@ -191,7 +201,7 @@ class DefaultLlmClient implements LlmClient {
       throw error;
     } finally {
       scope.dispose();
-      if (!recorded) await this.record(attempts, context);
+      if (!recorded) await this.record(attempts, context, made(null));
     }
   }
 
@@ -284,12 +294,12 @@ class DefaultLlmClient implements LlmClient {
   }
 
   /** Never rejects: losing an accounting row must not fail the model call that already succeeded. */
-  private record(attempts: AttemptRecord[], context: Parameters<LlmCallRecorder['record']>[1]): Promise<void> {
+  private record(attempts: AttemptRecord[], context: Parameters<LlmCallRecorder['record']>[1], call: RecordedCall): Promise<void> {
     const recorder = this.options.recorder;
     if (!recorder || attempts.length === 0) return Promise.resolve();
     const write = (async () => {
       try {
-        await recorder.record(attempts, context);
+        await recorder.record(attempts, context, call);
       } catch (err) {
         this.logger.error('recording LLM attempts failed', { error: describeError(err), attempts: attempts.length });
       }

@@ -59,6 +59,9 @@ export interface ModelRunnerDeps {
   onCircuitChange: (transition: CircuitTransition) => void;
 }
 
+/** How much of a refused answer its attempt keeps for inspection. */
+const REJECTED_OUTPUT_CHARS = 8_000;
+
 const REPAIR_INSTRUCTION = (problem: string) =>
   `Your previous answer could not be used: ${problem}. Answer again with only the corrected JSON value that matches the required schema, no prose and no code fences.`;
 
@@ -75,14 +78,14 @@ export class ModelRunner {
     const counter = { attempt: 0, sink };
     const first = await this.callWithRetries(model, chainPosition, request, request.messages, 'call', scope, counter);
     const checked = this.check(first.answer, request);
-    this.settle(first.record, checked.ok ? 'success' : 'invalid_output', checked.ok ? undefined : checked.problem, sink);
+    this.settle(first.record, checked.ok ? 'success' : 'invalid_output', checked.ok ? undefined : checked.problem, sink, first.answer.text);
     if (checked.ok) return checked.value;
 
     this.deps.logger.warn('model answer invalid, asking for a repair', { provider: model.provider, model: model.model, problem: checked.problem });
     const repairMessages: ConversationMessage[] = [...request.messages, { role: 'assistant', content: first.answer.text }, { role: 'user', content: REPAIR_INSTRUCTION(checked.problem) }];
     const second = await this.callWithRetries(model, chainPosition, request, repairMessages, 'repair', scope, counter);
     const rechecked = this.check(second.answer, request);
-    this.settle(second.record, rechecked.ok ? 'success' : 'invalid_output', rechecked.ok ? undefined : rechecked.problem, sink);
+    this.settle(second.record, rechecked.ok ? 'success' : 'invalid_output', rechecked.ok ? undefined : rechecked.problem, sink, second.answer.text);
     if (rechecked.ok) return rechecked.value;
     throw new ModelOutputError(`${model.ref} answered invalid output twice: ${rechecked.problem}`, { raw: second.answer.text.slice(0, 4000), details: rechecked.details });
   }
@@ -102,11 +105,12 @@ export class ModelRunner {
     return { ok: true, value: { text: answer.text, object: parsed.value, stopReason } };
   }
 
-  private settle(record: AttemptRecord, outcome: AttemptOutcome, problem: string | undefined, sink: AttemptRecord[]): void {
+  private settle(record: AttemptRecord, outcome: AttemptOutcome, problem: string | undefined, sink: AttemptRecord[], text: string): void {
     record.outcome = outcome;
     if (outcome === 'invalid_output') {
       record.errorClass = 'invalid_output';
       if (problem) record.errorMessage = problem.slice(0, 500);
+      record.rejectedOutput = text.slice(0, REJECTED_OUTPUT_CHARS);
     }
     sink.push(record);
     this.deps.onAttempt(record);

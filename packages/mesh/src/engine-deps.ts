@@ -5,6 +5,8 @@ import type { Logger, MeshMetrics, Tracing } from '@mesh/observability';
 import type { FleetView, MeshQueues, TaskEvents } from '@mesh/queue';
 import type { Store } from '@mesh/store';
 import type { TaskControlDeps } from '@mesh/tasks';
+import type { EmbeddingModels } from '@mesh/embeddings';
+import type { MemoryMeaning } from './memory-meaning';
 import { InFlightCalls } from './in-flight-calls';
 import type { ModelClient } from './model-client';
 import { createEngineTools, type EngineTools } from './tool-loop/engine-tools';
@@ -37,6 +39,8 @@ export interface EngineDeps extends TaskControlDeps {
   tracer?: Tracer;
   /** Which agent types live workers serve (absent: every type counts as served). */
   fleet?: FleetView;
+  /** Memory found by meaning too (absent: by full text, type, importance and recency only). */
+  meaning?: MemoryMeaning;
 }
 
 /** What a process hands the engine: its connections, instruments and model client. */
@@ -49,6 +53,8 @@ export interface EngineResources {
   metrics: MeshMetrics;
   tracing: Tracing;
   llm: ModelClient;
+  /** The embedding models (absent: memory is searched by full text only). */
+  embeddings?: EmbeddingModels;
 }
 
 export interface EngineOptions {
@@ -85,8 +91,9 @@ export async function createEngine(resources: EngineResources, options: EngineOp
     workerId: `${hostname()}:${process.pid}`,
     settings: { memoryTokenBudget: config.memory.tokenBudget, memoryCandidates: config.memory.candidates, taskBudget: config.llm.taskBudget },
     safety: options.safety ?? ContentSafety.fromConfig(config, logger.child({ component: 'safety' })),
-    tools: options.tools ?? createEngineTools(resources.store, config.tools),
+    tools: options.tools ?? createEngineTools(resources.store, config.tools, resources.embeddings ? { embeddings: resources.embeddings, spaces: resources.store.memoryEmbeddings } : undefined),
     tracer: resources.tracing.tracer,
     ...(options.fleet ? { fleet: options.fleet } : {}),
+    ...(resources.embeddings ? { meaning: { embeddings: resources.embeddings, spaces: resources.store.memoryEmbeddings } } : {}),
   };
 }

@@ -9,5 +9,7 @@ export { ContentSafety, type ContentSafetyOptions, type SafetyVerdict } from './
 export type { Moderator, ModerationResult } from './safety/moderator';
 export { readDataBlock } from './data-blocks';
 export { retrieveRelevantMemory, type RetrievedMemory } from './memory-retrieval';
+export { MemoryEmbeddingJob, startMemoryEmbeddingJob, type MemoryEmbeddingJobDeps, type MemoryEmbeddingJobOptions } from './memory-embedding-job';
+export { semanticQuery, type MemoryMeaning } from './memory-meaning';
 export { runSubtask, type SubtaskAttempt, type SubtaskOutcome } from './subtask-runner';
 export { createEngineTools, type EngineTools, type ToolScope } from './tool-loop/engine-tools';

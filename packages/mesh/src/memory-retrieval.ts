@@ -1,5 +1,6 @@
 import type { MemoryType } from '@mesh/core';
 import type { MemoryCandidate, MemoryCandidateQuery, MemoryRepository } from '@mesh/store';
+import { semanticQuery, type MemoryMeaning } from './memory-meaning';
 
 export interface MemoryRetrievalOptions {
   tenantId: string;
@@ -9,6 +10,8 @@ export interface MemoryRetrievalOptions {
   tokenBudget: number;
   candidates: number;
   now?: number;
+  /** Search by meaning too (absent: full text, type, importance and recency only). */
+  meaning?: MemoryMeaning;
 }
 
 export interface RetrievedMemory {
@@ -18,7 +21,7 @@ export interface RetrievedMemory {
 }
 
 /** Where retrieval gets its candidates: the store's memory repository. */
-export type MemoryCandidateSource = Pick<MemoryRepository, 'candidates'>;
+export type MemoryCandidateSource = Pick<MemoryRepository, 'candidates' | 'semanticCandidates'>;
 
 // The ranking's knobs. Which candidates there are to rank (how many, how recent) is the store's:
 // MEMORY_CANDIDATE_DEFAULTS in packages/store; the budget and the candidate count are settings.
@@ -27,6 +30,12 @@ export type MemoryCandidateSource = Pick<MemoryRepository, 'candidates'>;
 const TYPE_BOOST: Record<MemoryType, number> = { decision: 1.3, fact: 1.2, context: 1.0, feedback: 0.9 };
 /** Full-text ranks are small numbers: scaled so that relevance outweighs the type boost. */
 const RELEVANCE_SCALE = 10;
+/**
+ * Similarity of meaning, weighed against the full-text rank: an item the text's words match well
+ * (rank about 0.1) and one that means nearly the same (similarity about 0.5) count alike, and an
+ * item found both ways counts both.
+ */
+const SIMILARITY_SCALE = 2;
 /** What an item included for recency only (rank 0) gets for relevance, so that its other merits still order it. */
 const MIN_RELEVANCE = 0.1;
 /** Old knowledge fades: its recency weight halves every two weeks… */
@@ -39,7 +48,7 @@ const LINE_OVERHEAD_TOKENS = 4;
 export function memoryScore(item: MemoryCandidate, now: number): number {
   const ageDays = Math.max(0, now - item.created_at.getTime()) / 86_400_000;
   const recency = Math.max(MIN_RECENCY, 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS));
-  const relevance = item.rank * RELEVANCE_SCALE + MIN_RELEVANCE;
+  const relevance = item.rank * RELEVANCE_SCALE + Math.max(0, item.similarity ?? 0) * SIMILARITY_SCALE + MIN_RELEVANCE;
   return relevance * TYPE_BOOST[item.memory_type] * (1 + Math.log1p(Math.max(0, item.importance))) * (0.5 + 0.5 * item.confidence) * recency;
 }
 
@@ -73,8 +82,31 @@ export function selectMemory(candidates: MemoryCandidate[], tokenBudget: number,
  * and recency, cut to a token budget.
  */
 export async function retrieveRelevantMemory(memory: MemoryCandidateSource, options: MemoryRetrievalOptions): Promise<RetrievedMemory> {
-  const candidates = await memory.candidates(options.tenantId, options.networkId, options.text, memoryCandidateQuery(options.candidates));
-  return selectMemory(candidates, options.tokenBudget, options.now);
+  const [byText, byMeaning] = await Promise.all([
+    memory.candidates(options.tenantId, options.networkId, options.text, memoryCandidateQuery(options.candidates)),
+    options.meaning ? semanticMemoryCandidates(memory, options.meaning, options) : Promise.resolve([]),
+  ]);
+  return selectMemory(mergeCandidates(byText, byMeaning), options.tokenBudget, options.now);
+}
+
+/** The candidates found by meaning (as many as by full text); none when the network's model is not available here. */
+export async function semanticMemoryCandidates(
+  memory: Pick<MemoryRepository, 'semanticCandidates'>,
+  meaning: MemoryMeaning,
+  options: Pick<MemoryRetrievalOptions, 'tenantId' | 'networkId' | 'text' | 'candidates'>,
+): Promise<MemoryCandidate[]> {
+  const query = await semanticQuery(meaning, options.tenantId, options.networkId, options.text);
+  return query ? memory.semanticCandidates(options.tenantId, options.networkId, query, options.candidates) : [];
+}
+
+/** One candidate per item: one found both ways keeps its full-text rank and gets its similarity. */
+export function mergeCandidates(byText: MemoryCandidate[], byMeaning: MemoryCandidate[]): MemoryCandidate[] {
+  const merged = new Map(byText.map((c) => [c.id, c]));
+  for (const c of byMeaning) {
+    const known = merged.get(c.id);
+    merged.set(c.id, known ? { ...known, ...(c.similarity === undefined ? {} : { similarity: c.similarity }) } : c);
+  }
+  return [...merged.values()];
 }
 
 export function formatMemory(items: MemoryCandidate[]): string {

@@ -6,6 +6,19 @@ import { PLAN_LIMITS } from '@mesh/core';
 export interface Prompt {
   system: string;
   user: string;
+  /** The memory items the prompt carries: stored with the call, so the console can mark them. */
+  memory?: MemoryNote[];
+}
+
+/** A retrieved memory item as the call inspector shows it. */
+export interface MemoryNote {
+  id: string;
+  memory_type: string;
+  content: string;
+}
+
+export function memoryNotes(items: readonly { id: string; memory_type: string; content: string }[]): MemoryNote[] {
+  return items.map((m) => ({ id: m.id, memory_type: m.memory_type, content: m.content }));
 }
 
 const RESULT_CHARS_IN_PLAN = 1_500;
@@ -102,7 +115,7 @@ function feedbackBlocks(feedback: TaskRow['human_feedback']): string[] {
 
 export function planRepairPrompt(previous: Prompt, problems: string[]): Prompt {
   return {
-    system: previous.system,
+    ...previous,
     user: `${previous.user}\n\nYour previous plan could not be used:\n${problems.map((p) => `- ${p}`).join('\n')}\nAnswer again with a corrected plan.`,
   };
 }

@@ -21,6 +21,8 @@ export interface RecoverySweeperOptions {
   statisticsIntervalMs?: number;
   /** How long an agent type may go unserved before its queued subtasks fail (needs the engine's fleet view). */
   unservedGraceMs?: number;
+  /** What model calls sent and got back is deleted after this long (MESH_LLM_PROMPT_RETENTION_DAYS); 0: never. */
+  promptRetentionMs?: number;
 }
 
 export interface SweepReport {
@@ -34,6 +36,8 @@ export interface SweepReport {
   unservedFailed: number;
   /** Tables whose planner statistics the sweep refreshed. */
   analyzed: string[];
+  /** Model calls whose prompt and answer passed their retention and were deleted. */
+  prunedCallDetails: number;
 }
 
 /**
@@ -54,7 +58,7 @@ export class RecoverySweeper {
     private readonly deps: EngineDeps,
     options: RecoverySweeperOptions,
   ) {
-    this.options = { quietMs: Math.max(2 * options.intervalMs, 5_000), batchSize: 500, statisticsIntervalMs: 5_000, unservedGraceMs: 30_000, ...options };
+    this.options = { quietMs: Math.max(2 * options.intervalMs, 5_000), batchSize: 500, statisticsIntervalMs: 5_000, unservedGraceMs: 30_000, promptRetentionMs: 0, ...options };
     this.lock = deps.store.leaderLock('recovery-sweeper');
     this.unserved = new UnservedSubtasks(deps, this.options.unservedGraceMs);
   }
@@ -148,6 +152,12 @@ export class RecoverySweeper {
       } catch (err) {
         this.deps.logger.warn('could not re-enqueue a webhook', { task_id: task.id, error: describeError(err) });
       }
+    }
+    if (this.options.promptRetentionMs > 0) {
+      report.prunedCallDetails = await store.llmCalls.pruneDetails(new Date(Date.now() - this.options.promptRetentionMs)).catch((err: unknown) => {
+        this.deps.logger.warn('could not prune recorded prompts', { error: describeError(err) });
+        return 0;
+      });
     }
     await this.refreshStale(report);
     const total = Object.values(report.redispatched).reduce((a, b) => a + b, 0) + report.timedOut;
@@ -254,5 +264,5 @@ export class RecoverySweeper {
 }
 
 function emptyReport(): SweepReport {
-  return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0 }, expiredApprovals: 0, unservedFailed: 0, analyzed: [] };
+  return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0 }, expiredApprovals: 0, unservedFailed: 0, analyzed: [], prunedCallDetails: 0 };
 }

@@ -6,7 +6,7 @@ import type { EngineDeps } from './engine-deps';
 import { AwaitingPerson, isAbort, isModelFailure, UnrecoverableJobError } from './errors';
 import { formatMemory, retrieveRelevantMemory } from './memory-retrieval';
 import { callRecorded, SCHEMA_NAMES } from './model-client';
-import { subtaskPrompt } from './prompts';
+import { memoryNotes, subtaskPrompt } from './prompts';
 import { screenAgentOutput } from './safety/output-screening';
 import { agentTools } from './tool-loop/agent-tools';
 import { runToolLoop } from './tool-loop/tool-loop';
@@ -69,6 +69,7 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
         text: `${work.subtask.description}\n${work.task.task}`,
         tokenBudget: deps.settings.memoryTokenBudget,
         candidates: deps.settings.memoryCandidates,
+        ...(deps.meaning ? { meaning: deps.meaning } : {}),
       }),
       agentTools(deps, work.agent, scope, { questions: work.task.approvals?.questions ?? false }),
     ]);
@@ -84,6 +85,7 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
         signal: call.signal,
         purpose: 'subtask',
         context: scope,
+        annotations: { memory: memoryNotes(memory.items), iteration: work.subtask.iteration },
       },
       user: prompt.user,
       tools,

@@ -51,4 +51,21 @@ describe('the Postgres pool under work priorities', () => {
       await short.close();
     }
   });
+
+  it('survives a connection lost in the middle of a transaction: the next statement fails, the process goes on, the pool serves again', async () => {
+    const other = createDb({ url: t.config.database.url, schema: t.schema, poolSize: 1 });
+    try {
+      const outcome = db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        // Killed while this transaction does other work between two statements (as the embedding job does).
+        await other.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+        await new Promise((r) => setTimeout(r, 200));
+        await tx.query('SELECT 1');
+      });
+      await expect(outcome).rejects.toThrow();
+      await expect(db.query<{ n: number }>('SELECT 3 AS n')).resolves.toMatchObject({ rows: [{ n: 3 }] });
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -128,6 +128,12 @@ export function createDb(options: DbOptions): Db {
         gate.release();
         throw err;
       }
+      // A checked-out client has no pool listener: a connection lost between two statements (the
+      // transaction's own work in between, e.g. embedding) would emit an unhandled 'error' and end
+      // the process. Its next statement fails instead, and the client is destroyed on release.
+      let lost: Error | undefined;
+      const onError = (err: Error) => (lost = err);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const tx: Queryable = { query: (text, values) => runStatement(client, statementName, text, values) };
@@ -138,7 +144,8 @@ export function createDb(options: DbOptions): Db {
         await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(lost);
         gate.release();
       }
     },

@@ -103,6 +103,8 @@ export interface TaskRow {
   awaiting_since: Date | null;
   waited_ms: string | number;
   human_feedback: HumanFeedback[];
+  /** One agent on an ad-hoc input (absent from rows read as JSON: false). */
+  playground?: boolean;
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;
@@ -146,6 +148,7 @@ export function toTask(row: TaskRow, subtasks?: Subtask[]): Task {
     awaiting_since: iso(row.awaiting_since),
     waited_ms: Number(row.waited_ms ?? 0),
     human_feedback: row.human_feedback ?? [],
+    playground: row.playground ?? false,
     created_at: isoRequired(row.created_at),
     updated_at: isoRequired(row.updated_at),
     started_at: iso(row.started_at),

@@ -4,6 +4,8 @@ import type { MemoryRow } from './mappers';
 export interface MemoryCandidate extends Pick<MemoryRow, 'id' | 'tenant_id' | 'network_id' | 'memory_type' | 'content' | 'confidence' | 'importance' | 'token_estimate' | 'created_at'> {
   /** Full-text rank against the query text; 0 for items included for recency only. */
   rank: number;
+  /** Cosine similarity of meaning to the query text, for items found by meaning (absent otherwise). */
+  similarity?: number;
 }
 
 /**

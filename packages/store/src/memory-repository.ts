@@ -1,7 +1,10 @@
 import type { MemoryItem, MemoryQuery } from '@mesh/core';
+import type { QueryVector } from '@mesh/embeddings';
 import { CommonLexemes } from './common-lexemes';
 import type { Db } from './db';
 import { toMemoryItem, type MemoryRow } from './mappers';
+import { MemoryEmbeddingRepository, type VectorIndexChoice } from './memory-embedding-repository';
+import { fuseMemoryRankings, type FusionCandidate } from './memory-fusion';
 import type { MemoryCandidate, MemoryCandidateQuery } from './memory-candidate-query';
 import { candidateArguments } from './sql/memory-candidates';
 import { memoryUpsertSql, type MemorySourceRef, type NewMemory } from './sql/memory-upsert';
@@ -33,13 +36,30 @@ export interface MemoryCandidateRequest {
 export interface MemoryRepositoryOptions {
   /** The common-lexeme cache; createStore shares one with the task repository. Default: a cache of its own. */
   commonLexemes?: CommonLexemes;
+  /** The items' vectors; createStore shares one with `store.memoryEmbeddings`. Default: one of its own. */
+  embeddings?: MemoryEmbeddingRepository;
 }
+
+/** What a search by meaning needs besides the text: the query's vector and the model's match threshold. */
+export interface SemanticQuery {
+  vector: QueryVector;
+  /** Items less similar than this are no match (the model's `matchSimilarity`). */
+  minSimilarity: number;
+  index?: VectorIndexChoice;
+}
+
+/** A memory listing or search, as the API parses it; `mode` defaults to hybrid. */
+export type MemoryListQuery = Omit<MemoryQuery, 'mode'> & { mode?: MemoryQuery['mode'] };
+
+/** How many items of each ranking a hybrid search fuses (at least; more when the limit asks for more). */
+const FUSION_DEPTH = 50;
 
 /** Upserted rows, each saying whether it was inserted (false: an existing item was reinforced). */
 export type UpsertedMemory = MemoryRow & { inserted: boolean };
 
 export class MemoryRepository {
   private readonly lexemes: CommonLexemes;
+  readonly embeddings: MemoryEmbeddingRepository;
   private readonly candidateBatches: StatementBatcher<MemoryCandidateRequest, MemoryCandidate[]>;
 
   constructor(
@@ -47,6 +67,7 @@ export class MemoryRepository {
     options: MemoryRepositoryOptions = {},
   ) {
     this.lexemes = options.commonLexemes ?? new CommonLexemes(db);
+    this.embeddings = options.embeddings ?? new MemoryEmbeddingRepository(db);
     // Spread over the free slots: each retrieval costs Postgres real work (see StatementBatcherOptions.spread).
     this.candidateBatches = new StatementBatcher((requests) => this.candidatesMany(requests), { spread: true });
   }
@@ -68,8 +89,60 @@ export class MemoryRepository {
     return rows;
   }
 
+  /**
+   * Items of one network: newest first, or, when `query` is given, ranked by its `mode`: full-text
+   * relevance (`keyword`), similarity of meaning (`semantic`, needs `semantic`), or both fused with
+   * importance and recency (`hybrid`, see fuseMemoryRankings). Without a query vector (the model is
+   * not available here) a hybrid search ranks by full text; items not embedded yet are found by
+   * full text only.
+   */
+  async list(tenantId: string, networkId: string, query: MemoryListQuery, semantic: SemanticQuery | null = null): Promise<{ memory: MemoryItem[]; total: number }> {
+    const mode = query.mode ?? 'hybrid';
+    if (!query.query || mode === 'keyword' || !semantic) {
+      if (query.query && mode === 'semantic') return { memory: [], total: 0 };
+      return this.listByText(tenantId, networkId, query);
+    }
+    const depth = Math.max(FUSION_DEPTH, query.limit * 2);
+    // Full text through the bounded candidates a prompt's retrieval uses (memory_candidates): the
+    // list's own ranking of every match, and its count, cost hundreds of ms at 100,000 items.
+    const [byText, near] = await Promise.all([
+      mode === 'hybrid' ? this.candidates(tenantId, networkId, query.query, { matches: depth, recent: 0 }) : Promise.resolve([]),
+      this.embeddings.nearest(tenantId, networkId, semantic.vector, { limit: depth, minSimilarity: semantic.minSimilarity, ...(semantic.index ? { index: semantic.index } : {}) }),
+    ]);
+    const matched = byText.filter((c) => c.rank > 0);
+    const ids = [...new Set([...near.map((n) => n.id), ...matched.map((c) => c.id)])];
+    const items = await this.itemsByIds(tenantId, networkId, ids, query);
+    const byMeaning = near.flatMap((n) => {
+      const item = items.get(n.id);
+      return item ? [{ item, similarity: n.similarity }] : [];
+    });
+    if (mode === 'semantic') {
+      return { memory: byMeaning.slice(0, query.limit).map((m) => ({ ...m.item, relevance: Number(m.similarity.toFixed(6)) })), total: byMeaning.length };
+    }
+    // The full-text matches' similarities too, where they have a vector (most are below the match threshold).
+    const similarity = new Map(near.map((n) => [n.id, n.similarity]));
+    const unmeasured = matched.filter((c) => !similarity.has(c.id)).map((c) => c.id);
+    for (const [id, value] of await this.embeddings.similarities(tenantId, networkId, semantic.vector, unmeasured)) similarity.set(id, value);
+    const rank = new Map(matched.map((c) => [c.id, c.rank]));
+    const candidates: FusionCandidate[] = [...items.values()].map((item) => ({ item, keyword: rank.get(item.id) ?? 0, similarity: similarity.get(item.id) ?? null }));
+    const fused = fuseMemoryRankings(candidates, { neutralSimilarity: semantic.minSimilarity });
+    // What the search found (within its depth): by full text, by meaning or both.
+    return { memory: fused.slice(0, query.limit), total: fused.length };
+  }
+
+  /** Items by id, of this network (and type) only. */
+  private async itemsByIds(tenantId: string, networkId: string, ids: string[], query: MemoryListQuery): Promise<Map<string, MemoryItem>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.db.query<MemoryRow>(
+      `SELECT m.* FROM memory_items m
+       WHERE m.id = ANY ($1::uuid[]) AND m.network_id = $2 AND m.tenant_id = $3 AND ($4::text IS NULL OR m.memory_type = $4)`,
+      [ids, networkId, tenantId, query.memory_type ?? null],
+    );
+    return new Map(rows.map((r) => [r.id, toMemoryItem(r)]));
+  }
+
   /** Items of one network: newest first, or ranked by full-text relevance when `query` is given. */
-  async list(tenantId: string, networkId: string, query: MemoryQuery): Promise<{ memory: MemoryItem[]; total: number }> {
+  private async listByText(tenantId: string, networkId: string, query: MemoryListQuery): Promise<{ memory: MemoryItem[]; total: number }> {
     const params: unknown[] = [networkId, tenantId, query.memory_type ?? null, query.limit];
     let sql: string;
     let countSql: string;
@@ -109,6 +182,29 @@ export class MemoryRepository {
    */
   candidates(tenantId: string, networkId: string, text: string, query: MemoryCandidateQuery): Promise<MemoryCandidate[]> {
     return this.candidateBatches.submit({ tenantId, networkId, text, query });
+  }
+
+  /**
+   * Candidates for a prompt's memory section by meaning: the items of one network nearest to the
+   * query vector (bounded like the full-text ones), each with its similarity and a full-text rank
+   * of 0; the engine merges them with `candidates`.
+   */
+  async semanticCandidates(tenantId: string, networkId: string, semantic: SemanticQuery, limit: number): Promise<MemoryCandidate[]> {
+    const near = await this.embeddings.nearest(tenantId, networkId, semantic.vector, { limit, minSimilarity: semantic.minSimilarity, ...(semantic.index ? { index: semantic.index } : {}) });
+    if (near.length === 0) return [];
+    const { rows } = await this.db.query<Omit<MemoryCandidate, 'created_at' | 'rank'> & { created_ms: number }>(
+      `SELECT m.id, m.tenant_id, m.network_id, m.memory_type, m.content, m.confidence, m.importance, m.token_estimate,
+              (extract(epoch FROM m.created_at) * 1000)::float8 AS created_ms
+       FROM memory_items m WHERE m.id = ANY ($1::uuid[]) AND m.network_id = $2 AND m.tenant_id = $3`,
+      [near.map((n) => n.id), networkId, tenantId],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return near.flatMap((n) => {
+      const r = byId.get(n.id);
+      if (!r) return [];
+      const { created_ms, ...rest } = r;
+      return [{ ...rest, created_at: new Date(created_ms), rank: 0, similarity: n.similarity }];
+    });
   }
 
   /** Several retrievals, each confined to its own tenant and network, in one statement. */

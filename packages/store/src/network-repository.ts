@@ -170,6 +170,7 @@ export class NetworkRepository {
         [networkId],
       );
       await tx.query('DELETE FROM llm_calls WHERE network_id = $1', [networkId]);
+      await tx.query('DELETE FROM llm_call_details WHERE network_id = $1', [networkId]);
       await tx.query('DELETE FROM networks WHERE id = $1', [networkId]);
       return { unfinishedTaskIds: unfinished.rows.map((r) => r.id) };
     });

@@ -319,10 +319,18 @@ describe('batched llm call records', () => {
       costUsd: Number((0.000123 * i).toFixed(6)),
       outcome: 'success',
       errorClass: null,
+      // The call inspector's columns: the call the attempt belongs to, its kind, start and error.
+      callId: `00000000-0000-4000-8000-00000000000${i}`,
+      kind: 'call',
+      startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      errorMessage: null,
       ...extra,
     });
     const byTask: Record<string, LlmCallRow[]> = {
-      [tasks[0]!.id]: [call(tasks[0]!.id, 1, { outcome: 'error', errorClass: 'rate_limit', outputTokens: 0, costUsd: 0 }), call(tasks[0]!.id, 2, { chainPosition: 1 })],
+      [tasks[0]!.id]: [
+        call(tasks[0]!.id, 1, { outcome: 'error', errorClass: 'rate_limit', errorMessage: 'slow down (429)', outputTokens: 0, costUsd: 0 }),
+        call(tasks[0]!.id, 2, { chainPosition: 1, kind: 'repair' }),
+      ],
       [tasks[1]!.id]: [call(tasks[1]!.id, 3, { purpose: 'plan' })],
       [tasks[2]!.id]: [call(tasks[2]!.id, 4), call(tasks[2]!.id, 5), call(tasks[2]!.id, 6, { provider: 'other' })],
     };

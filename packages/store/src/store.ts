@@ -6,8 +6,11 @@ import { CommonLexemes } from './common-lexemes';
 import type { Db } from './db';
 import { LeaderLock } from './leader-lock';
 import { LlmCallRepository } from './llm-call-repository';
+import { MemoryEmbeddingRepository } from './memory-embedding-repository';
 import { MemoryRepository } from './memory-repository';
 import { NetworkRepository } from './network-repository';
+import { RunRepository } from './run-repository';
+import { TrendRepository } from './trend-repository';
 import { SubtaskRepository } from './subtask-repository';
 import { TableStatistics } from './table-statistics';
 import { SentEmailRepository } from './sent-email-repository';
@@ -27,6 +30,8 @@ export interface Store {
   tasks: TaskRepository;
   subtasks: SubtaskRepository;
   memory: MemoryRepository;
+  /** Memory items' vectors: each network's embedding space, the embedding queue, nearest-neighbour search. */
+  memoryEmbeddings: MemoryEmbeddingRepository;
   llmCalls: LlmCallRepository;
   apiKeys: ApiKeyRepository;
   /** Each network's registered tools (POST /networks/{id}/tools); `tools.registeredFor` builds a network's ToolCatalog. */
@@ -39,21 +44,27 @@ export interface Store {
   approvals: ApprovalRepository;
   /** Token and cost budgets per tenant and network per period, and the usage report. */
   budgets: BudgetRepository;
+  /** A tenant's tasks across its networks, filtered and searched (GET /runs). */
+  runs: RunRepository;
+  /** Throughput, latency, cost and failure rate per day and per agent type (GET /trends). */
+  trends: TrendRepository;
   statistics: TableStatistics;
   /** Leadership among processes under `name` (one lock per name and schema); see LeaderLock. */
   leaderLock(name: string): LeaderLock;
 }
 
-export function createStore(db: Db): Store {
+export function createStore(db: Db, options: { vectorIndex?: 'auto' | 'portable' } = {}): Store {
   // Both fetch memory candidates: one cache of the common lexemes serves the two.
   const commonLexemes = new CommonLexemes(db);
+  const memoryEmbeddings = new MemoryEmbeddingRepository(db, options.vectorIndex ? { index: options.vectorIndex } : {});
   return {
     db,
     networks: new NetworkRepository(db),
     agents: new AgentRepository(db),
     tasks: new TaskRepository(db, { commonLexemes }),
     subtasks: new SubtaskRepository(db),
-    memory: new MemoryRepository(db, { commonLexemes }),
+    memory: new MemoryRepository(db, { commonLexemes, embeddings: memoryEmbeddings }),
+    memoryEmbeddings,
     llmCalls: new LlmCallRepository(db),
     apiKeys: new ApiKeyRepository(db),
     tools: new ToolRepository(db),
@@ -61,6 +72,8 @@ export function createStore(db: Db): Store {
     sentEmails: new SentEmailRepository(db),
     approvals: new ApprovalRepository(db),
     budgets: new BudgetRepository(db),
+    runs: new RunRepository(db),
+    trends: new TrendRepository(db),
     statistics: new TableStatistics(db),
     leaderLock: (name) => new LeaderLock(db, name),
   };

@@ -233,7 +233,86 @@ export class TaskRepository {
   }
 
   /**
-   * Ends an unfinished task as cancelled or timed_out (subtasks still open become skipped).
+   * The agent playground: a task of one subtask for `agent` on `input`, stored running at
+   * iteration 1 of 1 with its subtask queued (no plan to make: the caller dispatches the subtask as
+   * the iteration's wave). Null when the network is not the tenant's.
+   */
+  async createPlayground(
+    tenantId: string,
+    networkId: string,
+    agent: { id: string; type: string },
+    body: { input: string; context: Record<string, unknown>; priority: number },
+    options: { traceId?: string } = {},
+  ): Promise<{ task: TaskRow; subtask: SubtaskRow } | null> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<TaskRow>(
+        `INSERT INTO tasks (id, tenant_id, network_id, task, context, priority, max_iterations, timeout_seconds, trace_id, approvals, approval_timeout_seconds,
+                            playground, status, iterations, planned_iteration, started_at, deadline_at)
+         SELECT $1, $2, n.id, $4, $5, $6, 1, n.timeout_seconds, $7, n.approvals, n.approval_timeout_seconds,
+                true, 'in_progress', 1, 1, now(), now() + make_interval(secs => n.timeout_seconds)
+         FROM networks n WHERE n.id = $3 AND n.tenant_id = $2
+         RETURNING *`,
+        [randomUUID(), tenantId, networkId, body.input, JSON.stringify(body.context), body.priority, options.traceId ?? null],
+      );
+      const task = rows[0];
+      if (!task) return null;
+      const { rows: subtasks } = await tx.query<SubtaskRow>(
+        `INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, agent_id, description, status)
+         VALUES ($1, $2, $3, $4, 1, 'playground', $5, $6, $7, 'queued') RETURNING *`,
+        [randomUUID(), tenantId, networkId, task.id, agent.type, agent.id, body.input],
+      );
+      return { task, subtask: subtasks[0] as SubtaskRow };
+    });
+  }
+
+  /**
+   * Retrying one failed subtask of an ended task (completed or failed): in one transaction the
+   * subtask becomes `queued` again and the task `in_progress` again, back at the subtask's
+   * iteration, with a fresh deadline (now + timeout_seconds) and its error, end and webhook
+   * delivery cleared, so that the coordinator's wave logic takes it from there and recomputes
+   * the outcome. Only a subtask of the task's last iteration that has subtasks can be retried:
+   * later iterations were planned from its failure. Returns why not otherwise.
+   */
+  async reopenForSubtaskRetry(
+    tenantId: string,
+    networkId: string,
+    taskId: string,
+    subtaskId: string,
+  ): Promise<{ task: TaskRow; subtask: SubtaskRow; iterationSubtasks: SubtaskRow[] } | { refused: 'not_found' | 'task_not_ended' | 'subtask_not_failed' | 'not_last_iteration'; detail: string }> {
+    return this.db.transaction(async (tx) => {
+      const task = (await tx.query<TaskRow>('SELECT * FROM tasks WHERE id = $1 AND tenant_id = $2 AND network_id = $3 FOR UPDATE', [taskId, tenantId, networkId])).rows[0];
+      if (!task) return { refused: 'not_found', detail: `Task ${taskId} not found` };
+      const subtask = (await tx.query<SubtaskRow>('SELECT * FROM subtasks WHERE id = $1 AND task_id = $2', [subtaskId, taskId])).rows[0];
+      if (!subtask) return { refused: 'not_found', detail: `Subtask ${subtaskId} not found` };
+      if (task.status !== 'completed' && task.status !== 'failed') {
+        return { refused: 'task_not_ended', detail: `Task ${taskId} is ${task.status}: a subtask can be retried once its task has completed or failed` };
+      }
+      if (subtask.status !== 'failed') return { refused: 'subtask_not_failed', detail: `Subtask ${subtask.key} is ${subtask.status}: only a failed subtask can be retried` };
+      const last = Number((await tx.query<{ last: number }>('SELECT max(iteration) AS last FROM subtasks WHERE task_id = $1', [taskId])).rows[0]?.last ?? 0);
+      if (subtask.iteration !== last) {
+        return {
+          refused: 'not_last_iteration',
+          detail: `Subtask ${subtask.key} belongs to iteration ${subtask.iteration}; later iterations were planned from its failure: only a subtask of iteration ${last} can be retried (re-run the task instead)`,
+        };
+      }
+      const { rows: reopened } = await tx.query<TaskRow>(
+        `UPDATE tasks SET status = 'in_progress', iterations = $2, error = NULL, completed_at = NULL, webhook_status = NULL, updated_at = now(),
+                deadline_at = now() + make_interval(secs => timeout_seconds)
+         WHERE id = $1 RETURNING *`,
+        [taskId, subtask.iteration],
+      );
+      const { rows: queued } = await tx.query<SubtaskRow>(
+        `UPDATE subtasks SET status = 'queued', error = NULL, result = NULL, started_at = NULL, finished_at = NULL, worker_id = NULL WHERE id = $1 RETURNING *`,
+        [subtaskId],
+      );
+      const iterationSubtasks = (await tx.query<SubtaskRow>('SELECT * FROM subtasks WHERE task_id = $1 AND iteration = $2 ORDER BY created_at, key', [taskId, subtask.iteration])).rows;
+      return { task: reopened[0] as TaskRow, subtask: queued[0] as SubtaskRow, iterationSubtasks };
+    });
+  }
+
+  /**
+   * Ends an unfinished task as cancelled or timed_out; subtasks still open end with the same status
+   * (a subtask that had finished keeps its own).
    * Returns the row when this call ended it, null when it had already ended or does not exist.
    */
   async stop(tenantId: string, taskId: string, status: 'cancelled' | 'timed_out', error: string): Promise<TaskRow | null> {
@@ -246,9 +325,11 @@ export class TaskRepository {
       );
       if (rows.length === 0) return null;
       await tx.query(
-        `UPDATE subtasks SET status = 'skipped', error = $2, finished_at = now()
+        `UPDATE subtasks SET status = $3,
+                error = CASE WHEN started_at IS NULL THEN $2 || ' before it started' ELSE $2 || ' while it ran' END,
+                finished_at = now()
          WHERE task_id = $1 AND status IN ('pending', 'queued', 'in_progress', 'awaiting_approval')`,
-        [taskId, `task ${status.replace('_', ' ')}`],
+        [taskId, `task ${status.replace('_', ' ')}`, status],
       );
       await closePendingApprovals(tx, taskId, `the task was ${status.replace('_', ' ')} before anyone decided`);
       return rows[0] as TaskRow;

@@ -5,3 +5,4 @@ export * from './task-status-announcer';
 export * from './tenant-admission';
 export * from './approval-announcer';
 export * from './budget-reader';
+export * from './run-again';

@@ -1,6 +1,6 @@
 import { CreateNetworkBody, SubmitTaskBody, isTerminalTaskStatus, type CreateNetworkInput, type Task } from '@mesh/core';
 import { AgentWorkerPool, createRuntime, startCoordinatorWorker, type Runtime } from '@mesh/host';
-import { agentJobHandlers, coordinatorJobs, createEngine, meshSimulatedResponders, type ContentSafety, type EngineDeps, type ModelClient } from '@mesh/mesh';
+import { agentJobHandlers, coordinatorJobs, createEngine, meshSimulatedResponders, startMemoryEmbeddingJob, type ContentSafety, type EngineDeps, type ModelClient } from '@mesh/mesh';
 import { createLogger, nullLogger } from '@mesh/observability';
 import { startTask } from '@mesh/tasks';
 import type { TestEnv } from './test-env';
@@ -46,6 +46,7 @@ export async function startInProcessMesh(
   const coordinator = startCoordinatorWorker(runtime, coordinatorJobs(engine));
   const pool = options.workers === false ? null : new AgentWorkerPool(runtime, { agents: 'all', concurrency: options.concurrency ?? 20, handlers: agentJobHandlers(engine) });
   await pool?.start();
+  const embedding = startMemoryEmbeddingJob(runtime);
   await coordinator.waitUntilReady();
   return {
     runtime,
@@ -74,6 +75,7 @@ export async function startInProcessMesh(
     },
     async close() {
       await pool?.close();
+      await embedding?.stop();
       await coordinator.close();
       await runtime.close();
     },

@@ -54,7 +54,7 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
     env,
     config,
     db,
-    store: createStore(db),
+    store: createStore(db, { vectorIndex: config.embeddings.vectorIndex }),
     redis,
     async cleanup() {
       await deleteKeys(redis, `${queuePrefix}*`).catch(() => {});

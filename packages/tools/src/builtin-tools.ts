@@ -31,7 +31,7 @@ export const SEND_EMAIL_TOOL: BoundTool = {
 /** The network's shared memory, queried on demand. Reads only. */
 export const SEARCH_MEMORY_TOOL: BoundTool = {
   name: 'search_memory',
-  description: 'Searches the network\'s shared memory (facts, decisions and results stored by earlier tasks) and returns the most relevant items.',
+  description: 'Searches the network\'s shared memory (facts, decisions and results stored by earlier tasks) by meaning and by words, and returns the most relevant items.',
   input_schema: {
     type: 'object',
     properties: {

@@ -1,29 +1,38 @@
 import * as core from '@mesh/core';
 import { z } from 'zod';
-import { AgentList } from '../routes/agents-routes';
+import { AgentList, AgentWithWarnings } from '../routes/agents-routes';
 import { AddedMemory } from '../routes/memory-routes';
 import { NoBody } from '../routes/path-params';
 import type { RouteDefinition } from '../routes/route-definition';
 import { RegisteredToolAnswer } from '../routes/tools-routes';
+import { annotateDocument } from './annotate-document';
 
 /** The parts of an OpenAPI 3.1 document this generator writes. */
 export interface OpenApiDocument {
   openapi: '3.1.0';
-  info: { title: string; version: string; description: string };
+  info: { title: string; version: string; description: string; license?: { name: string; identifier?: string; url?: string } };
   servers: { url: string }[];
-  tags: { name: string }[];
+  tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, OpenApiOperation>>;
-  components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, unknown> };
+  components: { schemas: Record<string, JsonSchema>; examples?: Record<string, { summary?: string; value: unknown }>; securitySchemes: Record<string, unknown> };
   security: Record<string, string[]>[];
+}
+
+/** A media type of a request or response: its schema, and named examples (./schema-examples.ts), inline or `#/components/examples/…`. */
+export interface OpenApiMediaType {
+  schema: JsonSchema;
+  examples?: Record<string, { summary?: string; value: unknown } | { $ref: string }>;
 }
 
 export interface OpenApiOperation {
   operationId: string;
   summary: string;
+  /** What the route does, changes and answers (./route-descriptions.ts). */
+  description?: string;
   tags: string[];
-  parameters?: { name: string; in: 'path' | 'query'; required: boolean; schema: JsonSchema; description?: string }[];
-  requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, { description: string; content?: Record<string, { schema: JsonSchema }>; headers?: Record<string, unknown> }>;
+  parameters?: { name: string; in: 'path' | 'query'; required: boolean; schema: JsonSchema; description?: string; example?: unknown }[];
+  requestBody?: { required: boolean; content: Record<string, OpenApiMediaType> };
+  responses: Record<string, { description: string; content?: Record<string, OpenApiMediaType>; headers?: Record<string, unknown> }>;
   security?: Record<string, string[]>[];
 }
 
@@ -72,6 +81,7 @@ const NESTED_COMPONENTS: [z.ZodType, string][] = [
   [core.ToolView, 'ToolView'],
   [core.DerivedTool, 'DerivedTool'],
   [AgentList, 'AgentList'],
+  [AgentWithWarnings, 'AgentWithWarnings'],
   [AddedMemory, 'AddedMemory'],
   [RegisteredToolAnswer, 'RegisteredToolAnswer'],
 ];
@@ -172,7 +182,8 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], options
     }
     const operation: OpenApiOperation = {
       operationId,
-      summary: route.summary,
+      // A summary is plain text to renderers (Swagger UI shows backticks as they are); descriptions carry the Markdown.
+      summary: route.summary.replace(/`/g, ''),
       tags: [route.tag],
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.body
@@ -195,7 +206,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], options
   const clash = Object.keys(requestComponents).find((name) => name in responseComponents);
   if (clash) throw new Error(`schema ${clash} is used as both a request and a response schema; give one of them its own name`);
 
-  return {
+  const document: OpenApiDocument = {
     openapi: '3.1.0',
     info: {
       title: 'Agent Mesh API',
@@ -210,4 +221,6 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], options
     components: { schemas: { ...responseComponents, ...requestComponents }, securitySchemes: SECURITY_SCHEMES },
     security: AUTHENTICATED,
   };
+  // Descriptions, examples, tag descriptions and the license (./annotate-document.ts).
+  return annotateDocument(document);
 }

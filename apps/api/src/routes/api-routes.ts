@@ -6,6 +6,8 @@ import { healthRoutes } from './health-routes';
 import { memoryRoutes } from './memory-routes';
 import { networkRoutes } from './networks-routes';
 import type { RouteDefinition } from './route-definition';
+import { runRoutes } from './runs-routes';
+import { taskCallRoutes } from './task-calls-routes';
 import { taskEventRoutes } from './task-events-routes';
 import { taskRoutes } from './tasks-routes';
 import { toolRoutes } from './tools-routes';
@@ -24,6 +26,8 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...toolRoutes,
   ...taskRoutes,
   ...taskEventRoutes,
+  ...taskCallRoutes,
+  ...runRoutes,
   ...approvalRoutes,
   ...budgetRoutes,
   ...memoryRoutes,

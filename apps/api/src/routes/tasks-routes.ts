@@ -1,11 +1,12 @@
-import { ConflictError, isTerminalTaskStatus, MeshError, NotFoundError, SubmitTaskBody, Task, TaskList, TaskListQuery, WaitQuery } from '@mesh/core';
-import { stopTask } from '@mesh/tasks';
+import { ConflictError, COORDINATOR_TYPE, isTerminalTaskStatus, MeshError, NotFoundError, PlaygroundRunBody, SubmitTaskBody, Task, TaskList, TaskListQuery, WaitQuery } from '@mesh/core';
+import { copyTaskForRerun, retrySubtask, startPlayground, stopTask } from '@mesh/tasks';
+import { injectTraceContext } from '@mesh/observability';
 import { assertCallbackUrlAllowed } from '@mesh/webhooks';
 import type { ApiDeps } from '../api-deps';
 import { currentTraceId, withTaskTrace } from '../task-trace';
 import { requireNetwork } from '../require-network';
 import { waitForTaskEnd } from '../wait-for-task-end';
-import { NoBody, NetworkParams, TaskParams } from './path-params';
+import { AgentParams, NoBody, NetworkParams, SubtaskParams, TaskParams } from './path-params';
 import { defineRoute, type RouteDefinition } from './route-definition';
 
 const TAG = 'tasks';
@@ -136,6 +137,83 @@ export const taskRoutes: RouteDefinition[] = [
       const task = await loadTask(deps, tenantId, params.network_id, params.task_id);
       if (!stopped) throw new ConflictError(`Task ${task.id} has already ended (${task.status})`, { status: task.status });
       return { status: 200, body: task };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/networks/:network_id/tasks/:task_id/rerun',
+    summary: 'Re-run a task: a new task in the same network with the same input (text, context, priority, callback_url, the approval settings it ran with), started at once',
+    tag: TAG,
+    params: TaskParams,
+    query: WaitQuery,
+    body: NoBody,
+    responses: {
+      201: { description: 'The new task, queued', schema: Task },
+      200: { description: 'With `?wait`: the new task reached a terminal status in time', schema: Task },
+    },
+    errors: [400, 402, 404, 415, 429, 503],
+    async handle({ deps, tenantId, params, query, signal }) {
+      await deps.store.tasks.require(tenantId, params.task_id, params.network_id);
+      await deps.admission.assertMayStart(deps, tenantId, params.network_id);
+      const traceId = currentTraceId();
+      const created = await copyTaskForRerun(deps, tenantId, params.network_id, params.task_id, traceId ? { traceId } : {});
+      if (!created) throw new NotFoundError('Task', params.task_id);
+      await withTaskTrace(deps, created, (trace) => deps.admission.startSubmitted(deps, tenantId, created.id, trace));
+      const started = await loadTask(deps, tenantId, params.network_id, created.id);
+      const { task, terminal } = await afterWait(deps, tenantId, started, query.wait, signal);
+      return { status: terminal && query.wait !== undefined ? 200 : 201, body: task };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/networks/:network_id/tasks/:task_id/subtasks/:subtask_id/retry',
+    summary:
+      "Retry one failed subtask of a completed or failed task, through the queue: the task runs again from that subtask's iteration (the last one with subtasks), and when the subtask has run the coordinator plans (or synthesises) again, so the task's outcome is recomputed. 409 when the task has not ended, the subtask did not fail, or a later iteration was planned from its failure",
+    tag: TAG,
+    params: SubtaskParams,
+    query: WaitQuery,
+    body: NoBody,
+    responses: {
+      202: { description: 'Accepted: the task, in progress again, with the subtask queued', schema: Task },
+      200: { description: 'With `?wait`: the task reached a terminal status again in time', schema: Task },
+    },
+    errors: [400, 402, 404, 409, 415, 429, 503],
+    async handle({ deps, tenantId, params, query, signal }) {
+      const row = await deps.store.tasks.require(tenantId, params.task_id, params.network_id);
+      await deps.admission.assertMayStart(deps, tenantId, params.network_id);
+      await withTaskTrace(deps, row, (trace) => retrySubtask(deps, tenantId, params.network_id, params.task_id, params.subtask_id, trace));
+      const current = await loadTask(deps, tenantId, params.network_id, params.task_id);
+      const { task, terminal } = await afterWait(deps, tenantId, current, query.wait, signal);
+      return { status: terminal && query.wait !== undefined ? 200 : 202, body: task };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/networks/:network_id/agents/:agent_id/playground',
+    summary:
+      "The agent playground: run one specialist of the network on an ad-hoc input through the real worker pool, as a task of one subtask; its result is that agent's answer (no coordinator call). Follow it like any task",
+    tag: 'agents',
+    params: AgentParams,
+    query: WaitQuery,
+    body: PlaygroundRunBody,
+    responses: {
+      201: { description: 'The playground task, running, with its one subtask queued', schema: Task },
+      200: { description: 'With `?wait`: the run ended in time', schema: Task },
+    },
+    errors: [400, 402, 404, 409, 413, 415, 429, 503],
+    async handle({ deps, tenantId, params, query, body, signal }) {
+      await requireNetwork(deps, tenantId, params.network_id);
+      const agent = (await deps.store.agents.list(tenantId, params.network_id)).find((a) => a.id === params.agent_id);
+      if (!agent) throw new NotFoundError('Agent', params.agent_id);
+      if (agent.type === COORDINATOR_TYPE) throw new ConflictError('The coordinator plans and synthesises: run a specialist of the network in the playground');
+      await deps.admission.assertMayStart(deps, tenantId, params.network_id);
+      const traceId = currentTraceId();
+      // Its jobs join the request's trace, which the task keeps as its trace_id.
+      const trace = injectTraceContext();
+      const started = await startPlayground(deps, tenantId, params.network_id, { id: agent.id, type: agent.type }, body, { ...(traceId ? { traceId } : {}), ...(trace ? { trace } : {}) });
+      if (!started) throw new NotFoundError('Network', params.network_id);
+      const { task, terminal } = await afterWait(deps, tenantId, started, query.wait, signal);
+      return { status: terminal && query.wait !== undefined ? 200 : 201, body: task };
     },
   }),
 ];

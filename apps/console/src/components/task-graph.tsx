@@ -144,10 +144,12 @@ export interface TaskGraphProps {
   agents: Agent[];
   selectedId: string | null;
   onSelect(subtaskId: string | null): void;
+  /** A coordinator node (its iteration's plan) or the result node was clicked. */
+  onSelectStage(stage: { kind: 'coordinator'; iteration: number } | { kind: 'result' }): void;
   nowMs: number;
 }
 
-export function TaskGraph({ task, agents, selectedId, onSelect, nowMs }: TaskGraphProps) {
+export function TaskGraph({ task, agents, selectedId, onSelect, onSelectStage, nowMs }: TaskGraphProps) {
   const { nodes: laidOut, edges } = useMemo(() => {
     const graph = layoutTaskGraph(task);
     const agentById = new Map(agents.map((a) => [a.id, a]));
@@ -204,9 +206,17 @@ export function TaskGraph({ task, agents, selectedId, onSelect, nowMs }: TaskGra
           fitView
           fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
           minZoom={0.2}
+          // The page scrolls over the graph; it zooms with Ctrl (⌘ on macOS) + wheel, a pinch, or the buttons.
+          zoomOnScroll={false}
+          preventScrolling={false}
+          zoomActivationKeyCode={['Control', 'Meta']}
           nodesDraggable={false}
           nodesConnectable={false}
-          onNodeClick={(_event, node) => onSelect(node.type === 'subtask' ? node.id : null)}
+          onNodeClick={(_event, node) => {
+            if (node.type === 'subtask') onSelect(node.id);
+            else if (node.type === 'coordinator') onSelectStage({ kind: 'coordinator', iteration: (node.data as CoordinatorNodeData).iteration });
+            else onSelectStage({ kind: 'result' });
+          }}
           onPaneClick={() => onSelect(null)}
         >
           <Background gap={20} color="#e9ecef" />

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 export const BASE_PATH = '/console';
 
 /** The network page's tabs, in the order they are shown; `tasks` is the page's own path. */
-export const NETWORK_TABS = ['tasks', 'approvals', 'agents', 'memory'] as const;
+export const NETWORK_TABS = ['tasks', 'approvals', 'agents', 'memory', 'playground'] as const;
 export type NetworkTab = (typeof NETWORK_TABS)[number];
 
 const isNetworkTab = (value: string): value is NetworkTab => (NETWORK_TABS as readonly string[]).includes(value);
@@ -13,6 +13,8 @@ const isNetworkTab = (value: string): value is NetworkTab => (NETWORK_TABS as re
 export type Route =
   | { page: 'networks' }
   | { page: 'usage' }
+  | { page: 'runs' }
+  | { page: 'trends' }
   | { page: 'network'; networkId: string; tab: NetworkTab }
   | { page: 'task'; networkId: string; taskId: string }
   | { page: 'not-found'; path: string };
@@ -22,6 +24,8 @@ export function parseRoute(pathname: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { page: 'networks' };
   if (parts.length === 1 && parts[0] === 'usage') return { page: 'usage' };
+  if (parts.length === 1 && parts[0] === 'runs') return { page: 'runs' };
+  if (parts.length === 1 && parts[0] === 'over-time') return { page: 'trends' };
   if (parts[0] === 'networks' && parts[1]) {
     if (parts.length === 2) return { page: 'network', networkId: parts[1], tab: 'tasks' };
     if (parts.length === 3 && parts[2] && isNetworkTab(parts[2])) return { page: 'network', networkId: parts[1], tab: parts[2] };
@@ -34,6 +38,10 @@ export const paths = {
   networks: () => `${BASE_PATH}/`,
   /** The tenant's usage and budgets; `search` keeps the page's choices (`?range=7d`). */
   usage: (search = '') => `${BASE_PATH}/usage${search}`,
+  /** Every run of the tenant; `search` keeps the filters (`?status=failed&q=launch`). */
+  runs: (search = '') => `${BASE_PATH}/runs${search}`,
+  /** Throughput, latency, cost and failure rate per day and per agent type. */
+  trends: () => `${BASE_PATH}/over-time`,
   network: (networkId: string, tab: NetworkTab = 'tasks') =>
     `${BASE_PATH}/networks/${encodeURIComponent(networkId)}${tab === 'tasks' ? '' : `/${tab}`}`,
   task: (networkId: string, taskId: string) => `${BASE_PATH}/networks/${encodeURIComponent(networkId)}/tasks/${encodeURIComponent(taskId)}`,

@@ -82,7 +82,8 @@ export function waitingAt(task: Pick<TaskView, 'status'>, lastIterationSubtasks:
 
 function coordinatorStatus(task: TaskView, iteration: number, lastIteration: number, hasSubtasks: boolean, waiting: WaitingAt | null): string {
   if (iteration < lastIteration) return 'completed';
-  if (isTerminalTaskStatus(task.status)) return task.status === 'completed' ? 'completed' : task.status;
+  // A plan stored before the task timed out or was cancelled was finished: the node says so.
+  if (isTerminalTaskStatus(task.status)) return task.status === 'completed' || hasSubtasks ? 'completed' : task.status;
   if (waiting) return waiting === 'plan' ? 'awaiting_approval' : 'completed';
   if (hasSubtasks) return 'completed';
   return task.status === 'in_progress' ? 'in_progress' : task.status;

@@ -13,6 +13,7 @@ import { NETWORK_TABS, navigate, paths, type NetworkTab } from '../lib/router';
 import { useAsync } from '../lib/use-async';
 import { useInterval } from '../lib/use-interval';
 import { ApprovalsTab, INBOX_REFRESH_MS } from './approvals-tab';
+import { PlaygroundTab } from './playground-tab';
 import { DeleteButton } from './networks-page';
 
 /** Pending requests the tab label counts; more show as `200+`. */
@@ -81,6 +82,7 @@ export function NetworkPage({ networkId, tab }: { networkId: string; tab: Networ
       {tab === 'approvals' && <ApprovalsTab network={n} onRefresh={pending.reload} onSettingsSaved={network.reload} />}
       {tab === 'agents' && <AgentsTab network={n} onChanged={network.reload} />}
       {tab === 'memory' && <MemoryTab network={n} />}
+      {tab === 'playground' && <PlaygroundTab network={n} />}
     </>
   );
 }

@@ -1,9 +1,11 @@
-import type { Agent, Subtask, Task } from '@mesh/core';
+import type { Agent, LlmCall, LlmCallList as LlmCallListBody, Subtask, Task } from '@mesh/core';
 import { useEffect, useState } from 'react';
-import { isBudgetExhaustedMessage, isTerminalTaskStatus, watchTask, type WatchMode } from '@mesh/client';
+import { isBudgetExhaustedMessage, isTerminalTaskStatus, SUBTASK_STATUSES, watchTask, type WatchMode } from '@mesh/client';
 import { meshApi } from '../api/mesh-api';
 import { BudgetsLink, ErrorMessage, errorText } from '../components/error-message';
 import { Link } from '../components/link';
+import { EventLog } from '../components/event-log';
+import { LlmCallList } from '../components/llm-call-list';
 import { MarkdownView } from '../components/markdown-view';
 import { StatusBadge } from '../components/status-badge';
 import { TaskApprovals } from '../components/task-approvals';
@@ -11,19 +13,25 @@ import { TaskGraph } from '../components/task-graph';
 import { TimelineChart } from '../components/timeline-chart';
 import { ToolCallList } from '../components/tool-call-list';
 import { elapsedMs, formatCost, formatDuration, formatTime } from '../lib/format';
+import { EVENT_LOG_LIMIT, toLogEntry, traceUrl, type EventLogEntry } from '../lib/event-log';
+import { callLabel, isCoordinatorCall, parseCoordinatorOutput, shortCallLabel } from '../lib/llm-calls';
 import { modelFallback } from '../lib/model-fallback';
 import { summarizeToolCalls } from '../lib/tool-calls';
-import { paths } from '../lib/router';
+import { navigate, paths } from '../lib/router';
 import { useAsync } from '../lib/use-async';
 
 /** Follows the task live (SSE, or polling when the stream is not there) until it ends. */
-function useLiveTask(networkId: string, taskId: string): { task: Task | undefined; mode: WatchMode | 'ended' | 'connecting'; error: unknown } {
+function useLiveTask(
+  networkId: string,
+  taskId: string,
+  generation: number,
+): { task: Task | undefined; mode: WatchMode | 'ended' | 'connecting'; error: unknown; events: EventLogEntry[] } {
   const [task, setTask] = useState<Task>();
+  const [events, setEvents] = useState<EventLogEntry[]>([]);
   const [mode, setMode] = useState<WatchMode | 'ended' | 'connecting'>('connecting');
   const [error, setError] = useState<unknown>();
   useEffect(() => {
     const controller = new AbortController();
-    setTask(undefined);
     setMode('connecting');
     setError(undefined);
     void watchTask(
@@ -37,14 +45,20 @@ function useLiveTask(networkId: string, taskId: string): { task: Task | undefine
         },
         onMode: setMode,
         onError: setError,
+        onEvent: (event) =>
+          setEvents((log) => {
+            const next = [...log, toLogEntry(event, (log[log.length - 1]?.seq ?? -1) + 1)];
+            return next.length > EVENT_LOG_LIMIT ? next.slice(next.length - EVENT_LOG_LIMIT) : next;
+          }),
       },
       { signal: controller.signal },
     ).then((final) => {
       if (!controller.signal.aborted && final && isTerminalTaskStatus(final.status)) setMode('ended');
     });
     return () => controller.abort();
-  }, [networkId, taskId]);
-  return { task, mode, error };
+    // A new generation (the task was made to run again) follows it again.
+  }, [networkId, taskId, generation]);
+  return { task, mode, error, events };
 }
 
 /** "Now", ticking while the task runs (running subtasks' durations grow). */
@@ -60,10 +74,17 @@ function useNow(active: boolean): number {
 
 export function TaskPage({ networkId, taskId }: { networkId: string; taskId: string }) {
   const network = useAsync((signal) => meshApi.getNetwork(networkId, signal), [networkId]);
-  const { task, mode, error } = useLiveTask(networkId, taskId);
+  // Bumped when a retry makes the ended task run again: the page follows it live again.
+  const [generation, setGeneration] = useState(0);
+  const { task, mode, error, events } = useLiveTask(networkId, taskId, generation);
   const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [openCallId, setOpenCallId] = useState<string | null>(null);
+  /** A coordinator call (plan, repair, synthesis) shown in the flow panel, chosen on the graph or the timeline. */
+  const [stageCallId, setStageCallId] = useState<string | null>(null);
   const running = task !== undefined && !isTerminalTaskStatus(task.status);
   const now = useNow(running);
+  // Read again whenever the task records more calls or changes status.
+  const calls = useAsync((signal) => meshApi.getTaskCalls(networkId, taskId, signal), [networkId, taskId, task?.usage.llm_calls, task?.status]);
 
   if (!task) {
     return error ? <ErrorMessage error={error} /> : <p className="muted">Loading…</p>;
@@ -71,6 +92,16 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
   const agents = network.data?.agents ?? [];
   const selected = task.subtasks?.find((s) => s.id === selectedId) ?? null;
   const ended = isTerminalTaskStatus(task.status);
+  const coordinatorCalls = (calls.data?.calls ?? []).filter(isCoordinatorCall);
+  const stageCall = coordinatorCalls.find((c) => c.call_id === stageCallId) ?? null;
+  const selectSubtask = (id: string | null) => {
+    setSelectedId(id);
+    setStageCallId(null);
+  };
+  const selectCall = (callId: string | null) => {
+    setStageCallId(callId);
+    setSelectedId(null);
+  };
 
   return (
     <>
@@ -86,6 +117,7 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
               {mode === 'stream' ? 'live (stream)' : mode === 'polling' ? 'live (polling)' : mode === 'ended' ? 'ended' : 'connecting…'}
             </span>
             {!ended && <CancelButton networkId={networkId} taskId={taskId} />}
+            {ended && <RerunButton networkId={networkId} taskId={taskId} />}
           </div>
         </div>
         {error !== undefined && <p className="warning">Connection problem, still trying: {errorText(error)}</p>}
@@ -108,6 +140,10 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
           <dd>{formatTime(task.started_at)}</dd>
           <dt>Duration</dt>
           <dd>{formatDuration(elapsedMs(task.started_at, task.completed_at ?? (ended ? null : new Date(now).toISOString())))}</dd>
+          <dt>Trace</dt>
+          <dd data-testid="task-trace">
+            <TraceLink traceId={task.trace_id} />
+          </dd>
           {task.deadline_at && (
             <>
               <dt>Deadline</dt>
@@ -127,6 +163,11 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
           </p>
         )}
         {task.simulated && <p className="notice small">Answered by the simulated provider: no real model was called.</p>}
+        {task.playground && (
+          <p className="notice small" data-testid="task-playground">
+            A playground run: one agent on an ad-hoc input, without the coordinator; the result is that agent's answer.
+          </p>
+        )}
         {Object.keys(task.context).length > 0 && (
           <details>
             <summary>Context</summary>
@@ -142,17 +183,43 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
           <h2>Task flow</h2>
           <Legend />
         </div>
-        <TaskGraph task={task} agents={agents} selectedId={selectedId} onSelect={setSelectedId} nowMs={now} />
-        {selected ? (
-          <SubtaskDetail subtask={selected} agents={agents} nowMs={now} onClose={() => setSelectedId(null)} />
+        <TaskGraph
+          task={task}
+          agents={agents}
+          selectedId={selectedId}
+          onSelect={selectSubtask}
+          onSelectStage={(stage) => selectCall(stageCallFor(coordinatorCalls, stage)?.call_id ?? null)}
+          nowMs={now}
+        />
+        <p className="muted small graph-hint">The page scrolls over the graph: zoom with Ctrl (⌘) + wheel or the + and − buttons, drag to pan.</p>
+        {stageCall ? (
+          <CoordinatorCallDetail call={stageCall} onClose={() => selectCall(null)} onShowCall={() => setOpenCallId(stageCall.call_id)} />
+        ) : selected ? (
+          <SubtaskDetail
+            subtask={selected}
+            agents={agents}
+            nowMs={now}
+            onClose={() => selectSubtask(null)}
+            calls={(calls.data?.calls ?? []).filter((c) => c.subtask_id === selected.id)}
+            recording={calls.data?.recording}
+            openCallId={openCallId}
+            onOpenCall={setOpenCallId}
+            retry={retryableSubtask(task, selected) ? { networkId, taskId, onRetried: () => setGeneration((g) => g + 1) } : null}
+          />
         ) : (
-          <p className="muted small">Select a subtask in the graph or the timeline to see its result.</p>
+          <p className="muted small">Select a subtask, a coordinator or the result in the graph or the timeline to see what it did.</p>
         )}
       </section>
 
       <section className="panel">
         <h2>Timeline</h2>
-        <TimelineChart task={task} nowMs={now} onSelect={setSelectedId} />
+        <TimelineChart
+          task={task}
+          nowMs={now}
+          coordinatorCalls={coordinatorCalls.map((c) => ({ callId: c.call_id, label: callLabel(c), shortLabel: shortCallLabel(c), startedAt: c.started_at, endedAt: c.ended_at, outcome: c.outcome }))}
+          onSelect={selectSubtask}
+          onSelectCall={selectCall}
+        />
       </section>
 
       <section className="panel" data-testid="task-result">
@@ -174,20 +241,119 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
         )}
       </section>
 
+      <section className="panel" data-testid="calls-panel">
+        <div className="panel-head">
+          <h2>Model calls</h2>
+          <CallSummary calls={calls.data} />
+        </div>
+        {calls.error !== undefined && !calls.data ? (
+          <ErrorMessage error={calls.error} />
+        ) : (
+          <LlmCallList calls={calls.data?.calls ?? []} recording={calls.data?.recording} openCallId={openCallId} onOpen={setOpenCallId} />
+        )}
+      </section>
+
       <section className="panel">
         <h2>Subtasks</h2>
-        <SubtaskTable subtasks={task.subtasks ?? []} agents={agents} onSelect={setSelectedId} />
+        <SubtaskTable subtasks={task.subtasks ?? []} agents={agents} onSelect={selectSubtask} />
+      </section>
+
+      <section className="panel" data-testid="events-panel">
+        <h2>Event log</h2>
+        {mode === 'polling' && <p className="notice small">The API's event stream is not available here: the page polls the task, and no events are listed.</p>}
+        <EventLog entries={events} live={mode === 'stream'} />
       </section>
     </>
   );
 }
 
+/** The operator's trace viewer (MESH_TRACE_URL_TEMPLATE, handed to the page in a meta tag), or the bare trace id. */
+function TraceLink({ traceId }: { traceId: string | null }) {
+  if (!traceId) return <>–</>;
+  const template = document.querySelector<HTMLMetaElement>('meta[name="mesh-trace-url-template"]')?.content ?? null;
+  const href = traceUrl(template, traceId);
+  if (!href) return <code title="Set MESH_TRACE_URL_TEMPLATE to link to your trace viewer">{traceId}</code>;
+  return (
+    <a href={href} target="_blank" rel="noopener noreferrer" data-testid="trace-link">
+      open trace <code>{traceId.slice(0, 12)}…</code>
+    </a>
+  );
+}
+
+/** Every status a node of the graph can show: each subtask status (the coordinator and result nodes show task statuses, all among them). */
 function Legend() {
   return (
-    <div className="legend small">
-      {['pending', 'queued', 'in_progress', 'awaiting_approval', 'completed', 'failed', 'skipped'].map((s) => (
+    <div className="legend small" data-testid="graph-legend">
+      {SUBTASK_STATUSES.map((s) => (
         <StatusBadge key={s} status={s} />
       ))}
+    </div>
+  );
+}
+
+/** Whether a person may retry this subtask now: it failed, its task has completed or failed, and no later iteration was planned from its failure. */
+function retryableSubtask(task: Task, subtask: Subtask): boolean {
+  if (subtask.status !== 'failed' || (task.status !== 'completed' && task.status !== 'failed')) return false;
+  const last = Math.max(0, ...(task.subtasks ?? []).map((s) => s.iteration));
+  return subtask.iteration === last;
+}
+
+/** A new task with the same input; the page moves to it. */
+function RerunButton({ networkId, taskId }: { networkId: string; taskId: string }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  return (
+    <>
+      <button
+        type="button"
+        className="secondary"
+        disabled={busy}
+        title="Start a new task with the same input"
+        onClick={() => {
+          setBusy(true);
+          meshApi.rerunTask(networkId, taskId).then(
+            (created) => navigate(paths.task(networkId, created.id)),
+            (err: unknown) => {
+              setError(err);
+              setBusy(false);
+            },
+          );
+        }}
+      >
+        Re-run
+      </button>
+      <ErrorMessage error={error} />
+    </>
+  );
+}
+
+function RetryButton({ networkId, taskId, subtaskId, onRetried }: { networkId: string; taskId: string; subtaskId: string; onRetried(): void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  return (
+    <div className="inline retry">
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          setError(undefined);
+          meshApi.retrySubtask(networkId, taskId, subtaskId).then(
+            () => {
+              setBusy(false);
+              onRetried();
+            },
+            (err: unknown) => {
+              setError(err);
+              setBusy(false);
+            },
+          );
+        }}
+      >
+        Retry this subtask
+      </button>
+      <span className="muted small">Runs it again through the queue; the coordinator then plans again and the task's result is recomputed.</span>
+      <ErrorMessage error={error} />
     </div>
   );
 }
@@ -223,7 +389,156 @@ function agentFor(subtask: Subtask, agents: Agent[]): Agent | undefined {
   return agents.find((a) => a.id === subtask.agent_id) ?? agents.find((a) => a.type === subtask.agent_type);
 }
 
-function SubtaskDetail({ subtask, agents, nowMs, onClose }: { subtask: Subtask; agents: Agent[]; nowMs: number; onClose(): void }) {
+/** The call behind a stage of the graph: an iteration's plan (its repair, if one was needed), or the synthesis. */
+function stageCallFor(calls: readonly LlmCall[], stage: { kind: 'coordinator'; iteration: number } | { kind: 'result' }): LlmCall | undefined {
+  if (stage.kind === 'coordinator') return calls.filter((c) => c.purpose !== 'finalize' && c.iteration === stage.iteration).at(-1);
+  return calls.find((c) => c.purpose === 'finalize') ?? calls.filter((c) => c.purpose !== 'finalize').at(-1);
+}
+
+/** What a coordinator call decided: its reasoning, the plan or the result, the memories it kept, the memory it was given. */
+function CoordinatorCallDetail({ call, onClose, onShowCall }: { call: LlmCall; onClose(): void; onShowCall(): void }) {
+  const decided = parseCoordinatorOutput(call.output?.text ?? null);
+  const memory = call.prompt?.memory_items ?? null;
+  return (
+    <div className="coordinator-detail" data-testid="coordinator-detail">
+      <div className="panel-head">
+        <h3>{callLabel(call)}</h3>
+        <div className="inline">
+          <button type="button" className="secondary" onClick={onShowCall}>
+            Show the whole call
+          </button>
+          <button type="button" className="secondary" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </div>
+      <dl className="facts">
+        <dt>Model</dt>
+        <dd>
+          {call.provider}:{call.model}
+          {call.fell_back && <span className="badge badge-warn">fallback</span>}
+        </dd>
+        <dt>Outcome</dt>
+        <dd>{call.outcome}</dd>
+        <dt>Attempts</dt>
+        <dd>{call.attempts.length}</dd>
+        <dt>Tokens</dt>
+        <dd>
+          {call.input_tokens} in / {call.output_tokens} out
+        </dd>
+        <dt>Latency</dt>
+        <dd>{formatDuration(call.latency_ms)}</dd>
+      </dl>
+      {!call.prompt && <p className="muted small">The prompt and answer of this call are not stored.</p>}
+      {decided?.reasoning && (
+        <>
+          <h4>Reasoning</h4>
+          <p className="pre-wrap" data-testid="coordinator-reasoning">
+            {decided.reasoning}
+          </p>
+        </>
+      )}
+      {decided && decided.subtasks.length > 0 && (
+        <>
+          <h4>Plan</h4>
+          <table className="table" data-testid="coordinator-plan">
+            <thead>
+              <tr>
+                <th>Key</th>
+                <th>Agent</th>
+                <th>Depends on</th>
+                <th>Description</th>
+              </tr>
+            </thead>
+            <tbody>
+              {decided.subtasks.map((s) => (
+                <tr key={s.key}>
+                  <td>
+                    <code>{s.key}</code>
+                  </td>
+                  <td>{s.agent_type}</td>
+                  <td className="small">{s.depends_on.join(', ') || '–'}</td>
+                  <td className="small">{s.description}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {decided?.result && (
+        <>
+          <h4>Result {decided.result.confidence !== null && <span className="muted small">confidence {decided.result.confidence.toFixed(2)}</span>}</h4>
+          <MarkdownView source={decided.result.content} className="result" />
+        </>
+      )}
+      {decided && decided.newMemories.length > 0 && (
+        <>
+          <h4>New memories</h4>
+          <ul className="llm-call-memory">
+            {decided.newMemories.map((m, i) => (
+              <li key={i} className={`memory-${m.type}`}>
+                <span className="badge">{m.type}</span> {m.content}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {memory && (
+        <>
+          <h4>Memory used ({memory.length})</h4>
+          {memory.length === 0 ? (
+            <p className="muted small">No memory item was retrieved for this call.</p>
+          ) : (
+            <ul className="llm-call-memory" data-testid="coordinator-memory">
+              {memory.map((m) => (
+                <li key={m.id} className={`memory-${m.memory_type}`}>
+                  <span className="badge">{m.memory_type}</span> {m.content}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function CallSummary({ calls }: { calls: LlmCallListBody | undefined }) {
+  if (!calls) return null;
+  const fallbacks = calls.calls.filter((c) => c.fell_back).length;
+  const failed = calls.calls.filter((c) => c.outcome !== 'success').length;
+  return (
+    <span className="small muted" data-testid="calls-summary">
+      {calls.calls.length} calls · {calls.calls.reduce((n, c) => n + c.attempts.length, 0)} attempts
+      {fallbacks > 0 && ` · ${fallbacks} answered by a fallback`}
+      {failed > 0 && ` · ${failed} failed`}
+      {!calls.recording.prompts && ' · prompts not recorded'}
+    </span>
+  );
+}
+
+function SubtaskDetail({
+  subtask,
+  agents,
+  nowMs,
+  onClose,
+  calls,
+  recording,
+  openCallId,
+  onOpenCall,
+  retry,
+}: {
+  subtask: Subtask;
+  agents: Agent[];
+  nowMs: number;
+  onClose(): void;
+  calls: LlmCall[];
+  recording: LlmCallListBody['recording'] | undefined;
+  openCallId: string | null;
+  onOpenCall(callId: string | null): void;
+  /** Set when this subtask can be retried now. */
+  retry: { networkId: string; taskId: string; onRetried(): void } | null;
+}) {
   const agent = agentFor(subtask, agents);
   const fallback = modelFallback(agent?.model, subtask.model);
   return (
@@ -259,6 +574,7 @@ function SubtaskDetail({ subtask, agents, nowMs, onClose }: { subtask: Subtask; 
         <dd>{subtask.confidence?.toFixed(2) ?? '–'}</dd>
       </dl>
       {subtask.error && <div className="error">{subtask.error}</div>}
+      {retry && <RetryButton networkId={retry.networkId} taskId={retry.taskId} subtaskId={subtask.id} onRetried={retry.onRetried} />}
       <ToolCallList calls={subtask.tool_calls ?? []} nowMs={nowMs} />
       {subtask.result && <MarkdownView source={subtask.result} />}
       {subtask.reasoning && (
@@ -267,6 +583,8 @@ function SubtaskDetail({ subtask, agents, nowMs, onClose }: { subtask: Subtask; 
           <MarkdownView source={subtask.reasoning} />
         </details>
       )}
+      <h4>Model calls of this subtask</h4>
+      <LlmCallList calls={calls} recording={recording} openCallId={openCallId} onOpen={onOpenCall} testId="subtask-llm-calls" />
     </div>
   );
 }

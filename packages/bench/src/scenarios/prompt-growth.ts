@@ -88,7 +88,10 @@ export async function promptGrowthScenario(run: ScenarioRun): Promise<ScenarioOu
     ['MESH_MEMORY_TOKEN_BUDGET', 'MESH_MEMORY_CANDIDATES'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])),
   ) as Record<string, string>;
   const defaults = loadConfig({ MESH_LLM_PROVIDER: 'simulated', ...memoryEnv }).memory;
-  const cluster = run.track(await MeshCluster.start(run.env, { latencyMs: 0, workers: 1, env: memoryEnv }));
+  // The processes do not embed the 100,000 generated items (a quarter of an hour of one core):
+  // this scenario measures prompt size and full-text retrieval as memory grows; the semantic-memory
+  // scenario measures retrieval by meaning at the same size.
+  const cluster = run.track(await MeshCluster.start(run.env, { latencyMs: 0, workers: 1, env: { MESH_EMBEDDING_BATCH: '0', ...memoryEnv } }));
   const { networkId } = cluster;
   const texts = await retrievalTexts(run.env.db, networkId, retrievals);
   const memoryRepository = new MemoryRepository(run.env.db);

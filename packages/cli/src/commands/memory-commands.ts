@@ -12,9 +12,10 @@ Options:
   --confidence <0..1>    (default 1)
   --metadata <json>      a JSON object`;
 
-const SEARCH_USAGE = `Usage: mesh memory search <network> [--query <text>] [--type <type>] [--limit <n>]
+const SEARCH_USAGE = `Usage: mesh memory search <network> [--query <text>] [--mode hybrid|semantic|keyword] [--type <type>] [--limit <n>]
 
-Without --query: the newest items; with it: the most relevant first.`;
+Without --query: the newest items; with it: the most relevant first, by meaning and words
+together (--mode hybrid, the default), by meaning alone (semantic) or by words alone (keyword).`;
 
 export const memoryCommands: Command[] = [
   {
@@ -45,12 +46,17 @@ export const memoryCommands: Command[] = [
     action: 'search',
     summary: "list or search a network's shared memory",
     usage: SEARCH_USAGE,
-    options: { query: { type: 'string' }, type: { type: 'string' }, limit: { type: 'string' } },
+    options: { query: { type: 'string' }, mode: { type: 'string' }, type: { type: 'string' }, limit: { type: 'string' } },
     async run(ctx, { positionals, values }) {
       const [ref = ''] = expectPositionals(positionals, ['network'], SEARCH_USAGE);
       const query = stringOption(values, 'query');
       const client = ctx.client();
-      const list = await client.searchMemory(await resolveNetworkId(client, ref), { query, memory_type: stringOption(values, 'type'), limit: intOption(values, 'limit', SEARCH_USAGE) });
+      const list = await client.searchMemory(await resolveNetworkId(client, ref), {
+        query,
+        mode: stringOption(values, 'mode') as 'hybrid' | 'semantic' | 'keyword' | undefined,
+        memory_type: stringOption(values, 'type'),
+        limit: intOption(values, 'limit', SEARCH_USAGE),
+      });
       if (ctx.json) ctx.printJson(list);
       else if (list.memory.length === 0) ctx.print(query ? 'No memory items match.' : 'No memory items.');
       else ctx.print(`${memoryTable(list.memory, query !== undefined, ctx.width)}\n\n${list.memory.length} of ${list.total} item(s)`);

@@ -27,6 +27,44 @@ Options:
 Where a person is asked in this task (instead of the network's settings):
 ${approvalUsage(27, false)}`;
 
+const RERUN_USAGE = `Usage: mesh tasks rerun <network> <task> [--wait [seconds]]
+
+Starts a new task in the same network with the same input as <task> (its text, context,
+priority, callback and approval settings). The original is not changed.
+
+Options:
+  --wait [seconds]         follow the new task live until it ends (or for at most that long)`;
+
+const RETRY_USAGE = `Usage: mesh tasks retry <network> <task> <subtask> [--wait [seconds]]
+
+Runs one failed subtask of a completed or failed task again, through the queue; when it has
+run, the coordinator plans (or synthesises) again and the task's outcome is recomputed.
+<subtask> is its id or its key (the last iteration's subtask with that key). Only a subtask of
+the task's last iteration with subtasks can be retried: re-run the task otherwise.
+
+Options:
+  --wait [seconds]         follow the task live until it ends again (or for at most that long)`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `--wait` alone (no limit: null), `--wait N`, or absent (undefined). */
+function waitOption(values: Parameters<typeof stringOption>[0], usage: string): number | null | undefined {
+  const wait = stringOption(values, 'wait');
+  if (wait === undefined) return undefined;
+  if (wait === '') return null;
+  const seconds = numberOption(values, 'wait', usage);
+  if (seconds === undefined || seconds <= 0) throw new UsageError('--wait takes a number of seconds above 0', usage);
+  return seconds;
+}
+
+/** The id of the task's subtask with this key (of its latest iteration). */
+function subtaskByKey(task: Task, key: string): string {
+  const matches = (task.subtasks ?? []).filter((s) => s.key === key).sort((a, b) => b.iteration - a.iteration);
+  const found = matches[0];
+  if (!found) throw new UsageError(`Task ${task.id} has no subtask with the key "${key}" (its keys: ${[...new Set((task.subtasks ?? []).map((s) => s.key))].join(', ') || 'none'})`, RETRY_USAGE);
+  return found.id;
+}
+
 /** The exit code for a task the caller waited on. */
 function exitFor(task: Task): number {
   if (!isTerminalTaskStatus(task.status)) return EXIT.stillRunning;
@@ -179,6 +217,45 @@ export const tasksCommands: Command[] = [
       const task = await client.cancelTask(networkId, taskId);
       if (ctx.json) ctx.printJson(task);
       else ctx.print(`Cancelled task ${task.id} (${task.status})`);
+      return EXIT.ok;
+    },
+  },
+  {
+    group: 'tasks',
+    action: 'rerun',
+    summary: 'run a task again: a new task with the same input (--wait: live progress)',
+    usage: RERUN_USAGE,
+    options: { wait: { type: 'string' } },
+    optionalValues: ['wait'],
+    async run(ctx, { positionals, values }) {
+      const [ref = '', taskId = ''] = expectPositionals(positionals, ['network', 'task'], RERUN_USAGE);
+      const waitSeconds = waitOption(values, RERUN_USAGE);
+      const client = ctx.client();
+      const networkId = await resolveNetworkId(client, ref);
+      const task = await client.rerunTask(networkId, taskId);
+      if (waitSeconds !== undefined) return waitAndReport(ctx, networkId, task, waitSeconds);
+      if (ctx.json) ctx.printJson(task);
+      else ctx.print(`Started task ${task.id} (${task.status}), a re-run of ${taskId}\nFollow it with: mesh tasks show ${networkId} ${task.id} --follow`);
+      return EXIT.ok;
+    },
+  },
+  {
+    group: 'tasks',
+    action: 'retry',
+    summary: 'retry one failed subtask of an ended task; the task runs on from there (--wait: live progress)',
+    usage: RETRY_USAGE,
+    options: { wait: { type: 'string' } },
+    optionalValues: ['wait'],
+    async run(ctx, { positionals, values }) {
+      const [ref = '', taskId = '', subtaskRef = ''] = expectPositionals(positionals, ['network', 'task', 'subtask'], RETRY_USAGE);
+      const waitSeconds = waitOption(values, RETRY_USAGE);
+      const client = ctx.client();
+      const networkId = await resolveNetworkId(client, ref);
+      const subtaskId = UUID.test(subtaskRef) ? subtaskRef : subtaskByKey(await client.getTask(networkId, taskId), subtaskRef);
+      const task = await client.retrySubtask(networkId, taskId, subtaskId);
+      if (waitSeconds !== undefined) return waitAndReport(ctx, networkId, task, waitSeconds);
+      if (ctx.json) ctx.printJson(task);
+      else ctx.print(`Retrying subtask ${subtaskRef}: task ${task.id} is ${task.status} again\nFollow it with: mesh tasks show ${networkId} ${task.id} --follow`);
       return EXIT.ok;
     },
   },

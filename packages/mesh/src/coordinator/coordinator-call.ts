@@ -32,6 +32,7 @@ export async function callCoordinator<T>(
   prompt: Prompt,
   schema: { name: string; zod: ZodType<T> },
   purpose: string,
+  iteration?: number,
 ): Promise<ModelResponse<T>> {
   const call = deps.inFlight.open(task.id, task.deadline_at);
   try {
@@ -45,6 +46,7 @@ export async function callCoordinator<T>(
       signal: call.signal,
       purpose,
       context: { tenantId: task.tenant_id, networkId: task.network_id, taskId: task.id },
+      annotations: { ...(prompt.memory ? { memory: prompt.memory } : {}), ...(iteration !== undefined ? { iteration } : {}) },
     });
   } finally {
     call.release();

@@ -3,7 +3,7 @@ import type { FinalizeJob } from '@mesh/queue';
 import type { EngineDeps } from '../engine-deps';
 import { formatMemory, retrieveRelevantMemory } from '../memory-retrieval';
 import { SCHEMA_NAMES } from '../model-client';
-import { finalizePrompt } from '../prompts';
+import { finalizePrompt, memoryNotes } from '../prompts';
 import { callCoordinator, loadNetwork } from './coordinator-call';
 import { completeTask, failTask, onCoordinatorError } from './task-outcome';
 
@@ -27,6 +27,12 @@ export async function runFinalize(deps: EngineDeps, job: FinalizeJob): Promise<v
         : `No subtask produced a result (${subtasks.length} failed or skipped${reasons.length ? `: ${reasons.join('; ')}` : ''})`,
     );
   }
+  // A playground run asked one agent: its answer is the result, with no coordinator call.
+  const answer = task.playground ? completed[0] : undefined;
+  if (answer) {
+    const result = { content: answer.result ?? '', confidence: answer.confidence ?? 0.5, explanation: `The ${answer.agent_type} agent's answer (a playground run: no coordinator).` };
+    return completeTask(deps, task, result, { simulated: answer.model?.startsWith('simulated:') ?? false, recorded: Promise.resolve() });
+  }
   const view = await loadNetwork(deps, task);
   if (!view) return;
   const memory = await retrieveRelevantMemory(deps.store.memory, {
@@ -35,9 +41,10 @@ export async function runFinalize(deps: EngineDeps, job: FinalizeJob): Promise<v
     text: task.task,
     tokenBudget: deps.settings.memoryTokenBudget,
     candidates: deps.settings.memoryCandidates,
+    ...(deps.meaning ? { meaning: deps.meaning } : {}),
   });
   deps.metrics?.memoryRetrieved('finalize', memory.items.length);
-  const prompt = finalizePrompt({
+  const synthesis = finalizePrompt({
     networkName: view.network.name,
     coordinator: view.coordinator,
     task,
@@ -45,8 +52,9 @@ export async function runFinalize(deps: EngineDeps, job: FinalizeJob): Promise<v
     memory: formatMemory(memory.items),
     subtasks,
   });
+  const prompt = { ...synthesis, memory: memoryNotes(memory.items) };
   try {
-    const response = await callCoordinator(deps, task, view, prompt, { name: SCHEMA_NAMES.finalSynthesis, zod: FinalSynthesis }, 'finalize');
+    const response = await callCoordinator(deps, task, view, prompt, { name: SCHEMA_NAMES.finalSynthesis, zod: FinalSynthesis }, 'finalize', task.iterations);
     await completeTask(deps, task, (response.object as FinalSynthesis).result, response);
   } catch (err) {
     await onCoordinatorError(deps, task, 'The coordinator could not synthesise the final result', err);

@@ -27,7 +27,7 @@ export async function settlePlan(
   if (problems.length === 0) return plan;
   deps.logger.warn('coordinator plan invalid, asking for a repair', { task_id: task.id, iteration, problems });
   try {
-    const repaired = await callCoordinator(deps, task, view, planRepairPrompt(prompt, problems), { name: SCHEMA_NAMES.coordinatorDecision, zod: CoordinatorDecision }, 'plan_repair');
+    const repaired = await callCoordinator(deps, task, view, planRepairPrompt(prompt, problems), { name: SCHEMA_NAMES.coordinatorDecision, zod: CoordinatorDecision }, 'plan_repair', iteration);
     await callRecorded(repaired);
     const repairedPlan = normalisePlan((repaired.object as CoordinatorDecision).subtasks);
     if (findPlanProblems(repairedPlan, types).length === 0) return repairedPlan;

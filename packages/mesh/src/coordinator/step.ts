@@ -3,9 +3,9 @@ import type { StepJob } from '@mesh/queue';
 import type { AgentRow, SubtaskRow, TaskRow } from '@mesh/store';
 import { announceTaskStatus } from '@mesh/tasks';
 import type { EngineDeps } from '../engine-deps';
-import { formatMemory, memoryCandidateQuery, selectMemory } from '../memory-retrieval';
+import { formatMemory, memoryCandidateQuery, mergeCandidates, selectMemory, semanticMemoryCandidates } from '../memory-retrieval';
 import { callRecorded, SCHEMA_NAMES, type ModelResponse } from '../model-client';
-import { coordinatorPlanPrompt, specialistsOf } from '../prompts';
+import { coordinatorPlanPrompt, memoryNotes, specialistsOf } from '../prompts';
 import { screenMemories } from '../safety/output-screening';
 import { isSubtaskDone, nextWave } from '../waves';
 import { callCoordinator, networkView, traceOf } from './coordinator-call';
@@ -45,9 +45,13 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   // Only what a live worker serves is offered: a subtask for an unserved type would wait unseen.
   const { offered: specialists, unavailable } = await servedSpecialists(deps, all);
 
-  const memory = selectMemory(context.memoryCandidates, deps.settings.memoryTokenBudget);
+  // The full-text candidates came with the iteration's start; those found by meaning need the task's text first.
+  const byMeaning = deps.meaning
+    ? await semanticMemoryCandidates(deps.store.memory, deps.meaning, { tenantId: task.tenant_id, networkId: task.network_id, text: task.task, candidates: deps.settings.memoryCandidates })
+    : [];
+  const memory = selectMemory(mergeCandidates(context.memoryCandidates, byMeaning), deps.settings.memoryTokenBudget);
   deps.metrics?.memoryRetrieved('plan', memory.items.length);
-  const prompt = coordinatorPlanPrompt({
+  const planPrompt = coordinatorPlanPrompt({
     networkName: view.network.name,
     networkDescription: view.network.description,
     coordinator: view.coordinator,
@@ -59,11 +63,12 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
     previous,
     iteration: job.iteration,
   });
+  const prompt = { ...planPrompt, memory: memoryNotes(memory.items) };
 
   let decision: CoordinatorDecision;
   let planned: ModelResponse<CoordinatorDecision>;
   try {
-    planned = await callCoordinator(deps, task, view, prompt, { name: SCHEMA_NAMES.coordinatorDecision, zod: CoordinatorDecision }, 'plan');
+    planned = await callCoordinator(deps, task, view, prompt, { name: SCHEMA_NAMES.coordinatorDecision, zod: CoordinatorDecision }, 'plan', job.iteration);
     decision = planned.object as CoordinatorDecision;
   } catch (err) {
     return onCoordinatorError(deps, task, `The coordinator could not plan iteration ${job.iteration}`, err);

@@ -1,5 +1,6 @@
 import type { BuiltinToolName, RegisteredTool } from '@mesh/core';
 import type { Store } from '@mesh/store';
+import { semanticQuery, type MemoryMeaning } from '../memory-meaning';
 import { createToolDispatcher, SendEmailExecutor, toolEnvironment, type ToolCallJournal, type ToolDispatcher, type ToolSettings } from '@mesh/tools';
 
 /** Where a subtask's tool calls belong. */
@@ -26,8 +27,12 @@ export interface EngineTools {
   resultMaxChars: number;
 }
 
-/** The engine's tools in a process: the store's registrations, journal and email ledger, the operator's settings. */
-export function createEngineTools(store: Store, settings: ToolSettings & { maxRounds: number; resultMaxChars: number }): EngineTools {
+/**
+ * The engine's tools in a process: the store's registrations, journal and email ledger, the
+ * operator's settings. search_memory ranks as the API's search does (hybrid: meaning too when
+ * `meaning` is given).
+ */
+export function createEngineTools(store: Store, settings: ToolSettings & { maxRounds: number; resultMaxChars: number }, meaning?: MemoryMeaning): EngineTools {
   const environment = toolEnvironment(settings);
   const { smtp } = environment;
   return {
@@ -39,7 +44,10 @@ export function createEngineTools(store: Store, settings: ToolSettings & { maxRo
         secrets: environment.secrets,
         validator: environment.validator,
         timeoutMs: environment.timeoutMs,
-        searchMemory: async (query, limit) => (await store.memory.list(scope.tenantId, scope.networkId, { query, limit })).memory,
+        searchMemory: async (query, limit) => {
+          const semantic = meaning ? await semanticQuery(meaning, scope.tenantId, scope.networkId, query) : null;
+          return (await store.memory.list(scope.tenantId, scope.networkId, { query, limit, mode: 'hybrid' }, semantic)).memory;
+        },
         ...(smtp ? { sendEmail: new SendEmailExecutor({ smtpUrl: smtp.url, from: smtp.from, ledger: store.sentEmails.ledger(scope.tenantId) }) } : {}),
       }),
     journalFor: (scope) => store.toolCalls.journal(scope),

@@ -86,7 +86,13 @@ export async function runToolLoop<T>(deps: EngineDeps, input: ToolLoopInput<T>):
     // Past the last round the model may still see the tools (providers refuse tool results
     // without them) but must answer.
     const mustAnswer = round >= tools.maxRounds;
-    const response = await deps.model.complete<T>({ ...input.request, messages, tools: definitions, toolChoice: mustAnswer ? 'none' : 'auto' });
+    const response = await deps.model.complete<T>({
+      ...input.request,
+      messages,
+      tools: definitions,
+      toolChoice: mustAnswer ? 'none' : 'auto',
+      annotations: { ...input.request.annotations, turn: round },
+    });
     const calls = response.toolCalls ?? [];
     if (calls.length === 0) {
       // Every turn's usage is stored before the subtask reports its result.

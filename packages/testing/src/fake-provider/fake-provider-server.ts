@@ -122,6 +122,7 @@ export class FakeProviderServer {
   private readonly latency: Partial<Record<FakeProviderName, number>>;
   private readonly recorded: RecordedRequest[] = [];
   private readonly moderations: { inputs: string[]; status: number; at: number }[] = [];
+  private readonly embeddingCalls: { provider: FakeProviderName; model: string; inputs: string[]; status: number }[] = [];
   private readonly sockets = new Set<Socket>();
   private sequence = 0;
 
@@ -197,6 +198,7 @@ export class FakeProviderServer {
     Object.assign(this.latency, this.options.latencyMs ?? {});
     this.recorded.length = 0;
     this.moderations.length = 0;
+    this.embeddingCalls.length = 0;
   }
 
   async close(): Promise<void> {
@@ -216,6 +218,9 @@ export class FakeProviderServer {
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname.startsWith('/_control/')) return this.control(req, res, url);
     if (req.method === 'POST' && url.pathname === '/openai/v1/moderations') return this.moderate(req, res);
+    if (req.method === 'POST' && url.pathname === '/openai/v1/embeddings') return this.embedOpenAi(req, res);
+    const geminiEmbed = /^\/google\/v1(?:beta|alpha)?\/models\/([^/:]+):batchEmbedContents$/.exec(url.pathname);
+    if (req.method === 'POST' && geminiEmbed) return this.embedGemini(req, res, geminiEmbed[1]!);
     const [, prefix, ...rest] = url.pathname.split('/');
     const provider = PROVIDERS.find((p) => p === prefix);
     const wire = provider ? WIRE_FORMATS[provider] : undefined;
@@ -328,6 +333,58 @@ export class FakeProviderServer {
     });
   }
 
+  /**
+   * OpenAI's embeddings endpoint (`POST /v1/embeddings`): `input` a string or strings, `dimensions`
+   * optional, `encoding_format` float or base64 (the SDK's default), answered with `data[]` in the
+   * real shape. Vectors come from fakeEmbedding: texts sharing words are similar.
+   */
+  private async embedOpenAi(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = JSON.parse((await readBody(req)) || '{}') as { input?: unknown; model?: unknown; dimensions?: unknown; encoding_format?: unknown };
+    const key = WIRE_FORMATS.openai.apiKey(req.headers, new URL(req.url ?? '/', this.url));
+    const expected = this.options.apiKeys?.openai;
+    const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    const model = typeof body.model === 'string' ? body.model : '';
+    const reply = (status: number, payload: unknown) => {
+      this.embeddingCalls.push({ provider: 'openai', model, inputs: inputs.map(String), status });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    if (!key || (expected !== undefined && key !== expected)) return reply(401, { error: { message: 'invalid API key', type: 'invalid_request_error', code: 'invalid_api_key' } });
+    if (!model || inputs.some((i) => typeof i !== 'string' || i.length === 0)) return reply(400, { error: { message: "'input' must be a non-empty string or array of strings", type: 'invalid_request_error', code: null } });
+    const dimensions = typeof body.dimensions === 'number' ? body.dimensions : 1536;
+    const data = (inputs as string[]).map((text, index) => {
+      const vector = fakeEmbedding(text, dimensions);
+      const embedding = body.encoding_format === 'base64' ? Buffer.from(Float32Array.from(vector).buffer).toString('base64') : vector;
+      return { object: 'embedding', index, embedding };
+    });
+    const tokens = (inputs as string[]).reduce((sum, t) => sum + Math.max(1, Math.ceil(t.length / 4)), 0);
+    reply(200, { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+  }
+
+  /** Gemini's `models/{model}:batchEmbedContents`: `requests[]` of `{model, content: {parts}, outputDimensionality}`, answered with `embeddings[].values`. */
+  private async embedGemini(req: IncomingMessage, res: ServerResponse, model: string): Promise<void> {
+    const body = JSON.parse((await readBody(req)) || '{}') as { requests?: { model?: string; content?: { parts?: { text?: string }[] }; outputDimensionality?: number }[] };
+    const key = WIRE_FORMATS.google.apiKey(req.headers, new URL(req.url ?? '/', this.url));
+    const expected = this.options.apiKeys?.google;
+    const requests = Array.isArray(body.requests) ? body.requests : [];
+    const texts = requests.map((r) => (r.content?.parts ?? []).map((p) => p.text ?? '').join(''));
+    const reply = (status: number, payload: unknown) => {
+      this.embeddingCalls.push({ provider: 'google', model, inputs: texts, status });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    if (!key || (expected !== undefined && key !== expected)) return reply(400, { error: { code: 400, message: 'API key not valid. Please pass a valid API key.', status: 'INVALID_ARGUMENT' } });
+    if (requests.length === 0 || requests.some((r) => r.model !== `models/${model}`)) {
+      return reply(400, { error: { code: 400, message: 'every request must name the model of the URL', status: 'INVALID_ARGUMENT' } });
+    }
+    reply(200, { embeddings: requests.map((r, i) => ({ values: fakeEmbedding(texts[i]!, r.outputDimensionality ?? 3072) })) });
+  }
+
+  /** Embedding requests received (OpenAI and Gemini): the model, the inputs and the status answered. */
+  get embeddingRequests(): readonly { provider: FakeProviderName; model: string; inputs: string[]; status: number }[] {
+    return this.embeddingCalls;
+  }
+
   /** Moderation requests received: their inputs and the status answered. */
   get moderationRequests(): readonly { inputs: string[]; status: number; at: number }[] {
     return this.moderations;
@@ -384,6 +441,24 @@ export class FakeProviderServer {
     }
     return reply(404, { error: `no control route ${route}` });
   }
+}
+
+/**
+ * The fake providers' embedding: each lower-cased word of the text adds a fixed pseudo-random
+ * direction, so texts that share words are similar and others nearly orthogonal; unit length.
+ */
+export function fakeEmbedding(text: string, dimensions: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let h = 2166136261;
+    for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 16777619);
+    for (let k = 0; k < 8; k++) {
+      h = Math.imul(h ^ (h >>> 13), 0x5bd1e995);
+      vector[(h >>> 0) % dimensions]! += (h & 1) === 0 ? 1 : -1;
+    }
+  }
+  const norm = Math.sqrt(vector.reduce((s, v) => s + v * v, 0)) || 1;
+  return vector.map((v) => v / norm);
 }
 
 export function startFakeProviderServer(options: FakeProviderServerOptions = {}): Promise<FakeProviderServer> {
