@@ -12,6 +12,8 @@ import { startTaskWebhookWorker } from './webhook-worker';
 runProcess({ service: 'coordinator', responders: meshSimulatedResponders }, async (runtime) => {
   await syncConfiguredBudgets(runtime.store, runtime.config, runtime.logger);
   const engine = await createEngine(runtime, { fleet: new FleetView(() => readHeartbeats(runtime.redis, runtime.config.queuePrefix)) });
+  // The local encoder loads before the first job: a first plan must not wait for it.
+  await runtime.embeddings.warm();
   const worker = startCoordinatorWorker(runtime, coordinatorJobs(engine));
   const webhooks = startTaskWebhookWorker(runtime);
   if (runtime.config.webhooks.secretIsDevelopmentDefault) {

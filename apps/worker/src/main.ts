@@ -19,6 +19,8 @@ const args = (() => {
 runProcess({ service: 'worker', responders: meshSimulatedResponders }, async (runtime) => {
   const engine = await createEngine(runtime);
   const pool = new AgentWorkerPool(runtime, { agents: args.agents, concurrency: args.concurrency ?? runtime.config.worker.concurrency, handlers: agentJobHandlers(engine) });
+  // The local encoder loads before the first job: a first task must not wait for it.
+  await runtime.embeddings.warm();
   await pool.start();
   // Memory items get their vectors here and in the coordinators, in batches, off the API's request path.
   const embedding = startMemoryEmbeddingJob(runtime);

@@ -71,6 +71,18 @@ export class EmbeddingModels {
     return this.embedders.has(name);
   }
 
+  /**
+   * Loads the default model now if it runs in process (the local encoder: a second or so on a
+   * busy machine), so that a process's first task does not wait for it. Provider models are not
+   * called. Never throws: a model that fails to load fails its first real use instead.
+   */
+  async warm(): Promise<void> {
+    if (!this.defaultModel.startsWith('local:')) return;
+    await this.get(this.defaultModel)
+      .embed(['warm up'])
+      .catch(() => undefined);
+  }
+
   /** The embedder of a model, or a 400 that names the ones there are. */
   get(name: string): Embedder {
     const embedder = this.embedders.get(name);
