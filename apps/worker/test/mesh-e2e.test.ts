@@ -219,8 +219,11 @@ describe('the mesh across processes', () => {
     script = (req) => (req.kind === 'coordinator_decision' && req.iteration === 1 ? plan([{ key: 'slow', agent_type: 'content' }]) : undefined);
     fake.inject('openai', { kind: 'hang' }, { model: 'gpt-slow' });
     const networkId = await createNetwork({ agents: slowContentAgent });
+    const sentBefore = fake.requestsFor('openai', 'gpt-slow').length;
     const taskId = (await client.request('POST', `/networks/${networkId}/tasks`, { task: 'Cancel me', process: true })).body.task_id;
     await waitForSubtaskRunning(networkId, taskId);
+    // Stopped once its model request is out (a subtask is running before it has sent one: its memory comes first).
+    await waitFor('the hanging request to reach the provider', async () => (fake.requestsFor('openai', 'gpt-slow').length > sentBefore ? true : undefined));
     const closedBefore = fake.requestsFor('openai', 'gpt-slow').filter((r) => r.clientClosed).length;
     const cancelled = await client.request('POST', `/networks/${networkId}/tasks/${taskId}/cancel`);
     expect(cancelled.status).toBe(200);
@@ -233,8 +236,11 @@ describe('the mesh across processes', () => {
     script = (req) => (req.kind === 'coordinator_decision' && req.iteration === 1 ? plan([{ key: 'slow', agent_type: 'content' }]) : undefined);
     fake.inject('openai', { kind: 'hang' }, { model: 'gpt-slow' });
     const networkId = await createNetwork({ agents: slowContentAgent });
+    const sentBefore = fake.requestsFor('openai', 'gpt-slow').length;
     const taskId = (await client.request('POST', `/networks/${networkId}/tasks`, { task: 'Delete my network', process: true })).body.task_id;
     await waitForSubtaskRunning(networkId, taskId);
+    // Stopped once its model request is out (a subtask is running before it has sent one: its memory comes first).
+    await waitFor('the hanging request to reach the provider', async () => (fake.requestsFor('openai', 'gpt-slow').length > sentBefore ? true : undefined));
     const closedBefore = fake.requestsFor('openai', 'gpt-slow').filter((r) => r.clientClosed).length;
     expect((await client.request('DELETE', `/networks/${networkId}`)).status).toBe(204);
     expect((await client.request('GET', `/networks/${networkId}/tasks/${taskId}`)).status).toBe(404);
