@@ -1,5 +1,6 @@
 import type { MeshConfig } from '@mesh/config';
 import { createLogger, type Logger, type LogLevel } from '@mesh/observability';
+import { isClusterUrl, parseClusterUrl } from '@mesh/queue';
 
 /** Shorter values are not scrubbed: they would match ordinary text. */
 const MIN_SECRET_LENGTH = 8;
@@ -7,12 +8,14 @@ const REDACTED = '[redacted]';
 
 function passwordOf(url: string | undefined): string[] {
   if (!url) return [];
-  // A cluster URL lists several hosts, which WHATWG URLs cannot: its user:password comes before the last '@'.
-  const cluster = /^redis-cluster:\/\/([^/]*)@/i.exec(url.trim());
-  if (cluster) {
-    const auth = cluster[1]!;
-    const password = auth.includes(':') ? decodeURIComponent(auth.slice(auth.indexOf(':') + 1)) : '';
-    return password ? [password] : [];
+  // A cluster URL lists several hosts, which WHATWG URLs cannot: the connection factory's own parser reads it.
+  if (isClusterUrl(url)) {
+    try {
+      const { password } = parseClusterUrl(url);
+      return password ? [password] : [];
+    } catch {
+      return [];
+    }
   }
   try {
     const password = decodeURIComponent(new URL(url).password);
