@@ -1,5 +1,5 @@
 import { configOrExit, processLogger, startupDatabaseWait, syncConfiguredBudgets, warnUnlessNoeviction } from '@mesh/host';
-import { generateApiKey, migrateWhenReachable } from '@mesh/store';
+import { generateApiKey, migrateWhenReachable, whileUnreachable } from '@mesh/store';
 import { checkApiKeyAvailability, developmentKeyBanner, type ApiKeyAvailability } from './api-key-availability';
 import { closeApiDeps, createApiDeps } from './api-deps';
 import { startApiServer } from './server';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   await warnUnlessNoeviction({ redis: deps.redis, logger });
   try {
     // Behind a transaction pool the schema comes from the pooler: refuse to work in the wrong one.
-    await deps.db.checkSchema();
+    await whileUnreachable(() => deps.db.checkSchema(), startupDatabaseWait(logger, 'check the schema'));
   } catch (err) {
     await closeApiDeps(deps);
     throw err;

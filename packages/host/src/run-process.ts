@@ -2,7 +2,7 @@ import { ConfigError, loadConfig, type MeshConfig } from '@mesh/config';
 import { describeError } from '@mesh/core';
 import { startOpsServer, type Logger } from '@mesh/observability';
 import { checkEvictionPolicy } from '@mesh/queue';
-import { migrateWhenReachable } from '@mesh/store';
+import { migrateWhenReachable, whileUnreachable } from '@mesh/store';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime';
 import { processLogger } from './secret-scrubber';
 
@@ -75,7 +75,8 @@ export function runProcess(options: Pick<RuntimeOptions, 'service' | 'responders
     if (ops) logger.info('metrics listening', { url: ops.url });
     await warnUnlessNoeviction(runtime);
     // Behind a transaction pool the schema comes from the pooler: refuse to work in the wrong one.
-    await runtime.db.checkSchema();
+    // A Postgres that is restarting is waited for, as migrations wait for it.
+    await whileUnreachable(() => runtime.db.checkSchema(), startupDatabaseWait(logger, 'check the schema'));
     // Signals are handled before `start` runs: it announces readiness before it returns, and a
     // SIGTERM sent on that line must drain, not kill the process with the default action.
     let started: Promise<() => Promise<void>> | undefined;
