@@ -57,7 +57,7 @@ it("a tenant's tasks submitted behind another tenant's burst are not served afte
     ...(await Promise.all(
       fromB.map(async (id) => {
         const task = (await b.request('GET', `/networks/${networkB}/tasks/${id}?wait=90`)).body;
-        expect(task.status).toBe('completed');
+        if (task.status !== 'completed') throw new Error(await stalled(task, networkA));
         return Date.parse(task.completed_at);
       }),
     )),
@@ -67,6 +67,15 @@ it("a tenant's tasks submitted behind another tenant's burst are not served afte
   // Served first in, first out, all of A's burst would have finished before B's last task.
   expect(afterB.length).toBeGreaterThanOrEqual(BURST / 2);
 }, 120_000);
+
+/** What a task of B that did not complete was waiting for: its subtasks, A's progress, the processes' warnings. */
+async function stalled(task: Record<string, unknown>, networkA: string): Promise<string> {
+  const tasksOfA = (await a.request('GET', `/networks/${networkA}/tasks?limit=200`)).body.tasks as { status: string }[];
+  const countsOfA: Record<string, number> = {};
+  for (const t of tasksOfA) countsOfA[t.status] = (countsOfA[t.status] ?? 0) + 1;
+  const warnings = processes.flatMap((p) => p.lines.filter((line) => /"level":"(warn|error)"/.test(line)).slice(-10).map((line) => `[${p.name}] ${line}`));
+  return [`B's task ${String(task.task_id)} is ${String(task.status)}`, JSON.stringify(task.subtasks ?? task, null, 1), `A's tasks: ${JSON.stringify(countsOfA)}`, ...warnings].join('\n');
+}
 
 it('operators set weights (positive, at most 1000); others may not', async () => {
   expect((await a.request('GET', '/admin/weights')).body.weights).toEqual({ 'tenant-c': 3 });
