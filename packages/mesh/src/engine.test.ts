@@ -206,8 +206,10 @@ describe('the engine, in process, with a scripted model', () => {
       return agentAnswer('too late');
     });
     await withMesh(model, async (mesh) => {
-      const networkId = await mesh.createNetwork({ timeout_seconds: 1 });
-      const task = await mesh.waitForTask(await mesh.submit(networkId, { task: 'slow' }), 15_000);
+      // Long enough for the plan to be made and the subtask to start on a busy machine: the
+      // deadline must cut a running subtask short, not a task still planning.
+      const networkId = await mesh.createNetwork({ timeout_seconds: 4 });
+      const task = await mesh.waitForTask(await mesh.submit(networkId, { task: 'slow' }), 20_000);
       expect(task.status).toBe('timed_out');
       expect(task.error).toMatch(/deadline/);
       // Cut short by the deadline while it ran: it says so (not "skipped").

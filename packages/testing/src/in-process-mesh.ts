@@ -42,6 +42,8 @@ export async function startInProcessMesh(
     ...(options.tracing ? { tracing: options.tracing } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
+  // As the coordinator and worker processes do at start: the first plan does not wait for the local encoder to load.
+  await runtime.embeddings.warm();
   const engine = await createEngine(runtime, { ...(model ? { model } : {}), ...(options.safety ? { safety: options.safety } : {}) });
   const coordinator = startCoordinatorWorker(runtime, coordinatorJobs(engine));
   const pool = options.workers === false ? null : new AgentWorkerPool(runtime, { agents: 'all', concurrency: options.concurrency ?? 20, handlers: agentJobHandlers(engine) });
