@@ -10,6 +10,8 @@ export interface Embedder {
   /** How close two items must be to count as the same knowledge, merged as one. */
   readonly duplicateSimilarity: number;
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** Frees what the encoder holds (the local encoder's thread and weights); it loads again if used after. */
+  close?(): Promise<void>;
 }
 
 /** The vector scaled to unit length (a zero vector stays zero): cosine similarity is then a dot product. */

@@ -83,6 +83,11 @@ export class EmbeddingModels {
       .catch(() => undefined);
   }
 
+  /** Frees every encoder's resources (at process shutdown, or when a runtime closes). */
+  async close(): Promise<void> {
+    await Promise.all([...this.embedders.values()].map((e) => e.close?.()));
+  }
+
   /** The embedder of a model, or a 400 that names the ones there are. */
   get(name: string): Embedder {
     const embedder = this.embedders.get(name);

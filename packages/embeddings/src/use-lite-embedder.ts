@@ -45,6 +45,12 @@ class EncoderThread implements EncoderModel {
     });
   }
 
+  /** Ends the thread: its weights go with it; requests still out fail. */
+  async close(): Promise<void> {
+    this.failAll(new Error("the local encoder's thread was closed"));
+    await this.worker.terminate();
+  }
+
   private failAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
@@ -56,6 +62,7 @@ export const USE_LITE_MODEL = 'local:use-lite';
 
 interface EncoderModel {
   embed(input: string[]): Promise<number[][]>;
+  close?(): Promise<void>;
 }
 
 export interface UseLiteEmbedderOptions {
@@ -93,6 +100,18 @@ export class UseLiteEmbedder implements Embedder {
     const run = this.queue.then(() => this.embedNow(texts, signal));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Frees the encoder (its thread and the weights it loaded, a few hundred megabytes), after the
+   * calls already queued. A process that made many (tests' in-process meshes) kept every one.
+   */
+  async close(): Promise<void> {
+    await this.queue;
+    const loading = this.loading;
+    this.loading = null;
+    const model = await loading?.catch(() => null);
+    await model?.close?.();
   }
 
   private async embedNow(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {

@@ -97,5 +97,5 @@ export async function closeConnections(connections: Connections, options: { ownT
   await connections.queues.close().catch(() => {});
   if (options.ownTracing) await connections.tracing.shutdown();
   connections.redis.disconnect();
-  await connections.db.close().catch(() => {});
+  await Promise.all([connections.db.close().catch(() => {}), connections.embeddings.close().catch(() => {})]);
 }
