@@ -58,6 +58,9 @@ beforeAll(async () => {
   // A request for a person about the (never started) task's plan: a decision on it is a 409 at most.
   const subject = { iteration: 1, reasoning: 'fixture', subtasks: [{ key: 'copy', agent_type: 'content', description: 'Write', depends_on: [] }] };
   ids.approval_id = (await h.deps.store.approvals.requestForTask({ tenantId: 'tenant-a', taskId: task!.id, key: 'plan:1', kind: 'plan', subject })).approval.id;
+  // An evaluation run whose one case never started.
+  const evalCase = { caseId: 'fixture', networkId: network.id, spec: { task: 'Fixture case', context: {}, assertions: [{ type: 'contains' as const, value: 'x' }], rubric: null } };
+  ids.eval_run_id = (await h.deps.store.evals.create('tenant-a', { label: 'Fixture run', cases: [evalCase] })).eval_run_id;
   const { rows } = await h.t.db.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY 1`,
     [h.t.schema],

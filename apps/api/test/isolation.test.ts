@@ -31,6 +31,8 @@ interface NetworkFixture {
   toolId: string;
   /** A request for a person about the pending task's plan. */
   approvalId: string;
+  /** An evaluation run of one case in this network (its task: the completed one). */
+  evalRunId: string;
   /** Every id that belongs to this network: itself, agents, tools, tasks, subtasks, memory. */
   scope: Set<string>;
 }
@@ -54,7 +56,7 @@ beforeAll(async () => {
     for (const n of [1, 2, 3]) {
       const name = `${tenant} network ${n}`;
       const id = await mesh.createNetwork({ name }, tenant);
-      networks.push({ tenant, name, id, taskIds: [], agentId: '', subtaskId: '', toolId: '', approvalId: '', scope: new Set() });
+      networks.push({ tenant, name, id, taskIds: [], agentId: '', subtaskId: '', toolId: '', approvalId: '', evalRunId: '', scope: new Set() });
     }
   }
   // Memory: the same words in every network, and words of its own.
@@ -77,6 +79,9 @@ beforeAll(async () => {
     net.taskIds = [runs[i]!, pending!.id];
     const subject = { iteration: 1, reasoning: `The plan of ${net.name}`, subtasks: [{ key: 'copy', agent_type: 'content', description: 'Write', depends_on: [] }] };
     net.approvalId = (await h.deps.store.approvals.requestForTask({ tenantId: net.tenant, taskId: pending!.id, key: 'plan:1', kind: 'plan', subject })).approval.id;
+    const evalCase = { caseId: 'launch', networkId: net.id, spec: { task: `Evaluate ${net.name}`, context: {}, assertions: [{ type: 'contains' as const, value: 'launch' }], rubric: null } };
+    net.evalRunId = (await h.deps.store.evals.create(net.tenant, { label: `Only ${net.name} knows this run`, cases: [evalCase] })).eval_run_id;
+    await h.deps.store.evals.linkTask(net.tenant, net.evalRunId, 'launch', runs[i]!);
   }
   // Each completed task's model calls as the call inspector stores them (the scripted model records none), naming the network's memory.
   for (const net of networks) {
@@ -88,6 +93,21 @@ beforeAll(async () => {
       [{ ...owner, callId, purpose: 'plan', kind: 'call', startedAt: new Date().toISOString(), provider: 'simulated', model: 'mesh', chainPosition: 0, attempt: 1, latencyMs: 5, inputTokens: 10, outputTokens: 5, costUsd: 0, outcome: 'success' }],
       { ...owner, callId, system: `The coordinator of ${net.name}`, messages: [{ role: 'user', content: `Plan for ${net.name}` }], annotations: { memory: [{ id: memoryId, memory_type: 'fact', content: IDENTICAL }], iteration: 1 }, output: '{}', toolCalls: null },
     );
+  }
+  // Feedback on each completed task's first subtask, and the agent type's lessons citing it.
+  for (const net of networks) {
+    const [subtask] = await h.deps.store.subtasks.forTask(net.taskIds[0]!);
+    const { feedback } = await h.deps.store.feedback.create({
+      tenantId: net.tenant,
+      networkId: net.id,
+      taskId: net.taskIds[0]!,
+      subtaskId: subtask!.id,
+      agentType: subtask!.agent_type,
+      rating: 2,
+      comment: `Only ${net.name} knows this feedback`,
+      correction: null,
+    });
+    await h.deps.store.lessons.put(net.tenant, net.id, subtask!.agent_type, [{ text: `Only ${net.name} knows this lesson`, sources: [feedback.feedback_id] }]);
   }
   for (const net of networks) {
     const agents = await idsOf(`SELECT id FROM agents WHERE network_id = $1 AND type <> 'coordinator' ORDER BY created_at`, net.id);
@@ -103,6 +123,8 @@ beforeAll(async () => {
       ...(await idsOf('SELECT id FROM memory_items WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM approvals WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT call_id AS id FROM llm_call_details WHERE network_id = $1', net.id)),
+      ...(await idsOf('SELECT id FROM feedback WHERE network_id = $1', net.id)),
+      ...(await idsOf('SELECT DISTINCT run_id AS id FROM eval_results WHERE network_id = $1', net.id)),
     ]);
   }
 }, 90_000);
@@ -117,7 +139,7 @@ const foreignIds = (allowed: Set<string>) => new Set(networks.flatMap((n) => [..
 async function rowCounts(): Promise<string> {
   const { rows } = await h.t.db.query(
     `SELECT (SELECT count(*) FROM networks) n, (SELECT count(*) FROM agents) a, (SELECT count(*) FROM tasks) t, (SELECT count(*) FROM subtasks) s,
-            (SELECT count(*) FROM memory_items) m, (SELECT count(*) FROM tools) tl, (SELECT string_agg(status, ',' ORDER BY id) FROM tasks) st,
+            (SELECT count(*) FROM memory_items) m, (SELECT count(*) FROM tools) tl, (SELECT count(*) FROM feedback) fb, (SELECT count(*) FROM agent_lessons) ls, (SELECT string_agg(status, ',' ORDER BY id) FROM tasks) st,
             (SELECT string_agg(status, ',' ORDER BY id) FROM approvals) ap, (SELECT string_agg(name || ':' || description, ',' ORDER BY id) FROM networks) nd`,
   );
   return JSON.stringify(rows[0]);
@@ -150,11 +172,15 @@ function attemptsFor(route: RouteDefinition): Attempt[] {
           if (param === 'subtask_id') return [{ id: other.subtaskId, same: other === net }];
           if (param === 'tool_id') return [{ id: other.toolId, same: other === net }];
           if (param === 'approval_id') return [{ id: other.approvalId, same: other === net }];
+          // An evaluation run is the tenant's (its cases may span networks): any run of the caller's is its own.
+          if (param === 'eval_run_id') return [{ id: other.evalRunId, same: other.tenant === tenant }];
           throw new Error(`No fixture ids for :${param} of ${routeKey(route)}: add them to isolation.test.ts`);
         });
         combos = combos.flatMap((c) => choices.map((choice) => ({ ids: { ...c.ids, [param]: choice.id }, sameNetwork: c.sameNetwork && choice.same })));
       }
-      for (const combo of combos) attempts.push({ key, tenant, ids: combo.ids, own: net.tenant === tenant && combo.sameNetwork, network: net });
+      // A route without a network in its path ignores network_id: its own ids alone decide.
+      const ownNetwork = !route.path.includes(':network_id') || net.tenant === tenant;
+      for (const combo of combos) attempts.push({ key, tenant, ids: combo.ids, own: ownNetwork && combo.sameNetwork, network: net });
     }
   }
   return attempts;
@@ -202,8 +228,12 @@ async function call(route: RouteDefinition, attempt: Attempt, query = ''): Promi
   return { status: res.status, text, body: type.includes('application/json') ? JSON.parse(text) : text };
 }
 
-/** Query strings a GET route is also read with: a relevance search for the identical memory, a status filter. */
-function readQueries(route: RouteDefinition): string[] {
+/** Query strings a GET route is also read with: a relevance search for the identical memory, a status filter; two of the caller's own evaluation runs for a comparison. */
+function readQueries(route: RouteDefinition, attempt: Attempt): string[] {
+  if (route.query.safeParse({ a: randomUUID(), b: randomUUID() }).success && !route.query.safeParse({}).success) {
+    const [a, b] = networks.filter((n) => n.tenant === attempt.tenant).map((n) => n.evalRunId);
+    return [`?a=${a}&b=${b}`];
+  }
   const queries = [''];
   if (route.query.safeParse({ query: IDENTICAL }).success) queries.push(`?query=${encodeURIComponent(IDENTICAL)}`, '?query=launch');
   if (route.query.safeParse({ status: 'completed' }).success) queries.push('?status=completed');
@@ -245,9 +275,10 @@ describe('tenant and network isolation over the route table', () => {
       // Reads of the caller's own: 200, and not one id of another tenant or another network in them.
       if (route.method !== 'get') return;
       for (const attempt of attempts.filter((a) => a.own)) {
-        const allowed = attempt.network ? attempt.network.scope : tenantScope(attempt.tenant);
+        // A route without a network in its path reads across the tenant's networks.
+        const allowed = attempt.network && route.path.includes(':network_id') ? attempt.network.scope : tenantScope(attempt.tenant);
         const forbidden = foreignIds(allowed);
-        for (const query of readQueries(route)) {
+        for (const query of readQueries(route, attempt)) {
           const res = await call(route, attempt, query);
           expect({ route: routeKey(route), query, status: res.status }).toEqual({ route: routeKey(route), query, status: 200 });
           const leaked = [...uuidsIn(res.body)].filter((id) => forbidden.has(id));

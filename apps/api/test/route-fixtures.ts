@@ -79,6 +79,25 @@ const VALID_BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /networks/:network_id/tasks/:task_id/rerun': () => ({}),
   'POST /networks/:network_id/agents/:agent_id/playground': () => ({ input: 'Write three subject lines', context: { product: 'TechPro X1' }, priority: 4 }),
   'POST /networks/:network_id/tasks/:task_id/subtasks/:subtask_id/retry': () => ({}),
+  'POST /networks/:network_id/tasks/:task_id/feedback': () => ({ rating: 4, comment: 'Clear and on brief', correction: 'Subject: TechPro X1 is here' }),
+  // Its network is no network of the tenant's: every case stops at a 400 or that 404, and no run starts (see evals.test.ts).
+  'POST /evals': () => ({
+    label: 'Battery run',
+    network_id: '0b6c7d8e-9f01-4a2b-8c3d-4e5f60718293',
+    cases: [
+      {
+        id: 'subject-line',
+        task: 'Write a subject line',
+        context: { product: 'TechPro X1' },
+        assertions: [
+          { type: 'contains', value: 'TechPro', case_sensitive: false },
+          { type: 'regex', pattern: 'X1', flags: 'i' },
+        ],
+        rubric: 'Short and specific',
+      },
+    ],
+  }),
+  'PUT /networks/:network_id/agents/:agent_id/lessons': () => ({ lessons: [{ text: 'Keep subject lines under 40 characters', sources: [] }] }),
 };
 
 export function validBody(route: RouteDefinition): Record<string, unknown> {

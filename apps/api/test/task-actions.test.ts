@@ -161,7 +161,7 @@ describe('POST …/subtasks/{subtask_id}/retry', () => {
       designDelayMs = 1500;
       expect((await h.call('POST', retryPath(second, subtaskOf(second, 'banner').id))).status).toBe(202);
       const during = await sweeper.sweep();
-      expect(during.redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0 });
+      expect(during.redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0, evaluate: 0 });
       const ended = await mesh.waitForTask(second.id, 30_000);
       expect(ended).toMatchObject({ status: 'completed', result: { content: 'Email with its banner' } });
       expect(subtaskOf(ended, 'banner').attempts).toBe(2);

@@ -1,4 +1,6 @@
 import { Link } from './components/link';
+import { AgentPage } from './pages/agent-page';
+import { EvalRunPage, EvalsPage } from './pages/evals-page';
 import { NetworkPage } from './pages/network-page';
 import { NetworksPage } from './pages/networks-page';
 import { TaskPage } from './pages/task-page';
@@ -9,8 +11,9 @@ import { paths, useRoute } from './lib/router';
 
 export function App() {
   const route = useRoute();
-  // The network and task pages belong to Networks.
-  const section = route.page === 'usage' || route.page === 'runs' || route.page === 'trends' ? route.page : 'networks';
+  // The network, task and agent pages belong to Networks; a run's page to Evaluations.
+  const section =
+    route.page === 'usage' || route.page === 'runs' || route.page === 'trends' ? route.page : route.page === 'evals' || route.page === 'eval' ? 'evals' : 'networks';
   return (
     <div className="app">
       <header className="topbar">
@@ -27,6 +30,9 @@ export function App() {
           <Link href={paths.trends()} aria-current={section === 'trends' ? 'page' : undefined}>
             Over time
           </Link>
+          <Link href={paths.evals()} aria-current={section === 'evals' ? 'page' : undefined}>
+            Evaluations
+          </Link>
           <Link href={paths.usage()} aria-current={section === 'usage' ? 'page' : undefined}>
             Usage
           </Link>
@@ -42,6 +48,9 @@ export function App() {
         {route.page === 'trends' && <TrendsPage />}
         {route.page === 'network' && <NetworkPage key={route.networkId} networkId={route.networkId} tab={route.tab} />}
         {route.page === 'task' && <TaskPage key={route.taskId} networkId={route.networkId} taskId={route.taskId} />}
+        {route.page === 'agent' && <AgentPage key={route.agentId} networkId={route.networkId} agentId={route.agentId} />}
+        {route.page === 'evals' && <EvalsPage />}
+        {route.page === 'eval' && <EvalRunPage key={route.evalRunId} evalRunId={route.evalRunId} />}
         {route.page === 'not-found' && (
           <section className="panel">
             <h2>Not found</h2>

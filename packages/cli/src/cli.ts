@@ -5,9 +5,12 @@ import type { Command, CommandContext, Output } from './command';
 import { agentsCommands } from './commands/agents-commands';
 import { approvalsCommands } from './commands/approvals-commands';
 import { budgetsCommands } from './commands/budgets-commands';
+import { evalsCommands } from './commands/evals-commands';
+import { feedbackCommands } from './commands/feedback-commands';
 import { healthCommand } from './commands/health-command';
 import { memoryCommands } from './commands/memory-commands';
 import { networksCommands } from './commands/networks-commands';
+import { statsCommand } from './commands/stats-command';
 import { tasksCommands } from './commands/tasks-commands';
 import { usageCommand } from './commands/usage-command';
 import { colourStyle, plainStyle } from './terminal-text';
@@ -19,7 +22,10 @@ export const COMMANDS: readonly Command[] = [
   ...approvalsCommands,
   ...memoryCommands,
   usageCommand,
+  statsCommand,
   ...budgetsCommands,
+  ...evalsCommands,
+  ...feedbackCommands,
   healthCommand,
 ];
 
@@ -74,7 +80,7 @@ function findCommand(argv: readonly string[]): { command: Command; rest: string[
   const named = action ? inGroup.find((c) => c.action === action) : undefined;
   if (named) return { command: named, rest: argv.slice(2) };
   // `mesh usage --from …`, `mesh budgets`: the group's own command; `mesh budgets sett` is misspelt.
-  if (single && (action === undefined || action.startsWith('-') || inGroup.length === 1)) return { command: single, rest: argv.slice(1) };
+  if (single && (action === undefined || action.startsWith('-') || inGroup.length === 1 || single.leadingPositional)) return { command: single, rest: argv.slice(1) };
   if (single) return { usage: groupUsage(group), message: `unknown command "${group} ${action}"` };
   if (action === undefined || action === '--help' || action === '-h') {
     return { usage: groupUsage(group), ...(action === undefined ? { message: `missing a ${group} command`, missing: true } : {}) };

@@ -38,6 +38,11 @@ export interface Command {
   /** The usage line(s) and options, shown by --help and on usage errors. */
   usage: string;
   options: OptionSpecs;
+  /**
+   * The group's own command (action '') whose first argument is a positional (`mesh feedback
+   * <task>`): a word that names none of the group's actions is that argument, not a misspelling.
+   */
+  leadingPositional?: boolean;
   /** Options whose value is optional (`--wait [seconds]`). */
   optionalValues?: readonly string[];
   run(ctx: CommandContext, args: CommandArgs): Promise<number>;

@@ -8,13 +8,18 @@ import type {
   Budget,
   BudgetList,
   BudgetPeriod,
+  EvalComparison,
+  EvalRun,
+  Feedback,
   Health,
+  Lessons,
   LlmCallList,
   MemoryItem,
   MemoryList,
   Network,
   NetworkList,
   RunList,
+  StatsReport,
   TrendReport,
   Task,
   TaskList,
@@ -139,6 +144,21 @@ export interface UsageQueryInput {
  * `PUT /admin/budgets` (operators): the budget of a tenant, or of one of its networks, per UTC day
  * or month; at least one of max_tokens and max_cost_usd. It replaces the one of that scope and period.
  */
+/** `POST /evals`: the cases as a case file holds them (one JSON object each); see EvalCase in @mesh/core. */
+export interface CreateEvalRunInput {
+  label?: string | undefined;
+  network_id?: string | undefined;
+  cases: Record<string, unknown>[];
+}
+
+/** `POST …/tasks/{task_id}/feedback`: a rating 1–5 of a task that has ended, or of one of its subtasks. */
+export interface FeedbackInput {
+  rating: number;
+  comment?: string | undefined;
+  subtask_id?: string | undefined;
+  correction?: string | undefined;
+}
+
 export interface PutBudgetInput {
   tenant_id: string;
   /** Unset or null: the whole tenant. */
@@ -274,6 +294,59 @@ export class MeshClient {
   /** Over time: per UTC day and per agent type, the tenant's tasks of [from, to) (default: the last 14 days). */
   trends(query: { from?: string | undefined; to?: string | undefined; network_id?: string | undefined } = {}, signal?: AbortSignal): Promise<TrendReport> {
     return this.request<TrendReport>('GET', '/trends', { query: { ...query }, signal });
+  }
+
+  /** Rates a task that has ended (or one of its subtasks, with `subtask_id`). */
+  giveFeedback(networkId: string, taskId: string, input: FeedbackInput, signal?: AbortSignal): Promise<{ feedback: Feedback }> {
+    return this.request<{ feedback: Feedback }>('POST', `/networks/${seg(networkId)}/tasks/${seg(taskId)}/feedback`, { body: input, signal });
+  }
+
+  /** A task's feedback, oldest first. */
+  taskFeedback(networkId: string, taskId: string, signal?: AbortSignal): Promise<{ feedback: Feedback[] }> {
+    return this.request<{ feedback: Feedback[] }>('GET', `/networks/${seg(networkId)}/tasks/${seg(taskId)}/feedback`, { signal });
+  }
+
+  /** A network's feedback, newest first (of one agent type when given). */
+  networkFeedback(networkId: string, query: { agent_type?: string | undefined; limit?: number | undefined } = {}, signal?: AbortSignal): Promise<{ feedback: Feedback[] }> {
+    return this.request<{ feedback: Feedback[] }>('GET', `/networks/${seg(networkId)}/feedback`, { query: { ...query }, signal });
+  }
+
+  /** An agent's lessons: the current set, every version, and the feedback waiting to be distilled. */
+  agentLessons(networkId: string, agentId: string, signal?: AbortSignal): Promise<Lessons> {
+    return this.request<Lessons>('GET', `/networks/${seg(networkId)}/agents/${seg(agentId)}/lessons`, { signal });
+  }
+
+  /** Replaces an agent's lessons with a person's (an empty list clears them). */
+  putLessons(networkId: string, agentId: string, lessons: { text: string; sources?: string[] }[], signal?: AbortSignal): Promise<Lessons> {
+    return this.request<Lessons>('PUT', `/networks/${seg(networkId)}/agents/${seg(agentId)}/lessons`, { body: { lessons }, signal });
+  }
+
+  /** One network over the last `window` (`<n>h` or `<n>d`, default 7d): per agent type, per model and in total. */
+  networkStats(networkId: string, query: { window?: string | undefined } = {}, signal?: AbortSignal): Promise<StatsReport> {
+    return this.request<StatsReport>('GET', `/networks/${seg(networkId)}/stats`, { query: { ...query }, signal });
+  }
+
+  /**
+   * Starts an evaluation run: each case (`{id, task, context?, network_id?, assertions?, rubric?}`)
+   * runs as a task and is scored when it ends. The API validates the cases (400, nothing started).
+   */
+  startEval(input: CreateEvalRunInput): Promise<{ eval_run: EvalRun }> {
+    return this.request<{ eval_run: EvalRun }>('POST', '/evals', { body: input });
+  }
+
+  /** An evaluation run with each case's result. */
+  getEval(runId: string, signal?: AbortSignal): Promise<{ eval_run: EvalRun }> {
+    return this.request<{ eval_run: EvalRun }>('GET', `/evals/${seg(runId)}`, { signal });
+  }
+
+  /** The tenant's evaluation runs, newest first (without results). */
+  listEvals(query: { limit?: number | undefined } = {}, signal?: AbortSignal): Promise<{ eval_runs: EvalRun[] }> {
+    return this.request<{ eval_runs: EvalRun[] }>('GET', '/evals', { query: { ...query }, signal });
+  }
+
+  /** Which cases scored better or worse in run `b` than in run `a`. */
+  compareEvals(a: string, b: string, signal?: AbortSignal): Promise<EvalComparison> {
+    return this.request<EvalComparison>('GET', '/evals/compare', { query: { a, b }, signal });
   }
 
   /** Every model call of the task: attempts, tokens, cost, latency and, when recorded, the prompt and the answer. */

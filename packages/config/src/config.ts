@@ -63,6 +63,8 @@ export const MeshEnv = z
     MESH_COORDINATOR_CONCURRENCY: intVar(50, 1, 100_000),
     MESH_MEMORY_TOKEN_BUDGET: intVar(500, 50, 200_000),
     MESH_MEMORY_CANDIDATES: intVar(50, 1, 1000),
+    /** After how many new feedback items an agent type's lessons are distilled again (0: never). */
+    MESH_LESSON_EVERY: intVar(5, 0, 1000),
     /** The embedding model of networks that chose none: `local:use-lite` (offline, no key), `openai:<id>` or `google:<id>`. */
     MESH_EMBEDDING_MODEL: z.string().default('local:use-lite'),
     /** Further models a network may choose (comma-separated); a provider's model needs its API key. */
@@ -167,6 +169,8 @@ export interface MeshConfig {
   /** Which agent types live workers serve: heartbeats, and the grace before an unserved subtask fails. */
   fleet: { heartbeatIntervalMs: number; unservedGraceMs: number };
   memory: { tokenBudget: number; candidates: number };
+  /** Lessons from people's feedback: distilled after `every` new feedback items of an agent type (MESH_LESSON_EVERY; 0: never). */
+  lessons: { every: number };
   /** Memory's embedding models and vector index. */
   embeddings: EmbeddingsConfig;
   llm: LlmConfig;
@@ -398,6 +402,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     coordinator: { concurrency: e.MESH_COORDINATOR_CONCURRENCY, sweepIntervalMs: e.MESH_SWEEP_INTERVAL_MS },
     fleet: { heartbeatIntervalMs: e.MESH_HEARTBEAT_INTERVAL_MS, unservedGraceMs: e.MESH_UNSERVED_GRACE_SECONDS * 1000 },
     memory: { tokenBudget: e.MESH_MEMORY_TOKEN_BUDGET, candidates: e.MESH_MEMORY_CANDIDATES },
+    lessons: { every: e.MESH_LESSON_EVERY },
     embeddings: {
       defaultModel: e.MESH_EMBEDDING_MODEL,
       models: embeddingModels,

@@ -8,6 +8,7 @@ import type { TaskControlDeps } from '@mesh/tasks';
 import type { EmbeddingModels } from '@mesh/embeddings';
 import type { MemoryMeaning } from './memory-meaning';
 import { InFlightCalls } from './in-flight-calls';
+import { TrackRecordCache } from './coordinator/track-records';
 import type { ModelClient } from './model-client';
 import { createEngineTools, type EngineTools } from './tool-loop/engine-tools';
 import { ContentSafety } from './safety/content-safety';
@@ -41,6 +42,8 @@ export interface EngineDeps extends TaskControlDeps {
   fleet?: FleetView;
   /** Memory found by meaning too (absent: by full text, type, importance and recency only). */
   meaning?: MemoryMeaning;
+  /** The specialists' recent track records the coordinator plans with, reused briefly per network. */
+  trackRecords: TrackRecordCache;
 }
 
 /** What a process hands the engine: its connections, instruments and model client. */
@@ -93,6 +96,7 @@ export async function createEngine(resources: EngineResources, options: EngineOp
     safety: options.safety ?? ContentSafety.fromConfig(config, logger.child({ component: 'safety' })),
     tools: options.tools ?? createEngineTools(resources.store, config.tools, resources.embeddings ? { embeddings: resources.embeddings, spaces: resources.store.memoryEmbeddings } : undefined),
     tracer: resources.tracing.tracer,
+    trackRecords: new TrackRecordCache(resources.store.stats),
     ...(options.fleet ? { fleet: options.fleet } : {}),
     ...(resources.embeddings ? { meaning: { embeddings: resources.embeddings, spaces: resources.store.memoryEmbeddings } } : {}),
   };

@@ -4,7 +4,7 @@ export { createEngine, type EngineDeps, type EngineOptions, type EngineResources
 export { agentJobHandlers, coordinatorJobs, type FailedJob } from './job-handlers';
 export { RecoverySweeper, type RecoverySweeperOptions, type SweepReport } from './recovery-sweeper';
 export { SCHEMA_NAMES, type ModelClient, type ModelRequest, type ModelResponse } from './model-client';
-export { meshSimulatedResponders } from './simulated-responders';
+export { meshSimulatedResponders, simulatedRubricScore } from './simulated-responders';
 export { ContentSafety, type ContentSafetyOptions, type SafetyVerdict } from './safety/content-safety';
 export type { Moderator, ModerationResult } from './safety/moderator';
 export { readDataBlock } from './data-blocks';

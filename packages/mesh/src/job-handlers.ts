@@ -1,12 +1,14 @@
 import { describeError } from '@mesh/core';
 import type { Logger } from '@mesh/observability';
-import type { AGENT_JOBS, COORDINATOR_JOBS, JobDelivery, JobHandlers } from '@mesh/queue';
+import { EvaluateJob, type AGENT_JOBS, type COORDINATOR_JOBS, type JobDelivery, type JobHandlers } from '@mesh/queue';
 import { runDeadline } from './coordinator/deadline';
 import { runFinalize } from './coordinator/finalize';
 import { runCoordinatorStep } from './coordinator/step';
 import { failTask } from './coordinator/task-outcome';
 import { runWave } from './coordinator/wave';
+import { failEvaluation, runEvaluate } from './evaluation/score-case';
 import { runResume } from './human-loop/resume';
+import { runDistilLessons } from './learning/distil-lessons';
 import type { EngineDeps } from './engine-deps';
 import { runSubtask } from './subtask-runner';
 
@@ -40,6 +42,8 @@ function coordinatorJobHandlers(engine: EngineDeps): JobHandlers<typeof COORDINA
     finalize: (data, delivery) => runFinalize(forJob(engine, delivery), traced(data, delivery)),
     deadline: (data, delivery) => runDeadline(forJob(engine, delivery), traced(data, delivery)),
     resume: (data, delivery) => runResume(forJob(engine, delivery), traced(data, delivery)),
+    lessons: (data, delivery) => runDistilLessons(forJob(engine, delivery), data),
+    evaluate: (data, delivery) => runEvaluate(forJob(engine, delivery), data),
   };
 }
 
@@ -58,6 +62,16 @@ export function agentJobHandlers(engine: EngineDeps): JobHandlers<typeof AGENT_J
 function onCoordinatorJobFailed(engine: EngineDeps, job: FailedJob, err: Error, final: boolean): void {
   engine.logger.warn('coordinator job failed', { job_name: job.name, job_id: job.id, attempts_made: job.attemptsMade, error: describeError(err) });
   if (!final || job.name === 'deadline') return;
+  // Scoring an evaluation case never ends its (already ended) task: the case is an error instead.
+  if (job.name === 'evaluate') {
+    const parsed = EvaluateJob.safeParse(job.data);
+    if (parsed.success) {
+      failEvaluation(engine, parsed.data, describeError(err)).catch((e: unknown) =>
+        engine.logger.error('could not record a failed evaluation', { eval_run_id: parsed.data.runId, case_id: parsed.data.caseId, error: describeError(e) }),
+      );
+    }
+    return;
+  }
   const data = job.data as { tenantId?: unknown; taskId?: unknown };
   if (typeof data.tenantId !== 'string' || typeof data.taskId !== 'string') return;
   const { tenantId, taskId } = data;

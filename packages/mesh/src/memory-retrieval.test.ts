@@ -38,6 +38,22 @@ describe('memoryScore and selectMemory: the order', () => {
     expect(order(types.map((memory_type) => candidate({ memory_type, content: memory_type })))).toEqual(['decision', 'fact', 'context', 'feedback']);
   });
 
+  it("with equal relevance, ranks feedback on the retrieving agent's own type above any other item, and other types' feedback last", () => {
+    const items = [
+      candidate({ memory_type: 'decision', content: 'decision' }),
+      candidate({ memory_type: 'feedback', feedback_agent_type: 'design', content: 'feedback on design' }),
+      candidate({ memory_type: 'fact', content: 'fact' }),
+      candidate({ memory_type: 'feedback', feedback_agent_type: 'content', content: 'feedback on content' }),
+    ];
+    expect(selectMemory(items, 10_000, NOW, 'content').items.map((m) => m.content)).toEqual(['feedback on content', 'decision', 'fact', 'feedback on design']);
+    // Without an agent type (or for another one), feedback is ranked as feedback.
+    expect(order(items).slice(-2).sort()).toEqual(['feedback on content', 'feedback on design']);
+    expect(selectMemory(items, 10_000, NOW, 'analytics').items.map((m) => m.content).slice(0, 2)).toEqual(['decision', 'fact']);
+    // Relevance still outweighs it: an unrelated item of its own is not forced in first.
+    const unrelated = [candidate({ memory_type: 'feedback', feedback_agent_type: 'content', rank: 0, content: 'unrelated own feedback' }), candidate({ memory_type: 'fact', rank: 0.2, content: 'relevant fact' })];
+    expect(selectMemory(unrelated, 10_000, NOW, 'content').items.map((m) => m.content)).toEqual(['relevant fact', 'unrelated own feedback']);
+  });
+
   it('with equal relevance and type, ranks more important items first', () => {
     const items = [1, 4, 2].map((importance) => candidate({ importance, content: `importance ${importance}` }));
     expect(order(items)).toEqual(['importance 4', 'importance 2', 'importance 1']);

@@ -12,6 +12,8 @@ export interface MemoryRetrievalOptions {
   now?: number;
   /** Search by meaning too (absent: full text, type, importance and recency only). */
   meaning?: MemoryMeaning;
+  /** Whose prompt it is: feedback on this agent type's own work ranks first among equals. */
+  agentType?: string;
 }
 
 export interface RetrievedMemory {
@@ -28,6 +30,8 @@ export type MemoryCandidateSource = Pick<MemoryRepository, 'candidates' | 'seman
 
 /** Decisions and facts steer later work more than loose context or feedback. */
 const TYPE_BOOST: Record<MemoryType, number> = { decision: 1.3, fact: 1.2, context: 1.0, feedback: 0.9 };
+/** …except feedback on the retrieving agent's own work: people's word on it outranks any other item of equal relevance. */
+const OWN_FEEDBACK_BOOST = 1.5;
 /** Full-text ranks are small numbers: scaled so that relevance outweighs the type boost. */
 const RELEVANCE_SCALE = 10;
 /**
@@ -45,11 +49,16 @@ const MIN_RECENCY = 0.25;
 /** What an item's line costs in the prompt beyond its content (`- [type] ` and the line break, roughly). */
 const LINE_OVERHEAD_TOKENS = 4;
 
-export function memoryScore(item: MemoryCandidate, now: number): number {
+function typeBoost(item: MemoryCandidate, agentType: string | undefined): number {
+  return item.memory_type === 'feedback' && agentType !== undefined && item.feedback_agent_type === agentType ? OWN_FEEDBACK_BOOST : TYPE_BOOST[item.memory_type];
+}
+
+/** An item's score for a prompt; `agentType` is whose prompt it is (see OWN_FEEDBACK_BOOST). */
+export function memoryScore(item: MemoryCandidate, now: number, agentType?: string): number {
   const ageDays = Math.max(0, now - item.created_at.getTime()) / 86_400_000;
   const recency = Math.max(MIN_RECENCY, 0.5 ** (ageDays / RECENCY_HALF_LIFE_DAYS));
   const relevance = item.rank * RELEVANCE_SCALE + Math.max(0, item.similarity ?? 0) * SIMILARITY_SCALE + MIN_RELEVANCE;
-  return relevance * TYPE_BOOST[item.memory_type] * (1 + Math.log1p(Math.max(0, item.importance))) * (0.5 + 0.5 * item.confidence) * recency;
+  return relevance * typeBoost(item, agentType) * (1 + Math.log1p(Math.max(0, item.importance))) * (0.5 + 0.5 * item.confidence) * recency;
 }
 
 /**
@@ -64,8 +73,8 @@ export function memoryCandidateQuery(candidates: number): MemoryCandidateQuery {
  * The memory a prompt gets from its candidates: scored by relevance, type, importance and
  * recency, then cut to a token budget. The budget, not the size of memory, bounds the prompt.
  */
-export function selectMemory(candidates: MemoryCandidate[], tokenBudget: number, now = Date.now()): RetrievedMemory {
-  const ranked = candidates.map((c) => ({ c, score: memoryScore(c, now) })).sort((a, b) => b.score - a.score);
+export function selectMemory(candidates: MemoryCandidate[], tokenBudget: number, now = Date.now(), agentType?: string): RetrievedMemory {
+  const ranked = candidates.map((c) => ({ c, score: memoryScore(c, now, agentType) })).sort((a, b) => b.score - a.score);
   const items: MemoryCandidate[] = [];
   let tokens = 0;
   for (const { c } of ranked) {
@@ -86,7 +95,7 @@ export async function retrieveRelevantMemory(memory: MemoryCandidateSource, opti
     memory.candidates(options.tenantId, options.networkId, options.text, memoryCandidateQuery(options.candidates)),
     options.meaning ? semanticMemoryCandidates(memory, options.meaning, options) : Promise.resolve([]),
   ]);
-  return selectMemory(mergeCandidates(byText, byMeaning), options.tokenBudget, options.now);
+  return selectMemory(mergeCandidates(byText, byMeaning), options.tokenBudget, options.now, options.agentType);
 }
 
 /** The candidates found by meaning (as many as by full text); none when the network's model is not available here. */

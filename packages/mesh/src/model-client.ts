@@ -27,4 +27,8 @@ export const SCHEMA_NAMES = {
   coordinatorDecision: 'coordinator_decision',
   agentOutput: 'agent_output',
   finalSynthesis: 'final_synthesis',
+  /** A judge's score of an evaluation case's result against its rubric. */
+  rubricVerdict: 'rubric_verdict',
+  /** An agent type's lessons distilled from people's feedback. */
+  distilledLessons: 'distilled_lessons',
 } as const;

@@ -9,9 +9,9 @@ function step(key: string, agent_type = 'content', depends_on: string[] = []): P
 }
 
 const SPECIALISTS: AgentSummary[] = [
-  { type: 'analytics', name: 'Analytics Specialist', description: 'Metrics and targeting', capabilities: ['metrics'], tools: [] },
-  { type: 'content', name: 'Content Specialist', description: 'Copy and subject lines', capabilities: ['copywriting'], tools: [] },
-  { type: 'design', name: 'Design Specialist', description: '', capabilities: [], tools: [] },
+  { type: 'analytics', name: 'Analytics Specialist', description: 'Metrics and targeting', capabilities: ['metrics'], tools: [], track_record: null },
+  { type: 'content', name: 'Content Specialist', description: 'Copy and subject lines', capabilities: ['copywriting'], tools: [], track_record: null },
+  { type: 'design', name: 'Design Specialist', description: '', capabilities: [], tools: [], track_record: null },
 ];
 
 describe('findPlanProblems', () => {
@@ -125,7 +125,7 @@ describe('fallbackPlan', () => {
   });
 
   it('stays within the plan limits for a network with many specialists and a very long task', () => {
-    const many: AgentSummary[] = Array.from({ length: PLAN_LIMITS.maxSubtasks + 5 }, (_, i) => ({ type: `type-${i}`, name: `Agent ${i}`, description: 'd', capabilities: [], tools: [] }));
+    const many: AgentSummary[] = Array.from({ length: PLAN_LIMITS.maxSubtasks + 5 }, (_, i) => ({ type: `type-${i}`, name: `Agent ${i}`, description: 'd', capabilities: [], tools: [], track_record: null }));
     const plan = fallbackPlan('x'.repeat(50_000), many);
     expect(plan).toHaveLength(PLAN_LIMITS.maxSubtasks);
     expect(plan.every((s) => s.description.length <= PLAN_LIMITS.maxDescriptionLength)).toBe(true);

@@ -1,4 +1,4 @@
-import { COORDINATOR_TYPE } from '@mesh/core';
+import { COORDINATOR_TYPE, type Lesson, type TrackRecord } from '@mesh/core';
 import type { AgentRow, SubtaskRow, SubtaskWork, TaskRow } from '@mesh/store';
 import { DATA_RULE, dataBlock, truncate } from './data-blocks';
 import { PLAN_LIMITS } from '@mesh/core';
@@ -32,12 +32,15 @@ export interface AgentSummary {
   capabilities: string[];
   /** The tools the agent may call (names and `<service>.*` patterns): the coordinator plans with them. */
   tools: string[];
+  /** How its subtasks went lately (TRACK_RECORD_WINDOW_MS), so that delegation prefers what has worked; null without history. */
+  track_record: TrackRecord | null;
 }
 
-export function specialistsOf(agents: Iterable<AgentRow>): AgentSummary[] {
+/** The specialists as the coordinator sees them, each with its track record (from `trackRecords`, by agent type). */
+export function specialistsOf(agents: Iterable<AgentRow>, trackRecords: ReadonlyMap<string, TrackRecord> = new Map()): AgentSummary[] {
   return [...agents]
     .filter((a) => a.type !== COORDINATOR_TYPE)
-    .map((a) => ({ type: a.type, name: a.name, description: a.description, capabilities: a.capabilities, tools: a.tools }))
+    .map((a) => ({ type: a.type, name: a.name, description: a.description, capabilities: a.capabilities, tools: a.tools, track_record: trackRecords.get(a.type) ?? null }))
     .sort((a, b) => a.type.localeCompare(b.type));
 }
 
@@ -79,6 +82,8 @@ export function coordinatorPlanPrompt(input: {
   memory: string;
   previous: SubtaskRow[];
   iteration: number;
+  /** The coordinator's current lessons from people's feedback. */
+  lessons?: readonly Lesson[];
 }): Prompt {
   const last = input.iteration >= input.task.max_iterations;
   const system = [
@@ -86,8 +91,10 @@ export function coordinatorPlanPrompt(input: {
     input.coordinator?.description ?? '',
     'You work in iterations. In each iteration you either delegate subtasks to the specialists, or, when the results so far are enough, finish the task: set task_complete to true and give the final result (content: the complete deliverable in Markdown; confidence 0 to 1; explanation: how it was produced).',
     `Rules for a plan: delegate only to these agent types: ${input.specialists.map((s) => s.type).join(', ')}. Each subtask has a unique short key (letters, digits, _ or -), a clear self-contained description, and depends_on: keys of subtasks in the same plan that must finish first (no cycles). At most ${PLAN_LIMITS.maxSubtasks} subtasks. Subtasks without dependencies run in parallel.`,
+    "Each agent's track_record says how its subtasks went in the last 30 days (subtasks that ended, success_rate 0 to 1, people's mean_rating 1 to 5, typical_duration_ms), or is null when it has none: when more than one specialist could do a subtask, prefer the one whose track record is better.",
     'new_memories: facts, decisions or context worth remembering for the rest of this task and for later tasks (at most 5); an empty list is fine.',
     'When task_complete is false, result must be null. When it is true, subtasks must be empty.',
+    lessonsSection(input.lessons),
     DATA_RULE,
   ]
     .filter(Boolean)
@@ -104,6 +111,15 @@ export function coordinatorPlanPrompt(input: {
     ...feedbackBlocks(input.task.human_feedback),
   ].join('\n\n');
   return { system, user };
+}
+
+/**
+ * An agent's lessons as its system prompt carries them: a numbered list (empty when it has none).
+ * Distilled from people's feedback or written by a person of the tenant (LessonRepository).
+ */
+export function lessonsSection(lessons: readonly Lesson[] | undefined): string {
+  if (!lessons || lessons.length === 0) return '';
+  return `Lessons from people's feedback on your earlier work:\n${lessons.map((l, i) => `${i + 1}. ${l.text}`).join('\n')}`;
 }
 
 /** What people said when they rejected a plan or a result: the next plan must answer it. */
@@ -127,11 +143,16 @@ export function finalizePrompt(input: {
   sharedContext: Record<string, unknown>;
   memory: string;
   subtasks: SubtaskRow[];
+  /** The coordinator's current lessons from people's feedback. */
+  lessons?: readonly Lesson[];
 }): Prompt {
   const system = [
     `You are ${input.coordinator?.name ?? 'the coordinator'} of "${input.networkName}". The network has used all its iterations. Synthesise the final result of the task from the specialists' results: content is the complete deliverable in Markdown, confidence 0 to 1, explanation says how it was produced and what is missing, if anything.`,
+    lessonsSection(input.lessons),
     DATA_RULE,
-  ].join('\n\n');
+  ]
+    .filter(Boolean)
+    .join('\n\n');
   const user = [
     ...taskBlocks(input.task, input.sharedContext),
     dataBlock('memory', input.memory),
@@ -152,6 +173,7 @@ export function subtaskPrompt(work: SubtaskWork, memory: string, tools: readonly
     agent && agent.capabilities.length > 0 ? `Your capabilities: ${agent.capabilities.join(', ')}.` : '',
     tools.length > 0 ? `${TOOL_RULE} Your tools: ${tools.join(', ')}.` : '',
     'Do the subtask you are given, as part of the overall task. Answer with: reasoning (brief), result (your complete deliverable for this subtask, in Markdown), confidence (0 to 1), and suggested_memories: facts, decisions or context that later subtasks and tasks should know (at most 5; empty is fine).',
+    lessonsSection(work.lessons),
     DATA_RULE,
   ]
     .filter(Boolean)

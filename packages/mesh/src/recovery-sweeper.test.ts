@@ -77,7 +77,7 @@ describe('the recovery sweeper', () => {
       const sweeper = new RecoverySweeper(live.engine, { intervalMs: 60_000, quietMs: 0 });
       expect((await sweeper.sweep()).redispatched.wave).toBe(1);
       // A second sweep while the wave runs changes nothing.
-      expect((await sweeper.sweep()).redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0 });
+      expect((await sweeper.sweep()).redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0, evaluate: 0 });
       release();
       const task = await live.waitForTask(taskId);
       await sweeper.stop();
@@ -111,7 +111,7 @@ describe('the recovery sweeper', () => {
       const sweeper = new RecoverySweeper(mesh.engine, { intervalMs: 60_000, quietMs: 0 });
       const report = await sweeper.sweep();
       await sweeper.stop();
-      expect(report.redispatched).toEqual({ step: 1, wave: 0, finalize: 0, deadline: 1, webhook: 0, resume: 0 });
+      expect(report.redispatched).toEqual({ step: 1, wave: 0, finalize: 0, deadline: 1, webhook: 0, resume: 0, evaluate: 0 });
       const task = await mesh.waitForTask(taskId);
       expect(task.status).toBe('completed');
       expect(task.iterations).toBe(2);
@@ -171,7 +171,7 @@ describe('the recovery sweeper', () => {
       const report = await sweeper.sweep();
       await sweeper.stop();
       expect(report.examined).toBeGreaterThanOrEqual(1);
-      expect(report.redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0 });
+      expect(report.redispatched).toEqual({ step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0, evaluate: 0 });
       await mesh.runtime.queues.coordinator.resume();
       expect((await mesh.waitForTask(taskId)).status).toBe('completed');
       expect(scripted.callsFor(SCHEMA_NAMES.coordinatorDecision)).toHaveLength(2);

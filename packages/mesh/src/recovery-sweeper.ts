@@ -8,6 +8,9 @@ import { settleParked } from './human-loop/parked-subtasks';
 import { UnservedSubtasks } from './fleet/unserved-subtasks';
 import { expectedJob, lastWaveNumber } from './waves';
 
+/** A case still without a task this long after its run was created was never started (the request that created it died). */
+const EVAL_CASE_ABANDONED_MS = 10 * 60_000;
+
 export interface RecoverySweeperOptions {
   intervalMs: number;
   /** A task is looked at once nothing about it has changed for this long. */
@@ -29,7 +32,7 @@ export interface SweepReport {
   leader: boolean;
   examined: number;
   timedOut: number;
-  redispatched: { step: number; wave: number; finalize: number; deadline: number; webhook: number; resume: number };
+  redispatched: { step: number; wave: number; finalize: number; deadline: number; webhook: number; resume: number; evaluate: number };
   /** Requests for a person that expired in this sweep. */
   expiredApprovals: number;
   /** Queued subtasks failed because no worker served their type for the grace period. */
@@ -153,6 +156,7 @@ export class RecoverySweeper {
         this.deps.logger.warn('could not re-enqueue a webhook', { task_id: task.id, error: describeError(err) });
       }
     }
+    await this.sweepEvaluations(report);
     if (this.options.promptRetentionMs > 0) {
       report.prunedCallDetails = await store.llmCalls.pruneDetails(new Date(Date.now() - this.options.promptRetentionMs)).catch((err: unknown) => {
         this.deps.logger.warn('could not prune recorded prompts', { error: describeError(err) });
@@ -185,6 +189,27 @@ export class RecoverySweeper {
       } catch (err) {
         this.deps.logger.warn('could not re-enqueue the continuation of a decision', { approval_id: approval.id, error: describeError(err) });
       }
+    }
+  }
+
+  /**
+   * An evaluation case whose task has ended but which is still unscored (its scoring job was lost,
+   * or the process stopped before enqueueing it) is scored again; a run whose cases are all scored
+   * but that was never completed is completed.
+   */
+  private async sweepEvaluations(report: SweepReport): Promise<void> {
+    const { store, queues } = this.deps;
+    try {
+      for (const owed of await store.evals.owedScores(this.options.quietMs, EVAL_CASE_ABANDONED_MS, this.options.batchSize)) {
+        const jobId = jobIds.evaluate(owed.run_id, owed.case_id);
+        if (await queues.isLive(COORDINATOR_QUEUE, jobId)) continue;
+        await queues.removeEnded(COORDINATOR_QUEUE, jobId);
+        await queues.enqueueEvaluate({ tenantId: owed.tenant_id, runId: owed.run_id, caseId: owed.case_id });
+        report.redispatched.evaluate += 1;
+      }
+      for (const run of await store.evals.unfinishedDone(this.options.batchSize)) await store.evals.completeIfDone(run.tenant_id, run.run_id);
+    } catch (err) {
+      this.deps.logger.warn('could not re-enqueue the scoring of evaluation cases', { error: describeError(err) });
     }
   }
 
@@ -264,5 +289,5 @@ export class RecoverySweeper {
 }
 
 function emptyReport(): SweepReport {
-  return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0 }, expiredApprovals: 0, unservedFailed: 0, analyzed: [], prunedCallDetails: 0 };
+  return { leader: false, examined: 0, timedOut: 0, redispatched: { step: 0, wave: 0, finalize: 0, deadline: 0, webhook: 0, resume: 0, evaluate: 0 }, expiredApprovals: 0, unservedFailed: 0, analyzed: [], prunedCallDetails: 0 };
 }

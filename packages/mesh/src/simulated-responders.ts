@@ -1,4 +1,4 @@
-import type { AgentOutput, CoordinatorDecision, FinalSynthesis } from '@mesh/core';
+import type { AgentOutput, CoordinatorDecision, DistilledLessons, FinalSynthesis, Lesson, RubricVerdict } from '@mesh/core';
 import { readDataBlock, truncate } from './data-blocks';
 import { SCHEMA_NAMES } from './model-client';
 import type { AgentSummary } from './prompts';
@@ -121,8 +121,46 @@ function finalSynthesis(req: SimulatedRequest): FinalSynthesis {
   };
 }
 
+/**
+ * A judge without a model: the share of the rubric's words (of five letters or more) that the
+ * result contains, rounded to hundredths — deterministic, so an evaluation's scores can be worked
+ * out by hand.
+ */
+export function simulatedRubricScore(rubric: string, result: string): { score: number; words: string[]; found: string[] } {
+  const words = [...new Set(rubric.toLowerCase().match(/[\p{L}\p{N}]{5,}/gu) ?? [])];
+  const text = result.toLowerCase();
+  const found = words.filter((w) => text.includes(w));
+  return { score: words.length === 0 ? 0 : Math.round((found.length / words.length) * 100) / 100, words, found };
+}
+
+function rubricVerdict(req: SimulatedRequest): RubricVerdict {
+  const user = lastUser(req);
+  const { score, words, found } = simulatedRubricScore(readDataBlock(user, 'rubric') ?? '', readDataBlock(user, 'result') ?? '');
+  return { score, explanation: `${SIMULATED_LABEL} The result contains ${found.length} of the rubric's ${words.length} key words.` };
+}
+
+/**
+ * Lessons from feedback: one guideline per new feedback item that says something (its correction,
+ * else its comment), newest first, then the current lessons, at most ten.
+ */
+function distilledLessons(req: SimulatedRequest): DistilledLessons {
+  const user = lastUser(req);
+  const current = parseJson<Lesson[]>(readDataBlock(user, 'current_lessons'), []);
+  const feedback = parseJson<{ id: string; rating: number; comment: string | null; correction: string | null }[]>(readDataBlock(user, 'feedback'), []);
+  const learned = feedback
+    .filter((f) => f.comment || f.correction)
+    .reverse()
+    .map((f) => ({
+      text: truncate(`${SIMULATED_LABEL} ${f.rating <= 2 ? 'Avoid what a person rated low' : 'Keep doing what a person rated well'}: ${f.correction ? `prefer "${f.correction}"` : `"${f.comment}"`}`, 500),
+      sources: [f.id],
+    }));
+  return { lessons: [...learned, ...current].slice(0, 10) };
+}
+
 export const meshSimulatedResponders: Record<string, (req: SimulatedRequest) => unknown> = {
+  [SCHEMA_NAMES.distilledLessons]: distilledLessons,
   [SCHEMA_NAMES.coordinatorDecision]: coordinatorDecision,
   [SCHEMA_NAMES.agentOutput]: agentOutput,
   [SCHEMA_NAMES.finalSynthesis]: finalSynthesis,
+  [SCHEMA_NAMES.rubricVerdict]: rubricVerdict,
 };

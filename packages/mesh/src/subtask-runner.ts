@@ -70,6 +70,7 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
         tokenBudget: deps.settings.memoryTokenBudget,
         candidates: deps.settings.memoryCandidates,
         ...(deps.meaning ? { meaning: deps.meaning } : {}),
+        agentType: work.subtask.agent_type,
       }),
       agentTools(deps, work.agent, scope, { questions: work.task.approvals?.questions ?? false }),
     ]);

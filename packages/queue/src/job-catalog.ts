@@ -41,6 +41,14 @@ export type ApprovalWebhookJob = z.infer<typeof ApprovalWebhookJob>;
 export const WebhookJob = z.object({ ...Ids });
 export type WebhookJob = z.infer<typeof WebhookJob>;
 
+/** Score one case of an evaluation run once its task has ended (the case and the result are loaded from Postgres). */
+export const EvaluateJob = z.object({ tenantId: z.string().min(1).max(64), runId: z.uuid(), caseId: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/), trace: Trace });
+export type EvaluateJob = z.infer<typeof EvaluateJob>;
+
+/** Distil an agent type's new feedback into its lessons (no task: a network's agent type). */
+export const LessonsJob = z.object({ tenantId: z.string().min(1).max(64), networkId: z.uuid(), agentType: z.string().min(1).max(40), trace: Trace });
+export type LessonsJob = z.infer<typeof LessonsJob>;
+
 /** A queue's jobs: each job name maps to its payload schema. */
 export type JobCatalog = Record<string, ZodType>;
 
@@ -52,6 +60,8 @@ export const COORDINATOR_JOBS = {
   finalize: FinalizeJob,
   deadline: DeadlineJob,
   resume: ResumeJob,
+  lessons: LessonsJob,
+  evaluate: EvaluateJob,
 } as const;
 
 export const AGENT_JOBS = { subtask: SubtaskJob } as const;
@@ -87,9 +97,12 @@ export const jobIds = {
   /** A resumed wave (see WaveJob.resumed) has a suffix of its own: the wave it continues may still be running its last step. */
   wave: (taskId: string, iteration: number, wave: number, resumed?: string) => `wave-${taskId}-${iteration}-${wave}${resumed ? `-${resumed}` : ''}`,
   resume: (approvalId: string) => `resume-${approvalId}`,
+  /** One distillation at a time per agent type of a network: a repeat while it is waiting or running is a no-op. */
+  lessons: (networkId: string, agentType: string) => `lessons-${networkId}-${agentType}`,
   approvalWebhook: (approvalId: string) => `approval-webhook-${approvalId}`,
   finalize: (taskId: string) => `finalize-${taskId}`,
   deadline: (taskId: string) => `deadline-${taskId}`,
   webhook: (taskId: string) => `webhook-${taskId}`,
+  evaluate: (runId: string, caseId: string) => `evaluate-${runId}-${caseId}`,
   subtask: (subtaskId: string, generation = 0) => (generation === 0 ? `subtask-${subtaskId}` : `subtask-${subtaskId}-r${generation}`),
 };

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { PLAN_LIMITS } from '@mesh/core';
 import { agentQueueName, COORDINATOR_QUEUE, WEBHOOKS_QUEUE } from './queue-names';
 import { fairPriority, TenantLoad } from './tenant-load';
-import { jobIds, type ApprovalWebhookJob, type DeadlineJob, type FinalizeJob, type ResumeJob, type StepJob, type SubtaskJob, type WaveJob, type WebhookJob } from './job-catalog';
+import { jobIds, type ApprovalWebhookJob, type DeadlineJob, type EvaluateJob, type FinalizeJob, type LessonsJob, type ResumeJob, type StepJob, type SubtaskJob, type WaveJob, type WebhookJob } from './job-catalog';
 
 export interface MeshQueuesOptions {
   connection: Redis;
@@ -175,6 +175,22 @@ export class MeshQueues {
   /** The continuation of a decision: one job per approval (a repeated enqueue is a no-op while it is kept). */
   async enqueueResume(data: ResumeJob, priority: number): Promise<void> {
     await this.coordinator.add('resume', data, this.coordinatorOptions(jobIds.resume(data.approvalId), await this.priorityOf(data.tenantId, priority, 'continue')));
+  }
+
+  /** Scores one case of an evaluation run: one job per case (a repeated enqueue is a no-op while it is kept; scoring is guarded in Postgres). */
+  async enqueueEvaluate(data: EvaluateJob): Promise<void> {
+    await this.coordinator.add('evaluate', data, this.coordinatorOptions(jobIds.evaluate(data.runId, data.caseId), await this.priorityOf(data.tenantId, 5, 'continue')));
+  }
+
+  /**
+   * Distils an agent type's new feedback into lessons. A repeat while one is waiting or running is
+   * a no-op (the job id); one that has ended is removed first, so the next threshold enqueues again.
+   */
+  async enqueueLessons(data: LessonsJob): Promise<void> {
+    const jobId = jobIds.lessons(data.networkId, data.agentType);
+    await this.removeEnded(COORDINATOR_QUEUE, jobId);
+    // Below every task's work: lessons help later tasks, never the ones running now.
+    await this.coordinator.add('lessons', data, this.coordinatorOptions(jobId, await this.priorityOf(data.tenantId, 10, 'start')));
   }
 
   /**

@@ -6,6 +6,8 @@ export interface MemoryCandidate extends Pick<MemoryRow, 'id' | 'tenant_id' | 'n
   rank: number;
   /** Cosine similarity of meaning to the query text, for items found by meaning (absent otherwise). */
   similarity?: number;
+  /** For a feedback item, the agent type whose work it judges (its metadata.agent_type; absent otherwise). */
+  feedback_agent_type?: string;
 }
 
 /**

@@ -6,7 +6,7 @@ import { toMemoryItem, type MemoryRow } from './mappers';
 import { MemoryEmbeddingRepository, type VectorIndexChoice } from './memory-embedding-repository';
 import { fuseMemoryRankings, type FusionCandidate } from './memory-fusion';
 import type { MemoryCandidate, MemoryCandidateQuery } from './memory-candidate-query';
-import { candidateArguments } from './sql/memory-candidates';
+import { candidateArguments, FEEDBACK_AGENT_TYPE } from './sql/memory-candidates';
 import { memoryUpsertSql, type MemorySourceRef, type NewMemory } from './sql/memory-upsert';
 import { StatementBatcher } from './statement-batcher';
 
@@ -192,9 +192,9 @@ export class MemoryRepository {
   async semanticCandidates(tenantId: string, networkId: string, semantic: SemanticQuery, limit: number): Promise<MemoryCandidate[]> {
     const near = await this.embeddings.nearest(tenantId, networkId, semantic.vector, { limit, minSimilarity: semantic.minSimilarity, ...(semantic.index ? { index: semantic.index } : {}) });
     if (near.length === 0) return [];
-    const { rows } = await this.db.query<Omit<MemoryCandidate, 'created_at' | 'rank'> & { created_ms: number }>(
+    const { rows } = await this.db.query<Omit<MemoryCandidate, 'created_at' | 'rank' | 'feedback_agent_type'> & { created_ms: number; feedback_agent_type: string | null }>(
       `SELECT m.id, m.tenant_id, m.network_id, m.memory_type, m.content, m.confidence, m.importance, m.token_estimate,
-              (extract(epoch FROM m.created_at) * 1000)::float8 AS created_ms
+              (extract(epoch FROM m.created_at) * 1000)::float8 AS created_ms, ${FEEDBACK_AGENT_TYPE('m')}
        FROM memory_items m WHERE m.id = ANY ($1::uuid[]) AND m.network_id = $2 AND m.tenant_id = $3`,
       [near.map((n) => n.id), networkId, tenantId],
     );
@@ -202,8 +202,8 @@ export class MemoryRepository {
     return near.flatMap((n) => {
       const r = byId.get(n.id);
       if (!r) return [];
-      const { created_ms, ...rest } = r;
-      return [{ ...rest, created_at: new Date(created_ms), rank: 0, similarity: n.similarity }];
+      const { created_ms, feedback_agent_type, ...rest } = r;
+      return [{ ...rest, created_at: new Date(created_ms), rank: 0, similarity: n.similarity, ...(feedback_agent_type ? { feedback_agent_type } : {}) }];
     });
   }
 
@@ -213,9 +213,9 @@ export class MemoryRepository {
     const args = requests.map((r) => candidateArguments(r.query));
     // Only the columns a prompt uses, the time as a number: a worker parses tens of candidate rows
     // per subtask, and parsing whole rows and timestamps was a tenth of its CPU at high concurrency.
-    const { rows } = await this.db.query<Omit<MemoryCandidate, 'created_at'> & { request: number; created_ms: number }>(
+    const { rows } = await this.db.query<Omit<MemoryCandidate, 'created_at' | 'feedback_agent_type'> & { request: number; created_ms: number; feedback_agent_type: string | null }>(
       `SELECT r.request::int AS request, c.id, c.tenant_id, c.network_id, c.memory_type, c.content, c.confidence, c.importance, c.token_estimate,
-              (extract(epoch FROM c.created_at) * 1000)::float8 AS created_ms, c.rank
+              (extract(epoch FROM c.created_at) * 1000)::float8 AS created_ms, c.rank, ${FEEDBACK_AGENT_TYPE('c')}
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[]) WITH ORDINALITY AS r(network_id, tenant_id, text, win, recent, lim, request)
        CROSS JOIN LATERAL memory_candidates(r.network_id, r.tenant_id, r.text, r.win, r.win, r.recent, r.lim, $7::text[]) AS c`,
       [
@@ -241,6 +241,7 @@ export class MemoryRepository {
         token_estimate: r.token_estimate,
         created_at: new Date(r.created_ms),
         rank: Number(r.rank),
+        ...(r.feedback_agent_type ? { feedback_agent_type: r.feedback_agent_type } : {}),
       });
     }
     return results;

@@ -3,13 +3,17 @@ import { ApiKeyRepository } from './api-key-repository';
 import { ApprovalRepository } from './approval-repository';
 import { BudgetRepository } from './budget-repository';
 import { CommonLexemes } from './common-lexemes';
+import { EvalRepository } from './eval-repository';
 import type { Db } from './db';
+import { FeedbackRepository } from './feedback-repository';
+import { LessonRepository } from './lesson-repository';
 import { LeaderLock } from './leader-lock';
 import { LlmCallRepository } from './llm-call-repository';
 import { MemoryEmbeddingRepository } from './memory-embedding-repository';
 import { MemoryRepository } from './memory-repository';
 import { NetworkRepository } from './network-repository';
 import { RunRepository } from './run-repository';
+import { StatsRepository } from './stats-repository';
 import { TrendRepository } from './trend-repository';
 import { SubtaskRepository } from './subtask-repository';
 import { TableStatistics } from './table-statistics';
@@ -48,6 +52,14 @@ export interface Store {
   runs: RunRepository;
   /** Throughput, latency, cost and failure rate per day and per agent type (GET /trends). */
   trends: TrendRepository;
+  /** Evaluation runs and their scored cases (POST /evals). */
+  evals: EvalRepository;
+  /** People's feedback on finished tasks (each also a `feedback` memory item). */
+  feedback: FeedbackRepository;
+  /** Each agent type's versioned lessons, distilled from feedback or set by a person. */
+  lessons: LessonRepository;
+  /** One network's stats over a window per agent type and model (GET /networks/{id}/stats), and the specialists' track records. */
+  stats: StatsRepository;
   statistics: TableStatistics;
   /** Leadership among processes under `name` (one lock per name and schema); see LeaderLock. */
   leaderLock(name: string): LeaderLock;
@@ -74,6 +86,10 @@ export function createStore(db: Db, options: { vectorIndex?: 'auto' | 'portable'
     budgets: new BudgetRepository(db),
     runs: new RunRepository(db),
     trends: new TrendRepository(db),
+    evals: new EvalRepository(db),
+    feedback: new FeedbackRepository(db),
+    lessons: new LessonRepository(db),
+    stats: new StatsRepository(db),
     statistics: new TableStatistics(db),
     leaderLock: (name) => new LeaderLock(db, name),
   };

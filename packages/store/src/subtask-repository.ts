@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PlannedSubtask, SafetyItem, SuggestedMemory } from '@mesh/core';
+import type { Lesson, PlannedSubtask, SafetyItem, SuggestedMemory } from '@mesh/core';
 import type { Db } from './db';
 import type { AgentRow, SubtaskRow, TaskRow } from './mappers';
 import { reviveDates, SUBTASK_DATES } from './json-rows';
@@ -15,6 +15,8 @@ export interface SubtaskWork {
   sharedContext: Record<string, unknown>;
   agent: AgentRow | null;
   dependencies: Pick<SubtaskRow, 'key' | 'agent_type' | 'status' | 'result' | 'error'>[];
+  /** The agent type's current lessons from people's feedback (empty: none). */
+  lessons: Lesson[];
 }
 
 export interface SubtaskCompletion {
@@ -148,6 +150,7 @@ export class SubtaskRepository {
       shared_context: Record<string, unknown>;
       a: AgentRow | null;
       d: SubtaskWork['dependencies'];
+      l: Lesson[] | null;
     }>(
       `WITH req AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[]) AS r(id, tenant_id, task_id, worker_id)),
@@ -163,7 +166,8 @@ export class SubtaskRepository {
                                  'approvals', t.approvals, 'callback_url', t.callback_url) AS t,
               n.shared_context, to_jsonb(a) AS a,
               (SELECT coalesce(jsonb_agg(jsonb_build_object('key', d.key, 'agent_type', d.agent_type, 'status', d.status, 'result', d.result, 'error', d.error) ORDER BY d.key), '[]')
-               FROM subtasks d WHERE d.task_id = s.task_id AND d.iteration = s.iteration AND d.key = ANY (s.depends_on)) AS d
+               FROM subtasks d WHERE d.task_id = s.task_id AND d.iteration = s.iteration AND d.key = ANY (s.depends_on)) AS d,
+              (SELECT l.lessons FROM agent_lessons l WHERE l.network_id = s.network_id AND l.agent_type = s.agent_type ORDER BY l.version DESC LIMIT 1) AS l
        FROM s
        JOIN tasks t ON t.id = s.task_id
        JOIN networks n ON n.id = s.network_id
@@ -179,6 +183,7 @@ export class SubtaskRepository {
         sharedContext: row.shared_context,
         agent: row.a ? reviveDates(row.a, ['created_at']) : null,
         dependencies: row.d,
+        lessons: row.l ?? [],
       });
     }
     return requests.map((r, i) => (first.get(keyOf(r)) === i ? (claimed.get(keyOf(r)) ?? null) : null));

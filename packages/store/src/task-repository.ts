@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, QueuedTaskCapError, type SafetyItem, type SubmitTaskBody, type Task, type TaskListQuery, type TaskResult, type TaskStatus } from '@mesh/core';
+import { COORDINATOR_TYPE, NotFoundError, QueuedTaskCapError, type Lesson, type SafetyItem, type SubmitTaskBody, type Task, type TaskListQuery, type TaskResult, type TaskStatus } from '@mesh/core';
 import { CommonLexemes } from './common-lexemes';
 import type { Db, Queryable } from './db';
 import { reviveDates, SUBTASK_DATES, TASK_DATES } from './json-rows';
@@ -55,6 +55,8 @@ export interface IterationContext {
   subtasks: SubtaskRow[];
   /** Candidates for the plan prompt's memory, relevant to the task. */
   memoryCandidates: MemoryCandidate[];
+  /** The coordinator's current lessons from people's feedback (empty: none). */
+  coordinatorLessons: Lesson[];
 }
 
 /** pending → queued, starting the clock (see TaskRepository.markQueued). */
@@ -351,7 +353,7 @@ export class TaskRepository {
   ): Promise<IterationContext | null> {
     const params: unknown[] = [taskId, tenantId, iteration];
     const memorySql = memoryCandidatesJsonSql(params, { network: 't.network_id', tenant: 't.tenant_id', text: 't.task' }, memory, await this.lexemes.get());
-    const { rows } = await this.db.query<{ t: TaskRow; n: NetworkRow | null; a: AgentRow[]; s: SubtaskRow[]; m: MemoryCandidate[] }>(
+    const { rows } = await this.db.query<{ t: TaskRow; n: NetworkRow | null; a: AgentRow[]; s: SubtaskRow[]; m: MemoryCandidate[]; l: Lesson[] | null }>(
       `WITH t AS (
          UPDATE tasks SET status = 'in_progress', iterations = $3, updated_at = now(), started_at = coalesce(started_at, now())
          WHERE id = $1 AND tenant_id = $2 AND status IN ('queued', 'in_progress') AND iterations IN ($3 - 1, $3) AND $3 <= max_iterations
@@ -359,7 +361,8 @@ export class TaskRepository {
        SELECT to_jsonb(t) AS t, to_jsonb(n) AS n,
               (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.created_at, a.id), '[]') FROM agents a WHERE a.network_id = t.network_id) AS a,
               ${TASK_SUBTASKS_JSON} AS s,
-              ${memorySql} AS m
+              ${memorySql} AS m,
+              (SELECT l.lessons FROM agent_lessons l WHERE l.network_id = t.network_id AND l.agent_type = '${COORDINATOR_TYPE}' ORDER BY l.version DESC LIMIT 1) AS l
        FROM t LEFT JOIN networks n ON n.id = t.network_id AND n.tenant_id = t.tenant_id`,
       params,
     );
@@ -371,6 +374,7 @@ export class TaskRepository {
       agents: row.a.map((a) => reviveDates(a, ['created_at'])),
       subtasks: reviveSubtasks(row.s),
       memoryCandidates: reviveMemoryCandidates(row.m),
+      coordinatorLessons: row.l ?? [],
     };
   }
 

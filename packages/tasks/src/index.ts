@@ -6,3 +6,4 @@ export * from './tenant-admission';
 export * from './approval-announcer';
 export * from './budget-reader';
 export * from './run-again';
+export * from './start-eval-run';

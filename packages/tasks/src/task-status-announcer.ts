@@ -9,7 +9,8 @@ export type AnnouncedTask = Pick<TaskRow, 'id' | 'tenant_id' | 'network_id' | 's
  * The one place a task status transition is made known, called right after the guarded SQL
  * transition succeeded (so exactly once per transition across the fleet): the task event is
  * published (SSE, `?wait`), the transition counted, and, for a terminal status of a task with a
- * `callback_url`, its webhook delivery enqueued. Never throws: Postgres already holds the outcome.
+ * `callback_url`, its webhook delivery enqueued (and, for a task that runs a case of an evaluation,
+ * the case's scoring). Never throws: Postgres already holds the outcome.
  */
 export async function announceTaskStatus(deps: TaskControlDeps, task: AnnouncedTask): Promise<void> {
   const at = new Date();
@@ -18,11 +19,23 @@ export async function announceTaskStatus(deps: TaskControlDeps, task: AnnouncedT
   if (task.status !== 'in_progress' || task.iterations <= 1) deps.metrics?.taskStatus(task.status, task.started_at, at);
   if (!isTerminalTaskStatus(task.status)) return;
   void deps.queues.load.ended(task.tenant_id);
-  if (!task.callback_url) return;
   const trace = injectTraceContext();
+  await enqueueCaseScoring(deps, task, trace);
+  if (!task.callback_url) return;
   try {
     await deps.queues.enqueueWebhook({ tenantId: task.tenant_id, taskId: task.id, ...(trace ? { trace } : {}) });
   } catch (err) {
     deps.logger.error('could not enqueue the webhook of a finished task', { task_id: task.id, network_id: task.network_id, error: err });
+  }
+}
+
+/** A task that runs a case of an evaluation run has its result scored (a lost job is re-enqueued by the recovery sweeper). */
+async function enqueueCaseScoring(deps: TaskControlDeps, task: AnnouncedTask, trace: Record<string, string> | undefined): Promise<void> {
+  try {
+    const evalCase = await deps.store.evals.caseOfTask(task.id);
+    if (!evalCase) return;
+    await deps.queues.enqueueEvaluate({ tenantId: evalCase.tenant_id, runId: evalCase.run_id, caseId: evalCase.case_id, ...(trace ? { trace } : {}) });
+  } catch (err) {
+    deps.logger.error('could not enqueue the scoring of an evaluation case', { task_id: task.id, network_id: task.network_id, error: err });
   }
 }

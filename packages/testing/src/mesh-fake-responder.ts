@@ -1,7 +1,7 @@
 import { meshSimulatedResponders, readDataBlock, SCHEMA_NAMES } from '@mesh/mesh';
 import type { FakeResponder, FakeToolCall, ParsedRequest } from './fake-provider';
 
-export type MeshSchemaKind = 'coordinator_decision' | 'agent_output' | 'final_synthesis';
+export type MeshSchemaKind = 'coordinator_decision' | 'agent_output' | 'final_synthesis' | 'rubric_verdict' | 'distilled_lessons';
 
 /** Which of the engine's schemas a provider request asks for, from the schema's properties. */
 export function meshSchemaKind(request: ParsedRequest): MeshSchemaKind | null {
@@ -9,6 +9,10 @@ export function meshSchemaKind(request: ParsedRequest): MeshSchemaKind | null {
   const text = request.schema === undefined && request.tools.length > 0 ? request.promptText : JSON.stringify(request.schema ?? {});
   if (text.includes('task_complete')) return 'coordinator_decision';
   if (text.includes('suggested_memories')) return 'agent_output';
+  // An agent type's lessons distilled from feedback: {lessons: [{text, sources}]}.
+  if (text.includes('"lessons"') && text.includes('"sources"')) return 'distilled_lessons';
+  // The judge of an evaluation case: {score, explanation}.
+  if (text.includes('"score"') && text.includes('"explanation"') && !text.includes('"result"')) return 'rubric_verdict';
   if (text.includes('"result"') && text.includes('"reasoning"')) return 'final_synthesis';
   return null;
 }
@@ -21,6 +25,8 @@ export interface MeshFakeRequest {
   /** "Iteration N of M" of a coordinator prompt. */
   iteration: number;
 }
+
+const SCHEMA_KEYS = { coordinator_decision: 'coordinatorDecision', agent_output: 'agentOutput', final_synthesis: 'finalSynthesis', rubric_verdict: 'rubricVerdict', distilled_lessons: 'distilledLessons' } as const satisfies Record<MeshSchemaKind, keyof typeof SCHEMA_NAMES>;
 
 const TOOL_CALLS = Symbol('tool calls');
 
@@ -51,7 +57,7 @@ export function meshFakeResponder(script?: (req: MeshFakeRequest) => unknown): F
     });
     if (isFakeToolCalls(scripted)) return { toolCalls: scripted.toolCalls };
     if (scripted !== undefined) return { object: scripted };
-    const schemaName = SCHEMA_NAMES[kind === 'coordinator_decision' ? 'coordinatorDecision' : kind === 'agent_output' ? 'agentOutput' : 'finalSynthesis'];
+    const schemaName = SCHEMA_NAMES[SCHEMA_KEYS[kind]];
     const responder = meshSimulatedResponders[schemaName]!;
     const system = request.promptText.slice(0, Math.max(0, request.promptText.length - user.length));
     return { object: responder({ system, messages: [{ role: 'user', content: user }], schemaName, seed: user.length }) };

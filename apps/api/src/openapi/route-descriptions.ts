@@ -43,6 +43,10 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
     "Model usage (tokens and cost), how tasks went over time (`/trends`), **budgets** per tenant or network and UTC day or month, and the fair-scheduling weights of tenants. Setting budgets and weights is for operators (tenants listed in MESH_ADMIN_TENANTS).",
   memory:
     "A network's **shared memory**: facts, context, decisions and feedback that agents read when they plan and work, and add to as they finish subtasks. Searched by meaning and full text.",
+  learning:
+    "**Feedback and lessons**: people rate finished tasks and subtasks; the feedback becomes shared memory, and every few items the coordinator distils an agent type's feedback into its lessons, guidelines its prompts carry from then on. People can read and replace the lessons.",
+  evals:
+    '**Evaluations**: run a set of cases (a task, its context and network, and how to judge the answer: assertions and a rubric) through the mesh, score each result, and compare two runs case by case, so that a change of prompt, model, tools or lessons is measured instead of guessed. The coordinator scores; a rubric is scored by a judge model.',
   docs: 'This reference: the OpenAPI document and the page that renders it.',
 };
 
@@ -54,6 +58,9 @@ export const PARAMETER_DESCRIPTIONS: Record<string, ParameterDescription> = {
   'path.agent_id': { description: "The agent's id (a UUID).", example: '0d5b1f6e-7a8c-4b3d-8e65-2f1a0b9c8d76' },
   'path.tool_id': { description: "The registered tool's id (a UUID), as `POST …/tools` answered it.", example: 'd5a0f7e2-9c1b-4a4d-9e6f-3b0c9a8d1e25' },
   'path.approval_id': { description: "The request's id (a UUID), as the `approval.requested` event or the approvals list gives it.", example: 'e6b1a8f3-0d2c-4b5e-8f7a-4c1d0b9e2f36' },
+  'path.eval_run_id': { description: "The evaluation run's id (a UUID), as POST /evals answered it. Another tenant's run answers 404.", example: '4c17a0f9-6d8e-4b1a-9c2f-0a1b2c3d4e51' },
+  'GET /evals/compare query.a': { description: 'The first run (the baseline): its id.', example: '4c17a0f9-6d8e-4b1a-9c2f-0a1b2c3d4e51' },
+  'GET /evals/compare query.b': { description: 'The second run (after the change): its id.', example: '5d28b1a0-7e9f-4c2b-8d3a-1b2c3d4e5f62' },
   'path.budget_id': { description: "The budget's id (a UUID).", example: '2af5e2d7-4b6a-4f9c-8dbe-8a5b4f3c6d70' },
   'query.wait': {
     description: 'Hold the answer up to this many seconds (0 to 120, fractions allowed) until the task reaches a terminal status; the answer is then a 200. If it has not ended by then, you get the task as it is. Omitted: answer at once.',
@@ -80,6 +87,8 @@ export const PARAMETER_DESCRIPTIONS: Record<string, ParameterDescription> = {
   'GET /trends query.from': { description: 'The start of the range: tasks created at or after this instant (ISO 8601 with an offset). Omitted: 14 days before `to`.', example: '2026-03-01T00:00:00Z' },
   'GET /trends query.to': { description: 'The end of the range: tasks created before this instant (ISO 8601 with an offset). Omitted: the start of tomorrow (UTC), so today is included.', example: '2026-03-15T00:00:00Z' },
   'GET /trends query.network_id': { description: "Only this network's tasks (a UUID). Omitted: all the tenant's networks.", example: 'a3f1c2d4-5b6e-4f70-8a91-b2c3d4e5f601' },
+  'GET /networks/:network_id/feedback query.agent_type': { description: "Only feedback on this agent type's work (`coordinator`: on tasks' results).", example: 'content' },
+  'GET /networks/:network_id/stats query.window': { description: 'How far back from now: `<n>h` or `<n>d`, from `1h` to `90d`.', example: '30d' },
   'GET /admin/budgets query.tenant_id': { description: "Only this tenant's budgets. Omitted: every tenant's.", example: 'maily' },
   'GET /networks/:network_id/memory query.memory_type': { description: 'Only items of this type: `fact`, `context`, `decision` or `feedback`.', example: 'fact' },
   'GET /networks/:network_id/memory query.query': { description: 'Search for this text (1 to 500 characters): the answer is ranked by relevance (see `mode`) and each item has a `relevance`. Omitted: list, newest first.', example: 'best send time for tech professionals' },
@@ -241,10 +250,48 @@ export const ROUTE_DESCRIPTIONS: Record<string, RouteDescription> = {
       '**Errors:** 400 for a decision that does not fit the kind (nothing changes); 409 when it was decided already, has expired, or its task has ended.',
     responseExamples: { 200: ['tool_call', 'result', 'question'] },
   },
+  'POST /networks/:network_id/tasks/:task_id/feedback': {
+    description:
+      'Rates a task that has ended (completed, failed, timed out or cancelled), from 1 to 5, with an optional `comment` and `correction`. With `subtask_id` the feedback is on that subtask and belongs to its agent type; without, on the task\'s result and the coordinator.\n\n' +
+      'The feedback is also stored as shared memory of type `feedback` (`memory_id`), which agents of that type see first among equally relevant memory. When an agent type has gathered MESH_LESSON_EVERY new feedback items (default 5), the coordinator distils them into its lessons (see `GET …/agents/{agent_id}/lessons`).\n\n' +
+      '**Errors:** 400 for a rating outside 1–5 or a subtask of another task; 404 for another tenant\'s task; 409 while the task has not ended.',
+  },
+  'GET /networks/:network_id/tasks/:task_id/feedback': {
+    description: "Every feedback item given on the task and its subtasks, oldest first.\n\n**Errors:** 404 for another tenant's task.",
+  },
+  'GET /networks/:network_id/feedback': {
+    description: "The network's feedback across its tasks, newest first: all of it, or one agent type's with `agent_type` (`coordinator` for feedback on tasks' results). At most `limit` items (1 to 200, default 50).\n\n**Errors:** 404 for another tenant's network.",
+  },
+  'GET /networks/:network_id/agents/:agent_id/lessons': {
+    description:
+      "An agent's lessons: short guidelines distilled from people's feedback on its earlier work (each citing the feedback it came from), which every prompt of its type carries. `current` is the set in force, `history` every version (distilled or set by a person), `pending_feedback` how much feedback waits for the next distillation.\n\n**Errors:** 404 for another tenant's agent.",
+  },
+  'PUT /networks/:network_id/agents/:agent_id/lessons': {
+    description:
+      "Replaces the agent's lessons with a person's, as a new version: the next prompts of its type carry them. An empty list clears them. Later distillations start from this version.\n\n**Errors:** 400 for more than 20 lessons, a lesson over 500 characters or more than 20 sources; 404 for another tenant's agent.",
+  },
   'GET /trends': {
     description:
       "How the tenant's tasks went over time: for the tasks created in [`from`, `to`), one row per UTC day (throughput, outcomes, failure rate, average and p95 duration, cost and tokens), and their subtasks per agent type. Default: the last 14 UTC days, today included; at most 366 days. `network_id` narrows it to one network.\n\n" +
       'The failure rate counts failed and timed-out tasks over those that ended; cancelled ones are left out.\n\n**Errors:** 400 for an invalid range (also `from` not before `to`, or longer than 366 days); 404 for an unknown `network_id`.',
+  },
+  'POST /evals': {
+    description:
+      "Starts an evaluation run. Each case runs as an ordinary task of its network (the case's `network_id` or the run's), started at once through admission, so budgets, the cap on queued tasks and fair scheduling apply as to any task. " +
+      "When a case's task ends, the coordinator scores its result: each assertion against the result's content, and the rubric (if any) by one judge model call through the model chain. A case's score is the fraction of its assertions that passed, averaged with the rubric's score; it passes when every assertion passed and the rubric scored at least 0.5. A case whose task failed, timed out or was cancelled scores 0 with the error. " +
+      'The run is `completed` once every case is scored; follow it with GET /evals/{eval_run_id}.\n\n' +
+      "**Errors:** 400 for an invalid case (also a case with neither assertions nor a rubric, a regex that does not compile, a case id used twice, a case without a network); 404 for a network that is not the tenant's; 402 when a budget is used up; 429 when the run's tasks do not fit under the tenant's cap of queued tasks (nothing is started).",
+  },
+  'GET /evals': { description: "The tenant's evaluation runs, newest first, each with its counts and mean score but without its results. `limit`: 1 to 100 (default 20)." },
+  'GET /evals/:eval_run_id': { description: "One evaluation run with each case's result: its task and that task's status, the case's status, score and pass, each assertion's outcome and the judge's verdict. **404** for a missing run and for another tenant's.", responseExamples: { 200: ['completed'] } },
+  'GET /evals/compare': {
+    description:
+      'Compares two runs case by case (cases are matched by their `id`): `better` or `worse` when the score in `b` is higher or lower than in `a`, `same`, `added` (only in `b`) or `removed` (only in `a`), with the counts. Compare runs of the same case file before and after a change of prompt, model, tools or lessons.\n\n**Errors:** 404 when either run is missing or another tenant\'s.',
+  },
+  'GET /networks/:network_id/stats': {
+    description:
+      "How one network did over the last `window` (default `7d`, at most `90d`), per agent type, per model and in total: its subtasks (those that finished in the window, or, not finished, were created in it), how many completed and failed, the mean confidence of the completed ones, the median and 95th percentile of their duration, people's ratings (mean and count) of the feedback given in the window, and the tokens and cost of the model calls made in it. The coordinator's row carries its own calls (planning, synthesis) and the ratings of whole tasks; the totals also count the tasks created in the window.\n\n" +
+      'The coordinator plans with the same numbers per specialist over 30 days (its track record).\n\n**Errors:** 400 for a window that is not `<n>h` or `<n>d` or is outside 1h to 90d; 404 for an unknown network (also another tenant\'s).',
   },
   'GET /usage': {
     description:

@@ -628,7 +628,138 @@ const LLM_CALLS = {
   recording: { prompts: true, retention_days: 30 },
 };
 
+// Evaluations: a case set for the Email Campaign Assistant, run twice (a prompt change in between).
+const EVAL_RUN = { before: '4c17a0f9-6d8e-4b1a-9c2f-0a1b2c3d4e51', after: '5d28b1a0-7e9f-4c2b-8d3a-1b2c3d4e5f62' };
+const EVAL_CASES = [
+  {
+    id: 'launch-email-subject',
+    task: 'Write the launch email for TechPro X1 for software developers; give the subject line first, under 60 characters',
+    context: { product_name: 'TechPro X1', target_audience: 'Software developers and IT professionals' },
+    assertions: [
+      { type: 'contains', value: 'TechPro X1' },
+      { type: 'regex', pattern: '^Subject: .{1,60}$', flags: 'm' },
+      { type: 'not_contains', value: 'lorem ipsum' },
+      { type: 'max_length', value: 4000 },
+    ],
+    rubric: 'Leads with AI code completion, speaks to developers, ends with a clear call to action to start the free trial.',
+  },
+  {
+    id: 'send-time-json',
+    task: 'Recommend the send day and hour for the TechPro X1 launch email; answer as JSON {"day": ..., "hour": ...}',
+    assertions: [{ type: 'json_field_equals', path: 'day', value: 'Tuesday' }],
+  },
+];
+const EVAL_RESULTS = [
+  {
+    case_id: 'launch-email-subject',
+    network_id: NETWORK_ID,
+    task_id: TASK_ID,
+    task_status: 'completed',
+    status: 'scored',
+    score: 0.8875,
+    passed: false,
+    assertions: [
+      { type: 'contains', passed: true, detail: 'contains "TechPro X1"' },
+      { type: 'regex', passed: false, detail: 'does not match /^Subject: .{1,60}$/m' },
+      { type: 'not_contains', passed: true, detail: 'does not contain "lorem ipsum"' },
+      { type: 'max_length', passed: true, detail: '2310 characters (at most 4000)' },
+    ],
+    rubric: { score: 0.95, explanation: 'Leads with AI code completion and ends with a free-trial call to action; the tone suits developers.' },
+    error: null,
+  },
+  {
+    case_id: 'send-time-json',
+    network_id: NETWORK_ID,
+    task_id: PENDING_TASK_ID,
+    task_status: 'completed',
+    status: 'scored',
+    score: 1,
+    passed: true,
+    assertions: [{ type: 'json_field_equals', passed: true, detail: 'day equals "Tuesday"' }],
+    rubric: null,
+    error: null,
+  },
+];
+const EVAL_RUN_BEFORE = {
+  eval_run_id: EVAL_RUN.before,
+  label: 'baseline',
+  status: 'completed',
+  created_at: '2026-03-03T10:00:00.000Z',
+  completed_at: '2026-03-03T10:02:41.120Z',
+  cases_total: 2,
+  cases_scored: 2,
+  mean_score: 0.94375,
+  passed: 1,
+  failed: 1,
+};
+const EVAL_RUN_AFTER = { ...EVAL_RUN_BEFORE, eval_run_id: EVAL_RUN.after, label: 'subject line first', created_at: '2026-03-04T10:00:00.000Z', completed_at: '2026-03-04T10:02:12.480Z', mean_score: 1, passed: 2, failed: 0 };
+
+const FEEDBACK_ID = { copy: '4a9c2e7b-1d3f-4b8a-9e6c-7f2d1a0b3c58', task: '5b0d3f8c-2e4a-4c9b-8f7d-8a3e2b1c4d69' };
+const FEEDBACK = {
+  copy: {
+    feedback_id: FEEDBACK_ID.copy,
+    network_id: NETWORK_ID,
+    task_id: TASK_ID,
+    subtask_id: SUBTASK.copy,
+    agent_type: 'content',
+    rating: 2,
+    comment: 'The subject line is too long for mobile.',
+    correction: 'Subject: TechPro X1 is here',
+    memory_id: '6c1e4a9d-3f5b-4d0c-9a8e-9b4f3c2d5e70',
+    lesson_version: 1,
+    created_at: '2026-03-04T10:15:00.000Z',
+  },
+  task: {
+    feedback_id: FEEDBACK_ID.task,
+    network_id: NETWORK_ID,
+    task_id: TASK_ID,
+    subtask_id: null,
+    agent_type: 'coordinator',
+    rating: 5,
+    comment: 'Clear plan, and the final email was ready to send.',
+    correction: null,
+    memory_id: '7d2f5b0e-4a6c-4e1d-8b9f-0c5a4d3e6f81',
+    lesson_version: null,
+    created_at: '2026-03-04T10:16:30.000Z',
+  },
+};
+const LESSON_SETS = {
+  distilled: {
+    version: 1,
+    source: 'distilled',
+    lessons: [{ text: 'Keep email subject lines under 40 characters: most tech professionals read on their phones.', sources: [FEEDBACK_ID.copy] }],
+    created_at: '2026-03-04T10:20:00.000Z',
+  },
+  person: {
+    version: 2,
+    source: 'person',
+    lessons: [
+      { text: 'Keep email subject lines under 40 characters: most tech professionals read on their phones.', sources: [FEEDBACK_ID.copy] },
+      { text: 'Name the product in the first five words of the subject.', sources: [] },
+    ],
+    created_at: '2026-03-05T09:00:00.000Z',
+  },
+};
+
 export const SCHEMA_EXAMPLES: Record<string, Record<string, NamedExample>> = {
+  Feedback: { copy: { summary: "A low rating of the content specialist's subtask, with a correction", value: FEEDBACK.copy } },
+  FeedbackCreated: { copy: { summary: 'Feedback on a subtask, stored with its memory item', value: { feedback: FEEDBACK.copy } } },
+  FeedbackList: { task: { summary: "A task's feedback: on a subtask, then on the result", value: { feedback: [FEEDBACK.copy, FEEDBACK.task] } } },
+  FeedbackBody: {
+    subtask: { summary: 'A rating of one subtask, with a comment and a correction', value: { rating: 2, subtask_id: SUBTASK.copy, comment: 'The subject line is too long for mobile.', correction: 'Subject: TechPro X1 is here' } },
+    task: { summary: "A rating of the task's result", value: { rating: 5, comment: 'Clear plan, and the final email was ready to send.' } },
+  },
+  LessonSet: { distilled: { summary: 'Lessons distilled from feedback', value: LESSON_SETS.distilled } },
+  Lessons: {
+    edited: {
+      summary: "The content specialist's lessons after a person's edit",
+      value: { agent_id: AGENT.content, agent_type: 'content', current: LESSON_SETS.person, history: [LESSON_SETS.person, LESSON_SETS.distilled], pending_feedback: 2, lesson_every: 5 },
+    },
+  },
+  PutLessonsBody: {
+    replace: { summary: 'Replace the lessons', value: { lessons: LESSON_SETS.person.lessons } },
+    clear: { summary: 'Clear them', value: { lessons: [] } },
+  },
   ErrorBody: {
     validation_error: { summary: 'A field failed validation', value: { error: { code: 'validation_error', message: 'Invalid request body', details: [{ path: 'task', message: 'Too small: expected string to have >=1 characters' }] } } },
   },
@@ -821,6 +952,26 @@ export const SCHEMA_EXAMPLES: Record<string, Record<string, NamedExample>> = {
       },
     },
   },
+  StatsReport: {
+    week: {
+      summary: 'A week of the Email Campaign Assistant',
+      value: {
+        network_id: NETWORK_ID,
+        window: '7d',
+        from: '2026-03-01T09:20:00.000Z',
+        to: '2026-03-08T09:20:00.000Z',
+        totals: { tasks: 12, subtasks: 41, completed: 38, failed: 2, mean_confidence: 0.84, mean_rating: 4.2, ratings: 10, p50_duration_ms: 14210, p95_duration_ms: 39870, input_tokens: 138756, output_tokens: 46346, cost_usd: 1.389 },
+        agent_types: [
+          { agent_type: 'content', subtasks: 14, completed: 13, failed: 1, mean_confidence: 0.86, mean_rating: 4.5, ratings: 4, p50_duration_ms: 21410, p95_duration_ms: 40120, input_tokens: 52110, output_tokens: 18423, cost_usd: 0.4891 },
+          { agent_type: 'coordinator', subtasks: 0, completed: 0, failed: 0, mean_confidence: null, mean_rating: 4, ratings: 3, p50_duration_ms: null, p95_duration_ms: null, input_tokens: 40211, output_tokens: 9870, cost_usd: 0.3702 },
+        ],
+        models: [
+          { model: 'anthropic:claude-sonnet-5-5', subtasks: 39, completed: 37, failed: 1, mean_confidence: 0.85, mean_rating: 4.29, ratings: 7, p50_duration_ms: 14020, p95_duration_ms: 38800, input_tokens: 131002, output_tokens: 43911, cost_usd: 1.3112 },
+          { model: 'openai:gpt-5-mini', subtasks: 1, completed: 1, failed: 0, mean_confidence: 0.7, mean_rating: null, ratings: 0, p50_duration_ms: 18890, p95_duration_ms: 18890, input_tokens: 7754, output_tokens: 2435, cost_usd: 0.0778 },
+        ],
+      },
+    },
+  },
   TrendReport: {
     two_days: {
       summary: 'Two days of the Email Campaign Assistant',
@@ -881,6 +1032,45 @@ export const SCHEMA_EXAMPLES: Record<string, Record<string, NamedExample>> = {
     },
   },
   SetMemorySpaceBody: { model: { summary: 'Embed with another configured model', value: { model: 'openai:text-embedding-3-small' } } },
+  CreateEvalRunBody: {
+    email_campaign: { summary: 'Two cases for the Email Campaign Assistant (see examples/evals/email-campaign.jsonl)', value: { label: 'baseline', network_id: NETWORK_ID, cases: EVAL_CASES } },
+  },
+  EvalRun: { completed: { summary: 'A completed run of two cases', value: { ...EVAL_RUN_BEFORE, results: EVAL_RESULTS } } },
+  EvalRunBody: {
+    started: {
+      summary: 'Just started (202): the cases are running',
+      value: {
+        eval_run: {
+          ...EVAL_RUN_BEFORE,
+          status: 'running',
+          completed_at: null,
+          cases_scored: 0,
+          mean_score: null,
+          passed: 0,
+          failed: 0,
+          results: EVAL_RESULTS.map((r) => ({ ...r, task_status: 'queued', status: 'running', score: null, passed: null, assertions: [], rubric: null })),
+        },
+      },
+    },
+    completed: { summary: 'Completed: every case scored', value: { eval_run: { ...EVAL_RUN_BEFORE, results: EVAL_RESULTS } } },
+  },
+  EvalRunList: { runs: { summary: 'Two runs, newest first', value: { eval_runs: [EVAL_RUN_AFTER, EVAL_RUN_BEFORE] } } },
+  EvalComparison: {
+    better: {
+      summary: 'The subject-line prompt change fixed one case',
+      value: {
+        a: EVAL_RUN_BEFORE,
+        b: EVAL_RUN_AFTER,
+        cases: [
+          { case_id: 'launch-email-subject', a_score: 0.8875, b_score: 1, change: 'better' },
+          { case_id: 'send-time-json', a_score: 1, b_score: 1, change: 'same' },
+        ],
+        better: 1,
+        worse: 0,
+        same: 1,
+      },
+    },
+  },
   GetOpenapiJsonResponse200: { document: { summary: 'This document (abridged)', value: { openapi: '3.1.0', info: { title: 'Agent Mesh API', version: '0.1.0' } } } },
 };
 

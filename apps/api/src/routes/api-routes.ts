@@ -2,11 +2,14 @@ import { agentRoutes } from './agents-routes';
 import { approvalRoutes } from './approvals-routes';
 import { budgetRoutes } from './budget-routes';
 import { docsRoutes } from './docs-routes';
+import { evalRoutes } from './evals-routes';
+import { feedbackRoutes } from './feedback-routes';
 import { healthRoutes } from './health-routes';
 import { memoryRoutes } from './memory-routes';
 import { networkRoutes } from './networks-routes';
 import type { RouteDefinition } from './route-definition';
 import { runRoutes } from './runs-routes';
+import { statsRoutes } from './stats-routes';
 import { taskCallRoutes } from './task-calls-routes';
 import { taskEventRoutes } from './task-events-routes';
 import { taskRoutes } from './tasks-routes';
@@ -28,8 +31,11 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...taskEventRoutes,
   ...taskCallRoutes,
   ...runRoutes,
+  ...feedbackRoutes,
+  ...statsRoutes,
   ...approvalRoutes,
   ...budgetRoutes,
   ...memoryRoutes,
+  ...evalRoutes,
   ...docsRoutes({ routes: () => API_ROUTES, basePath: API_BASE_PATH }),
 ];

@@ -10,7 +10,8 @@ const AXIS_HEIGHT = 22;
 const MAX_LABEL_CHARS = 28;
 
 /** Horizontal bars, one per usage row: tokens (input and output stacked) or cost, on a shared axis. */
-export function UsageChart({ chart, metric }: { chart: UsageChartModel; metric: UsageMetric }) {
+/** `callsLabel`: what a row's `llm_calls` counts, in its tooltip (the agent page's model rows count subtasks). */
+export function UsageChart({ chart, metric, callsLabel = 'model calls' }: { chart: UsageChartModel; metric: UsageMetric; callsLabel?: string }) {
   const plotWidth = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH;
   const x = (share: number) => LABEL_WIDTH + share * plotWidth;
   const height = AXIS_HEIGHT + chart.bars.length * ROW_HEIGHT + 4;
@@ -56,7 +57,7 @@ export function UsageChart({ chart, metric }: { chart: UsageChartModel; metric: 
                 {format(bar.value)}
               </text>
               <title>
-                {`${bar.label}\n${formatCount(bar.row.input_tokens)} input tokens, ${formatCount(bar.row.output_tokens)} output tokens\n${formatCost(bar.row.cost_usd)} in ${bar.row.llm_calls} model calls`}
+                {`${bar.label}\n${formatCount(bar.row.input_tokens)} input tokens, ${formatCount(bar.row.output_tokens)} output tokens\n${formatCost(bar.row.cost_usd)} in ${bar.row.llm_calls} ${callsLabel}`}
               </title>
             </g>
           );

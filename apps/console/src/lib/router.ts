@@ -17,6 +17,9 @@ export type Route =
   | { page: 'trends' }
   | { page: 'network'; networkId: string; tab: NetworkTab }
   | { page: 'task'; networkId: string; taskId: string }
+  | { page: 'agent'; networkId: string; agentId: string }
+  | { page: 'evals' }
+  | { page: 'eval'; evalRunId: string }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(pathname: string): Route {
@@ -26,10 +29,15 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 1 && parts[0] === 'usage') return { page: 'usage' };
   if (parts.length === 1 && parts[0] === 'runs') return { page: 'runs' };
   if (parts.length === 1 && parts[0] === 'over-time') return { page: 'trends' };
+  if (parts[0] === 'evaluations') {
+    if (parts.length === 1) return { page: 'evals' };
+    if (parts.length === 2 && parts[1]) return { page: 'eval', evalRunId: parts[1] };
+  }
   if (parts[0] === 'networks' && parts[1]) {
     if (parts.length === 2) return { page: 'network', networkId: parts[1], tab: 'tasks' };
     if (parts.length === 3 && parts[2] && isNetworkTab(parts[2])) return { page: 'network', networkId: parts[1], tab: parts[2] };
     if (parts.length === 4 && parts[2] === 'tasks' && parts[3]) return { page: 'task', networkId: parts[1], taskId: parts[3] };
+    if (parts.length === 4 && parts[2] === 'agents' && parts[3]) return { page: 'agent', networkId: parts[1], agentId: parts[3] };
   }
   return { page: 'not-found', path };
 }
@@ -45,6 +53,11 @@ export const paths = {
   network: (networkId: string, tab: NetworkTab = 'tasks') =>
     `${BASE_PATH}/networks/${encodeURIComponent(networkId)}${tab === 'tasks' ? '' : `/${tab}`}`,
   task: (networkId: string, taskId: string) => `${BASE_PATH}/networks/${encodeURIComponent(networkId)}/tasks/${encodeURIComponent(taskId)}`,
+  /** One agent: its stats, lessons and the feedback on its work. */
+  agent: (networkId: string, agentId: string) => `${BASE_PATH}/networks/${encodeURIComponent(networkId)}/agents/${encodeURIComponent(agentId)}`,
+  /** Evaluation runs; `search` keeps a comparison (`?a=RUN&b=RUN`). */
+  evals: (search = '') => `${BASE_PATH}/evaluations${search}`,
+  evalRun: (evalRunId: string) => `${BASE_PATH}/evaluations/${encodeURIComponent(evalRunId)}`,
 };
 
 const NAVIGATE = 'mesh:navigate';

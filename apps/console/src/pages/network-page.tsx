@@ -330,7 +330,9 @@ function AgentTable({ agents, unserved, networkId, onRemoved }: { agents: Agent[
         {agents.map((a) => (
           <tr key={a.id} data-testid="agent-row" data-agent-type={a.type}>
             <td>
-              {a.name}
+              <Link href={paths.agent(networkId, a.id)} data-testid="agent-link">
+                {a.name}
+              </Link>
               {a.description && <div className="muted small">{a.description}</div>}
             </td>
             <td>

@@ -1,10 +1,13 @@
 import type { Agent, LlmCall, LlmCallList as LlmCallListBody, Subtask, Task } from '@mesh/core';
 import { useEffect, useState } from 'react';
 import { isBudgetExhaustedMessage, isTerminalTaskStatus, SUBTASK_STATUSES, watchTask, type WatchMode } from '@mesh/client';
+import { learningApi } from '../api/learning-api';
+import type { Feedback } from '../api/learning-types';
 import { meshApi } from '../api/mesh-api';
 import { BudgetsLink, ErrorMessage, errorText } from '../components/error-message';
 import { Link } from '../components/link';
 import { EventLog } from '../components/event-log';
+import { FeedbackForm, FeedbackList } from '../components/task-feedback';
 import { LlmCallList } from '../components/llm-call-list';
 import { MarkdownView } from '../components/markdown-view';
 import { StatusBadge } from '../components/status-badge';
@@ -13,6 +16,7 @@ import { TaskGraph } from '../components/task-graph';
 import { TimelineChart } from '../components/timeline-chart';
 import { ToolCallList } from '../components/tool-call-list';
 import { elapsedMs, formatCost, formatDuration, formatTime } from '../lib/format';
+import { feedbackByTarget, RESULT_TARGET } from '../lib/feedback';
 import { EVENT_LOG_LIMIT, toLogEntry, traceUrl, type EventLogEntry } from '../lib/event-log';
 import { callLabel, isCoordinatorCall, parseCoordinatorOutput, shortCallLabel } from '../lib/llm-calls';
 import { modelFallback } from '../lib/model-fallback';
@@ -85,12 +89,19 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
   const now = useNow(running);
   // Read again whenever the task records more calls or changes status.
   const calls = useAsync((signal) => meshApi.getTaskCalls(networkId, taskId, signal), [networkId, taskId, task?.usage.llm_calls, task?.status]);
+  // Feedback can be given once the task has ended: read then, and again after each one sent.
+  const hasEnded = task !== undefined && isTerminalTaskStatus(task.status);
+  const feedback = useAsync(
+    (signal) => (hasEnded ? learningApi.listTaskFeedback(networkId, taskId, signal) : Promise.resolve({ feedback: [] as Feedback[] })),
+    [networkId, taskId, hasEnded],
+  );
 
   if (!task) {
     return error ? <ErrorMessage error={error} /> : <p className="muted">Loading…</p>;
   }
   const agents = network.data?.agents ?? [];
   const selected = task.subtasks?.find((s) => s.id === selectedId) ?? null;
+  const feedbackOn = feedbackByTarget(feedback.data?.feedback ?? []);
   const ended = isTerminalTaskStatus(task.status);
   const coordinatorCalls = (calls.data?.calls ?? []).filter(isCoordinatorCall);
   const stageCall = coordinatorCalls.find((c) => c.call_id === stageCallId) ?? null;
@@ -205,6 +216,7 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
             openCallId={openCallId}
             onOpenCall={setOpenCallId}
             retry={retryableSubtask(task, selected) ? { networkId, taskId, onRetried: () => setGeneration((g) => g + 1) } : null}
+            feedback={ended ? { networkId, taskId, given: feedbackOn.get(selected.id) ?? [], error: feedback.error, onSent: feedback.reload } : null}
           />
         ) : (
           <p className="muted small">Select a subtask, a coordinator or the result in the graph or the timeline to see what it did.</p>
@@ -239,6 +251,14 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
         ) : (
           !task.error && <p className="muted">{ended ? 'No result.' : 'The result appears here when the task ends.'}</p>
         )}
+        {ended && (
+          <div className="feedback" data-testid="result-feedback">
+            <h3>Feedback on the result</h3>
+            <ErrorMessage error={feedback.error} />
+            <FeedbackList feedback={feedbackOn.get(RESULT_TARGET) ?? []} empty="No feedback on the result yet." />
+            <FeedbackForm networkId={networkId} taskId={taskId} subtaskId={null} subject="the result" onSent={feedback.reload} />
+          </div>
+        )}
       </section>
 
       <section className="panel" data-testid="calls-panel">
@@ -255,7 +275,7 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
 
       <section className="panel">
         <h2>Subtasks</h2>
-        <SubtaskTable subtasks={task.subtasks ?? []} agents={agents} onSelect={selectSubtask} />
+        <SubtaskTable subtasks={task.subtasks ?? []} agents={agents} onSelect={selectSubtask} feedbackOn={feedbackOn} />
       </section>
 
       <section className="panel" data-testid="events-panel">
@@ -527,6 +547,7 @@ function SubtaskDetail({
   openCallId,
   onOpenCall,
   retry,
+  feedback,
 }: {
   subtask: Subtask;
   agents: Agent[];
@@ -538,6 +559,8 @@ function SubtaskDetail({
   onOpenCall(callId: string | null): void;
   /** Set when this subtask can be retried now. */
   retry: { networkId: string; taskId: string; onRetried(): void } | null;
+  /** Set once the task has ended: the feedback given on this subtask, and a form for more. */
+  feedback: { networkId: string; taskId: string; given: Feedback[]; error: unknown; onSent(): void } | null;
 }) {
   const agent = agentFor(subtask, agents);
   const fallback = modelFallback(agent?.model, subtask.model);
@@ -583,13 +606,21 @@ function SubtaskDetail({
           <MarkdownView source={subtask.reasoning} />
         </details>
       )}
+      {feedback && (
+        <div className="feedback" data-testid="subtask-feedback">
+          <h4>Feedback on this subtask</h4>
+          <ErrorMessage error={feedback.error} />
+          <FeedbackList feedback={feedback.given} empty="No feedback on this subtask yet." />
+          <FeedbackForm key={subtask.id} networkId={feedback.networkId} taskId={feedback.taskId} subtaskId={subtask.id} subject={`subtask ${subtask.key}`} onSent={feedback.onSent} />
+        </div>
+      )}
       <h4>Model calls of this subtask</h4>
       <LlmCallList calls={calls} recording={recording} openCallId={openCallId} onOpen={onOpenCall} testId="subtask-llm-calls" />
     </div>
   );
 }
 
-function SubtaskTable({ subtasks, agents, onSelect }: { subtasks: Subtask[]; agents: Agent[]; onSelect(id: string): void }) {
+function SubtaskTable({ subtasks, agents, onSelect, feedbackOn }: { subtasks: Subtask[]; agents: Agent[]; onSelect(id: string): void; feedbackOn: ReadonlyMap<string, Feedback[]> }) {
   if (subtasks.length === 0) return <p className="muted">No subtasks yet.</p>;
   return (
     <table className="table" data-testid="subtasks-table">
@@ -605,11 +636,13 @@ function SubtaskTable({ subtasks, agents, onSelect }: { subtasks: Subtask[]; age
           <th>Worker</th>
           <th>Tools</th>
           <th>Duration</th>
+          <th>Ratings</th>
         </tr>
       </thead>
       <tbody>
         {subtasks.map((s) => {
           const fallback = modelFallback(agentFor(s, agents)?.model, s.model);
+          const ratings = (feedbackOn.get(s.id) ?? []).map((f) => f.rating);
           return (
             <tr key={s.id} onClick={() => onSelect(s.id)} className="clickable">
               <td>{s.iteration}</td>
@@ -631,6 +664,9 @@ function SubtaskTable({ subtasks, agents, onSelect }: { subtasks: Subtask[]; age
                 <ToolCallCount calls={s.tool_calls} />
               </td>
               <td>{formatDuration(s.duration_ms)}</td>
+              <td className="small" data-testid="subtask-ratings">
+                {ratings.join(', ') || '–'}
+              </td>
             </tr>
           );
         })}

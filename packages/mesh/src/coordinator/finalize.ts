@@ -1,4 +1,4 @@
-import { FinalSynthesis, isTerminalTaskStatus } from '@mesh/core';
+import { COORDINATOR_TYPE, FinalSynthesis, isTerminalTaskStatus } from '@mesh/core';
 import type { FinalizeJob } from '@mesh/queue';
 import type { EngineDeps } from '../engine-deps';
 import { formatMemory, retrieveRelevantMemory } from '../memory-retrieval';
@@ -35,14 +35,18 @@ export async function runFinalize(deps: EngineDeps, job: FinalizeJob): Promise<v
   }
   const view = await loadNetwork(deps, task);
   if (!view) return;
-  const memory = await retrieveRelevantMemory(deps.store.memory, {
-    tenantId: task.tenant_id,
-    networkId: task.network_id,
-    text: task.task,
-    tokenBudget: deps.settings.memoryTokenBudget,
-    candidates: deps.settings.memoryCandidates,
-    ...(deps.meaning ? { meaning: deps.meaning } : {}),
-  });
+  const [memory, lessons] = await Promise.all([
+    retrieveRelevantMemory(deps.store.memory, {
+      tenantId: task.tenant_id,
+      networkId: task.network_id,
+      text: task.task,
+      tokenBudget: deps.settings.memoryTokenBudget,
+      candidates: deps.settings.memoryCandidates,
+      ...(deps.meaning ? { meaning: deps.meaning } : {}),
+      agentType: COORDINATOR_TYPE,
+    }),
+    deps.store.lessons.current(task.tenant_id, task.network_id, COORDINATOR_TYPE),
+  ]);
   deps.metrics?.memoryRetrieved('finalize', memory.items.length);
   const synthesis = finalizePrompt({
     networkName: view.network.name,
@@ -51,6 +55,7 @@ export async function runFinalize(deps: EngineDeps, job: FinalizeJob): Promise<v
     sharedContext: view.network.shared_context,
     memory: formatMemory(memory.items),
     subtasks,
+    lessons,
   });
   const prompt = { ...synthesis, memory: memoryNotes(memory.items) };
   try {

@@ -1,4 +1,4 @@
-import { CoordinatorDecision, type PlannedSubtask } from '@mesh/core';
+import { COORDINATOR_TYPE, CoordinatorDecision, type PlannedSubtask } from '@mesh/core';
 import type { StepJob } from '@mesh/queue';
 import type { AgentRow, SubtaskRow, TaskRow } from '@mesh/store';
 import { announceTaskStatus } from '@mesh/tasks';
@@ -40,7 +40,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
 
   if (!context.network) return; // network deleted
   const view = networkView(context.network, new Map(context.agents.map((a) => [a.type, a])));
-  const all = specialistsOf(view.agents.values());
+  const all = specialistsOf(view.agents.values(), await deps.trackRecords.of(task.tenant_id, task.network_id));
   if (all.length === 0) return failTask(deps, task.tenant_id, task.id, 'The network has no specialist agents to delegate to');
   // Only what a live worker serves is offered: a subtask for an unserved type would wait unseen.
   const { offered: specialists, unavailable } = await servedSpecialists(deps, all);
@@ -49,7 +49,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   const byMeaning = deps.meaning
     ? await semanticMemoryCandidates(deps.store.memory, deps.meaning, { tenantId: task.tenant_id, networkId: task.network_id, text: task.task, candidates: deps.settings.memoryCandidates })
     : [];
-  const memory = selectMemory(mergeCandidates(context.memoryCandidates, byMeaning), deps.settings.memoryTokenBudget);
+  const memory = selectMemory(mergeCandidates(context.memoryCandidates, byMeaning), deps.settings.memoryTokenBudget, Date.now(), COORDINATOR_TYPE);
   deps.metrics?.memoryRetrieved('plan', memory.items.length);
   const planPrompt = coordinatorPlanPrompt({
     networkName: view.network.name,
@@ -62,6 +62,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
     memory: formatMemory(memory.items),
     previous,
     iteration: job.iteration,
+    lessons: context.coordinatorLessons,
   });
   const prompt = { ...planPrompt, memory: memoryNotes(memory.items) };
 

@@ -8,6 +8,12 @@ export function candidateArguments(query: MemoryCandidateQuery): { window: numbe
 }
 
 /**
+ * A candidate's `feedback_agent_type` column, read from the row alias `row`: NULL except for
+ * feedback items, whose metadata names the agent type they judge (retrieval favours an agent's own).
+ */
+export const FEEDBACK_AGENT_TYPE = (row: string) => `CASE WHEN ${row}.memory_type = 'feedback' THEN ${row}.metadata->>'agent_type' END AS feedback_agent_type`;
+
+/**
  * The candidates (see MemoryRepository.candidates) as a JSON array expression, for statements that
  * load them together with other rows (one round trip): `$n` placeholders for network, tenant and
  * text are the caller's; the window, recent, limit and common lexemes are appended to `params`.
@@ -22,7 +28,8 @@ export function memoryCandidatesJsonSql(
   params.push(window, recent, limit, common);
   const n = params.length;
   return `(SELECT coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'tenant_id', c.tenant_id, 'network_id', c.network_id, 'memory_type', c.memory_type, 'content', c.content, 'confidence', c.confidence,
-                                                     'importance', c.importance, 'token_estimate', c.token_estimate, 'created_at', c.created_at, 'rank', c.rank)), '[]')
+                                                     'importance', c.importance, 'token_estimate', c.token_estimate, 'created_at', c.created_at, 'rank', c.rank)
+                                  || CASE WHEN c.memory_type = 'feedback' AND c.metadata ? 'agent_type' THEN jsonb_build_object('feedback_agent_type', c.metadata->>'agent_type') ELSE '{}' END), '[]')
            FROM memory_candidates(${refs.network}, ${refs.tenant}, ${refs.text}, $${n - 3}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::text[]) AS c)`;
 }
 
