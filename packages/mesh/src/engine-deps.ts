@@ -22,6 +22,8 @@ export interface EngineSettings {
   memoryCandidates: number;
   /** Per-task budget; past it the coordinator stops planning and synthesises what it has. 0 = unlimited. */
   taskBudget?: { maxTokens: number; maxCostUsd: number };
+  /** New feedback items of an agent type that call for its lessons to be distilled (MESH_LESSON_EVERY); 0 = never. */
+  lessonEvery?: number;
 }
 
 /** Everything the engine's handlers use, passed in (never imported singletons). */
@@ -92,7 +94,7 @@ export async function createEngine(resources: EngineResources, options: EngineOp
     metrics: resources.metrics,
     inFlight,
     workerId: `${hostname()}:${process.pid}`,
-    settings: { memoryTokenBudget: config.memory.tokenBudget, memoryCandidates: config.memory.candidates, taskBudget: config.llm.taskBudget },
+    settings: { memoryTokenBudget: config.memory.tokenBudget, memoryCandidates: config.memory.candidates, taskBudget: config.llm.taskBudget, lessonEvery: config.lessons.every },
     safety: options.safety ?? ContentSafety.fromConfig(config, logger.child({ component: 'safety' })),
     tools: options.tools ?? createEngineTools(resources.store, config.tools, resources.embeddings ? { embeddings: resources.embeddings, spaces: resources.store.memoryEmbeddings } : undefined),
     tracer: resources.tracing.tracer,

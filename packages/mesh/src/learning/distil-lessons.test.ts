@@ -12,7 +12,14 @@ import { keptLessons, runDistilLessons } from './distil-lessons';
 let env: TestEnv;
 let mesh: InProcessMesh;
 let answer: DistilledLessons = { lessons: [] };
-const model = new ScriptedModel(() => answer);
+/** Runs once inside the next model call: feedback that arrives while a distillation runs. */
+let duringNextCall: (() => Promise<void>) | null = null;
+const model = new ScriptedModel(async () => {
+  const during = duringNextCall;
+  duringNextCall = null;
+  await during?.();
+  return answer;
+});
 
 beforeAll(async () => {
   env = await createTestEnv('distil-lessons');
@@ -26,12 +33,17 @@ afterAll(async () => {
 async function networkWithFeedback(comments: string[]) {
   const network = await env.store.networks.create('tenant-a', CreateNetworkBody.parse({ name: 'Lessons' }));
   const task = (await env.store.tasks.create('tenant-a', network.id, SubmitTaskBody.parse({ task: 'Write the launch email' })))!;
+  const ids = await addFeedback(network.id, task.id, comments);
+  return { networkId: network.id, taskId: task.id, ids };
+}
+
+async function addFeedback(networkId: string, taskId: string, comments: string[]): Promise<string[]> {
   const ids: string[] = [];
   for (const comment of comments) {
-    const { feedback } = await env.store.feedback.create({ tenantId: 'tenant-a', networkId: network.id, taskId: task.id, subtaskId: null, agentType: 'coordinator', rating: 2, comment, correction: null });
+    const { feedback } = await env.store.feedback.create({ tenantId: 'tenant-a', networkId, taskId, subtaskId: null, agentType: 'coordinator', rating: 2, comment, correction: null });
     ids.push(feedback.feedback_id);
   }
-  return { networkId: network.id, ids };
+  return ids;
 }
 
 it('keeps at most ten lessons, cut to 500 characters, citing only known ids', () => {
@@ -88,5 +100,24 @@ it("keeps the current lessons when the model answers none, and ignores another t
   answer = { lessons: [] };
   await runDistilLessons(mesh.engine, { tenantId: 'tenant-a', networkId, agentType: 'coordinator' });
   expect(await env.store.lessons.latest('tenant-a', networkId, 'coordinator')).toMatchObject({ version: 2, source: 'distilled', lessons: [{ text: 'Be brief', sources: [] }] });
+  expect(await env.store.feedback.pendingCount('tenant-a', networkId, 'coordinator')).toBe(0);
+});
+
+it('distils again in the same job when the threshold was reached again while it ran', async () => {
+  const every = env.config.lessons.every;
+  const { networkId, taskId } = await networkWithFeedback(Array.from({ length: every }, (_, i) => `First round ${i}`));
+  let later: string[] = [];
+  duringNextCall = async () => {
+    later = await addFeedback(networkId, taskId, Array.from({ length: every }, (_, i) => `While it ran ${i}`));
+  };
+  answer = { lessons: [{ text: 'Keep subject lines short', sources: [] }] };
+  const before = model.calls.length;
+  await runDistilLessons(mesh.engine, { tenantId: 'tenant-a', networkId, agentType: 'coordinator' });
+  // Two calls: the first round, then the feedback that arrived during it (its enqueue was a no-op).
+  expect(model.calls.length).toBe(before + 2);
+  expect(model.calls[before + 1]!.user).toContain('While it ran 0');
+  expect(model.calls[before + 1]!.user).not.toContain('First round 0');
+  expect((await env.store.lessons.history('tenant-a', networkId, 'coordinator')).map((v) => v.version)).toEqual([2, 1]);
+  expect(later).toHaveLength(every);
   expect(await env.store.feedback.pendingCount('tenant-a', networkId, 'coordinator')).toBe(0);
 });

@@ -46,13 +46,27 @@ export function keptLessons(answer: DistilledLessons, knownIds: ReadonlySet<stri
     .slice(0, LESSON_LIMITS.maxDistilledLessons);
 }
 
+/** Distillations one job makes at most: feedback that keeps arriving waits for the next job. */
+const ROUNDS_PER_JOB = 3;
+
 /**
  * `lessons`: distils an agent type's feedback not yet distilled into its next lessons version,
  * with one structured model call through the chain (the coordinator's model first). The version
  * and the marks on the feedback it distilled are stored in one statement, as version current + 1:
  * a second delivery of the job finds nothing left to distil, or loses to the first on the version.
+ * Feedback that reached the threshold while it ran is distilled by the same job (its enqueue was a
+ * no-op while this one was running, and nothing else would ask again).
  */
 export async function runDistilLessons(deps: EngineDeps, job: LessonsJob): Promise<void> {
+  const every = deps.settings.lessonEvery ?? 0;
+  for (let round = 1; round <= ROUNDS_PER_JOB; round++) {
+    if (!(await distilOnce(deps, job))) return;
+    if (every <= 0 || (await deps.store.feedback.undistilled(job.tenantId, job.networkId, job.agentType, every)).length < every) return;
+  }
+}
+
+/** One distillation; false when there was nothing to distil or another version came first. */
+async function distilOnce(deps: EngineDeps, job: LessonsJob): Promise<boolean> {
   const { tenantId, networkId, agentType } = job;
   const [network, feedback, latest, agents] = await Promise.all([
     deps.store.networks.getRow(tenantId, networkId),
@@ -60,7 +74,7 @@ export async function runDistilLessons(deps: EngineDeps, job: LessonsJob): Promi
     deps.store.lessons.latest(tenantId, networkId, agentType),
     deps.store.agents.byType(tenantId, networkId),
   ]);
-  if (!network || feedback.length === 0) return; // deleted, another tenant's, or already distilled
+  if (!network || feedback.length === 0) return false; // deleted, another tenant's, or already distilled
   const current = latest?.lessons ?? [];
   const prompt = distilLessonsPrompt({ agentType, networkName: network.name, current, feedback });
   const coordinator = agents.get(COORDINATOR_TYPE);
@@ -86,7 +100,8 @@ export async function runDistilLessons(deps: EngineDeps, job: LessonsJob): Promi
   });
   if (!stored) {
     deps.logger.info('lessons not stored: another version came first', { network_id: networkId, agent_type: agentType });
-    return;
+    return false;
   }
   deps.logger.info('lessons distilled', { network_id: networkId, agent_type: agentType, version: stored.version, lessons: lessons.length, feedback: feedback.length, model: `${response.provider}:${response.model}` });
+  return true;
 }
