@@ -3,6 +3,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { ApiDeps } from './api-deps';
 import { ApiKeyResolver, authenticate } from './middleware/auth';
 import { jsonBody } from './middleware/json-body';
+import { isMultipartMediaType, multipartBody } from './middleware/multipart-body';
 import { rateLimit } from './middleware/rate-limit';
 import { requestTraceContext } from './middleware/trace-requests';
 import { validateRequest } from './middleware/validate';
@@ -17,7 +18,7 @@ function runHandler(route: RouteDefinition, deps: ApiDeps): RequestHandler {
     if (!input) throw new Error(`route ${route.method.toUpperCase()} ${route.path} ran without validated input`);
     const controller = new AbortController();
     res.once('close', () => controller.abort());
-    const handle = () => route.handle({ ...input, tenantId: res.locals.tenantId ?? '', deps, signal: controller.signal });
+    const handle = () => route.handle({ ...input, uploads: res.locals.uploads ?? [], tenantId: res.locals.tenantId ?? '', deps, signal: controller.signal });
     // Back inside the request's span: body parsing resumes the chain from stream callbacks, which lose it.
     const traceContext = requestTraceContext(res);
     const result = await (traceContext ? context.with(traceContext, handle) : handle());
@@ -30,6 +31,15 @@ function runHandler(route: RouteDefinition, deps: ApiDeps): RequestHandler {
     if (result.body === undefined) res.status(result.status).end();
     else res.status(result.status).json(result.body);
   };
+}
+
+/** The body reader of a route that reads one: JSON, and multipart too for routes that take uploads. */
+function bodyReader(route: RouteDefinition, deps: ApiDeps): RequestHandler {
+  const json = jsonBody({ limitBytes: route.bodyLimitBytes?.(deps.config) ?? deps.config.http.bodyLimitBytes, bodyRequired: route.bodyRequired });
+  const uploads = route.uploads;
+  if (!uploads) return json;
+  const multipart = multipartBody(uploads.bodyField, uploads.limits(deps.config));
+  return (req, res, next) => (isMultipartMediaType(req.headers['content-type']) ? multipart : json)(req, res, next);
 }
 
 /**
@@ -45,7 +55,7 @@ export function createApiRouter(deps: ApiDeps, routes: readonly RouteDefinition[
   for (const route of routes) {
     const chain: RequestHandler[] = [
       ...(route.auth ? guard : []),
-      ...(route.method === 'post' || route.method === 'put' || route.method === 'patch' ? [jsonBody({ limitBytes: deps.config.http.bodyLimitBytes, bodyRequired: route.bodyRequired })] : []),
+      ...(route.method === 'post' || route.method === 'put' || route.method === 'patch' ? [bodyReader(route, deps)] : []),
       validateRequest(route),
       runHandler(route, deps),
     ];

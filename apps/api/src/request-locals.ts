@@ -1,3 +1,5 @@
+import type { UploadedFile } from './middleware/multipart-body';
+
 /** What the middleware chain leaves on `res.locals` for the handlers (typed once, here). */
 export interface ValidatedInput {
   params: unknown;
@@ -13,6 +15,8 @@ declare global {
       tenantId?: string;
       /** Set by the validate middleware: params, query and body as parsed by the route's schemas. */
       input?: ValidatedInput;
+      /** Set by the multipart body reader: the request's file parts (absent for JSON bodies). */
+      uploads?: UploadedFile[];
     }
   }
 }

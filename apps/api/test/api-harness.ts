@@ -56,7 +56,7 @@ export interface ApiHarness {
   url: string;
   call: Call;
   /** Another server over the same environment with some dependencies replaced (limits, a failing store…). */
-  startVariant(overrides: Partial<ApiDeps>): Promise<{ call: Call; close(): Promise<void> }>;
+  startVariant(overrides: Partial<ApiDeps>): Promise<{ call: Call; url: string; close(): Promise<void> }>;
   /** Rows in a table of this test's schema, optionally filtered by network. */
   count(table: 'networks' | 'agents' | 'tasks' | 'subtasks' | 'memory_items' | 'tools', networkId?: string): Promise<number>;
   close(): Promise<void>;
@@ -80,7 +80,7 @@ export async function startApiHarness(name: string, envOverrides: Record<string,
     call: client(main.url),
     async startVariant(overrides) {
       const server = await listen({ ...deps, ...overrides });
-      return { call: client(server.url), close: () => server.close() };
+      return { call: client(server.url), url: server.url, close: () => server.close() };
     },
     async count(table, networkId) {
       const where = networkId ? (table === 'networks' ? ' WHERE id = $1' : ' WHERE network_id = $1') : '';

@@ -22,8 +22,8 @@ const plan: Pick<Approval, 'kind' | 'subject'> = {
     iteration: 1,
     reasoning: 'one subtask per specialist',
     subtasks: [
-      { key: 'copy', agent_type: 'content', description: 'Write the copy', depends_on: [] },
-      { key: 'visuals', agent_type: 'design', description: 'Draw it', depends_on: ['copy'] },
+      { key: 'copy', agent_type: 'content', description: 'Write the copy', depends_on: [], attachments: [] },
+      { key: 'visuals', agent_type: 'design', description: 'Draw it', depends_on: ['copy'], attachments: [] },
     ],
   },
 };

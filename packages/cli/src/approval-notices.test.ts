@@ -5,7 +5,7 @@ const AT = '2026-01-01T10:00:00.000Z';
 
 function subtask(id: string, status: Subtask['status'], tool_calls: ToolCallView[] = []): Subtask {
   return {
-    id, subtask_id: id, iteration: 1, key: id, agent_type: 'content', agent_id: null, description: '', depends_on: [], status, result: null, confidence: null, reasoning: null,
+    id, subtask_id: id, iteration: 1, key: id, agent_type: 'content', agent_id: null, description: '', depends_on: [], attachments: [], status, result: null, confidence: null, reasoning: null,
     model: null, attempts: 0, worker_id: null, error: null, started_at: null, finished_at: null, duration_ms: null, tool_calls,
   };
 }
@@ -14,7 +14,7 @@ function task(status: Task['status'], subtasks: Subtask[] = [], iterations = 1):
   return {
     id: 'task-1', task_id: 'task-1', network_id: 'net-1', task: 'x', context: {}, priority: 5, status, iterations, max_iterations: 10, result: null, error: null, safety: null,
     simulated: true, usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0, llm_calls: 0 }, subtasks, deadline_at: null, trace_id: null, callback_url: null, webhook_status: null,
-    approvals: { plan: true, tool_calls: 'all', result: false, questions: false }, approval_timeout_seconds: 60, awaiting_since: null, waited_ms: 0, human_feedback: [],
+    approvals: { plan: true, tool_calls: 'all', result: false, questions: false }, approval_timeout_seconds: 60, awaiting_since: null, waited_ms: 0, human_feedback: [], attachments: [],
     created_at: AT, updated_at: AT, started_at: AT, completed_at: null,
   };
 }

@@ -7,7 +7,7 @@ const at = (ms: number) => new Date(T0 + ms).toISOString();
 
 function subtask(key: string, status: Subtask['status'], extra: Partial<Subtask> = {}): Subtask {
   return {
-    id: `id-${key}`, subtask_id: `id-${key}`, iteration: 1, key, agent_type: key, agent_id: null, description: '', depends_on: [], status,
+    id: `id-${key}`, subtask_id: `id-${key}`, iteration: 1, key, agent_type: key, agent_id: null, description: '', depends_on: [], attachments: [], status,
     result: null, confidence: null, reasoning: null, model: null, attempts: 0, worker_id: null, error: null, started_at: null, finished_at: null, duration_ms: null, tool_calls: [],
     ...extra,
   };
@@ -18,7 +18,7 @@ function task(status: Task['status'], subtasks: Subtask[], iterations = 1): Task
     id: 'task-1', task_id: 'task-1', network_id: 'net-1', task: 'x', context: {}, priority: 5, status, iterations, max_iterations: 10, result: null, error: null,
     safety: null, simulated: true, usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0, llm_calls: 0 }, subtasks, deadline_at: null, trace_id: null,
     callback_url: null, webhook_status: null, approvals: { plan: false, tool_calls: 'none', result: false, questions: false }, approval_timeout_seconds: 86_400,
-    awaiting_since: null, waited_ms: 0, human_feedback: [], created_at: at(0), updated_at: at(0), started_at: at(0), completed_at: null,
+    awaiting_since: null, waited_ms: 0, human_feedback: [], attachments: [], created_at: at(0), updated_at: at(0), started_at: at(0), completed_at: null,
   };
 }
 

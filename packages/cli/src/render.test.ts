@@ -6,7 +6,7 @@ const AT = '2026-01-01T10:00:00.000Z';
 
 function subtask(key: string, tool_calls: ToolCallView[]): Subtask {
   return {
-    id: `id-${key}`, subtask_id: `id-${key}`, iteration: 1, key, agent_type: key, agent_id: null, description: '', depends_on: [], status: 'completed',
+    id: `id-${key}`, subtask_id: `id-${key}`, iteration: 1, key, agent_type: key, agent_id: null, description: '', depends_on: [], attachments: [], status: 'completed',
     result: 'done', confidence: 0.9, reasoning: null, model: 'simulated:simulated', attempts: 1, worker_id: 'w1', error: null, started_at: AT, finished_at: AT,
     duration_ms: 900, tool_calls,
   };
@@ -17,7 +17,7 @@ function task(subtasks: Subtask[]): Task {
     id: 'task-1', task_id: 'task-1', network_id: 'net-1', task: 'Report on the spring campaign', context: {}, priority: 5, status: 'completed', iterations: 1,
     max_iterations: 10, result: null, error: null, safety: null, simulated: false, usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0, llm_calls: 2 }, subtasks,
     deadline_at: null, trace_id: null, callback_url: null, webhook_status: null, approvals: { plan: false, tool_calls: 'none', result: false, questions: false }, approval_timeout_seconds: 86_400,
-    awaiting_since: null, waited_ms: 0, human_feedback: [], created_at: AT, updated_at: AT, started_at: AT, completed_at: AT,
+    awaiting_since: null, waited_ms: 0, human_feedback: [], attachments: [], created_at: AT, updated_at: AT, started_at: AT, completed_at: AT,
   };
 }
 

@@ -15,7 +15,7 @@ const BANNER_2 = '44444444-4444-4444-8444-444444444442';
 const AT = '2026-05-14T10:00:00.000Z';
 
 const subtask = (id: string, key: string, iteration: number, status: Subtask['status']): Subtask => ({
-  id, subtask_id: id, iteration, key, agent_type: 'design', agent_id: null, description: `do ${key}`, depends_on: [], status, result: null, confidence: null, reasoning: null,
+  id, subtask_id: id, iteration, key, agent_type: 'design', agent_id: null, description: `do ${key}`, depends_on: [], attachments: [], status, result: null, confidence: null, reasoning: null,
   model: null, attempts: 1, worker_id: null, error: status === 'failed' ? 'boom' : null, started_at: AT, finished_at: AT, duration_ms: 5, tool_calls: [],
 });
 
@@ -23,7 +23,7 @@ function task(id: string, status: Task['status'], subtasks: Subtask[] = []): Tas
   return {
     id, task_id: id, network_id: NET, task: 'Launch email', context: {}, priority: 5, status, iterations: 2, max_iterations: 10, result: null, error: null, safety: null,
     simulated: true, usage: { input_tokens: 0, output_tokens: 0, cost_usd: 0, llm_calls: 0 }, subtasks, deadline_at: null, trace_id: null, callback_url: null, webhook_status: null,
-    approvals: { plan: false, tool_calls: 'none', result: false, questions: false }, approval_timeout_seconds: 60, awaiting_since: null, waited_ms: 0, human_feedback: [],
+    approvals: { plan: false, tool_calls: 'none', result: false, questions: false }, approval_timeout_seconds: 60, awaiting_since: null, waited_ms: 0, human_feedback: [], attachments: [],
     created_at: AT, updated_at: AT, started_at: AT, completed_at: null,
   };
 }

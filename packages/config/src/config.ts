@@ -57,6 +57,12 @@ export const MeshEnv = z
     MESH_RATE_LIMIT_PER_MINUTE: intVar(600, 0, 10_000_000),
     MESH_MAX_QUEUED_TASKS_PER_TENANT: intVar(10_000, 0, 100_000_000),
     MESH_BODY_LIMIT_BYTES: intVar(1_048_576, 1024, 100 * 1_048_576),
+    /** Bytes of one attachment of a task (issue 21). */
+    MESH_ATTACHMENT_MAX_BYTES: intVar(10_485_760, 1, 1024 * 1_048_576),
+    /** Bytes of all of a task's attachments together. */
+    MESH_ATTACHMENTS_MAX_TASK_BYTES: intVar(26_214_400, 1, 1024 * 1_048_576),
+    /** Attachments a task may carry. */
+    MESH_ATTACHMENTS_MAX_FILES: intVar(10, 0, 100),
     /** The API's /metrics behind the API key (default); false only for a private scrape network. */
     MESH_METRICS_AUTH: boolVar(true),
     MESH_WORKER_CONCURRENCY: intVar(100, 1, 100_000),
@@ -162,6 +168,8 @@ export interface MeshConfig {
   queuePrefix: string;
   apiKeys: ApiKeyEntry[];
   limits: { requestsPerMinute: number; maxQueuedTasksPerTenant: number };
+  /** What a task's attachments may weigh (MESH_ATTACHMENT_MAX_BYTES, MESH_ATTACHMENTS_MAX_TASK_BYTES, MESH_ATTACHMENTS_MAX_FILES). */
+  attachments: { maxFileBytes: number; maxTaskBytes: number; maxFiles: number };
   worker: { concurrency: number; subtaskAttempts: number; agentDiscoveryMs: number };
   /** BullMQ job locks: a process that dies loses its jobs' locks after lockMs; stalled jobs are re-run. */
   jobs: { lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number; keep: JobHistoryConfig };
@@ -387,6 +395,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
     queuePrefix: e.MESH_QUEUE_PREFIX,
     apiKeys: apiKeys.keys,
     limits: { requestsPerMinute: e.MESH_RATE_LIMIT_PER_MINUTE, maxQueuedTasksPerTenant: e.MESH_MAX_QUEUED_TASKS_PER_TENANT },
+    attachments: { maxFileBytes: e.MESH_ATTACHMENT_MAX_BYTES, maxTaskBytes: e.MESH_ATTACHMENTS_MAX_TASK_BYTES, maxFiles: e.MESH_ATTACHMENTS_MAX_FILES },
     worker: { concurrency: e.MESH_WORKER_CONCURRENCY, subtaskAttempts: e.MESH_SUBTASK_ATTEMPTS, agentDiscoveryMs: e.MESH_AGENT_DISCOVERY_MS },
     jobs: {
       lockMs: e.MESH_JOB_LOCK_MS,

@@ -1,5 +1,6 @@
 export * from './agent';
 export * from './approval';
+export * from './attachment';
 export * from './budget';
 export * from './error-body';
 export * from './errors';

@@ -6,13 +6,19 @@ import { MemoryType } from './status';
  * (native structured output), so every field is required and nullable where optional:
  * that is the form all three providers' strict modes accept.
  */
-export const PLAN_LIMITS = { maxSubtasks: 12, maxKeyLength: 40, maxDescriptionLength: 4000, maxMemories: 10 } as const;
+export const PLAN_LIMITS = { maxSubtasks: 12, maxKeyLength: 40, maxDescriptionLength: 4000, maxMemories: 10, maxAttachmentsPerSubtask: 20 } as const;
 
 export const PlannedSubtask = z.object({
   key: z.string().min(1).max(PLAN_LIMITS.maxKeyLength),
   agent_type: z.string().min(1).max(40),
   description: z.string().min(1).max(PLAN_LIMITS.maxDescriptionLength),
   depends_on: z.array(z.string()),
+  /**
+   * Names of the task's attachments the specialist is given (sent to its model as files); absent
+   * means none. Optional so plans written before attachments (stored, cached, edited by people)
+   * still parse; the providers' strict schemas require it of the model all the same.
+   */
+  attachments: z.array(z.string().min(1).max(200)).max(PLAN_LIMITS.maxAttachmentsPerSubtask).optional(),
 });
 export type PlannedSubtask = z.infer<typeof PlannedSubtask>;
 

@@ -16,15 +16,17 @@ export function normalisePlan(plan: PlannedSubtask[]): PlannedSubtask[] {
     agent_type: s.agent_type.trim().toLowerCase(),
     description: s.description.trim(),
     depends_on: [...new Set(s.depends_on.map((d) => d.trim()))],
+    attachments: [...new Set((s.attachments ?? []).map((a) => a.trim()))],
   }));
 }
 
 /**
  * Everything wrong with a plan, as sentences the coordinator model can act on; empty when the
  * plan can run: known non-coordinator agent types, unique keys, dependencies inside the plan,
- * no cycles, bounded size.
+ * no cycles, bounded size, and (when the task's attachment names are given) only attachments
+ * the task has.
  */
-export function findPlanProblems(plan: PlannedSubtask[], specialistTypes: ReadonlySet<string>): string[] {
+export function findPlanProblems(plan: PlannedSubtask[], specialistTypes: ReadonlySet<string>, attachmentNames?: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   if (plan.length === 0) problems.push('the plan has no subtasks (set task_complete with a result instead, if the task is done)');
   if (plan.length > PLAN_LIMITS.maxSubtasks) problems.push(`the plan has ${plan.length} subtasks; at most ${PLAN_LIMITS.maxSubtasks} are allowed`);
@@ -38,6 +40,11 @@ export function findPlanProblems(plan: PlannedSubtask[], specialistTypes: Readon
       problems.push(`subtask "${s.key}" names agent type "${s.agent_type}", which is not in the network (${[...specialistTypes].join(', ')})`);
     }
     if (!s.description) problems.push(`subtask "${s.key}" has no description`);
+    for (const name of attachmentNames ? (s.attachments ?? []) : []) {
+      if (attachmentNames?.has(name)) continue;
+      const known = attachmentNames && attachmentNames.size > 0 ? `the task's attachments are ${[...attachmentNames].map((n) => `"${n}"`).join(', ')}` : 'the task has no attachments';
+      problems.push(`subtask "${s.key}" names attachment "${name}", which the task does not have (${known})`);
+    }
   }
   for (const s of plan) {
     for (const d of s.depends_on) {

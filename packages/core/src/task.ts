@@ -4,6 +4,7 @@ import { TaskSafety } from './safety';
 import { SubtaskStatus, TaskStatus } from './status';
 import { ToolCallView } from './tool';
 import { ApprovalOverrides, ApprovalSettings, HumanFeedback } from './approval';
+import { AttachmentInput, AttachmentMeta } from './attachment';
 
 export const TASK_LIMITS = { maxTaskLength: 20_000, maxWaitSeconds: 120 } as const;
 
@@ -32,6 +33,11 @@ export const SubmitTaskBody = z.strictObject({
     .optional(),
   /** Narrows or widens the network's approval settings for this task. */
   approvals: ApprovalOverrides.optional(),
+  /**
+   * Files for the task: inline (`data_base64`) or fetched once from a `url`. A multipart submit
+   * sends them as file parts instead. The server's limits (count, bytes a file, bytes a task) apply.
+   */
+  attachments: z.array(AttachmentInput).max(100).optional(),
 });
 export type SubmitTaskBody = z.infer<typeof SubmitTaskBody>;
 
@@ -72,6 +78,8 @@ export const Subtask = z.object({
   agent_id: z.uuid().nullable(),
   description: z.string(),
   depends_on: z.array(z.string()),
+  /** The names of the task's attachments this subtask was given. */
+  attachments: z.array(z.string()).default([]),
   status: SubtaskStatus,
   result: z.string().nullable(),
   confidence: z.number().nullable(),
@@ -119,6 +127,8 @@ export const Task = z.object({
   waited_ms: z.int(),
   /** What people said when they rejected a plan or a result. */
   human_feedback: z.array(HumanFeedback),
+  /** The files given with the task, in the order they were given. */
+  attachments: z.array(AttachmentMeta).default([]),
   /** A playground run: one agent on an ad-hoc input (no coordinator); its result is that agent's answer. */
   playground: z.boolean().optional(),
   created_at: z.string(),

@@ -116,6 +116,7 @@ export async function createRuntime(config: MeshConfig, options: RuntimeOptions)
       recordAttemptSpan(tracing.tracer, attempt);
     },
     onCircuitChange: (change) => metrics.circuitState(change.provider, change.model, change.to),
+    onModelSkipped: (skip) => metrics.llmModelSkipped(skip.provider, skip.model, skip.modality),
   });
   return {
     ...connections,

@@ -38,6 +38,31 @@ export interface ChatMessage {
   content: string;
 }
 
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+/**
+ * A file sent to the model with the turn (an image, a PDF, audio): each provider sends the
+ * bytes in its own native form. `name` is the task's attachment name; wire formats that have a
+ * name field (Anthropic document title, OpenAI file name) carry it.
+ */
+export interface AttachmentPart {
+  type: 'attachment';
+  name: string;
+  media_type: string;
+  data: Buffer;
+}
+
+export type MessagePart = TextPart | AttachmentPart;
+
+/** A user turn with attachments: text and files in the order the model should read them. */
+export interface PartsMessage {
+  role: 'user';
+  content: MessagePart[];
+}
+
 /** The model's turn that asked for tools: `content` is any text it said alongside ('' when none). */
 export interface ToolCallsMessage {
   role: 'assistant';
@@ -60,7 +85,7 @@ export interface ToolResultMessage {
  * Keep offering the tools on every turn of a conversation that used them (Anthropic rejects tool
  * blocks without tool definitions); `toolChoice: 'none'` asks for the final answer.
  */
-export type ConversationMessage = ChatMessage | ToolCallsMessage | ToolResultMessage;
+export type ConversationMessage = ChatMessage | PartsMessage | ToolCallsMessage | ToolResultMessage;
 
 export type ToolChoice = 'auto' | 'none';
 
@@ -71,9 +96,32 @@ export function toolCallsOf(message: ConversationMessage): ToolCall[] {
   return 'toolCalls' in message ? message.toolCalls : [];
 }
 
+/** The text of a message; a parts message's text parts joined (its attachments have none). */
+export function messageText(message: ConversationMessage): string {
+  if (typeof message.content === 'string') return message.content;
+  return message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+/** Every attachment of a conversation, in order. */
+export function attachmentsOf(messages: readonly ConversationMessage[]): AttachmentPart[] {
+  return messages.flatMap((m) => (typeof m.content === 'string' ? [] : m.content.filter((p): p is AttachmentPart => p.type === 'attachment')));
+}
+
+/**
+ * The conversation with each attachment replaced by a text part that names it (name, type,
+ * size): what is recorded with a call and hashed for the simulated seed, never the bytes.
+ */
+export function withoutAttachmentBytes(messages: readonly ConversationMessage[]): ConversationMessage[] {
+  return messages.map((m) =>
+    typeof m.content === 'string' || m.content.every((p) => p.type === 'text')
+      ? m
+      : { ...m, content: m.content.map((p): MessagePart => (p.type === 'text' ? p : { type: 'text', text: `[attachment "${p.name}" (${p.media_type}, ${p.data.length} bytes)]` })) },
+  );
+}
+
 /** All text of a conversation, tool arguments included: what token estimates are made from. */
 export function conversationText(messages: readonly ConversationMessage[]): string {
-  return messages.map((m) => m.content + toolCallsOf(m).map((c) => `${c.name}${JSON.stringify(c.arguments)}`).join('')).join('');
+  return messages.map((m) => messageText(m) + toolCallsOf(m).map((c) => `${c.name}${JSON.stringify(c.arguments)}`).join('')).join('');
 }
 
 const WIRE_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

@@ -8,9 +8,10 @@ import type { AttemptRecord, LlmCallRecorder, RecordedCall } from './attempt-rec
 import { CallScope } from './call-scope';
 import { CircuitBreaker, type CircuitState, type CircuitTransition } from './circuit-breaker';
 import type { CompletionRequest, CompletionResponse, CompletionSchema } from './completion';
-import { assertValidTools } from './conversation';
+import { assertValidTools, attachmentsOf, withoutAttachmentBytes } from './conversation';
+import { modalityOf, type InputModality } from './input-modality';
 import { LlmAbortError } from './llm-abort-error';
-import { buildModelChain, isProviderConfigured, LIVE_PROVIDERS, type ResolvedModel } from './model-table';
+import { buildModelChain, isProviderConfigured, LIVE_PROVIDERS, missingModality, type ResolvedModel } from './model-table';
 import { ModelRunner, type PreparedRequest } from './model-runner';
 import { PriceTable } from './price-table';
 import { AnthropicProvider } from './providers/anthropic-provider';
@@ -21,10 +22,19 @@ import { SimulatedProvider, type SimulatedResponder } from './providers/simulate
 import { RateLimiter } from './rate-limiter';
 import { seedFrom } from './simulated/seeded-random';
 import { schemaToolName, toProviderJsonSchema, type ProviderJsonSchema } from './structured-output';
+import { UnsupportedModalityError } from './unsupported-modality-error';
 
 export interface CircuitChange extends CircuitTransition {
   provider: string;
   model: string;
+}
+
+/** A model of the chain left out of a call because it cannot read one of the request's attachments. */
+export interface ModelSkip {
+  provider: string;
+  model: string;
+  /** The first of the request's modalities the model does not read. */
+  modality: InputModality;
 }
 
 export interface LlmClientOptions {
@@ -40,6 +50,8 @@ export interface LlmClientOptions {
   onAttempt?: (attempt: AttemptRecord) => void;
   /** Metrics/log hook for circuit transitions this process caused. */
   onCircuitChange?: (change: CircuitChange) => void;
+  /** Metrics hook for models skipped because they cannot read the request's attachments. */
+  onModelSkipped?: (skip: ModelSkip) => void;
   /** Simulated provider: domain answers by schema name. */
   responders?: Record<string, SimulatedResponder>;
   now?: () => number;
@@ -134,8 +146,8 @@ class DefaultLlmClient implements LlmClient {
     if (this.closed) throw new Error('LLM client is closed');
     if (request.messages.length === 0) throw new Error('complete() needs at least one message');
     const { config } = this.options;
-    const chain = this.chainFor(request.model);
-    if (chain.length === 0) {
+    const fullChain = this.chainFor(request.model);
+    if (fullChain.length === 0) {
       throw new ProviderError(`No model available for ${request.model ?? 'the default chain'}: no provider of the chain has a key`, {
         provider: 'none',
         model: request.model ?? '',
@@ -143,6 +155,8 @@ class DefaultLlmClient implements LlmClient {
         errorClass: 'no_model',
       });
     }
+    const log = this.logger.child({ ...(request.context ?? {}), ...(request.purpose ? { purpose: request.purpose } : {}) });
+    const chain = this.capableOf(fullChain, request.messages, log);
     const prepared = this.prepare(request);
     const scope = new CallScope(request.signal, config.callTimeoutMs, this.now);
     const attempts: AttemptRecord[] = [];
@@ -152,11 +166,11 @@ class DefaultLlmClient implements LlmClient {
     const made = (output: RecordedCall['output']): RecordedCall => ({
       callId,
       system: request.system,
-      messages: [...request.messages],
+      // Attachments are named, not copied: the bytes stay in the attachment store.
+      messages: withoutAttachmentBytes(request.messages),
       annotations: request.annotations ?? {},
       output,
     });
-    const log = this.logger.child({ ...(request.context ?? {}), ...(request.purpose ? { purpose: request.purpose } : {}) });
     let recorded: Promise<void> | undefined;
     try {
       let lastError: unknown;
@@ -205,6 +219,36 @@ class DefaultLlmClient implements LlmClient {
     }
   }
 
+  /**
+   * The models of the chain that read every modality of the request's attachments, in chain
+   * order; each one left out is logged and counted. None: UnsupportedModalityError naming a
+   * modality no model of the chain reads (or, when each is read by some model but none reads
+   * them all, the first the first model lacks).
+   */
+  private capableOf(chain: ResolvedModel[], messages: CompletionRequest<unknown>['messages'], log: Logger): ResolvedModel[] {
+    const needed = [...new Set(attachmentsOf(messages).map((a) => modalityOf(a.media_type)))];
+    if (needed.length === 0) return chain;
+    const capable: ResolvedModel[] = [];
+    for (const model of chain) {
+      const missing = missingModality(model, needed);
+      if (!missing) {
+        capable.push(model);
+        continue;
+      }
+      log.info('model skipped: it cannot read the attachments', { provider: model.provider, model: model.model, modality: missing });
+      try {
+        this.options.onModelSkipped?.({ provider: model.provider, model: model.model, modality: missing });
+      } catch (err) {
+        this.logger.warn('onModelSkipped hook failed', { error: describeError(err) });
+      }
+    }
+    if (capable.length > 0) return capable;
+    const unread = needed.find((m) => chain.every((model) => !model.inputModalities.includes(m))) ?? missingModality(chain[0]!, needed) ?? needed[0]!;
+    const error = new UnsupportedModalityError(unread, chain);
+    log.warn('no model of the chain reads the attachments', { error: error.message });
+    throw error;
+  }
+
   private prepare<T>(request: CompletionRequest<T>): PreparedRequest {
     const { config } = this.options;
     if (request.tools) assertValidTools(request.tools);
@@ -235,7 +279,7 @@ class DefaultLlmClient implements LlmClient {
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       maxTokens: request.maxTokens ?? config.maxTokens,
       timeoutMs: request.timeoutMs ?? config.timeoutMs,
-      seed: seedFrom(JSON.stringify({ system: request.system, messages: request.messages, schema: request.schema?.name ?? null })),
+      seed: seedFrom(JSON.stringify({ system: request.system, messages: withoutAttachmentBytes(request.messages), schema: request.schema?.name ?? null })),
       ...(request.purpose ? { purpose: request.purpose } : {}),
     };
   }

@@ -1,4 +1,5 @@
 import type { LlmConfig, LlmProviderName } from '@mesh/config';
+import type { InputModality } from './input-modality';
 
 export type ProviderName = LlmProviderName;
 export const LIVE_PROVIDERS = ['anthropic', 'openai', 'google'] as const;
@@ -13,6 +14,8 @@ export interface ResolvedModel {
   acceptsTemperature: boolean;
   /** OpenAI's newer models take max_completion_tokens; OpenAI-compatible local servers often only max_tokens. */
   maxTokensParam: 'max_tokens' | 'max_completion_tokens';
+  /** What the model reads: text always, and images, PDFs or audio by model family (see inputModalitiesOf). */
+  inputModalities: readonly InputModality[];
 }
 
 /**
@@ -30,6 +33,8 @@ export const SIMULATED_MODEL: ResolvedModel = {
   ref: 'simulated:simulated',
   acceptsTemperature: true,
   maxTokensParam: 'max_tokens',
+  // It reads nothing, but says which attachments it was given: every modality.
+  inputModalities: ['text', 'image', 'pdf', 'audio'],
 };
 
 /**
@@ -72,11 +77,49 @@ export function inferProvider(modelId: string): ProviderName {
 const OPENAI_REASONING = /^(gpt-5|o\d)/i;
 const OPENAI_NATIVE = /^(gpt-|o\d|chatgpt-|codex-)/i;
 
+// OpenAI families that read images and PDFs in Chat Completions (vision models); audio input
+// is only for the audio models (gpt-4o-audio-preview, gpt-audio). Text-only: gpt-3.5, gpt-4
+// before turbo, o1-mini, o3-mini, and any id OpenAI does not serve (local servers).
+const OPENAI_AUDIO = /^(gpt-4o(-mini)?-audio|gpt-audio)/i;
+const OPENAI_VISION = /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-4-turbo|gpt-5|o1(?!-mini)|o3(?!-mini)|o4|chatgpt-4o)/i;
+// Gemma 3 and later read images; earlier Gemma and embedding ids read text only.
+const GEMMA_VISION = /^gemma-([3-9]|\d\d)/i;
+
+/**
+ * The input modalities of a model by family, as the providers document them: every Claude
+ * model since Claude 3 reads images and PDFs (no audio); Gemini reads images, PDFs and audio
+ * as inline data; OpenAI per OPENAI_VISION and OPENAI_AUDIO.
+ */
+export function inputModalitiesOf(provider: ProviderName, model: string): readonly InputModality[] {
+  const id = model.toLowerCase();
+  switch (provider) {
+    case 'anthropic':
+      return /^claude-(2|instant)/.test(id) ? ['text'] : ['text', 'image', 'pdf'];
+    case 'openai':
+      if (OPENAI_AUDIO.test(id)) return ['text', 'audio'];
+      return OPENAI_VISION.test(id) ? ['text', 'image', 'pdf'] : ['text'];
+    case 'google':
+      if (id.startsWith('gemma')) return GEMMA_VISION.test(id) ? ['text', 'image'] : ['text'];
+      return id.includes('embedding') ? ['text'] : ['text', 'image', 'pdf', 'audio'];
+    case 'simulated':
+      return SIMULATED_MODEL.inputModalities;
+    default: {
+      const unreachable: never = provider;
+      throw new Error(`unknown provider ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Whether a model reads every one of these modalities; the first it cannot read otherwise. */
+export function missingModality(model: Pick<ResolvedModel, 'inputModalities'>, needed: readonly InputModality[]): InputModality | undefined {
+  return needed.find((m) => !model.inputModalities.includes(m));
+}
+
 function describe(provider: ProviderName, model: string): ResolvedModel {
   const ref = `${provider}:${model}`;
   switch (provider) {
     case 'anthropic':
-      return { provider, model, ref, acceptsTemperature: false, maxTokensParam: 'max_tokens' };
+      return { provider, model, ref, acceptsTemperature: false, maxTokensParam: 'max_tokens', inputModalities: inputModalitiesOf(provider, model) };
     case 'openai':
       return {
         provider,
@@ -84,9 +127,12 @@ function describe(provider: ProviderName, model: string): ResolvedModel {
         ref,
         acceptsTemperature: !OPENAI_REASONING.test(model),
         maxTokensParam: OPENAI_NATIVE.test(model) ? 'max_completion_tokens' : 'max_tokens',
+        inputModalities: inputModalitiesOf(provider, model),
       };
-    case 'google':
-      return { provider, model: model.replace(/^models\//, ''), ref: `google:${model.replace(/^models\//, '')}`, acceptsTemperature: true, maxTokensParam: 'max_tokens' };
+    case 'google': {
+      const id = model.replace(/^models\//, '');
+      return { provider, model: id, ref: `google:${id}`, acceptsTemperature: true, maxTokensParam: 'max_tokens', inputModalities: inputModalitiesOf(provider, id) };
+    }
     case 'simulated':
       return SIMULATED_MODEL;
     default: {

@@ -2,7 +2,7 @@ import { ProviderError, type CoordinatorDecision } from '@mesh/core';
 import { createTestEnv, dumpRedis, ScriptedModel, startInProcessMesh, waitOrAbort, type InProcessMesh, type TestEnv } from '@mesh/testing';
 import { readDataBlock } from './data-blocks';
 import { SCHEMA_NAMES } from './model-client';
-import { meshSimulatedResponders } from './simulated-responders';
+import { meshSimulatedResponders, type SimulatedRequest } from './simulated-responders';
 import { stopTask } from '@mesh/tasks';
 import { runSubtask } from './subtask-runner';
 
@@ -35,7 +35,7 @@ async function withMesh<T>(model: ScriptedModel, fn: (mesh: InProcessMesh) => Pr
   }
 }
 
-const simulated = (req: { system: string; messages: { role: string; content: string }[]; schema?: { name: string } }) =>
+const simulated = (req: Pick<SimulatedRequest, 'system' | 'messages'> & { schema?: { name: string } }) =>
   meshSimulatedResponders[req.schema?.name ?? '']!({ system: req.system, messages: req.messages, schemaName: req.schema?.name ?? '', seed: 7 });
 
 function agentAnswer(result: string, memories: { type: 'fact' | 'decision'; content: string }[] = []) {

@@ -1,4 +1,5 @@
 import type { AgentOutput, CoordinatorDecision, DistilledLessons, FinalSynthesis, Lesson, RubricVerdict } from '@mesh/core';
+import { attachmentsNote, messageText, type MessagePart, type SimulatedAttachment } from '@mesh/llm';
 import { readDataBlock, truncate } from './data-blocks';
 import { SCHEMA_NAMES } from './model-client';
 import type { AgentSummary } from './prompts';
@@ -11,7 +12,10 @@ import type { AgentSummary } from './prompts';
  */
 export interface SimulatedRequest {
   system: string;
-  messages: { role: string; content: string }[];
+  /** Parts messages too (a scripted model passes the request as it is): their text is read. */
+  messages: { role: 'user' | 'assistant' | 'tool' | string; content: string | MessagePart[] }[];
+  /** What the simulated provider says it was given (names and types; the bytes are never read). */
+  attachments?: SimulatedAttachment[];
   schemaName: string;
   seed: number;
 }
@@ -19,7 +23,9 @@ export interface SimulatedRequest {
 export const SIMULATED_LABEL = '[simulated]';
 
 function lastUser(req: SimulatedRequest): string {
-  return [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  const message = [...req.messages].reverse().find((m) => m.role === 'user');
+  if (!message) return '';
+  return typeof message.content === 'string' ? message.content : messageText({ role: 'user', content: message.content });
 }
 
 function parseJson<T>(text: string | null, fallback: T): T {
@@ -94,6 +100,11 @@ function agentOutput(req: SimulatedRequest): AgentOutput {
     .slice(0, 6)
     .map(([k, v]) => `- ${k.replace(/_/g, ' ')}: ${truncate(Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : JSON.stringify(v), 160)}`);
   const memoryLines = (readDataBlock(user, 'memory') ?? '').split('\n').filter((l) => l.startsWith('- [')).length;
+  // The attachments the request carried (a scripted model passes the request itself: read them from it).
+  const attachments =
+    req.attachments ??
+    req.messages.flatMap((m) => (typeof m.content === 'string' ? [] : m.content.flatMap((p) => (p.type === 'attachment' ? [{ name: p.name, media_type: p.media_type, size_bytes: p.data.length }] : []))));
+  const received = attachmentsNote(attachments);
   return {
     reasoning: `${SIMULATED_LABEL} ${agentType} worked from the subtask, the task context and ${memoryLines} memory item(s).`,
     result: [
@@ -103,6 +114,7 @@ function agentOutput(req: SimulatedRequest): AgentOutput {
       '',
       `**For task:** ${truncate(task, 300)}`,
       ...(facts.length ? ['', '**Working from:**', ...facts] : []),
+      ...(received ? ['', received] : []),
       '',
       `Recommendation ${(req.seed % 97) + 1}: a ${agentType} approach tailored to the audience above.`,
     ].join('\n'),

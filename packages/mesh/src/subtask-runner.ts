@@ -7,6 +7,7 @@ import { AwaitingPerson, isAbort, isModelFailure, UnrecoverableJobError } from '
 import { formatMemory, retrieveRelevantMemory } from './memory-retrieval';
 import { callRecorded, SCHEMA_NAMES } from './model-client';
 import { memoryNotes, subtaskPrompt } from './prompts';
+import { loadSubtaskAttachments, subtaskMessageContent } from './subtask-attachments';
 import { screenAgentOutput } from './safety/output-screening';
 import { agentTools } from './tool-loop/agent-tools';
 import { runToolLoop } from './tool-loop/tool-loop';
@@ -62,7 +63,7 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
     // Memory is a query of its own, not part of the claim: measured, claims stay short and more
     // subtasks reach their model call sooner (docs: bench/RESULTS.md). The agent's tools are
     // looked up beside it, not after it.
-    const [memory, tools] = await Promise.all([
+    const [memory, tools, files] = await Promise.all([
       retrieveRelevantMemory(deps.store.memory, {
         tenantId: work.task.tenant_id,
         networkId: work.task.network_id,
@@ -73,7 +74,15 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
         agentType: work.subtask.agent_type,
       }),
       agentTools(deps, work.agent, scope, { questions: work.task.approvals?.questions ?? false }),
+      // The files the plan gave this subtask, bytes included: they go to the model with the prompt.
+      loadSubtaskAttachments(deps.store, work),
     ]);
+    if (!files.ok) {
+      await fail(deps, started, files.problem);
+      deps.metrics?.subtaskFinished(started.agent_type, 'failed', Date.now() - startedAt);
+      log.warn('subtask failed: its attachments cannot be loaded', { error: files.problem });
+      return 'failed';
+    }
     deps.metrics?.memoryRetrieved('subtask', memory.items.length);
     const prompt = subtaskPrompt(work, formatMemory(memory.items), tools.map((t) => t.name));
     const response = await runToolLoop(deps, {
@@ -88,7 +97,7 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
         context: scope,
         annotations: { memory: memoryNotes(memory.items), iteration: work.subtask.iteration },
       },
-      user: prompt.user,
+      user: subtaskMessageContent(prompt.user, files.parts),
       tools,
       scope,
       // The claim counts attempts in Postgres: on the first, no call can have been recorded.

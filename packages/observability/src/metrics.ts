@@ -65,6 +65,7 @@ export class MeshMetrics {
   readonly llmTokens: Counter<'provider' | 'model' | 'direction'>;
   readonly llmCost: Counter<'provider' | 'model'>;
   readonly llmFallbacks: Counter<'provider' | 'model'>;
+  readonly llmModelsSkipped: Counter<'provider' | 'model' | 'modality'>;
   readonly llmCircuitState: Gauge<'provider' | 'model'>;
   readonly llmRateLimitWait: Histogram<'provider'>;
   readonly memoryItemsRetrieved: Histogram<'purpose'>;
@@ -162,6 +163,12 @@ export class MeshMetrics {
       name: 'mesh_llm_fallbacks_total',
       help: 'Calls that fell back to a later model of the chain, by the model fallen back to',
       labelNames: ['provider', 'model'],
+      registers,
+    });
+    this.llmModelsSkipped = new Counter({
+      name: 'mesh_llm_models_skipped_total',
+      help: "Models of the chain left out of a call because they cannot read one of the request's attachments, by the modality they lack",
+      labelNames: ['provider', 'model', 'modality'],
       registers,
     });
     this.llmCircuitState = new Gauge({
@@ -345,6 +352,11 @@ export class MeshMetrics {
     if (a.costUsd > 0) this.llmCost.inc(labels, a.costUsd);
     if (a.chainPosition > 0 && a.attempt === 1 && a.kind === 'call') this.llmFallbacks.inc(labels);
     if (a.rateLimitWaitMs !== undefined && a.rateLimitWaitMs > 0) this.llmRateLimitWait.observe({ provider: a.provider }, a.rateLimitWaitMs / 1000);
+  }
+
+  /** A model of the chain was left out of a call: it cannot read `modality` (an attachment's). */
+  llmModelSkipped(provider: string, model: string, modality: string): void {
+    this.llmModelsSkipped.inc({ provider, model, modality });
   }
 
   circuitState(provider: string, model: string, state: CircuitStateName): void {

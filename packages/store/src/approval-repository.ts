@@ -315,9 +315,9 @@ export class ApprovalRepository {
         await tx.query(`DELETE FROM subtasks WHERE task_id = $1 AND iteration = $2 AND status IN ('pending', 'queued')`, [task.id, iteration]);
         for (const s of subtasks) {
           await tx.query(
-            `INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, agent_id, description, depends_on, status)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending') ON CONFLICT DO NOTHING`,
-            [randomUUID(), task.tenant_id, task.network_id, task.id, iteration, s.key, s.agent_type, s.agent_id, storableText(s.description), s.depends_on],
+            `INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, agent_id, description, depends_on, status, attachments)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11) ON CONFLICT DO NOTHING`,
+            [randomUUID(), task.tenant_id, task.network_id, task.id, iteration, s.key, s.agent_type, s.agent_id, storableText(s.description), s.depends_on, s.attachments ?? []],
           );
         }
       }

@@ -1,5 +1,6 @@
 export * from './agent-repository';
 export * from './api-key-repository';
+export * from './attachment-repository';
 export * from './common-lexemes';
 export * from './db';
 export * from './eval-repository';

@@ -1,3 +1,4 @@
+import { toAttachmentMeta, type AttachmentRow } from './attachment-repository';
 import type { Agent, ApprovalSettings, HumanFeedback, MemoryItem, Network, Subtask, Task, ToolCallStatus, ToolCallView } from '@mesh/core';
 
 /** Row shapes as pg returns them, and their mapping to the API's snake_case resources. */
@@ -114,6 +115,8 @@ export interface TaskRow {
   cost_usd?: string | number;
   llm_calls?: string | number;
   any_simulated?: boolean;
+  /** The task's attachments (TASK_ATTACHMENTS_JSON), on reads that take them along. */
+  attachment_rows?: AttachmentRow[];
 }
 
 export function toTask(row: TaskRow, subtasks?: Subtask[]): Task {
@@ -148,6 +151,7 @@ export function toTask(row: TaskRow, subtasks?: Subtask[]): Task {
     awaiting_since: iso(row.awaiting_since),
     waited_ms: Number(row.waited_ms ?? 0),
     human_feedback: row.human_feedback ?? [],
+    attachments: (row.attachment_rows ?? []).map(toAttachmentMeta),
     playground: row.playground ?? false,
     created_at: isoRequired(row.created_at),
     updated_at: isoRequired(row.updated_at),
@@ -167,6 +171,8 @@ export interface SubtaskRow {
   agent_id: string | null;
   description: string;
   depends_on: string[];
+  /** Names of the task's attachments this subtask is given (migration 018). */
+  attachments: string[];
   status: Subtask['status'];
   result: string | null;
   confidence: number | null;
@@ -219,6 +225,7 @@ export function toSubtask(row: SubtaskRow): Subtask {
     agent_id: row.agent_id,
     description: row.description,
     depends_on: row.depends_on,
+    attachments: row.attachments ?? [],
     status: row.status,
     result: row.result,
     confidence: row.confidence,

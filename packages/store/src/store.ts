@@ -1,6 +1,7 @@
 import { AgentRepository } from './agent-repository';
 import { ApiKeyRepository } from './api-key-repository';
 import { ApprovalRepository } from './approval-repository';
+import { AttachmentRepository } from './attachment-repository';
 import { BudgetRepository } from './budget-repository';
 import { CommonLexemes } from './common-lexemes';
 import { EvalRepository } from './eval-repository';
@@ -32,6 +33,8 @@ export interface Store {
   networks: NetworkRepository;
   agents: AgentRepository;
   tasks: TaskRepository;
+  /** Tasks' attached files: metadata, bytes, chunked downloads (blobs content-addressed per tenant). */
+  attachments: AttachmentRepository;
   subtasks: SubtaskRepository;
   memory: MemoryRepository;
   /** Memory items' vectors: each network's embedding space, the embedding queue, nearest-neighbour search. */
@@ -74,6 +77,7 @@ export function createStore(db: Db, options: { vectorIndex?: 'auto' | 'portable'
     networks: new NetworkRepository(db),
     agents: new AgentRepository(db),
     tasks: new TaskRepository(db, { commonLexemes }),
+    attachments: new AttachmentRepository(db),
     subtasks: new SubtaskRepository(db),
     memory: new MemoryRepository(db, { commonLexemes, embeddings: memoryEmbeddings }),
     memoryEmbeddings,

@@ -80,13 +80,13 @@ export class SubtaskRepository {
     const params: unknown[] = [task.id, iteration];
     const tuples = plan.map((s) => {
       const b = params.length;
-      params.push(randomUUID(), task.tenant_id, task.network_id, s.key, s.agent_type, s.agent_id, s.description, s.depends_on, s.depends_on.length === 0 && !options.waitsForApproval ? 'queued' : 'pending');
-      return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $1::uuid, $2::int, $${b + 4}, $${b + 5}, $${b + 6}::uuid, $${b + 7}, $${b + 8}::text[], $${b + 9})`;
+      params.push(randomUUID(), task.tenant_id, task.network_id, s.key, s.agent_type, s.agent_id, s.description, s.depends_on, s.depends_on.length === 0 && !options.waitsForApproval ? 'queued' : 'pending', s.attachments ?? []);
+      return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $1::uuid, $2::int, $${b + 4}, $${b + 5}, $${b + 6}::uuid, $${b + 7}, $${b + 8}::text[], $${b + 9}, $${b + 10}::text[])`;
     });
     const parts = [
       `planned AS (UPDATE tasks SET planned_iteration = $2 WHERE id = $1 AND planned_iteration < $2 RETURNING id)`,
       `inserted AS (
-         INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, agent_id, description, depends_on, status)
+         INSERT INTO subtasks (id, tenant_id, network_id, task_id, iteration, key, agent_type, agent_id, description, depends_on, status, attachments)
          SELECT v.* FROM (VALUES ${tuples.join(', ')}) AS v WHERE EXISTS (SELECT 1 FROM planned)
          ON CONFLICT (task_id, iteration, key) DO NOTHING RETURNING *)`,
     ];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { COORDINATOR_TYPE, NotFoundError, QueuedTaskCapError, type Lesson, type SafetyItem, type SubmitTaskBody, type Task, type TaskListQuery, type TaskResult, type TaskStatus } from '@mesh/core';
+import { insertAttachments, TASK_ATTACHMENTS_JSON, toAttachmentMeta, type AttachmentUpload } from './attachment-repository';
 import { CommonLexemes } from './common-lexemes';
 import type { Db, Queryable } from './db';
 import { reviveDates, SUBTASK_DATES, TASK_DATES } from './json-rows';
@@ -113,9 +114,24 @@ export class TaskRepository {
     return new TaskRepository(this.db, { ...this.options, commonLexemes: this.lexemes, queuedCapPerTenant: cap }, this.startChains);
   }
 
-  /** Stores a new task as `pending`; null when the network does not exist for this tenant. */
-  async create(tenantId: string, networkId: string, body: SubmitTaskBody, options: { traceId?: string } = {}): Promise<Task | null> {
-    const { rows } = await this.db.query<TaskRow>(
+  /**
+   * Stores a new task as `pending`, with its attachments (checked by the caller) in the same
+   * transaction; null when the network does not exist for this tenant (then nothing is stored).
+   */
+  async create(tenantId: string, networkId: string, body: SubmitTaskBody, options: { traceId?: string; attachments?: readonly AttachmentUpload[] } = {}): Promise<Task | null> {
+    const attachments = options.attachments ?? [];
+    if (attachments.length === 0) return this.insertTask(this.db, tenantId, networkId, body, options);
+    return this.db.transaction(async (tx) => {
+      const task = await this.insertTask(tx, tenantId, networkId, body, options);
+      if (!task) return null;
+      await insertAttachments(tx, tenantId, networkId, task.id, attachments);
+      const { rows } = await tx.query<Pick<TaskRow, 'attachment_rows'>>(`SELECT ${TASK_ATTACHMENTS_JSON} AS attachment_rows FROM tasks t WHERE t.id = $1`, [task.id]);
+      return { ...task, attachments: (rows[0]?.attachment_rows ?? []).map(toAttachmentMeta) };
+    });
+  }
+
+  private async insertTask(q: Queryable, tenantId: string, networkId: string, body: SubmitTaskBody, options: { traceId?: string }): Promise<Task | null> {
+    const { rows } = await q.query<TaskRow>(
       `INSERT INTO tasks (id, tenant_id, network_id, task, context, priority, max_iterations, timeout_seconds,
                           requested_deadline_at, trace_id, callback_url, approvals, approval_timeout_seconds)
        SELECT $1, $2, n.id, $4, $5, $6, n.max_iterations, n.timeout_seconds, $7, $8, $9, n.approvals || $10::jsonb, n.approval_timeout_seconds
@@ -144,7 +160,8 @@ export class TaskRepository {
     // One round trip: the subtasks, each with its tool calls, come along as JSON.
     const { rows } = await this.db.query<TaskRow & { subtask_rows: SubtaskRow[] }>(
       `SELECT t.*, u.*,
-              ${TASK_SUBTASKS_WITH_TOOL_CALLS_JSON} AS subtask_rows
+              ${TASK_SUBTASKS_WITH_TOOL_CALLS_JSON} AS subtask_rows,
+              ${TASK_ATTACHMENTS_JSON} AS attachment_rows
        FROM tasks t ${USAGE_JOIN}
        WHERE t.id = $1 AND t.tenant_id = $2 AND ($3::uuid IS NULL OR t.network_id = $3)`,
       [taskId, tenantId, networkId ?? null],
@@ -162,7 +179,7 @@ export class TaskRepository {
   async list(tenantId: string, networkId: string, query: TaskListQuery): Promise<{ tasks: Task[]; total: number }> {
     const [{ rows }, total] = await Promise.all([
       this.db.query<TaskRow>(
-        `SELECT t.*, u.* FROM tasks t ${USAGE_JOIN}
+        `SELECT t.*, u.*, ${TASK_ATTACHMENTS_JSON} AS attachment_rows FROM tasks t ${USAGE_JOIN}
          WHERE t.network_id = $1 AND t.tenant_id = $2 AND ($3::text IS NULL OR t.status = $3)
          ORDER BY t.created_at DESC, t.id DESC LIMIT $4 OFFSET $5`,
         [networkId, tenantId, query.status ?? null, query.limit, query.offset],

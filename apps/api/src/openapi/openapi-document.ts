@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AgentList, AgentWithWarnings } from '../routes/agents-routes';
 import { AddedMemory } from '../routes/memory-routes';
 import { NoBody } from '../routes/path-params';
-import type { RouteDefinition } from '../routes/route-definition';
+import type { RouteDefinition, UploadsSpec } from '../routes/route-definition';
 import { RegisteredToolAnswer } from '../routes/tools-routes';
 import { annotateDocument } from './annotate-document';
 
@@ -22,6 +22,8 @@ export interface OpenApiDocument {
 export interface OpenApiMediaType {
   schema: JsonSchema;
   examples?: Record<string, { summary?: string; value: unknown } | { $ref: string }>;
+  /** Per form field of a multipart body: the media type of its content. */
+  encoding?: Record<string, { contentType: string }>;
 }
 
 export interface OpenApiOperation {
@@ -110,6 +112,26 @@ function stripMeta(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
+/** A route's multipart form: the JSON body as one field, the files as file parts. */
+function multipartMediaType(uploads: UploadsSpec, bodySchema: JsonSchema): OpenApiMediaType {
+  return {
+    schema: {
+      type: 'object',
+      description: uploads.description,
+      required: [uploads.bodyField],
+      properties: {
+        [uploads.bodyField]: { ...bodySchema, description: 'The JSON body, as a form field of type application/json' },
+        files: {
+          type: 'array',
+          description: 'The files, one part each (any field name): the file name is the attachment name, the part Content-Type its media type',
+          items: { type: 'string', format: 'binary' },
+        },
+      },
+    },
+    encoding: { [uploads.bodyField]: { contentType: 'application/json' } },
+  };
+}
+
 function inlineSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return stripMeta(z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema);
 }
@@ -193,7 +215,10 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], options
         ? {
             requestBody: {
               required: route.bodyRequired,
-              content: { 'application/json': { schema: ref(nameFor(requestNames, route.body, `${operationId[0]!.toUpperCase()}${operationId.slice(1)}Body`)) } },
+              content: {
+                'application/json': { schema: ref(nameFor(requestNames, route.body, `${operationId[0]!.toUpperCase()}${operationId.slice(1)}Body`)) },
+                ...(route.uploads ? { 'multipart/form-data': multipartMediaType(route.uploads, ref(nameFor(requestNames, route.body, `${operationId[0]!.toUpperCase()}${operationId.slice(1)}Body`))) } : {}),
+              },
             },
           }
         : {}),

@@ -1,5 +1,6 @@
 import { agentRoutes } from './agents-routes';
 import { approvalRoutes } from './approvals-routes';
+import { attachmentRoutes } from './attachments-routes';
 import { budgetRoutes } from './budget-routes';
 import { docsRoutes } from './docs-routes';
 import { evalRoutes } from './evals-routes';
@@ -28,6 +29,7 @@ export const API_ROUTES: readonly RouteDefinition[] = [
   ...agentRoutes,
   ...toolRoutes,
   ...taskRoutes,
+  ...attachmentRoutes,
   ...taskEventRoutes,
   ...taskCallRoutes,
   ...runRoutes,

@@ -1,6 +1,8 @@
+import type { MeshConfig } from '@mesh/config';
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../api-deps';
+import type { UploadedFile, UploadLimits } from '../middleware/multipart-body';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -28,6 +30,20 @@ export interface HandlerContext<P, Q, B> {
   deps: ApiDeps;
   /** Aborted when the client goes away, so a long `?wait` stops early. */
   signal: AbortSignal;
+  /** The file parts of a `multipart/form-data` request (routes with `uploads`); empty otherwise. */
+  uploads: UploadedFile[];
+}
+
+/**
+ * A route that also takes `multipart/form-data`: one field holds the JSON body (validated by the
+ * route's body schema), every file part is an upload, read under these limits.
+ */
+export interface UploadsSpec {
+  /** The form field that carries the JSON body. */
+  bodyField: string;
+  limits(config: MeshConfig): UploadLimits;
+  /** What the OpenAPI document says of the multipart form. */
+  description: string;
 }
 
 /**
@@ -49,6 +65,9 @@ export interface RouteDefinition {
   body?: z.ZodType;
   /** True when the body schema rejects an empty body: such a route answers 415 without JSON. */
   bodyRequired: boolean;
+  /** This route's limit of a JSON body, when it differs from MESH_BODY_LIMIT_BYTES (e.g. inline files). */
+  bodyLimitBytes?: (config: MeshConfig) => number;
+  uploads?: UploadsSpec;
   responses: Record<number, ResponseSpec>;
   /** Error statuses this route answers besides the ones every route may (401, 429, 500). */
   errors: number[];
@@ -63,6 +82,8 @@ interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodTyp
   params?: P;
   query?: Q;
   body?: B;
+  bodyLimitBytes?: (config: MeshConfig) => number;
+  uploads?: UploadsSpec;
   responses: Record<number, ResponseSpec>;
   errors?: number[];
   handle(ctx: Extra & HandlerContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<RouteResult>;
@@ -84,6 +105,8 @@ function toDefinition(spec: AnySpec, auth: boolean): RouteDefinition {
     query: spec.query ?? NoParameters,
     ...(spec.body ? { body: spec.body } : {}),
     bodyRequired: spec.body !== undefined && !spec.body.safeParse(undefined).success,
+    ...(spec.bodyLimitBytes ? { bodyLimitBytes: spec.bodyLimitBytes } : {}),
+    ...(spec.uploads ? { uploads: spec.uploads } : {}),
     responses: spec.responses,
     errors: spec.errors ?? [],
     // The router validates params, query and body with these very schemas before calling.

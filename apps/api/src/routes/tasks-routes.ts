@@ -3,6 +3,7 @@ import { copyTaskForRerun, retrySubtask, startPlayground, stopTask } from '@mesh
 import { injectTraceContext } from '@mesh/observability';
 import { assertCallbackUrlAllowed } from '@mesh/webhooks';
 import type { ApiDeps } from '../api-deps';
+import { takeAttachments } from '../attachment-intake';
 import { currentTraceId, withTaskTrace } from '../task-trace';
 import { requireNetwork } from '../require-network';
 import { waitForTaskEnd } from '../wait-for-task-end';
@@ -43,16 +44,28 @@ export const taskRoutes: RouteDefinition[] = [
     params: NetworkParams,
     query: WaitQuery,
     body: SubmitTaskBody,
+    // Inline attachments arrive as base64 (4 characters for 3 bytes) on top of the ordinary body.
+    bodyLimitBytes: (config) => config.http.bodyLimitBytes + Math.ceil(config.attachments.maxTaskBytes / 3) * 4 + config.attachments.maxFiles * 4096,
+    uploads: {
+      bodyField: 'task',
+      limits: (config) => ({ ...config.attachments, fieldBytes: config.http.bodyLimitBytes }),
+      description:
+        'The same task as a form: the field `task` holds the JSON body (without `attachments`), and each file part is one attachment: its file name is the attachment\'s name, its Content-Type the declared media type.',
+    },
     responses: {
       201: { description: 'The task: pending, or queued with `"process": true`', schema: Task },
       200: { description: 'With `?wait`: the task reached a terminal status in time', schema: Task },
     },
     errors: [400, 402, 404, 413, 415, 503],
-    async handle({ deps, tenantId, params, query, body, signal }) {
+    async handle({ deps, tenantId, params, query, body, signal, uploads }) {
       if (body.callback_url !== undefined) assertCallbackUrlAllowed(deps.config, body.callback_url);
+      const given = { json: body.attachments ?? [], uploads };
+      // Another tenant's network is a 404 before any URL is fetched.
+      if (given.json.length > 0 || given.uploads.length > 0) await requireNetwork(deps, tenantId, params.network_id);
+      const attachments = await takeAttachments(given, { policy: deps.tools.policy, limits: deps.config.attachments, signal });
       if (body.process) await deps.admission.assertMayStart(deps, tenantId, params.network_id);
       const traceId = currentTraceId();
-      const created = await deps.store.tasks.create(tenantId, params.network_id, body, traceId ? { traceId } : {});
+      const created = await deps.store.tasks.create(tenantId, params.network_id, body, { ...(traceId ? { traceId } : {}), attachments });
       if (!created) throw new NotFoundError('Network', params.network_id);
       if (!body.process) return { status: 201, body: created };
       try {

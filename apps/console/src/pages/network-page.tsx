@@ -1,8 +1,10 @@
 import { MEMORY_TYPES, TASK_STATUSES } from '@mesh/client';
 import type { Agent, MemoryItem, Network } from '@mesh/core';
 import { useState, type FormEvent } from 'react';
+import { attachmentsApi, type UploadFile } from '../api/attachments-api';
 import { meshApi } from '../api/mesh-api';
 import { AgentFields, emptyAgentDraft, toAgentConfig } from '../components/agent-fields';
+import { AttachmentPicker } from '../components/attachment-picker';
 import { ErrorMessage } from '../components/error-message';
 import { Link } from '../components/link';
 import { StatusBadge } from '../components/status-badge';
@@ -170,6 +172,7 @@ function SubmitTaskForm({ network }: { network: Network }) {
   const [task, setTask] = useState('');
   const [context, setContext] = useState('');
   const [priority, setPriority] = useState('5');
+  const [files, setFiles] = useState<UploadFile[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const submit = async (event: FormEvent) => {
@@ -178,7 +181,9 @@ function SubmitTaskForm({ network }: { network: Network }) {
     try {
       const parsedContext = parseContext(context);
       setBusy(true);
-      const created = await meshApi.submitTask(network.id, { task: task.trim(), context: parsedContext, priority: Number.parseInt(priority, 10) });
+      const input = { task: task.trim(), context: parsedContext, priority: Number.parseInt(priority, 10) };
+      // With files: multipart (the task's JSON plus one part per file); without, the plain JSON call.
+      const created = files.length > 0 ? await attachmentsApi.submitTaskWithFiles(network.id, input, files) : await meshApi.submitTask(network.id, input);
       navigate(paths.task(network.id, created.id));
     } catch (err) {
       setError(err);
@@ -220,6 +225,7 @@ function SubmitTaskForm({ network }: { network: Network }) {
             </select>
           </label>
         </div>
+        <AttachmentPicker files={files} onChange={setFiles} disabled={busy} />
         <ErrorMessage error={error} />
         <div>
           <button type="submit" disabled={busy}>

@@ -11,6 +11,7 @@ import { FeedbackForm, FeedbackList } from '../components/task-feedback';
 import { LlmCallList } from '../components/llm-call-list';
 import { MarkdownView } from '../components/markdown-view';
 import { StatusBadge } from '../components/status-badge';
+import { TaskAttachments } from '../components/task-attachments';
 import { TaskApprovals } from '../components/task-approvals';
 import { TaskGraph } from '../components/task-graph';
 import { TimelineChart } from '../components/timeline-chart';
@@ -186,6 +187,8 @@ export function TaskPage({ networkId, taskId }: { networkId: string; taskId: str
           </details>
         )}
       </section>
+
+      <TaskAttachments networkId={networkId} taskId={taskId} attachments={task.attachments} />
 
       <TaskApprovals networkId={networkId} task={task} nowMs={now} />
 
@@ -587,6 +590,8 @@ function SubtaskDetail({
         </dd>
         <dt>Depends on</dt>
         <dd>{subtask.depends_on.length > 0 ? subtask.depends_on.join(', ') : '–'}</dd>
+        <dt>Attachments</dt>
+        <dd data-testid="subtask-attachments">{subtask.attachments.join(', ') || '–'}</dd>
         <dt>Attempts</dt>
         <dd>{subtask.attempts}</dd>
         <dt>Worker</dt>
@@ -631,6 +636,7 @@ function SubtaskTable({ subtasks, agents, onSelect, feedbackOn }: { subtasks: Su
           <th>Key</th>
           <th>Status</th>
           <th>Depends on</th>
+          <th>Attachments</th>
           <th>Model</th>
           <th>Attempts</th>
           <th>Worker</th>
@@ -654,6 +660,9 @@ function SubtaskTable({ subtasks, agents, onSelect, feedbackOn }: { subtasks: Su
                 <StatusBadge status={s.status} />
               </td>
               <td className="small">{s.depends_on.join(', ') || '–'}</td>
+              <td className="small" data-testid="subtask-attachment-names">
+                {s.attachments.join(', ') || '–'}
+              </td>
               <td className="small">
                 {s.model ?? '–'}
                 {fallback && <span className="badge badge-warn">fallback</span>}

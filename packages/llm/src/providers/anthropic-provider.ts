@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from '@mesh/observability';
 import { classifyProviderError } from '../classify-provider-error';
-import { toolArguments, toolNameDecoder, wireToolName, type ConversationMessage, type ToolCall } from '../conversation';
+import { toolArguments, toolNameDecoder, wireToolName, type ConversationMessage, type MessagePart, type ToolCall } from '../conversation';
 import { inspectingFetch } from './inspecting-fetch';
 import type { ModelProvider, ProviderAnswer, ProviderCall } from './model-provider';
 import { sdkBackstopTimeout, sdkFailure } from './sdk-failure';
@@ -27,6 +27,18 @@ function isToolResults(message: Anthropic.MessageParam | undefined): message is 
   return message?.role === 'user' && Array.isArray(message.content) && message.content.length > 0 && message.content.every((b) => b.type === 'tool_result');
 }
 
+/** A part as a content block: images as `image` blocks, PDFs as `document` blocks (base64 sources). */
+function toAnthropicBlock(part: MessagePart): ContentBlock {
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  const data = part.data.toString('base64');
+  if (part.media_type === 'application/pdf') return { type: 'document', title: part.name, source: { type: 'base64', media_type: 'application/pdf', data } };
+  if (part.media_type.startsWith('image/')) {
+    return { type: 'image', source: { type: 'base64', media_type: part.media_type as Anthropic.Base64ImageSource['media_type'], data } };
+  }
+  // The chain skips models that cannot take a modality; reaching this is a caller's mistake.
+  throw new Error(`Anthropic models take no ${part.media_type} input (attachment ${part.name})`);
+}
+
 /**
  * The neutral conversation as Messages: tool calls are `tool_use` blocks of the assistant turn,
  * and the results of one turn go back together as `tool_result` blocks of one user message
@@ -45,7 +57,10 @@ function toAnthropicMessages(messages: readonly ConversationMessage[]): Anthropi
       for (const call of message.toolCalls) blocks.push({ type: 'tool_use', id: toolUseId(call.id), name: wireToolName(call.name), input: call.arguments });
       out.push({ role: 'assistant', content: blocks });
     } else if (message.role === 'user' && isToolResults(last)) {
-      last.content.push({ type: 'text', text: message.content });
+      if (typeof message.content === 'string') last.content.push({ type: 'text', text: message.content });
+      else last.content.push(...message.content.map(toAnthropicBlock));
+    } else if (typeof message.content !== 'string') {
+      out.push({ role: 'user', content: message.content.map(toAnthropicBlock) });
     } else {
       out.push({ role: message.role, content: message.content });
     }

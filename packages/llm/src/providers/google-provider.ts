@@ -1,6 +1,6 @@
 import { ApiError, FunctionCallingConfigMode, GoogleGenAI, type Content, type GenerateContentResponse, type Part } from '@google/genai';
 import { classifyProviderError } from '../classify-provider-error';
-import { derivedToolCallId, toolArguments, toolNameDecoder, wireToolName, type ConversationMessage, type ToolCall } from '../conversation';
+import { derivedToolCallId, toolArguments, toolNameDecoder, wireToolName, type ConversationMessage, type MessagePart, type ToolCall } from '../conversation';
 import { inspectingFetch, type ObservedResponse } from './inspecting-fetch';
 import type { ModelProvider, ProviderAnswer, ProviderCall } from './model-provider';
 import { sdkBackstopTimeout, sdkFailure } from './sdk-failure';
@@ -27,6 +27,12 @@ function isFunctionResponses(content: Content | undefined): content is Content &
   return content?.role === 'user' && (content.parts?.length ?? 0) > 0 && (content.parts ?? []).every((p) => p.functionResponse !== undefined);
 }
 
+/** A part as a Gemini part: files as `inlineData` (no displayName: the Gemini API refuses it outside server-side tools). */
+function toGeminiPart(part: MessagePart): Part {
+  if (part.type === 'text') return { text: part.text };
+  return { inlineData: { mimeType: part.media_type, data: part.data.toString('base64') } };
+}
+
 /**
  * The neutral conversation as Gemini contents: tool calls are `functionCall` parts of the model
  * turn (the first of a turn signed, as Gemini signs them), results go back together as
@@ -49,6 +55,8 @@ function toGeminiContents(messages: readonly ConversationMessage[]): Content[] {
         parts.push({ functionCall: { id: call.id, name: wireToolName(call.name), args: call.arguments }, ...(signature ? { thoughtSignature: signature } : {}) });
       });
       out.push({ role: 'model', parts });
+    } else if (typeof message.content !== 'string') {
+      out.push({ role: 'user', parts: message.content.map(toGeminiPart) });
     } else {
       out.push({ role: message.role === 'assistant' ? 'model' : 'user', parts: [{ text: message.content }] });
     }

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { Logger } from '@mesh/observability';
 import { classifyProviderError } from '../classify-provider-error';
-import { toolArguments, toolNameDecoder, wireToolName, type ConversationMessage, type ToolCall } from '../conversation';
+import { toolArguments, toolNameDecoder, wireToolName, type ConversationMessage, type MessagePart, type ToolCall } from '../conversation';
 import { inspectingFetch } from './inspecting-fetch';
 import type { ModelProvider, ProviderAnswer, ProviderCall } from './model-provider';
 import { sdkBackstopTimeout, sdkFailure } from './sdk-failure';
@@ -15,6 +15,19 @@ export interface OpenAIProviderOptions {
 }
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+const AUDIO_FORMATS: Readonly<Record<string, 'wav' | 'mp3'>> = { 'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/mpeg': 'mp3', 'audio/mp3': 'mp3' };
+
+/** A part as a content part: images as `image_url` data URLs, audio as `input_audio`, PDFs as `file` with `file_data`. */
+function toOpenAIPart(part: MessagePart): OpenAI.Chat.ChatCompletionContentPart {
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  const data = part.data.toString('base64');
+  if (part.media_type.startsWith('image/')) return { type: 'image_url', image_url: { url: `data:${part.media_type};base64,${data}` } };
+  if (part.media_type === 'application/pdf') return { type: 'file', file: { file_data: `data:application/pdf;base64,${data}`, filename: part.name } };
+  const format = AUDIO_FORMATS[part.media_type];
+  if (format) return { type: 'input_audio', input_audio: { data, format } };
+  throw new Error(`Chat Completions takes no ${part.media_type} input (attachment ${part.name})`);
+}
 
 /**
  * The neutral conversation as Chat Completions messages: tool calls are the assistant's
@@ -33,6 +46,8 @@ function toOpenAIMessages(system: string, messages: readonly ConversationMessage
         // A call with malformed arguments goes back as {}: its error result says what was wrong.
         tool_calls: message.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: wireToolName(c.name), arguments: JSON.stringify(c.arguments) } })),
       });
+    } else if (typeof message.content !== 'string') {
+      out.push({ role: 'user', content: message.content.map(toOpenAIPart) });
     } else {
       out.push({ role: message.role, content: message.content });
     }

@@ -1,5 +1,5 @@
 import { abortableSleep } from '../abortable-sleep';
-import { conversationText, derivedToolCallId, toolArguments, type ToolCall } from '../conversation';
+import { attachmentsOf, conversationText, derivedToolCallId, messageText, toolArguments, type ToolCall } from '../conversation';
 import { sampleJsonSchema } from '../simulated/json-schema-sampler';
 import { seededRandom } from '../simulated/seeded-random';
 import { taskKeywords } from '../simulated/task-keywords';
@@ -12,10 +12,24 @@ import type { ModelProvider, ProviderAnswer, ProviderCall } from './model-provid
 export type SimulatedResponder = (req: {
   system: string;
   messages: { role: string; content: string }[];
+  /** The attachments the conversation carries: their names and types only (the simulation never reads the bytes). */
+  attachments: SimulatedAttachment[];
   schemaName: string;
   jsonSchema: unknown;
   seed: number;
 }) => unknown;
+
+export interface SimulatedAttachment {
+  name: string;
+  media_type: string;
+  size_bytes: number;
+}
+
+/** "Attachments received: a.png (image/png, 120 bytes)." or '' without any. */
+export function attachmentsNote(attachments: readonly SimulatedAttachment[]): string {
+  if (attachments.length === 0) return '';
+  return `Attachments received: ${attachments.map((a) => `${a.name} (${a.media_type}, ${a.size_bytes} bytes)`).join(', ')}.`;
+}
 
 export interface SimulatedProviderOptions {
   latencyMs: number;
@@ -51,7 +65,9 @@ export class SimulatedProvider implements ModelProvider {
 
   async call(call: ProviderCall): Promise<ProviderAnswer> {
     await abortableSleep(this.options.latencyMs, call.signal);
-    const lastUser = [...call.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+    const lastUserMessage = [...call.messages].reverse().find((m) => m.role === 'user');
+    const lastUser = lastUserMessage ? messageText(lastUserMessage) : '';
+    const attachments = attachmentsOf(call.messages).map((a) => ({ name: a.name, media_type: a.media_type, size_bytes: a.data.length }));
     const keywords = taskKeywords(lastUser);
     const rng = seededRandom(call.seed);
     const input = call.system + conversationText(call.messages);
@@ -68,13 +84,21 @@ export class SimulatedProvider implements ModelProvider {
     if (call.schema) {
       const responder = this.options.responders?.[call.schemaName ?? call.schema.name];
       const value = responder
-        ? responder({ system: call.system, messages: call.messages, schemaName: call.schemaName ?? call.schema.name, jsonSchema: call.schema.sourceJsonSchema, seed: call.seed })
+        ? responder({
+            system: call.system,
+            messages: call.messages.map((m) => ({ role: m.role, content: messageText(m) })),
+            attachments,
+            schemaName: call.schemaName ?? call.schema.name,
+            jsonSchema: call.schema.sourceJsonSchema,
+            seed: call.seed,
+          })
         : sampleJsonSchema(call.schema.sourceJsonSchema, { rng, keywords });
       text = typeof value === 'string' ? value : JSON.stringify(value);
     } else {
       const topic = keywords.slice(0, 6).join(', ') || 'the request';
       const first = Math.floor(rng() * SENTENCES.length);
-      text = `[simulated] This answer addresses ${topic}. ${SENTENCES[first]} ${SENTENCES[(first + 1) % SENTENCES.length]}`;
+      const note = attachmentsNote(attachments);
+      text = `[simulated] This answer addresses ${topic}. ${SENTENCES[first]} ${SENTENCES[(first + 1) % SENTENCES.length]}${note ? ` ${note}` : ''}`;
     }
     return { text, usage: { inputTokens: estimateTokens(input), outputTokens: estimateTokens(text) } };
   }

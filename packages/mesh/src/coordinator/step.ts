@@ -46,9 +46,13 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   const { offered: specialists, unavailable } = await servedSpecialists(deps, all);
 
   // The full-text candidates came with the iteration's start; those found by meaning need the task's text first.
-  const byMeaning = deps.meaning
-    ? await semanticMemoryCandidates(deps.store.memory, deps.meaning, { tenantId: task.tenant_id, networkId: task.network_id, text: task.task, candidates: deps.settings.memoryCandidates })
-    : [];
+  // The task's files, as facts (name, type, size, pages or dimensions): the plan names those a subtask needs.
+  const [byMeaning, attachments] = await Promise.all([
+    deps.meaning
+      ? semanticMemoryCandidates(deps.store.memory, deps.meaning, { tenantId: task.tenant_id, networkId: task.network_id, text: task.task, candidates: deps.settings.memoryCandidates })
+      : Promise.resolve([]),
+    deps.store.attachments.forTask(task.tenant_id, task.id),
+  ]);
   const memory = selectMemory(mergeCandidates(context.memoryCandidates, byMeaning), deps.settings.memoryTokenBudget, Date.now(), COORDINATOR_TYPE);
   deps.metrics?.memoryRetrieved('plan', memory.items.length);
   const planPrompt = coordinatorPlanPrompt({
@@ -63,6 +67,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
     previous,
     iteration: job.iteration,
     lessons: context.coordinatorLessons,
+    attachments,
   });
   const prompt = { ...planPrompt, memory: memoryNotes(memory.items) };
 
@@ -90,7 +95,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
     return deps.queues.enqueueFinalize({ tenantId: task.tenant_id, taskId: task.id, ...traceOf(job) }, task.priority);
   }
 
-  const plan = await settlePlan(deps, task, view, prompt, decision.subtasks, specialists, job.iteration);
+  const plan = await settlePlan(deps, task, view, prompt, decision.subtasks, specialists, job.iteration, attachments.map((a) => a.name));
   if (!plan) return; // stopped while repairing
   // The plan and the coordinator's memories, stored once in one statement.
   const [stored] = await Promise.all([deps.store.subtasks.insertPlan(task, job.iteration, withAgentIds(plan, view.agents), memories, { waitsForApproval: task.approvals.plan }), callRecorded(planned)]);
@@ -105,7 +110,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
  * dispatches it. True only once that continuation has run (a re-delivered step then goes on).
  */
 async function planApproved(deps: EngineDeps, task: TaskRow, iteration: number, plan: SubtaskRow[], reasoning: string): Promise<boolean> {
-  const subtasks = plan.map((s) => ({ key: s.key, agent_type: s.agent_type, description: s.description, depends_on: s.depends_on }));
+  const subtasks = plan.map((s) => ({ key: s.key, agent_type: s.agent_type, description: s.description, depends_on: s.depends_on, attachments: s.attachments }));
   const asked = await askAboutTask(deps, task, { key: `plan:${iteration}`, kind: 'plan', subject: { iteration, reasoning, subtasks } });
   return asked.status === 'approved' && asked.resumed;
 }

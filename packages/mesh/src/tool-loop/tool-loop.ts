@@ -1,6 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import { ModelOutputError, toolCallNeedsApproval, type ToolCallApprovalPolicy, type ToolCallStatus } from '@mesh/core';
-import type { ConversationMessage, ToolCall, ToolDefinition, ToolResultMessage } from '@mesh/llm';
+import type { ConversationMessage, MessagePart, ToolCall, ToolDefinition, ToolResultMessage } from '@mesh/llm';
 import { inSpan } from '@mesh/observability';
 import { runToolCall, toolCallIdempotencyKey, type CatalogTool, type ToolCallJournal, type ToolCallRecord, type ToolDispatcher } from '@mesh/tools';
 import { announceApprovalRequested } from '@mesh/tasks';
@@ -13,8 +13,8 @@ import type { ToolScope } from './engine-tools';
 export interface ToolLoopInput<T> {
   /** The call as it would be made without tools; the loop owns messages, tools and tool choice. */
   request: Omit<ModelRequest<T>, 'messages' | 'tools' | 'toolChoice'> & { signal: AbortSignal };
-  /** The subtask prompt: the conversation's first message. */
-  user: string;
+  /** The subtask prompt: the conversation's first message (with the subtask's files as parts, when it has any). */
+  user: string | MessagePart[];
   tools: readonly CatalogTool[];
   scope: ToolScope & { subtaskId: string };
   /** The subtask's first claim: its journal is empty, so there is nothing to replay (and no query to ask). */
@@ -62,7 +62,7 @@ interface LoopContext {
  */
 export async function runToolLoop<T>(deps: EngineDeps, input: ToolLoopInput<T>): Promise<ModelResponse<T>> {
   const tools = deps.tools;
-  const messages: ConversationMessage[] = [{ role: 'user', content: input.user }];
+  const messages: ConversationMessage[] = [typeof input.user === 'string' ? { role: 'user', content: input.user } : { role: 'user', content: input.user }];
   if (!tools || input.tools.length === 0) return deps.model.complete<T>({ ...input.request, messages });
 
   const ctx: LoopContext = {

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { answerForSchema } from './schema-answer';
-import { WIRE_FORMATS, type FakeAnswer, type FakeProviderName, type FakeTool, type FakeToolCall, type FakeToolResult, type ParsedRequest, type WireFormat } from './wire-formats';
+import { WIRE_FORMATS, type FakeAnswer, type FakeAttachment, type FakeProviderName, type FakeTool, type FakeToolCall, type FakeToolResult, type ParsedRequest, type WireFormat } from './wire-formats';
 
-export type { FakeAnswer, FakeProviderName, FakeTool, FakeToolCall, FakeToolResult, ParsedRequest } from './wire-formats';
+export type { FakeAnswer, FakeAttachment, FakeProviderName, FakeTool, FakeToolCall, FakeToolResult, ParsedRequest } from './wire-formats';
 
 /**
  * What the next matching requests of a provider suffer. Every fault speaks the provider's own
@@ -47,6 +47,8 @@ export interface RecordedRequest {
   /** Tool calls of earlier model turns the client sent back. */
   toolCalls: FakeToolCall[];
   toolResults: FakeToolResult[];
+  /** Files of the user turns, in the provider's wire form ([] when none or unparsed). */
+  attachments: FakeAttachment[];
   fault?: Fault['kind'];
   /** Status sent; undefined for hang and reset. */
   status?: number;
@@ -232,7 +234,7 @@ export class FakeProviderServer {
       return;
     }
     const raw = await readBody(req);
-    const record: RecordedRequest = { provider, model: routeModel, path, at: Date.now(), mode: 'unparsed', body: raw, tools: [], toolCalls: [], toolResults: [], clientClosed: false };
+    const record: RecordedRequest = { provider, model: routeModel, path, at: Date.now(), mode: 'unparsed', body: raw, tools: [], toolCalls: [], toolResults: [], attachments: [], clientClosed: false };
     this.recorded.push(record);
     res.on('close', () => {
       if (!res.writableFinished) record.clientClosed = true;
@@ -244,7 +246,7 @@ export class FakeProviderServer {
       return this.sendError(wire, res, record, 400, { message: 'request body is not valid JSON' });
     }
     const parsed = wire.parse(body, routeModel);
-    Object.assign(record, { model: parsed.model, mode: parsed.mode, body, tools: parsed.tools, toolCalls: parsed.toolCalls, toolResults: parsed.toolResults });
+    Object.assign(record, { model: parsed.model, mode: parsed.mode, body, tools: parsed.tools, toolCalls: parsed.toolCalls, toolResults: parsed.toolResults, attachments: parsed.attachments });
 
     const key = wire.apiKey(req.headers, url);
     const expected = this.options.apiKeys?.[provider];

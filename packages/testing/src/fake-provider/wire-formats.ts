@@ -37,6 +37,20 @@ export interface FakeToolResult {
   isError: boolean;
 }
 
+/**
+ * A file the client sent in a user turn, as the provider's wire format carried it: `wire` names
+ * the form (Anthropic `image`/`document` blocks, OpenAI `image_url`/`input_audio`/`file` parts,
+ * Gemini `inlineData` parts), `data` is the base64 payload as sent.
+ */
+export interface FakeAttachment {
+  wire: 'image' | 'document' | 'image_url' | 'input_audio' | 'file' | 'inlineData';
+  /** The media type as the wire states it (OpenAI audio: `audio/wav` or `audio/mpeg` from its format). */
+  mediaType: string;
+  data: string;
+  /** Anthropic document title, OpenAI file name; Gemini and images carry none. */
+  name?: string;
+}
+
 /** What the fake server understood of a request, whatever the provider's format. */
 export interface ParsedRequest {
   model: string;
@@ -52,6 +66,8 @@ export interface ParsedRequest {
   /** Tool calls of earlier model turns, in conversation order. */
   toolCalls: FakeToolCall[];
   toolResults: FakeToolResult[];
+  /** Files of the user turns, in conversation order. */
+  attachments: FakeAttachment[];
 }
 
 /** The model's answer: text, a value to serialise in the provider's structured form, or tool calls. */
@@ -101,6 +117,27 @@ function textOf(content: unknown): string {
     .join('');
 }
 
+/** `data:<type>;base64,<data>` split; undefined when the URL is not a base64 data URL. */
+function dataUrl(url: unknown): { mediaType: string; data: string } | undefined {
+  const match = typeof url === 'string' ? /^data:([^;,]+);base64,(.*)$/s.exec(url) : null;
+  return match ? { mediaType: match[1] ?? '', data: match[2] ?? '' } : undefined;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** What the real APIs answer 400 to in an attachment, whatever the provider (undefined when fine). */
+function attachmentError(attachments: FakeAttachment[], allowedTypes: (a: FakeAttachment) => readonly string[]): string | undefined {
+  for (const [i, a] of attachments.entries()) {
+    if (!a.data || a.data.length % 4 !== 0 || !BASE64.test(a.data)) return `attachment ${i} (${a.wire}): the data is not valid base64`;
+    const allowed = allowedTypes(a);
+    if (!allowed.includes(a.mediaType)) return `attachment ${i} (${a.wire}): media type ${a.mediaType} is not one of ${allowed.join(', ')}`;
+  }
+  return undefined;
+}
+
+const ANTHROPIC_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
+const GEMINI_INLINE_TYPES = [...ANTHROPIC_IMAGE_TYPES, 'application/pdf', 'audio/wav', 'audio/mpeg', 'audio/mp3'] as const;
+
 function retryHeaders(options: ErrorOptions): Record<string, string> {
   return options.retryAfterSeconds === undefined ? {} : { 'retry-after': String(options.retryAfterSeconds) };
 }
@@ -149,6 +186,17 @@ export const anthropicWire: WireFormat = {
       toolResults: blocksOf('user')
         .filter((b) => b['type'] === 'tool_result')
         .map((b) => ({ toolCallId: String(b['tool_use_id']), content: textOf(b['content']), isError: b['is_error'] === true })),
+      attachments: blocksOf('user')
+        .filter((b) => (b['type'] === 'image' || b['type'] === 'document') && rec(b['source'])['type'] === 'base64')
+        .map((b): FakeAttachment => {
+          const source = rec(b['source']);
+          return {
+            wire: b['type'] === 'image' ? 'image' : 'document',
+            mediaType: String(source['media_type'] ?? ''),
+            data: String(source['data'] ?? ''),
+            ...(typeof b['title'] === 'string' ? { name: b['title'] } : {}),
+          };
+        }),
     };
     if (format['type'] === 'json_schema' || legacyFormat['type'] === 'json_schema') {
       return { ...base, mode: 'json_schema', schema: format['schema'] ?? legacyFormat['schema'] };
@@ -160,6 +208,8 @@ export const anthropicWire: WireFormat = {
     return { ...base, mode: 'text' };
   },
   conversationError(body) {
+    const badAttachment = attachmentError(this.parse(body, '').attachments, (a) => (a.wire === 'image' ? ANTHROPIC_IMAGE_TYPES : ['application/pdf']));
+    if (badAttachment) return badAttachment;
     const messages = arr(body['messages']).map(rec);
     const tools = arr(body['tools']).map(rec);
     const badTool = tools.findIndex((t) => !TOOL_NAME.test(String(t['name'] ?? '')));
@@ -270,6 +320,25 @@ export const openaiWire: WireFormat = {
           return { id: String(c['id']), name: String(fn['name']), arguments: parsed, argumentsText };
         }),
       toolResults: messages.filter((m) => m['role'] === 'tool').map((m) => ({ toolCallId: String(m['tool_call_id']), content: textOf(m['content']), isError: false })),
+      attachments: messages
+        .filter((m) => m['role'] === 'user')
+        .flatMap((m) => arr(m['content']).map(rec))
+        .flatMap((p): FakeAttachment[] => {
+          if (p['type'] === 'image_url') {
+            const parsed = dataUrl(rec(p['image_url'])['url']);
+            return parsed ? [{ wire: 'image_url', ...parsed }] : [];
+          }
+          if (p['type'] === 'input_audio') {
+            const audio = rec(p['input_audio']);
+            return [{ wire: 'input_audio', mediaType: audio['format'] === 'mp3' ? 'audio/mpeg' : `audio/${String(audio['format'])}`, data: String(audio['data'] ?? '') }];
+          }
+          if (p['type'] === 'file') {
+            const file = rec(p['file']);
+            const parsed = dataUrl(file['file_data']);
+            return parsed ? [{ wire: 'file', ...parsed, ...(typeof file['filename'] === 'string' ? { name: file['filename'] } : {}) }] : [];
+          }
+          return [];
+        }),
     };
     if (format['type'] === 'json_schema') return { ...base, mode: 'json_schema', schema: rec(format['json_schema'])['schema'] };
     if (format['type'] === 'json_object') return { ...base, mode: 'json_schema', schema: { type: 'object', properties: { answer: { type: 'string' } } } };
@@ -281,6 +350,10 @@ export const openaiWire: WireFormat = {
     return { ...base, mode: 'text' };
   },
   conversationError(body) {
+    const badAttachment = attachmentError(this.parse(body, '').attachments, (a) =>
+      a.wire === 'image_url' ? ANTHROPIC_IMAGE_TYPES : a.wire === 'input_audio' ? ['audio/wav', 'audio/mpeg'] : ['application/pdf'],
+    );
+    if (badAttachment) return badAttachment;
     const messages = arr(body['messages']).map(rec);
     const tools = arr(body['tools']).map(rec);
     const badTool = tools.findIndex((t) => !TOOL_NAME.test(String(rec(t['function'])['name'] ?? '')));
@@ -436,6 +509,9 @@ export const googleWire: WireFormat = {
             isError: 'error' in response,
           };
         }),
+      attachments: userParts
+        .filter((p) => p['inlineData'] !== undefined)
+        .map((p): FakeAttachment => ({ wire: 'inlineData', mediaType: String(rec(p['inlineData'])['mimeType'] ?? ''), data: String(rec(p['inlineData'])['data'] ?? '') })),
     };
     if (config['responseJsonSchema'] !== undefined || config['responseSchema'] !== undefined) {
       return { ...base, mode: 'json_schema', schema: config['responseJsonSchema'] ?? config['responseSchema'] };
@@ -447,6 +523,8 @@ export const googleWire: WireFormat = {
     return { ...base, mode: 'text' };
   },
   conversationError(body) {
+    const badAttachment = attachmentError(this.parse(body, '').attachments, () => GEMINI_INLINE_TYPES);
+    if (badAttachment) return badAttachment;
     const contents = arr(body['contents']).map(rec);
     const declarations = arr(body['tools']).flatMap((t) => arr(rec(t)['functionDeclarations'])).map(rec);
     const badTool = declarations.findIndex((d) => !GEMINI_FUNCTION_NAME.test(String(d['name'] ?? '')));
