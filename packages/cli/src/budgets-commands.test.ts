@@ -1,5 +1,5 @@
 import type { Budget, UsageReport } from '@mesh/core';
-import { runCli } from './cli';
+import { json, meshAgainst as mesh } from './__tests__/fake-api';
 
 /**
  * `mesh usage` and `mesh budgets` through runCli against a fake fetch: what each command asks the
@@ -31,33 +31,6 @@ const REPORT: UsageReport = {
 };
 const NETWORKS = { networks: [{ id: NET, name: 'Campaigns' }], total: 1, limit: 200, offset: 0 };
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-
-interface Sent {
-  request: string;
-  body: unknown;
-}
-
-/** Runs `mesh …` with a fetch that answers by `METHOD /path` (under /api/mesh) and records each request. */
-async function mesh(args: string[], routes: Record<string, () => Response> = {}) {
-  const sent: Sent[] = [];
-  const fetchImpl = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const url = new URL(String(input));
-    const request = `${init?.method ?? 'GET'} ${url.pathname.replace('/api/mesh', '')}${url.search}`;
-    sent.push({ request, body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined });
-    const route = routes[request] ?? routes[request.split('?')[0]!];
-    return route ? route() : json({ error: { code: 'not_found', message: `no route ${request} in the test` } }, 404);
-  }) as typeof fetch;
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (text) => void (stdout += text), isTTY: false },
-    stderr: { write: (text) => void (stderr += text), isTTY: false },
-    env: { MESH_URL: 'http://api.test', MESH_API_KEY: 'key-1' },
-    fetch: fetchImpl,
-  });
-  return { code, stdout, stderr, sent };
-}
 
 describe('mesh usage', () => {
   it('asks for the range, grouping and network given (a date is its UTC midnight) and prints the table with totals', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Feedback, Lessons } from '@mesh/core';
-import { runCli } from './cli';
+import { json, meshAgainst as mesh } from './__tests__/fake-api';
 
 /**
  * `mesh feedback` and `mesh lessons` through runCli against a fake fetch: what each command asks
@@ -41,34 +41,7 @@ const LESSONS: Lessons = {
 const NETWORKS = { networks: [{ id: OTHER_NET, name: 'Other' }, { id: NET, name: 'Campaigns' }], total: 2, limit: 200, offset: 0 };
 const AGENTS = { agents: [{ id: AGENT, type: 'content', name: 'Writer' }] };
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const notFound = () => json({ error: { code: 'not_found', message: 'not found' } }, 404);
-
-interface Sent {
-  request: string;
-  body: unknown;
-}
-
-/** Runs `mesh …` with a fetch that answers by `METHOD /path` (under /api/mesh) and records each request. */
-async function mesh(args: string[], routes: Record<string, () => Response> = {}) {
-  const sent: Sent[] = [];
-  const fetchImpl = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const url = new URL(String(input));
-    const request = `${init?.method ?? 'GET'} ${url.pathname.replace('/api/mesh', '')}${url.search}`;
-    sent.push({ request, body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined });
-    const route = routes[request] ?? routes[request.split('?')[0]!];
-    return route ? route() : notFound();
-  }) as typeof fetch;
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (text) => void (stdout += text), isTTY: false },
-    stderr: { write: (text) => void (stderr += text), isTTY: false },
-    env: { MESH_URL: 'http://api.test', MESH_API_KEY: 'key-1' },
-    fetch: fetchImpl,
-  });
-  return { code, stdout, stderr, sent };
-}
 
 describe('mesh feedback', () => {
   it("finds the task's network among the caller's and posts the rating with its comment, subtask and correction", async () => {

@@ -1,5 +1,5 @@
 import type { Subtask, Task } from '@mesh/core';
-import { runCli } from './cli';
+import { json, meshAgainst as mesh } from './__tests__/fake-api';
 
 /**
  * `mesh tasks rerun` and `mesh tasks retry` through runCli against a fake fetch: what each asks
@@ -28,33 +28,12 @@ function task(id: string, status: Task['status'], subtasks: Subtask[] = []): Tas
   };
 }
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-
-async function mesh(args: string[], routes: Record<string, () => Response>) {
-  const sent: string[] = [];
-  const fetchImpl = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const url = new URL(String(input));
-    const request = `${init?.method ?? 'GET'} ${url.pathname.replace('/api/mesh', '')}`;
-    sent.push(request);
-    const route = routes[request];
-    return route ? route() : json({ error: { code: 'not_found', message: `no route ${request} in the test` } }, 404);
-  }) as typeof fetch;
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (text) => void (stdout += text), isTTY: false },
-    stderr: { write: (text) => void (stderr += text), isTTY: false },
-    env: { MESH_URL: 'http://api.test', MESH_API_KEY: 'key-1' },
-    fetch: fetchImpl,
-  });
-  return { code, stdout, stderr, sent };
-}
 
 describe('mesh tasks rerun', () => {
   it('asks the API for a re-run and says how to follow the new task', async () => {
     const run = await mesh(['tasks', 'rerun', NET, TASK], { [`POST /networks/${NET}/tasks/${TASK}/rerun`]: () => json(task(NEW_TASK, 'queued'), 201) });
     expect(run.code).toBe(0);
-    expect(run.sent).toEqual([`POST /networks/${NET}/tasks/${TASK}/rerun`]);
+    expect(run.requests).toEqual([`POST /networks/${NET}/tasks/${TASK}/rerun`]);
     expect(run.stdout).toBe(`Started task ${NEW_TASK} (queued), a re-run of ${TASK}\nFollow it with: mesh tasks show ${NET} ${NEW_TASK} --follow\n`);
   });
 
@@ -74,7 +53,7 @@ describe('mesh tasks retry', () => {
       [`POST /networks/${NET}/tasks/${TASK}/subtasks/${BANNER_2}/retry`]: () => json(task(TASK, 'in_progress'), 202),
     });
     expect(run.code).toBe(0);
-    expect(run.sent).toEqual([`GET /networks/${NET}/tasks/${TASK}`, `POST /networks/${NET}/tasks/${TASK}/subtasks/${BANNER_2}/retry`]);
+    expect(run.requests).toEqual([`GET /networks/${NET}/tasks/${TASK}`, `POST /networks/${NET}/tasks/${TASK}/subtasks/${BANNER_2}/retry`]);
     expect(run.stdout).toBe(`Retrying subtask banner: task ${TASK} is in_progress again\nFollow it with: mesh tasks show ${NET} ${TASK} --follow\n`);
   });
 
@@ -83,7 +62,7 @@ describe('mesh tasks retry', () => {
       [`POST /networks/${NET}/tasks/${TASK}/subtasks/${BANNER_1}/retry`]: () => json(task(TASK, 'in_progress'), 202),
     });
     expect(run.code).toBe(0);
-    expect(run.sent).toEqual([`POST /networks/${NET}/tasks/${TASK}/subtasks/${BANNER_1}/retry`]);
+    expect(run.requests).toEqual([`POST /networks/${NET}/tasks/${TASK}/subtasks/${BANNER_1}/retry`]);
     expect(JSON.parse(run.stdout)).toMatchObject({ id: TASK, status: 'in_progress' });
   });
 

@@ -1,5 +1,5 @@
 import type { StatRow, StatsReport } from '@mesh/core';
-import { runCli } from './cli';
+import { json, meshAgainst as mesh } from './__tests__/fake-api';
 
 /**
  * `mesh stats` through runCli against a fake fetch: what it asks the API, the tables it prints,
@@ -25,35 +25,13 @@ const REPORT: StatsReport = {
 };
 const NETWORKS = { networks: [{ id: NET, name: 'Campaigns' }], total: 1, limit: 200, offset: 0 };
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-
-/** Runs `mesh …` with a fetch that answers by `METHOD /path` (under /api/mesh) and records each request. */
-async function mesh(args: string[], routes: Record<string, () => Response> = {}) {
-  const sent: string[] = [];
-  const fetchImpl = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const url = new URL(String(input));
-    const request = `${init?.method ?? 'GET'} ${url.pathname.replace('/api/mesh', '')}${url.search}`;
-    sent.push(request);
-    const route = routes[request] ?? routes[request.split('?')[0]!];
-    return route ? route() : json({ error: { code: 'not_found', message: `no route ${request} in the test` } }, 404);
-  }) as typeof fetch;
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (text) => void (stdout += text), isTTY: false },
-    stderr: { write: (text) => void (stderr += text), isTTY: false },
-    env: { MESH_URL: 'http://api.test', MESH_API_KEY: 'key-1' },
-    fetch: fetchImpl,
-  });
-  return { code, stdout, stderr, sent };
-}
 
 describe('mesh stats', () => {
   it('asks for the network (by name) and the window, and prints a table per agent type and per model with the totals', async () => {
     const run = await mesh(['stats', 'Campaigns', '--window', '30d'], { 'GET /networks': () => json(NETWORKS), [`GET /networks/${NET}/stats`]: () => json(REPORT) });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.sent).toEqual(['GET /networks?limit=200', `GET /networks/${NET}/stats?window=30d`]);
+    expect(run.requests).toEqual(['GET /networks?limit=200', `GET /networks/${NET}/stats?window=30d`]);
     const lines = run.stdout.split('\n');
     expect(lines[0]).toBe('stats of Campaigns, last 30d (2026-04-14T12:00:00.000Z to 2026-05-14T12:00:00.000Z): 2 tasks');
     const table = (header: string) => {
@@ -77,7 +55,7 @@ describe('mesh stats', () => {
   it('defaults to the API\'s window, prints --json as answered, and says when the window is empty', async () => {
     const routes = { [`GET /networks/${NET}/stats`]: () => json(REPORT) };
     const asJson = await mesh(['stats', NET, '--json'], routes);
-    expect(asJson.sent).toEqual([`GET /networks/${NET}/stats`]);
+    expect(asJson.requests).toEqual([`GET /networks/${NET}/stats`]);
     expect(JSON.parse(asJson.stdout)).toEqual(REPORT);
     const empty = await mesh(['stats', NET], { [`GET /networks/${NET}/stats`]: () => json({ ...REPORT, window: '7d', totals: { ...REPORT.totals, tasks: 0 }, agent_types: [], models: [] }) });
     expect(empty.stdout).toContain(`stats of ${NET}, last 7d`);
@@ -93,7 +71,7 @@ describe('mesh stats', () => {
   ])('refuses %j before asking the API', async (args, message) => {
     const run = await mesh(args);
     expect(run.code).toBe(2);
-    expect(run.sent).toEqual([]);
+    expect(run.requests).toEqual([]);
     expect(run.stderr).toContain(message);
     expect(run.stderr).toContain('Usage: mesh stats');
   });
