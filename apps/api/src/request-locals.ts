@@ -1,4 +1,11 @@
-import type { UploadedFile } from './middleware/multipart-body';
+/** One file part of a multipart request, as the multipart body reader leaves it (middleware/multipart-body.ts). */
+export interface UploadedFile {
+  /** The part's file name. */
+  name: string;
+  /** The part's Content-Type, as the client declared it (lowercase, parameters aside). */
+  declaredType: string;
+  data: Buffer;
+}
 
 /** What the middleware chain leaves on `res.locals` for the handlers (typed once, here). */
 export interface ValidatedInput {

@@ -18,7 +18,7 @@ const expressMethod = (method: string) => method.toUpperCase();
 describe('authentication', () => {
   it('answers 401 on every route but health without a valid key', async () => {
     const authed = API_ROUTES.filter((r) => r.auth);
-    expect(authed.length).toBe(51);
+    expect(authed.length).toBe(52);
     for (const route of authed) {
       const path = fill(route.path, () => randomUUID());
       for (const key of [null, 'wrong-key-123', '']) {

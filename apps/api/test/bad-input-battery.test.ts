@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { CreateNetworkBody, ErrorBody, RegisterToolBody } from '@mesh/core';
 import { z } from 'zod';
 import { API_BASE_PATH, API_ROUTES } from '../src/routes/api-routes';
@@ -41,9 +41,13 @@ beforeAll(async () => {
   // No request rate limit: the battery sends thousands of requests as one tenant. The tool fixture's secret is configured.
   h = await startApiHarness('bad-input', { MESH_RATE_LIMIT_PER_MINUTE: '0', MESH_SECRET_BATTERY_TOKEN: 'battery-token-0123456789', MESH_ADMIN_TENANTS: 'tenant-a' });
   const network = await h.deps.store.networks.create('tenant-a', CreateNetworkBody.parse({ name: 'Battery fixtures', max_iterations: 3, timeout_seconds: 60 }));
-  const task = await h.deps.store.tasks.create('tenant-a', network.id, { task: 'Fixture task', context: {}, priority: 5, process: false });
+  // The fixture task carries one attachment (stored directly: the route's checks are attachments.test.ts's).
+  const bytes = Buffer.from('fixture attachment bytes');
+  const attachment = { name: 'fixture.png', mediaType: 'image/png' as const, data: bytes, sha256: createHash('sha256').update(bytes).digest('hex'), pages: null, width: null, height: null, durationMs: null };
+  const task = await h.deps.store.tasks.create('tenant-a', network.id, { task: 'Fixture task', context: {}, priority: 5, process: false }, { attachments: [attachment] });
   ids.network_id = network.id;
   ids.task_id = task!.id;
+  ids.attachment_id = task!.attachments[0]!.attachment_id;
   ids.agent_id = network.agents!.find((a) => a.type !== 'coordinator')!.id;
   // A failed subtask of the (never started) task: a retry of it is a 409 at most, the task being pending.
   ids.subtask_id = randomUUID();
@@ -306,7 +310,13 @@ function bodyCases(route: RouteDefinition): Case[] {
 
   // Size.
   const pad = stringFields[0]?.path ?? freeform[0]?.path ?? ['padding'];
-  cases.push({ name: 'a 2 MB body', request: send(withValue(sample, pad, 'x'.repeat(2 * 1_048_576))), expect: { reject: 413 } });
+  // A route may take more than MESH_BODY_LIMIT_BYTES (inline attachments): its body is then just over its own limit (known once the harness runs).
+  const oversized = () => Math.max(2 * 1_048_576, (route.bodyLimitBytes?.(h.deps.config) ?? 0) + 1024);
+  cases.push({
+    name: route.bodyLimitBytes ? "a body just over the route's own limit" : 'a 2 MB body',
+    request: () => send(withValue(sample, pad, 'x'.repeat(oversized())))(),
+    expect: { reject: 413 },
+  });
   for (const field of stringFields) {
     cases.push({ name: `a 200 kB string in ${at(field.path)}`, request: send(withValue(sample, field.path, 'y'.repeat(200_000))), expect: { reject: 400 } });
   }
@@ -379,7 +389,8 @@ function bodyCases(route: RouteDefinition): Case[] {
   cases.push(
     { name: 'Content-Type: text/plain', request: sendRaw(text, [['Content-Type', 'text/plain']]), expect: { reject: 415 } },
     { name: 'Content-Type: application/x-www-form-urlencoded', request: sendRaw('name=x', [['Content-Type', 'application/x-www-form-urlencoded']]), expect: { reject: 415 } },
-    { name: 'Content-Type: multipart/form-data', request: sendRaw('--b\r\n\r\nx\r\n--b--', [['Content-Type', 'multipart/form-data; boundary=b']]), expect: { reject: 415 } },
+    // A route that takes uploads reads the form, and refuses a malformed one.
+    { name: 'Content-Type: multipart/form-data', request: sendRaw('--b\r\n\r\nx\r\n--b--', [['Content-Type', 'multipart/form-data; boundary=b']]), expect: { reject: route.uploads ? 400 : 415 } },
     { name: 'no Content-Type with a body', request: sendRaw(text, []), expect: { reject: 415 } },
     { name: 'Content-Type: application/json; charset=utf-16 with a UTF-8 body', request: sendRaw(text, [['Content-Type', 'application/json; charset=utf-16']]), expect: { reject: 415 } },
     { name: 'Content-Type: application/json; charset=utf-16 with a UTF-16 body', request: sendRaw(utf16, [['Content-Type', 'application/json; charset=utf-16']]), expect: { reject: 415 } },

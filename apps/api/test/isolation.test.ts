@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ErrorBody, RegisterToolBody, type Task } from '@mesh/core';
 import { meshSimulatedResponders, retrieveRelevantMemory, runSubtask } from '@mesh/mesh';
 import { ScriptedModel, startInProcessMesh, type InProcessMesh } from '@mesh/testing';
@@ -33,6 +33,8 @@ interface NetworkFixture {
   approvalId: string;
   /** An evaluation run of one case in this network (its task: the completed one). */
   evalRunId: string;
+  /** An attachment of the pending task (the same bytes in every network: one blob per tenant). */
+  attachmentId: string;
   /** Every id that belongs to this network: itself, agents, tools, tasks, subtasks, memory. */
   scope: Set<string>;
 }
@@ -56,7 +58,7 @@ beforeAll(async () => {
     for (const n of [1, 2, 3]) {
       const name = `${tenant} network ${n}`;
       const id = await mesh.createNetwork({ name }, tenant);
-      networks.push({ tenant, name, id, taskIds: [], agentId: '', subtaskId: '', toolId: '', approvalId: '', evalRunId: '', scope: new Set() });
+      networks.push({ tenant, name, id, taskIds: [], agentId: '', subtaskId: '', toolId: '', approvalId: '', evalRunId: '', attachmentId: '', scope: new Set() });
     }
   }
   // Memory: the same words in every network, and words of its own.
@@ -75,8 +77,11 @@ beforeAll(async () => {
   const finished = await Promise.all(runs.map((taskId, i) => mesh.waitForTask(taskId, 30_000, networks[i]!.tenant)));
   expect(finished.map((t) => t.status)).toEqual(networks.map(() => 'completed'));
   for (const [i, net] of networks.entries()) {
-    const pending = await h.deps.store.tasks.create(net.tenant, net.id, { task: `Pending work of ${net.name}`, context: {}, priority: 5, process: false });
+    const bytes = Buffer.from(IDENTICAL);
+    const attachment = { name: 'brief.pdf', mediaType: 'application/pdf' as const, data: bytes, sha256: createHash('sha256').update(bytes).digest('hex'), pages: null, width: null, height: null, durationMs: null };
+    const pending = await h.deps.store.tasks.create(net.tenant, net.id, { task: `Pending work of ${net.name}`, context: {}, priority: 5, process: false }, { attachments: [attachment] });
     net.taskIds = [runs[i]!, pending!.id];
+    net.attachmentId = pending!.attachments[0]!.attachment_id;
     const subject = { iteration: 1, reasoning: `The plan of ${net.name}`, subtasks: [{ key: 'copy', agent_type: 'content', description: 'Write', depends_on: [] }] };
     net.approvalId = (await h.deps.store.approvals.requestForTask({ tenantId: net.tenant, taskId: pending!.id, key: 'plan:1', kind: 'plan', subject })).approval.id;
     const evalCase = { caseId: 'launch', networkId: net.id, spec: { task: `Evaluate ${net.name}`, context: {}, assertions: [{ type: 'contains' as const, value: 'launch' }], rubric: null } };
@@ -122,6 +127,7 @@ beforeAll(async () => {
       ...(await idsOf('SELECT id FROM subtasks WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM memory_items WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM approvals WHERE network_id = $1', net.id)),
+      ...(await idsOf('SELECT id FROM attachments WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT call_id AS id FROM llm_call_details WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT id FROM feedback WHERE network_id = $1', net.id)),
       ...(await idsOf('SELECT DISTINCT run_id AS id FROM eval_results WHERE network_id = $1', net.id)),
@@ -172,11 +178,18 @@ function attemptsFor(route: RouteDefinition): Attempt[] {
           if (param === 'subtask_id') return [{ id: other.subtaskId, same: other === net }];
           if (param === 'tool_id') return [{ id: other.toolId, same: other === net }];
           if (param === 'approval_id') return [{ id: other.approvalId, same: other === net }];
+          // An attachment is its task's: own only with the pending task it belongs to.
+          if (param === 'attachment_id') return [{ id: other.attachmentId, same: other === net, taskId: other.taskIds[1] }];
           // An evaluation run is the tenant's (its cases may span networks): any run of the caller's is its own.
           if (param === 'eval_run_id') return [{ id: other.evalRunId, same: other.tenant === tenant }];
           throw new Error(`No fixture ids for :${param} of ${routeKey(route)}: add them to isolation.test.ts`);
         });
-        combos = combos.flatMap((c) => choices.map((choice) => ({ ids: { ...c.ids, [param]: choice.id }, sameNetwork: c.sameNetwork && choice.same })));
+        combos = combos.flatMap((c) =>
+          choices.map((choice: { id: string; same: boolean; taskId?: string }) => ({
+            ids: { ...c.ids, [param]: choice.id },
+            sameNetwork: c.sameNetwork && choice.same && (choice.taskId === undefined || c.ids.task_id === choice.taskId),
+          })),
+        );
       }
       // A route without a network in its path ignores network_id: its own ids alone decide.
       const ownNetwork = !route.path.includes(':network_id') || net.tenant === tenant;

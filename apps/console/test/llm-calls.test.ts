@@ -25,9 +25,15 @@ describe('the call inspector', () => {
 
   it("reads a coordinator's decision defensively: a plan, a result, or null for text that is not JSON", () => {
     const plan = parseCoordinatorOutput(
-      JSON.stringify({ task_complete: false, reasoning: 'Split it', subtasks: [{ key: 'a', agent_type: 'content', description: 'Write', depends_on: [] }, 'junk'], new_memories: [{ type: 'fact', content: 'x' }], result: null }),
+      JSON.stringify({ task_complete: false, reasoning: 'Split it', subtasks: [{ key: 'a', agent_type: 'content', description: 'Write', depends_on: [] }, { key: 'b', agent_type: 'design', description: 'Draw', depends_on: [], attachments: ['chart.png'] }, 'junk'], new_memories: [{ type: 'fact', content: 'x' }], result: null }),
     );
-    expect(plan).toEqual({ reasoning: 'Split it', subtasks: [{ key: 'a', agent_type: 'content', description: 'Write', depends_on: [] }], result: null, newMemories: [{ type: 'fact', content: 'x' }] });
+    expect(plan).toEqual({
+      reasoning: 'Split it',
+      subtasks: [
+        { key: 'a', agent_type: 'content', description: 'Write', depends_on: [], attachments: [] },
+        { key: 'b', agent_type: 'design', description: 'Draw', depends_on: [], attachments: ['chart.png'] },
+      ],
+      result: null, newMemories: [{ type: 'fact', content: 'x' }] });
     expect(parseCoordinatorOutput(JSON.stringify({ reasoning: '', result: { content: '# Done', confidence: 0.8 } }))?.result).toEqual({ content: '# Done', confidence: 0.8 });
     expect(parseCoordinatorOutput('Sorry, not JSON')).toBeNull();
     expect(parseCoordinatorOutput(null)).toBeNull();

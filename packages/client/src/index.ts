@@ -19,6 +19,7 @@ export {
   type RequestOptions,
   type RunListQueryInput,
   type SubmitTaskInput,
+  type TaskFileInput,
   type TaskListQuery,
   type UpdateNetworkInput,
   type UsageQueryInput,

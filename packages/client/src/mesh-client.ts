@@ -45,6 +45,8 @@ const DEFAULTS = { baseUrl: '', apiKey: '' };
 
 export interface RequestOptions {
   body?: unknown;
+  /** A `multipart/form-data` body instead of JSON (fetch writes its Content-Type with the boundary). */
+  form?: FormData;
   query?: Record<string, string | number | boolean | undefined>;
   signal?: AbortSignal;
 }
@@ -92,6 +94,13 @@ export interface SubmitTaskInput {
   priority?: number | undefined;
   deadline?: string | undefined;
   approvals?: ApprovalOverrides | undefined;
+}
+
+/** A file to submit with a task: one part of a multipart submit (its name and media type as declared). */
+export interface TaskFileInput {
+  name: string;
+  media_type: string;
+  data: Blob | Uint8Array;
 }
 
 export interface AddMemoryInput {
@@ -205,8 +214,9 @@ export class MeshClient {
 
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await this.send(method, this.url(path, options.query), headers, options.body === undefined ? undefined : JSON.stringify(options.body), options.signal);
+    if (options.body !== undefined && options.form === undefined) headers['content-type'] = 'application/json';
+    const body = options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const res = await this.send(method, this.url(path, options.query), headers, body, options.signal);
     if (!res.ok) throw await errorFromResponse(res);
     if (res.status === 204) return undefined as T;
     const text = await res.text();
@@ -278,8 +288,17 @@ export class MeshClient {
     return this.request<Task>('GET', `/networks/${seg(networkId)}/tasks/${seg(taskId)}`, { signal });
   }
 
-  submitTask(networkId: string, input: SubmitTaskInput): Promise<Task> {
-    return this.request<Task>('POST', `/networks/${seg(networkId)}/tasks`, { body: { ...input, process: true } });
+  /** With `files`, a multipart submit: the field `task` holds the JSON, each file is one attachment. */
+  submitTask(networkId: string, input: SubmitTaskInput, files: readonly TaskFileInput[] = []): Promise<Task> {
+    const body = { ...input, process: true };
+    if (files.length === 0) return this.request<Task>('POST', `/networks/${seg(networkId)}/tasks`, { body });
+    const form = new FormData();
+    form.append('task', JSON.stringify(body));
+    for (const file of files) {
+      const blob = file.data instanceof Blob ? file.data : new Blob([new Uint8Array(file.data)], { type: file.media_type });
+      form.append('file', blob.type === file.media_type ? blob : new Blob([blob], { type: file.media_type }), file.name);
+    }
+    return this.request<Task>('POST', `/networks/${seg(networkId)}/tasks`, { form });
   }
 
   cancelTask(networkId: string, taskId: string): Promise<Task> {
@@ -407,7 +426,7 @@ export class MeshClient {
     return this.request<void>('DELETE', `/admin/budgets/${seg(budgetId)}`);
   }
 
-  private async send(method: string, url: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<Response> {
+  private async send(method: string, url: string, headers: Record<string, string>, body: string | FormData | undefined, signal: AbortSignal | undefined): Promise<Response> {
     try {
       return await this.fetchImpl(url, {
         method,

@@ -108,15 +108,16 @@ export function attachmentsOf(messages: readonly ConversationMessage[]): Attachm
 }
 
 /**
- * The conversation with each attachment replaced by a text part that names it (name, type,
- * size): what is recorded with a call and hashed for the simulated seed, never the bytes.
+ * The conversation with each parts message flattened to text, each attachment named by a line
+ * (name, type, size): what is recorded with a call (the calls view shows text turns) and hashed
+ * for the simulated seed, never the bytes.
  */
 export function withoutAttachmentBytes(messages: readonly ConversationMessage[]): ConversationMessage[] {
-  return messages.map((m) =>
-    typeof m.content === 'string' || m.content.every((p) => p.type === 'text')
-      ? m
-      : { ...m, content: m.content.map((p): MessagePart => (p.type === 'text' ? p : { type: 'text', text: `[attachment "${p.name}" (${p.media_type}, ${p.data.length} bytes)]` })) },
-  );
+  return messages.map((m): ConversationMessage => {
+    if (typeof m.content === 'string') return m;
+    const text = m.content.map((p) => (p.type === 'text' ? p.text : `[attachment "${p.name}" (${p.media_type}, ${p.data.length} bytes)]`)).join('\n\n');
+    return { role: 'user', content: text };
+  });
 }
 
 /** All text of a conversation, tool arguments included: what token estimates are made from. */

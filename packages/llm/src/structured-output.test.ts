@@ -41,7 +41,8 @@ describe('toProviderJsonSchema', () => {
     expect(schema['additionalProperties']).toBe(false);
     const subtask = (schema['properties'] as any).subtasks.items;
     expect(subtask.additionalProperties).toBe(false);
-    expect(subtask.required).toEqual(['key', 'agent_type', 'description', 'depends_on']);
+    // `attachments` is optional in zod (old plans parse) but required on the wire, as strict modes want.
+    expect(subtask.required).toEqual(['key', 'agent_type', 'description', 'depends_on', 'attachments']);
     expect(subtask.properties.key).toEqual({ type: 'string', description: '(minLength: 1, maxLength: 40)' });
     expect((source['properties'] as any).subtasks.items.properties.key.maxLength).toBe(40);
   });

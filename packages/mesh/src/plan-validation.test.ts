@@ -26,6 +26,19 @@ describe('findPlanProblems', () => {
     expect(Object.fromEntries(dependencyDepths(plan))).toEqual({ copy: 0, layout: 1, segments: 1, metrics: 2 });
   });
 
+  it('reports a subtask naming an attachment the task does not have, with the names it has', () => {
+    const plan = [{ ...step('look', 'design'), attachments: ['chart.png', 'chart-v2.png'] }];
+    expect(findPlanProblems(plan, TYPES, new Set(['chart.png', 'report.pdf']))).toEqual([
+      'subtask "look" names attachment "chart-v2.png", which the task does not have (the task\'s attachments are "chart.png", "report.pdf")',
+    ]);
+    expect(findPlanProblems(plan, TYPES, new Set())).toEqual([
+      'subtask "look" names attachment "chart.png", which the task does not have (the task has no attachments)',
+      'subtask "look" names attachment "chart-v2.png", which the task does not have (the task has no attachments)',
+    ]);
+    // Without the task's names (a person's plan edit checked elsewhere), names are not judged.
+    expect(findPlanProblems(plan, TYPES)).toEqual([]);
+  });
+
   it('reports a cycle a → b → a', () => {
     expect(findPlanProblems([step('a', 'content', ['b']), step('b', 'design', ['a'])], TYPES)).toEqual(['the dependencies form a cycle']);
   });
@@ -90,10 +103,19 @@ describe('normalisePlan', () => {
       { key: 'layout', agent_type: 'DESIGN', description: 'lay it out', depends_on: [' copy', 'copy ', 'copy'] },
     ]);
     expect(plan).toEqual([
-      { key: 'copy', agent_type: 'content', description: 'write it', depends_on: [] },
-      { key: 'layout', agent_type: 'design', description: 'lay it out', depends_on: ['copy'] },
+      { key: 'copy', agent_type: 'content', description: 'write it', depends_on: [], attachments: [] },
+      { key: 'layout', agent_type: 'design', description: 'lay it out', depends_on: ['copy'], attachments: [] },
     ]);
     expect(findPlanProblems(plan, TYPES)).toEqual([]);
+  });
+
+  it('trims and de-duplicates attachment names; a plan without them gets none', () => {
+    const [named, without] = normalisePlan([
+      { ...step('look', 'design'), attachments: [' chart.png', 'chart.png ', 'report.pdf'] },
+      step('copy'),
+    ]);
+    expect(named?.attachments).toEqual(['chart.png', 'report.pdf']);
+    expect(without?.attachments).toEqual([]);
   });
 
   it('does not judge: an invalid plan stays invalid, and the problems show after normalising', () => {

@@ -60,8 +60,18 @@ function synthesis(task: string, results: CompletedResult[]): { content: string;
   };
 }
 
+/** The names in a plan prompt's attachments block (one `- "name": facts` line each, see formatAttachments). */
+function attachmentNamesIn(block: string | null): string[] {
+  return (block ?? '').split('\n').flatMap((line) => {
+    const quoted = /^- ("(?:[^"\\]|\\.)*"):/.exec(line)?.[1];
+    return quoted ? [JSON.parse(quoted) as string] : [];
+  });
+}
+
 function coordinatorDecision(req: SimulatedRequest): CoordinatorDecision {
   const user = lastUser(req);
+  // Every specialist gets every file: the simulation cannot tell which one a subtask needs.
+  const attachments = attachmentNamesIn(readDataBlock(user, 'attachments'));
   const task = readDataBlock(user, 'task') ?? '';
   const specialists = parseJson<AgentSummary[]>(readDataBlock(user, 'agents'), []);
   const results = completedResults(readDataBlock(user, 'results'));
@@ -84,6 +94,7 @@ function coordinatorDecision(req: SimulatedRequest): CoordinatorDecision {
       agent_type: s.type,
       description: `${s.name}: apply ${s.capabilities.slice(0, 3).join(', ') || s.type} to the task "${truncate(task, 200)}"`,
       depends_on: [],
+      attachments,
     })),
     new_memories: [{ type: 'decision', content: `${SIMULATED_LABEL} Plan: one subtask per specialist for "${truncate(task, 120)}"`, confidence: 0.6 }],
     result: null,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { COORDINATOR_TYPE, NotFoundError, QueuedTaskCapError, type Lesson, type SafetyItem, type SubmitTaskBody, type Task, type TaskListQuery, type TaskResult, type TaskStatus } from '@mesh/core';
-import { insertAttachments, TASK_ATTACHMENTS_JSON, toAttachmentMeta, type AttachmentUpload } from './attachment-repository';
+import { copyAttachments, insertAttachments, TASK_ATTACHMENTS_JSON, toAttachmentMeta, type AttachmentUpload } from './attachment-repository';
 import { CommonLexemes } from './common-lexemes';
 import type { Db, Queryable } from './db';
 import { reviveDates, SUBTASK_DATES, TASK_DATES } from './json-rows';
@@ -115,16 +115,23 @@ export class TaskRepository {
   }
 
   /**
-   * Stores a new task as `pending`, with its attachments (checked by the caller) in the same
-   * transaction; null when the network does not exist for this tenant (then nothing is stored).
+   * Stores a new task as `pending`, with its attachments (checked by the caller), or those of
+   * `copyAttachmentsFrom` (a re-run), in the same transaction; null when the network does not
+   * exist for this tenant (then nothing is stored).
    */
-  async create(tenantId: string, networkId: string, body: SubmitTaskBody, options: { traceId?: string; attachments?: readonly AttachmentUpload[] } = {}): Promise<Task | null> {
+  async create(
+    tenantId: string,
+    networkId: string,
+    body: SubmitTaskBody,
+    options: { traceId?: string; attachments?: readonly AttachmentUpload[]; copyAttachmentsFrom?: string } = {},
+  ): Promise<Task | null> {
     const attachments = options.attachments ?? [];
-    if (attachments.length === 0) return this.insertTask(this.db, tenantId, networkId, body, options);
+    if (attachments.length === 0 && options.copyAttachmentsFrom === undefined) return this.insertTask(this.db, tenantId, networkId, body, options);
     return this.db.transaction(async (tx) => {
       const task = await this.insertTask(tx, tenantId, networkId, body, options);
       if (!task) return null;
       await insertAttachments(tx, tenantId, networkId, task.id, attachments);
+      if (options.copyAttachmentsFrom !== undefined) await copyAttachments(tx, tenantId, options.copyAttachmentsFrom, task.id);
       const { rows } = await tx.query<Pick<TaskRow, 'attachment_rows'>>(`SELECT ${TASK_ATTACHMENTS_JSON} AS attachment_rows FROM tasks t WHERE t.id = $1`, [task.id]);
       return { ...task, attachments: (rows[0]?.attachment_rows ?? []).map(toAttachmentMeta) };
     });

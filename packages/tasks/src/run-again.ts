@@ -23,7 +23,8 @@ export async function copyTaskForRerun(deps: Pick<TaskControlDeps, 'store'>, ten
       // The settings it ran with (the network's, with the task's own overrides): the same again.
       approvals: original.approvals,
     },
-    options,
+    // The same files too: new attachment rows over the same blobs.
+    { ...options, copyAttachmentsFrom: original.id },
   );
 }
 

@@ -3,14 +3,15 @@ import { AgentWorkerPool, createRuntime, startCoordinatorWorker, type Runtime } 
 import { agentJobHandlers, coordinatorJobs, createEngine, meshSimulatedResponders, startMemoryEmbeddingJob, type ContentSafety, type EngineDeps, type ModelClient } from '@mesh/mesh';
 import { createLogger, nullLogger } from '@mesh/observability';
 import { startTask } from '@mesh/tasks';
+import type { AttachmentUpload } from '@mesh/store';
 import type { TestEnv } from './test-env';
 
 export interface InProcessMesh {
   runtime: Runtime;
   engine: EngineDeps;
   createNetwork(input?: Partial<CreateNetworkInput> & Record<string, unknown>, tenantId?: string): Promise<string>;
-  /** Stores a task and starts it, as `POST .../tasks` with `process: true` does. */
-  submit(networkId: string, input: Record<string, unknown>, tenantId?: string): Promise<string>;
+  /** Stores a task (with its attachments, when given) and starts it, as `POST .../tasks` with `process: true` does. */
+  submit(networkId: string, input: Record<string, unknown>, tenantId?: string, options?: { attachments?: AttachmentUpload[] }): Promise<string>;
   /** Polls the store until the task is terminal (tests may poll; the API waits on events). */
   waitForTask(taskId: string, timeoutMs?: number, tenantId?: string): Promise<Task>;
   close(): Promise<void>;
@@ -59,8 +60,8 @@ export async function startInProcessMesh(
       if (input.agents) await new Promise((r) => setTimeout(r, env.config.worker.agentDiscoveryMs + 200));
       return network.id;
     },
-    async submit(networkId, input, tenantId = 'tenant-a') {
-      const task = await runtime.store.tasks.create(tenantId, networkId, SubmitTaskBody.parse(input));
+    async submit(networkId, input, tenantId = 'tenant-a', options = {}) {
+      const task = await runtime.store.tasks.create(tenantId, networkId, SubmitTaskBody.parse(input), options.attachments ? { attachments: options.attachments } : {});
       if (!task) throw new Error(`network ${networkId} not found`);
       await startTask(engine, tenantId, task.id);
       return task.id;

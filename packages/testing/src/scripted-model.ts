@@ -77,7 +77,8 @@ export class ScriptedModel implements ModelClient {
       temperature: request.temperature,
       maxTokens: request.maxTokens,
       system: request.system,
-      user: request.messages.map((m) => m.content).join('\n'),
+      // Parts messages (attachments) count with their text parts.
+      user: request.messages.map((m) => (typeof m.content === 'string' ? m.content : m.content.map((p) => (p.type === 'text' ? p.text : '')).join(''))).join('\n'),
       taskId: request.context?.taskId,
       subtaskId: request.context?.subtaskId,
       aborted: false,

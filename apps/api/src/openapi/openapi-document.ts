@@ -120,14 +120,16 @@ function multipartMediaType(uploads: UploadsSpec, bodySchema: JsonSchema): OpenA
       description: uploads.description,
       required: [uploads.bodyField],
       properties: {
-        [uploads.bodyField]: { ...bodySchema, description: 'The JSON body, as a form field of type application/json' },
+        [uploads.bodyField]: { ...bodySchema, description: 'The JSON body, as a form field of type application/json', examples: [uploads.example[uploads.bodyField]] },
         files: {
           type: 'array',
           description: 'The files, one part each (any field name): the file name is the attachment name, the part Content-Type its media type',
           items: { type: 'string', format: 'binary' },
+          examples: [uploads.example.files],
         },
       },
     },
+    examples: { upload: { summary: 'A task with one file', value: uploads.example } },
     encoding: { [uploads.bodyField]: { contentType: 'application/json' } },
   };
 }

@@ -287,6 +287,34 @@ export const PROPERTY_DESCRIPTIONS: Record<string, PropertyEntry> = {
   'human_feedback.iteration': 'The round whose plan or result it was.',
   'human_feedback.status': '`rejected` by a person, or `expired` (nobody decided in time).',
   'human_feedback.comment': 'What the person wrote (empty when they wrote nothing).',
+  'Task.attachments':
+    'The files given with the task, in the order they were given (empty: none). Their bytes are at `GET …/tasks/{task_id}/attachments/{attachment_id}`; the coordinator sees each one\'s name, type, size, pages or dimensions.',
+  'Task.attachments.attachment_id': 'The attachment\'s id (a UUID), used in `/attachments/{attachment_id}`.',
+  'Task.attachments.name': 'Its name, unique within the task (1 to 200 characters): what a planned subtask names to be given it, and the download\'s file name.',
+  'Task.attachments.media_type': 'Its media type, checked against its bytes at submit: `image/png`, `image/jpeg`, `image/webp`, `image/gif`, `application/pdf`, `audio/wav` or `audio/mpeg`.',
+  'Task.attachments.size_bytes': 'Its size in bytes.',
+  'Task.attachments.sha256': 'The SHA-256 of its bytes (hex): the same bytes are stored once per tenant.',
+  'Task.attachments.pages': { description: 'Pages of a PDF where they could be counted from the file; `null` for other types, or when unsure.', example: 12 },
+  'Task.attachments.width': { description: 'Width in pixels of an image (read from its header); `null` for other types.', example: 1280 },
+  'Task.attachments.height': { description: 'Height in pixels of an image (read from its header); `null` for other types.', example: 720 },
+  'Task.attachments.duration_ms': { description: 'Duration in milliseconds of a WAV file (from its header); `null` for other types and MP3.', example: 4500 },
+  'Task.attachments.created_at': { description: `When it was stored (with the task): ${TIMESTAMP}.`, example: '2026-03-03T09:15:00.000Z' },
+  'SubmitTaskBody.attachments': {
+    description:
+      'Files for the task (at most MESH_ATTACHMENTS_MAX_FILES, default 10; each at most MESH_ATTACHMENT_MAX_BYTES, default 10 MiB; together at most MESH_ATTACHMENTS_MAX_TASK_BYTES, default 25 MiB): each inline (`data_base64` with `media_type`) or fetched once from a `url`. ' +
+      'The bytes must match the type. Anything refused (type, bytes, size, base64, URL) is a 4xx and nothing is stored. A `multipart/form-data` submit sends files as parts instead.',
+    example: [{ name: 'launch-chart.png', media_type: 'image/png', data_base64: 'iVBORw0KGgo=' }],
+  },
+  'SubmitTaskBody.attachments.name': { description: 'The attachment\'s name, unique within the task (1 to 200 characters, no `/`, `\\` or control characters).', example: 'launch-chart.png' },
+  'SubmitTaskBody.attachments.media_type': {
+    description: 'Its type: `image/png`, `image/jpeg`, `image/webp`, `image/gif`, `application/pdf`, `audio/wav` or `audio/mpeg`. Required with `data_base64`; with a `url`, optional (else the response\'s Content-Type, else what the bytes are).',
+    example: 'image/png',
+  },
+  'SubmitTaskBody.attachments.data_base64': { description: 'The bytes in standard base64 with padding (no line breaks); anything else is a 400.', example: 'iVBORw0KGgo=' },
+  'SubmitTaskBody.attachments.url': {
+    description: 'An http(s) URL fetched once, at submit, through the outbound address policy: private, loopback and metadata addresses are refused (unless allowed by MESH_TOOL_ALLOWED_HOSTS), redirects are not followed, the size is capped. Refused or unreachable: 400 naming the attachment.',
+    example: 'https://assets.example.com/launch-chart.png',
+  },
   'Task.created_at': `When the task was submitted: ${TIMESTAMP}.`,
   'Task.updated_at': `When the task last changed: ${TIMESTAMP}.`,
   'Task.started_at': `When processing started: ${TIMESTAMP}; \`null\` while pending.`,
@@ -306,6 +334,7 @@ export const PROPERTY_DESCRIPTIONS: Record<string, PropertyEntry> = {
   'Subtask.agent_id': "The network's agent of that type when the subtask was planned (the id stays if the agent is removed later); `null` when the network had no agent of that type.",
   'Subtask.description': 'What the coordinator asked the agent to do.',
   'Subtask.depends_on': { description: 'Keys of the subtasks of the same round whose results it needs: it is dispatched when they have completed. Empty: it may start at once.', example: ['audience_segments'] },
+  'Subtask.attachments': { description: "Names of the task's attachments the coordinator gave it: their bytes were sent to the agent's model with the subtask. Empty: none.", example: ['launch-chart.png'] },
   'Subtask.status':
     '`pending` (waits for the subtasks it depends on), `queued`, `in_progress`, `awaiting_approval` (a tool call or a question waits for a person), then `completed`, `failed`, `skipped` (never needed: its task failed or its plan was rejected), `timed_out` or `cancelled`.',
   'Subtask.result': 'What the agent produced, usually Markdown; `null` until it completes.',
@@ -421,6 +450,7 @@ export const PROPERTY_DESCRIPTIONS: Record<string, PropertyEntry> = {
   'subject.subtasks.agent_type': 'The agent type meant to run it.',
   'subject.subtasks.description': 'What the agent is asked to do.',
   'subject.subtasks.depends_on': 'Keys of the planned subtasks it waits for.',
+  'subject.subtasks.attachments': "Names of the task's attachments the subtask would be given (sent to its agent's model).",
   'subject.subtask_key': 'The key of the subtask that asked.',
   'subject.agent_type': 'The agent type of the subtask that asked.',
   'subject.tool': 'The tool the model wants to call.',

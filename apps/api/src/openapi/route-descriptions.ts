@@ -57,6 +57,7 @@ export const PARAMETER_DESCRIPTIONS: Record<string, ParameterDescription> = {
   'path.subtask_id': { description: "The subtask's id (a UUID), as the task's `subtasks` list it.", example: 'f1c6b3a8-5e7d-4c0f-9a2b-9d6e5c4f7a81' },
   'path.agent_id': { description: "The agent's id (a UUID).", example: '0d5b1f6e-7a8c-4b3d-8e65-2f1a0b9c8d76' },
   'path.tool_id': { description: "The registered tool's id (a UUID), as `POST …/tools` answered it.", example: 'd5a0f7e2-9c1b-4a4d-9e6f-3b0c9a8d1e25' },
+  'path.attachment_id': { description: "The attachment's id (a UUID), as the task's `attachments` list it.", example: '9a4c2e7b-3d1f-4b8a-a6e5-7c0d2b1f4e93' },
   'path.approval_id': { description: "The request's id (a UUID), as the `approval.requested` event or the approvals list gives it.", example: 'e6b1a8f3-0d2c-4b5e-8f7a-4c1d0b9e2f36' },
   'path.eval_run_id': { description: "The evaluation run's id (a UUID), as POST /evals answered it. Another tenant's run answers 404.", example: '4c17a0f9-6d8e-4b1a-9c2f-0a1b2c3d4e51' },
   'GET /evals/compare query.a': { description: 'The first run (the baseline): its id.', example: '4c17a0f9-6d8e-4b1a-9c2f-0a1b2c3d4e51' },
@@ -219,6 +220,12 @@ export const ROUTE_DESCRIPTIONS: Record<string, RouteDescription> = {
       'Streams what happens to the task as [Server-Sent Events](https://html.spec.whatwg.org/multipage/server-sent-events.html), from any API process (events travel through Redis). The first event is a `snapshot` of the task; then `task.status`, `subtask.status`, `tool.call`, `approval.requested`, `approval.decided` and `budget.warning` as they happen; the last is `end` with the final task, after which the stream closes.\n\n' +
       "Each event has an increasing `id:`. A task that has already ended gets its snapshot and `end` at once. In a browser, `EventSource` cannot send headers: use basic authentication (any user name, the API key as password) or a proxy.",
     textExamples: { 'text/event-stream': { summary: 'A snapshot, one subtask event, a keep-alive ping and the end', value: TASK_EVENT_STREAM_EXAMPLE } },
+  },
+  'GET /networks/:network_id/tasks/:task_id/attachments/:attachment_id': {
+    description:
+      "Streams one of the task's attachments back, byte for byte: `Content-Type` is its media type, `Content-Length` its size, `Content-Disposition: attachment` with its name, and `X-Content-Type-Options: nosniff`. " +
+      "An attachment of another task, network or tenant answers 404, like a missing one.",
+    textExamples: { 'application/octet-stream': { summary: 'The bytes (a PNG, its first bytes shown as text)', value: '\u0089PNG\r\n\u001a\n…' } },
   },
   'GET /networks/:network_id/tasks/:task_id/calls': {
     description:

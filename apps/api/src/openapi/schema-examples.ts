@@ -138,6 +138,7 @@ const SUBTASKS = [
     agent_id: AGENT.personalization,
     description: 'Define two or three segments of software developers and IT professionals for the TechPro X1 launch, with what each cares about most',
     depends_on: [],
+    attachments: [],
     status: 'completed',
     result: '1. **Individual developers**: speed, fewer context switches (lead with AI code completion).\n2. **Team leads**: fewer regressions (lead with automated testing).\n3. **IT and platform engineers**: cost and latency (lead with performance optimization).',
     confidence: 0.86,
@@ -160,6 +161,7 @@ const SUBTASKS = [
     agent_id: AGENT.analytics,
     description: 'Recommend a send day and time and the metrics to watch for the launch email',
     depends_on: [],
+    attachments: [],
     status: 'completed',
     result: 'Send on **Tuesday at 09:30** in each recipient\'s time zone, with Wednesday 09:30 as the resend to non-openers. Watch open rate (benchmark 22%) and click-to-open rate (benchmark 14%).',
     confidence: 0.78,
@@ -194,6 +196,7 @@ const SUBTASKS = [
     agent_id: AGENT.content,
     description: 'Write the launch email for TechPro X1 (subject line, preview text, body, call to action), one angle per audience segment',
     depends_on: ['audience_segments'],
+    attachments: [],
     status: 'completed',
     result: '**Subject:** Ship faster with TechPro X1\n**Preview:** AI code completion, automated testing and performance tuning in one tool\n\nHi {{first_name}}, ...\n\n**CTA:** Start your free trial',
     confidence: 0.9,
@@ -239,6 +242,20 @@ const COMPLETED_TASK = {
   awaiting_since: null,
   waited_ms: 0,
   human_feedback: [],
+  attachments: [
+    {
+      attachment_id: '9a4c2e7b-3d1f-4b8a-a6e5-7c0d2b1f4e93',
+      name: 'launch-chart.png',
+      media_type: 'image/png',
+      size_bytes: 48213,
+      sha256: '5f0c8f6a3b1e2d4c7a9b0e1f2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5f4',
+      pages: null,
+      width: 1280,
+      height: 720,
+      duration_ms: null,
+      created_at: '2026-03-03T09:15:04.512Z',
+    },
+  ],
   created_at: '2026-03-03T09:15:04.512Z',
   updated_at: '2026-03-03T09:15:58.204Z',
   started_at: '2026-03-03T09:15:04.981Z',
@@ -444,7 +461,7 @@ const WEATHER_TOOL = {
  */
 const SERVICE_TOOL_SOURCES = [{ spec: OPENAPI_SPEC }, { spec: MCP_SPEC }];
 
-const PLAN_SUBTASKS = SUBTASKS.map(({ key, agent_type, description, depends_on }) => ({ key, agent_type, description, depends_on }));
+const PLAN_SUBTASKS = SUBTASKS.map(({ key, agent_type, description, depends_on, attachments }) => ({ key, agent_type, description, depends_on, attachments }));
 const APPROVALS = {
   plan: {
     id: APPROVAL.plan,

@@ -44,6 +44,8 @@ export interface UploadsSpec {
   limits(config: MeshConfig): UploadLimits;
   /** What the OpenAPI document says of the multipart form. */
   description: string;
+  /** A form for the OpenAPI document: the body field's JSON and `files` (their bytes shown as text). */
+  example: Record<string, unknown>;
 }
 
 /**

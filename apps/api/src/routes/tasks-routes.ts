@@ -51,6 +51,7 @@ export const taskRoutes: RouteDefinition[] = [
       limits: (config) => ({ ...config.attachments, fieldBytes: config.http.bodyLimitBytes }),
       description:
         'The same task as a form: the field `task` holds the JSON body (without `attachments`), and each file part is one attachment: its file name is the attachment\'s name, its Content-Type the declared media type.',
+      example: { task: { task: 'Describe the chart for the launch email', priority: 3 }, files: ['(the bytes of launch-chart.png, sent with Content-Type: image/png)'] },
     },
     responses: {
       201: { description: 'The task: pending, or queued with `"process": true`', schema: Task },
@@ -155,7 +156,7 @@ export const taskRoutes: RouteDefinition[] = [
   defineRoute({
     method: 'post',
     path: '/networks/:network_id/tasks/:task_id/rerun',
-    summary: 'Re-run a task: a new task in the same network with the same input (text, context, priority, callback_url, the approval settings it ran with), started at once',
+    summary: 'Re-run a task: a new task in the same network with the same input (text, context, priority, callback_url, attachments, the approval settings it ran with), started at once',
     tag: TAG,
     params: TaskParams,
     query: WaitQuery,

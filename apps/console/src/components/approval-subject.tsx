@@ -23,6 +23,7 @@ export function ApprovalSubject({ approval }: { approval: Pick<Approval, 'kind' 
                 <th>Agent</th>
                 <th>Description</th>
                 <th>Depends on</th>
+                <th>Attachments</th>
               </tr>
             </thead>
             <tbody>
@@ -34,6 +35,7 @@ export function ApprovalSubject({ approval }: { approval: Pick<Approval, 'kind' 
                   <td>{s.agent_type}</td>
                   <td className="pre-wrap">{s.description}</td>
                   <td className="small">{s.depends_on.join(', ') || '–'}</td>
+                  <td className="small">{s.attachments?.join(', ') || '–'}</td>
                 </tr>
               ))}
             </tbody>

@@ -73,7 +73,7 @@ export function callTotals(calls: readonly LlmCall[]): { calls: number; attempts
 
 export interface CoordinatorOutput {
   reasoning: string | null;
-  subtasks: { key: string; agent_type: string; description: string; depends_on: string[] }[];
+  subtasks: { key: string; agent_type: string; description: string; depends_on: string[]; attachments: string[] }[];
   result: { content: string; confidence: number | null } | null;
   newMemories: { type: string; content: string }[];
 }
@@ -101,7 +101,7 @@ export function parseCoordinatorOutput(text: string | null): CoordinatorOutput |
     reasoning: typeof o.reasoning === 'string' && o.reasoning ? o.reasoning : null,
     subtasks: subtasks
       .filter((s): s is Record<string, unknown> => !!s && typeof s === 'object')
-      .map((s) => ({ key: str(s.key), agent_type: str(s.agent_type), description: str(s.description), depends_on: Array.isArray(s.depends_on) ? s.depends_on.map(str) : [] })),
+      .map((s) => ({ key: str(s.key), agent_type: str(s.agent_type), description: str(s.description), depends_on: Array.isArray(s.depends_on) ? s.depends_on.map(str) : [], attachments: Array.isArray(s.attachments) ? s.attachments.map(str) : [] })),
     result: result && typeof result.content === 'string' ? { content: result.content, confidence: typeof result.confidence === 'number' ? result.confidence : null } : null,
     newMemories: memories.filter((m): m is Record<string, unknown> => !!m && typeof m === 'object').map((m) => ({ type: str(m.type), content: str(m.content) })),
   };

@@ -470,6 +470,7 @@ function CoordinatorCallDetail({ call, onClose, onShowCall }: { call: LlmCall; o
                 <th>Key</th>
                 <th>Agent</th>
                 <th>Depends on</th>
+                <th>Attachments</th>
                 <th>Description</th>
               </tr>
             </thead>
@@ -481,6 +482,7 @@ function CoordinatorCallDetail({ call, onClose, onShowCall }: { call: LlmCall; o
                   </td>
                   <td>{s.agent_type}</td>
                   <td className="small">{s.depends_on.join(', ') || '–'}</td>
+                  <td className="small">{s.attachments.join(', ') || '–'}</td>
                   <td className="small">{s.description}</td>
                 </tr>
               ))}

@@ -2,6 +2,7 @@ import { isTerminalTaskStatus, TASK_STATUSES, watchTask } from '@mesh/client';
 import type { Task } from '@mesh/core';
 import { expectPositionals, intOption, jsonObjectOption, requiredString, stringOption, numberOption } from '../args';
 import { ApprovalNotices, waitingState } from '../approval-notices';
+import { readAttachFiles } from '../attach-files';
 import { APPROVAL_OPTIONS, approvalOverridesFromOptions, approvalUsage } from '../approval-options';
 import { approvalRequestLine, pendingApprovalsSection } from '../approval-render';
 import { errorMessage, EXIT, UsageError } from '../cli-errors';
@@ -20,6 +21,8 @@ Options:
   --context-file <file>    the same, from a file
   --priority <1..10>       1 is the most urgent (default 5)
   --deadline <iso-time>    an absolute deadline (the network's timeout applies too)
+  --attach <file>          a file for the task (repeatable): .png .jpg .jpeg .webp .gif .pdf
+                           .wav .mp3; named after the file, typed by its extension
   --wait [seconds]         follow the task live until it ends (or for at most that long),
                            then print its result. Exit code: 0 completed, 1 failed, timed
                            out or cancelled, 3 still running when the wait ran out
@@ -134,6 +137,7 @@ export const tasksCommands: Command[] = [
       'context-file': { type: 'string' },
       priority: { type: 'string' },
       deadline: { type: 'string' },
+      attach: { type: 'string', multiple: true },
       wait: { type: 'string' },
       ...APPROVAL_OPTIONS,
     },
@@ -146,6 +150,8 @@ export const tasksCommands: Command[] = [
       const waitSeconds = wait === undefined || wait === '' ? null : numberOption(values, 'wait', SUBMIT_USAGE);
       if (waitSeconds !== null && waitSeconds !== undefined && waitSeconds <= 0) throw new UsageError('--wait takes a number of seconds above 0', SUBMIT_USAGE);
       const approvals = approvalOverridesFromOptions(values, SUBMIT_USAGE);
+      const attach = values.attach;
+      const files = readAttachFiles(Array.isArray(attach) ? attach : [], SUBMIT_USAGE);
       const input = {
         task: requiredString(values, 'task', SUBMIT_USAGE),
         ...(context !== undefined ? { context } : {}),
@@ -155,7 +161,7 @@ export const tasksCommands: Command[] = [
       };
       const client = ctx.client();
       const networkId = await resolveNetworkId(client, ref);
-      const task = await client.submitTask(networkId, input);
+      const task = await client.submitTask(networkId, input, files);
       if (wait !== undefined) return waitAndReport(ctx, networkId, task, waitSeconds ?? null);
       if (ctx.json) ctx.printJson(task);
       else ctx.print(`Submitted task ${task.id} (${task.status})\nFollow it with: mesh tasks show ${networkId} ${task.id} --follow`);
