@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { APPROVAL_LIMITS, COORDINATOR_TYPE, DEFAULT_AGENTS, NO_APPROVALS, ValidationError, type AgentConfig, type CreateNetworkBody, type Network, type UpdateNetworkBody } from '@mesh/core';
 import type { Db, Queryable } from './db';
 import { toAgent, toNetwork, type AgentRow, type NetworkRow } from './mappers';
+import { retryDeadlocks } from './pg-errors';
 
 const COUNTS = `
   (SELECT count(*) FROM agents a WHERE a.network_id = n.id) AS agent_count,
@@ -162,7 +163,16 @@ export class NetworkRepository {
    * tasks that were still unfinished (the caller removes their jobs), or null when not found.
    */
   async delete(tenantId: string, networkId: string): Promise<{ unfinishedTaskIds: string[] } | null> {
+    // A deadlock's victim (another transaction took the same rows in another order) runs again.
+    return retryDeadlocks(() => this.deleteOnce(tenantId, networkId));
+  }
+
+  private deleteOnce(tenantId: string, networkId: string): Promise<{ unfinishedTaskIds: string[] } | null> {
     return this.db.transaction(async (tx) => {
+      // The embedding job locks queue rows, then (storing their vectors) the items' and the
+      // network's rows for its foreign keys. Taken in that order here too, the two never deadlock:
+      // a running batch commits first, and no later batch claims these rows (SKIP LOCKED).
+      await tx.query('DELETE FROM memory_embedding_queue WHERE network_id = $1 AND tenant_id = $2', [networkId, tenantId]);
       const { rows } = await tx.query<{ id: string }>('SELECT id FROM networks WHERE id = $1 AND tenant_id = $2 FOR UPDATE', [networkId, tenantId]);
       if (rows.length === 0) return null;
       const unfinished = await tx.query<{ id: string }>(

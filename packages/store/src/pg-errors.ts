@@ -1,6 +1,8 @@
 /** Postgres error codes the repositories translate into domain errors. */
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
+/** Postgres chose this transaction as a deadlock's victim: it rolled back, and may simply run again. */
+export const PG_DEADLOCK_DETECTED = '40P01';
 
 export function pgErrorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
@@ -35,6 +37,21 @@ export async function whileUnreachable<T>(fn: () => Promise<T>, wait: { waitMs: 
       if (!isTransientPgError(err) || Date.now() >= until) throw err;
       wait.onRetry?.(err, attempt);
       await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5), Math.max(0, until - Date.now()))));
+    }
+  }
+}
+
+/**
+ * Runs a transaction again (up to `attempts` times) when Postgres rolled it back as a deadlock's
+ * victim: the other transaction has gone on by then, and the same statements usually pass.
+ */
+export async function retryDeadlocks<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (pgErrorCode(err) !== PG_DEADLOCK_DETECTED || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 30));
     }
   }
 }
