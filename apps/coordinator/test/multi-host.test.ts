@@ -2,7 +2,8 @@
  * Agent Mesh across hosts: the API, the coordinator, two workers, Redis and Postgres each on a
  * host of its own (a network namespace wired to a switch by a veth pair; made and removed by this
  * test, its addresses exist only there), 3 ms of netem delay on every link where the kernel has
- * netem (this project's VMs do not: the figures say which). Mid-run, worker 1's
+ * netem; where it has not (this project's VMs), 3 ms each way added by a TCP relay in front of
+ * Redis and of Postgres, which every process's traffic goes through (the figures say which). Mid-run, worker 1's
  * cable is pulled while it runs subtasks: its job locks lapse, worker 2 recovers those subtasks
  * after the stall interval, and every task completes. When the cable is plugged back in, worker 1's
  * late results write nothing (a trigger records every completion and every result written over an
@@ -12,12 +13,15 @@ import { appendFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { Client } from 'pg';
 import {
   createApiClient,
   createNetnsHosts,
   createTestEnv,
   launch,
+  launchDelayRelay,
   launchApp,
   waitFor,
   type ApiClient,
@@ -51,12 +55,14 @@ let api: ApiClient;
 let db: Client;
 let pgDir: string;
 const servers: LaunchedProcess[] = [];
+/** Delay on each link (netem) or, without netem, each way through the relays in front of Redis and Postgres. */
+const LATENCY_MS = 3;
 const processes: LaunchedProcess[] = [];
 let worker1: LaunchedProcess;
 
 beforeAll(async () => {
   env = await createTestEnv('multi-host');
-  hosts = await createNetnsHosts(['api', 'coordinator', 'worker1', 'worker2', 'redis', 'postgres'], { latencyMs: 3 });
+  hosts = await createNetnsHosts(['api', 'coordinator', 'worker1', 'worker2', 'redis', 'postgres'], { latencyMs: LATENCY_MS });
   const pgHost = hosts.address('postgres');
   const redisHost = hosts.address('redis');
 
@@ -69,14 +75,20 @@ beforeAll(async () => {
   const postgres = launch('postgres', 'ip', [
     'netns', 'exec', hosts.namespace('postgres'),
     'runuser', '-u', 'postgres', '--',
-    `${PG_BIN}/postgres`, '-D', data, '-c', `listen_addresses=${pgHost}`, '-p', '5432', '-k', pgDir,
+    `${PG_BIN}/postgres`, '-D', data, '-c', 'listen_addresses=127.0.0.1', '-p', '5432', '-k', pgDir,
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
   ], {});
   servers.push(postgres);
   await postgres.waitForLine(/database system is ready to accept connections/, 30_000);
-  const redis = launch('redis', 'ip', ['netns', 'exec', hosts.namespace('redis'), 'redis-server', '--bind', redisHost, '--port', '6379', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {});
+  const redis = launch('redis', 'ip', ['netns', 'exec', hosts.namespace('redis'), 'redis-server', '--bind', '127.0.0.1', '--port', '6379', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], {});
   servers.push(redis);
   await redis.waitForLine(/Ready to accept connections/, 15_000);
+  // The servers listen on their hosts' loopback; other hosts reach them through a relay on the
+  // host's address, which adds the latency where the kernel's netem could not.
+  const relayDelay = hosts.latencyApplied ? 0 : LATENCY_MS;
+  for (const [host, address, port] of [['postgres', pgHost, 5432], ['redis', redisHost, 6379]] as const) {
+    servers.push(await launchDelayRelay(hosts.namespace(host), { host: address, port }, { host: '127.0.0.1', port }, relayDelay, `${host}-relay`));
+  }
 
   const processEnv = {
     ...env.env,
@@ -129,7 +141,29 @@ async function unfinished(taskIds: string[]): Promise<number> {
   return rows[0]!.n;
 }
 
+/** The round trip of one Redis PING from the test process to the Redis host, in ms. */
+async function redisPingMs(host: string): Promise<number> {
+  const socket = connect(6379, host);
+  await once(socket, 'connect');
+  try {
+    const started = performance.now();
+    socket.write('PING\r\n');
+    await once(socket, 'data');
+    return performance.now() - started;
+  } finally {
+    socket.destroy();
+  }
+}
+
 describe('Agent Mesh across hosts', () => {
+  it('adds the latency to every link (netem) or, without netem, both ways to Redis and Postgres', async () => {
+    const rtt = [];
+    for (let i = 0; i < 5; i++) rtt.push(await redisPingMs(hosts.address('redis')));
+    // netem delays what leaves the Redis host (the answer); the relay delays the request and the
+    // answer. On this machine's links alone a PING takes well under 1 ms.
+    expect(Math.min(...rtt)).toBeGreaterThanOrEqual(hosts.latencyApplied ? LATENCY_MS : 2 * LATENCY_MS);
+  });
+
   it('recovers a cut-off worker’s subtasks on the other worker, completes every task, and writes nothing twice when the link returns', async () => {
     const network = await api.request('POST', '/networks', NETWORK);
     expect(network.status).toBe(201);
@@ -187,7 +221,7 @@ describe('Agent Mesh across hosts', () => {
     for (const { id } of cutOff) expect(reclaimed.has(id)).toBe(true);
     const { rows: all } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM subtasks s JOIN tasks t ON t.id = s.task_id WHERE t.id = ANY($1::uuid[])`, [taskIds]);
     console.log(
-      `multi-host: ${TASKS} tasks (${all[0]!.n} subtasks) on 6 hosts, ${hosts.latencyApplied ? '3 ms of netem delay per link' : 'no added delay (the kernel has no netem)'}; worker 1 cut off with ${cutOff.length} subtasks in flight; ` +
+      `multi-host: ${TASKS} tasks (${all[0]!.n} subtasks) on 6 hosts, ${hosts.latencyApplied ? `${LATENCY_MS} ms of netem delay per link` : `${LATENCY_MS} ms each way on every connection to Redis and Postgres, added by a relay on their hosts (the kernel has no netem)`}; worker 1 cut off with ${cutOff.length} subtasks in flight; ` +
         `${reclaimed.size} subtasks recovered by worker 2; every task completed ${((recoveredAt - cutAt) / 1000).toFixed(1)} s after the cut ` +
         `(job lock ${LOCK_MS / 1000} s, stall check every 1 s); after the link returned, 0 late writes`,
     );

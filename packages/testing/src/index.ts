@@ -8,6 +8,7 @@ export * from './api-client';
 export * from './private-services';
 export * from './redis-dump';
 export * from './tcp-proxy';
+export * from './delay-relay';
 export * from './wait-for';
 export * from './mcp-test-server';
 export * from './smtp-test-server';
