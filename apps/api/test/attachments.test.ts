@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Task } from '@mesh/core';
+import { pngWithHeader } from '@mesh/testing';
 import { KEY_A, KEY_B, SEED, startApiHarness, type ApiHarness } from './api-harness';
 
 /**
@@ -17,17 +18,7 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 const FILES = {
   /** Signature, IHDR, one IDAT chunk of `padBytes` and IEND: 57 bytes more than `padBytes` (CRCs are not checked by readers here). */
   png(width = 640, height = 480, padBytes = 64): Buffer {
-    const chunk = (type: string, data: Buffer) => {
-      const head = Buffer.alloc(8);
-      head.writeUInt32BE(data.length, 0);
-      head.write(type, 4, 'latin1');
-      return Buffer.concat([head, data, Buffer.alloc(4)]);
-    };
-    const ihdr = Buffer.alloc(13);
-    ihdr.writeUInt32BE(width, 0);
-    ihdr.writeUInt32BE(height, 4);
-    ihdr.set([8, 6, 0, 0, 0], 8);
-    return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', randomBytes(padBytes)), chunk('IEND', Buffer.alloc(0))]);
+    return pngWithHeader(width, height, randomBytes(padBytes));
   },
   jpeg(width = 320, height = 200): Buffer {
     const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);

@@ -4,6 +4,7 @@
  * submitted behind it, are not served after A's whole burst — B's jobs carry a small share, A's a
  * large one. Also the operators' weights route.
  */
+import { isTerminalTaskStatus } from '@mesh/core';
 import { createApiClient, createTestEnv, freePort, launchApp, type ApiClient, type LaunchedProcess, type TestEnv } from '@mesh/testing';
 
 const BURST = 120;
@@ -68,8 +69,6 @@ it("a tenant's tasks submitted behind another tenant's burst are not served afte
   expect(afterB.length).toBeGreaterThanOrEqual(BURST / 2);
 }, 120_000);
 
-const ENDED = ['completed', 'failed', 'timed_out', 'cancelled'];
-
 /**
  * The task once it has ended, or as it is after `seconds`. Asks with `?wait` again when an answer
  * comes back before its wait is over, and says so: that is not what `?wait` promises, and it
@@ -81,7 +80,7 @@ async function untilEnded(client: ApiClient, networkId: string, id: string, seco
     const asked = Date.now();
     const wait = Math.max(1, Math.ceil((until - asked) / 1000));
     const task = (await client.request('GET', `/networks/${networkId}/tasks/${id}?wait=${wait}`)).body;
-    if (ENDED.includes(task.status) || Date.now() >= until) return task;
+    if (isTerminalTaskStatus(task.status) || Date.now() >= until) return task;
     console.warn(`GET …/tasks/${id}?wait=${wait} answered '${String(task.status)}' after ${Date.now() - asked} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }

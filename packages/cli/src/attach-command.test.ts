@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MeshClient } from '@mesh/client';
 import type { Task } from '@mesh/core';
-import { createTestEnv, launchApp, type LaunchedProcess, type TestEnv } from '@mesh/testing';
+import { createTestEnv, launchApp, pngWithHeader, type LaunchedProcess, type TestEnv } from '@mesh/testing';
 import { runCli } from './cli';
 
 /**
@@ -24,17 +24,7 @@ let networkId: string;
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 function png(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    return Buffer.concat([head, data, Buffer.alloc(4)]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.alloc(200, 7)), chunk('IEND', Buffer.alloc(0))]);
+  return pngWithHeader(width, height, Buffer.alloc(200, 7));
 }
 
 async function mesh(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

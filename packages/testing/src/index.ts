@@ -9,6 +9,7 @@ export * from './private-services';
 export * from './redis-dump';
 export * from './tcp-proxy';
 export * from './delay-relay';
+export * from './sample-files';
 export * from './wait-for';
 export * from './mcp-test-server';
 export * from './smtp-test-server';

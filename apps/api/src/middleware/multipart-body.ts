@@ -4,7 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { findUnsafeJson, hasUtf8Charset } from './json-body';
 import type { UploadedFile } from '../request-locals';
 
-/** One file part of a multipart request, read whole (within the limits). */
+/** One file part of a multipart request, read whole (within the limits): defined with the request locals it lands in. */
 export type { UploadedFile } from '../request-locals';
 
 export interface UploadLimits {
