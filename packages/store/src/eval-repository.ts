@@ -82,7 +82,10 @@ export class EvalRepository {
   /** The case now runs as `taskId` (only a pending case is linked). */
   async linkTask(tenantId: string, runId: string, caseId: string, taskId: string): Promise<boolean> {
     const { rowCount } = await this.db.query(
-      `UPDATE eval_results SET task_id = $4, status = 'running' WHERE tenant_id = $1 AND run_id = $2 AND case_id = $3 AND status = 'pending'`,
+      `WITH linked AS (
+         UPDATE eval_results SET task_id = $4, status = 'running' WHERE tenant_id = $1 AND run_id = $2 AND case_id = $3 AND status = 'pending' RETURNING task_id
+       )
+       UPDATE tasks SET evaluated = true WHERE id IN (SELECT task_id FROM linked)`,
       [tenantId, runId, caseId, taskId],
     );
     return (rowCount ?? 0) > 0;

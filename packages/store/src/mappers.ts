@@ -106,6 +106,8 @@ export interface TaskRow {
   human_feedback: HumanFeedback[];
   /** One agent on an ad-hoc input (absent from rows read as JSON: false). */
   playground?: boolean;
+  /** The task runs a case of an evaluation run (its end enqueues the case's scoring). */
+  evaluated?: boolean;
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;

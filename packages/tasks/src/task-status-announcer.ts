@@ -3,7 +3,7 @@ import { injectTraceContext } from '@mesh/observability';
 import type { TaskRow } from '@mesh/store';
 import type { TaskControlDeps } from './task-control-deps';
 
-export type AnnouncedTask = Pick<TaskRow, 'id' | 'tenant_id' | 'network_id' | 'status' | 'iterations' | 'started_at' | 'callback_url'>;
+export type AnnouncedTask = Pick<TaskRow, 'id' | 'tenant_id' | 'network_id' | 'status' | 'iterations' | 'started_at' | 'callback_url' | 'evaluated'>;
 
 /**
  * The one place a task status transition is made known, called right after the guarded SQL
@@ -20,7 +20,7 @@ export async function announceTaskStatus(deps: TaskControlDeps, task: AnnouncedT
   if (!isTerminalTaskStatus(task.status)) return;
   void deps.queues.load.ended(task.tenant_id);
   const trace = injectTraceContext();
-  await enqueueCaseScoring(deps, task, trace);
+  if (task.evaluated) await enqueueCaseScoring(deps, task, trace);
   if (!task.callback_url) return;
   try {
     await deps.queues.enqueueWebhook({ tenantId: task.tenant_id, taskId: task.id, ...(trace ? { trace } : {}) });
