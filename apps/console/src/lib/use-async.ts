@@ -5,6 +5,8 @@ export interface AsyncState<T> {
   error: unknown;
   loading: boolean;
   reload(): void;
+  /** Shows `value` as the answer now (one the caller already has, e.g. a write's reply); a load under way is dropped. */
+  replace(value: T): void;
 }
 
 /** Runs `load` on mount and whenever `deps` change; `reload` runs it again. Stale answers are dropped. */
@@ -15,9 +17,11 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: rea
   const [generation, setGeneration] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const running = useRef<AbortController | undefined>(undefined);
 
   useEffect(() => {
     const controller = new AbortController();
+    running.current = controller;
     setLoading(true);
     loadRef.current(controller.signal).then(
       (value) => {
@@ -37,5 +41,11 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: rea
   }, [...deps, generation]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { data, error, loading, reload };
+  const replace = useCallback((value: T) => {
+    running.current?.abort();
+    setData(value);
+    setError(undefined);
+    setLoading(false);
+  }, []);
+  return { data, error, loading, reload, replace };
 }

@@ -189,8 +189,9 @@ function AgentLessons({ networkId, agent }: { networkId: string; agent: Agent })
     try {
       const answer = await learningApi.putLessons(networkId, agent.id, next);
       setDraft(null);
+      // The reply is the lessons as they are now: shown at once, so the list never lags behind the notice.
+      lessons.replace(answer);
       setSaved(answer.current ? `Saved as ${lessonSetLabel(answer.current)}.` : 'Cleared: the agent has no lessons now.');
-      lessons.reload();
     } catch (err) {
       setError(err);
     } finally {
