@@ -14,6 +14,7 @@ export * from './memory';
 export * from './model-output';
 export * from './network';
 export * from './plan-rules';
+export * from './priority-order';
 export * from './run';
 export * from './safety';
 export * from './stats';

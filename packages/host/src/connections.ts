@@ -2,7 +2,7 @@ import type { MeshConfig } from '@mesh/config';
 import { EmbeddingModels } from '@mesh/embeddings';
 import { initTracing, MeshMetrics, type Tracing } from '@mesh/observability';
 import { createRedisConnection, MeshQueues, TaskEvents } from '@mesh/queue';
-import { createDb, createStore, type Db, type Store } from '@mesh/store';
+import { createDb, createStore, workPriority, type Db, type Store } from '@mesh/store';
 import type { Redis } from 'ioredis';
 
 /** The connections and instruments every process holds: Postgres, Redis, queues, events, tracer, metrics. */
@@ -85,6 +85,8 @@ export function embeddingModels(config: MeshConfig): EmbeddingModels {
     models: config.embeddings.models,
     keys: { ...(keys.openai ? { openai: keys.openai } : {}), ...(keys.google ? { google: keys.google } : {}) },
     baseUrls: { ...(baseUrls.openai ? { openai: baseUrls.openai } : {}), ...(baseUrls.google ? { google: baseUrls.google } : {}) },
+    // The local encoder serves queries in the order of the work asking: a job's tenant share, background embedding last.
+    priority: workPriority,
   });
 }
 

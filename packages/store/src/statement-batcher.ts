@@ -1,5 +1,6 @@
+import { insertByPriority } from '@mesh/core';
 import { isTransientPgError } from './pg-errors';
-import { insertByPriority, RIDE_TOGETHER, workPriority } from './work-priority';
+import { RIDE_TOGETHER, workPriority } from './work-priority';
 
 export interface StatementBatcherOptions {
   /** Most requests one statement carries. Default 200. */

@@ -1,4 +1,5 @@
-import { GateTimeoutError, insertByPriority, PriorityGate, withWorkPriority, workPriority } from './work-priority';
+import { insertByPriority } from '@mesh/core';
+import { GateTimeoutError, PriorityGate, withWorkPriority, workPriority } from './work-priority';
 import { isTransientPgError } from './pg-errors';
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { insertByPriority } from '@mesh/core';
 
 /**
  * The priority of the work running now, lower first as in BullMQ. A job process runs each job
@@ -25,25 +26,6 @@ export function workPriority(): number {
  * tenant's.
  */
 export const RIDE_TOGETHER = 1;
-
-/**
- * Inserts `entry` after every entry of the same or a more urgent priority: first in, first out
- * within a priority. When every entry has one priority (a single tenant), this is a push.
- */
-export function insertByPriority<T extends { priority: number }>(list: T[], entry: T): void {
-  let lo = 0;
-  let hi = list.length;
-  if (hi === 0 || list[hi - 1]!.priority <= entry.priority) {
-    list.push(entry);
-    return;
-  }
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.priority <= entry.priority) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, entry);
-}
 
 /** Raised when a request waited longer than the gate's `waitMs` for a permit. */
 export class GateTimeoutError extends Error {
