@@ -53,6 +53,7 @@ export class EmbeddingModels {
   readonly defaultModel: string;
   private readonly embedders = new Map<string, Embedder>();
   private readonly queries: LruCache<Float32Array>;
+  private readonly encoding = new Map<string, Promise<Float32Array | null>>();
 
   constructor(private readonly options: EmbeddingModelsOptions) {
     this.defaultModel = options.defaultModel;
@@ -108,12 +109,24 @@ export class EmbeddingModels {
     const embedder = this.embedders.get(model);
     if (!embedder) return null;
     const key = `${model}\u0000${text}`;
-    let vector = this.queries.get(key);
-    if (!vector) {
-      [vector] = await embedder.embed([text], signal);
-      if (!vector) return null;
-      this.queries.set(key, vector);
+    const cached = this.queries.get(key);
+    if (cached) return { model, vector: cached };
+    // The same text asked while it is being encoded (a task's subtasks, together) waits for that
+    // encoding; one caller's abort does not end it for the others, so the encoding takes none.
+    signal?.throwIfAborted();
+    let encoding = this.encoding.get(key);
+    if (!encoding) {
+      encoding = embedder
+        .embed([text])
+        .then(([vector]) => {
+          if (vector) this.queries.set(key, vector);
+          return vector ?? null;
+        })
+        .finally(() => this.encoding.delete(key));
+      this.encoding.set(key, encoding);
     }
-    return { model, vector };
+    const vector = await encoding;
+    signal?.throwIfAborted();
+    return vector ? { model, vector } : null;
   }
 }

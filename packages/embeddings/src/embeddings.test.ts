@@ -50,6 +50,17 @@ describe('EmbeddingModels', () => {
     expect(embedder.calls).toBe(2);
     expect(await m.queryVector('openai:text-embedding-3-small', 'x')).toBeNull();
   });
+
+  it("encodes a query asked again while it is being encoded once, and one caller's abort leaves the others their vector", async () => {
+    const { embedder, models: m } = models();
+    const aborted = new AbortController();
+    const asks = [m.queryVector(USE_LITE_MODEL, 'brand email'), m.queryVector(USE_LITE_MODEL, 'brand email', aborted.signal), m.queryVector(USE_LITE_MODEL, 'brand email')];
+    aborted.abort(new Error('deadline'));
+    const [first, second, third] = await Promise.allSettled(asks);
+    expect(embedder.calls).toBe(1);
+    expect(second).toMatchObject({ status: 'rejected', reason: new Error('deadline') });
+    expect(first.status === 'fulfilled' && third.status === 'fulfilled' && first.value!.vector === third.value!.vector).toBe(true);
+  });
 });
 
 describe('vectors', () => {

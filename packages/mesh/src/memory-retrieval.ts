@@ -12,6 +12,11 @@ export interface MemoryRetrievalOptions {
   now?: number;
   /** Search by meaning too (absent: full text, type, importance and recency only). */
   meaning?: MemoryMeaning;
+  /**
+   * The text whose meaning is searched, when not `text`: a subtask searches by its task's meaning
+   * (one encoding per task and process, shared by its subtasks) and by its own words in full text.
+   */
+  meaningText?: string;
   /** Whose prompt it is: feedback on this agent type's own work ranks first among equals. */
   agentType?: string;
 }
@@ -102,9 +107,9 @@ export async function retrieveRelevantMemory(memory: MemoryCandidateSource, opti
 export async function semanticMemoryCandidates(
   memory: Pick<MemoryRepository, 'semanticCandidates'>,
   meaning: MemoryMeaning,
-  options: Pick<MemoryRetrievalOptions, 'tenantId' | 'networkId' | 'text' | 'candidates'>,
+  options: Pick<MemoryRetrievalOptions, 'tenantId' | 'networkId' | 'text' | 'meaningText' | 'candidates'>,
 ): Promise<MemoryCandidate[]> {
-  const query = await semanticQuery(meaning, options.tenantId, options.networkId, options.text);
+  const query = await semanticQuery(meaning, options.tenantId, options.networkId, options.meaningText ?? options.text);
   return query ? memory.semanticCandidates(options.tenantId, options.networkId, query, options.candidates) : [];
 }
 
