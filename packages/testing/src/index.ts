@@ -14,5 +14,6 @@ export * from './wait-for';
 export * from './mcp-test-server';
 export * from './smtp-test-server';
 export * from './pgbouncer';
+export * from './pglite-server';
 export * from './redis-cluster';
 export * from './netns-hosts';
