@@ -1,5 +1,6 @@
 import type { MemoryType } from '@mesh/core';
-import type { MemoryCandidate, MemoryCandidateQuery, MemoryRepository } from '@mesh/store';
+import type { QueryVector } from '@mesh/embeddings';
+import type { MemoryCandidate, MemoryCandidateQuery, MemoryRepository, SemanticQuery } from '@mesh/store';
 import { semanticQuery, type MemoryMeaning } from './memory-meaning';
 
 export interface MemoryRetrievalOptions {
@@ -14,9 +15,11 @@ export interface MemoryRetrievalOptions {
   meaning?: MemoryMeaning;
   /**
    * The text whose meaning is searched, when not `text`: a subtask searches by its task's meaning
-   * (one encoding per task and process, shared by its subtasks) and by its own words in full text.
+   * (encoded once, when the task was planned: `knownMeaning`) and by its own words in full text.
    */
   meaningText?: string;
+  /** The meaning text's vector, already encoded (see semanticQuery's `known`). */
+  knownMeaning?: QueryVector | null;
   /** Whose prompt it is: feedback on this agent type's own work ranks first among equals. */
   agentType?: string;
 }
@@ -107,10 +110,19 @@ export async function retrieveRelevantMemory(memory: MemoryCandidateSource, opti
 export async function semanticMemoryCandidates(
   memory: Pick<MemoryRepository, 'semanticCandidates'>,
   meaning: MemoryMeaning,
-  options: Pick<MemoryRetrievalOptions, 'tenantId' | 'networkId' | 'text' | 'meaningText' | 'candidates'>,
+  options: Pick<MemoryRetrievalOptions, 'tenantId' | 'networkId' | 'text' | 'meaningText' | 'knownMeaning' | 'candidates'>,
 ): Promise<MemoryCandidate[]> {
-  const query = await semanticQuery(meaning, options.tenantId, options.networkId, options.meaningText ?? options.text);
-  return query ? memory.semanticCandidates(options.tenantId, options.networkId, query, options.candidates) : [];
+  return (await searchByMeaning(memory, meaning, options)).candidates;
+}
+
+/** semanticMemoryCandidates, with the query searched by (null: none in this process), for a caller that keeps it. */
+export async function searchByMeaning(
+  memory: Pick<MemoryRepository, 'semanticCandidates'>,
+  meaning: MemoryMeaning,
+  options: Pick<MemoryRetrievalOptions, 'tenantId' | 'networkId' | 'text' | 'meaningText' | 'knownMeaning' | 'candidates'>,
+): Promise<{ candidates: MemoryCandidate[]; query: SemanticQuery | null }> {
+  const query = await semanticQuery(meaning, options.tenantId, options.networkId, options.meaningText ?? options.text, undefined, options.knownMeaning);
+  return { candidates: query ? await memory.semanticCandidates(options.tenantId, options.networkId, query, options.candidates) : [], query };
 }
 
 /** One candidate per item: one found both ways keeps its full-text rank and gets its similarity. */

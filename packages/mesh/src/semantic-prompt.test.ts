@@ -58,8 +58,15 @@ it("puts a memory that says the task's meaning in other words into the agents' p
   const byWords = await retrieveRelevantMemory(env.store.memory, { tenantId: 'tenant-a', networkId, text: TASK, tokenBudget: 500, candidates: 50 });
   expect(byWords.items.map((m) => m.content)).not.toContain(PARAPHRASED);
 
+  const encodings = jest.spyOn(mesh.runtime.embeddings, 'queryVector');
   const task = await mesh.waitForTask(await mesh.submit(networkId, { task: TASK }), 30_000);
   expect(task.status).toBe('completed');
+  // The coordinator encoded the task once to plan and kept it; the subtasks searched by that vector
+  // without asking the encoder (the synthesis asks again, and its process's cache answers).
+  const { rows } = await env.db.query<{ model: string; bytes: number }>('SELECT model, length(vector) AS bytes FROM task_meanings WHERE task_id = $1', [task.id]);
+  expect(rows).toEqual([{ model: 'local:use-lite', bytes: 512 * 4 }]);
+  expect(encodings.mock.calls.filter(([, text]) => text === TASK)).toHaveLength(2);
+  encodings.mockRestore();
   const plan = memoryBlocks.find((b) => b.kind === 'coordinator_decision');
   expect(plan?.memory).toContain(PARAPHRASED);
   const subtasks = memoryBlocks.filter((b) => b.kind === 'agent_output');

@@ -68,9 +68,10 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
         tenantId: work.task.tenant_id,
         networkId: work.task.network_id,
         text: `${work.subtask.description}\n${work.task.task}`,
-        // The local encoder is the costliest step of a subtask (about 15 ms of CPU per text): one
-        // meaning per task, not per subtask (measured: docs in README's fairness note).
+        // The local encoder is the costliest step of a subtask (15-20 ms of CPU per text): a subtask
+        // searches by its task's meaning, which the coordinator encoded when it planned.
         meaningText: work.task.task,
+        knownMeaning: work.taskMeaning,
         tokenBudget: deps.settings.memoryTokenBudget,
         candidates: deps.settings.memoryCandidates,
         ...(deps.meaning ? { meaning: deps.meaning } : {}),

@@ -197,6 +197,15 @@ export class MemoryEmbeddingRepository {
       .slice(0, options.limit);
   }
 
+  /** Keeps a task's meaning (its text's vector, see migration 020): its subtasks and later iterations search by it. */
+  async rememberTaskMeaning(tenantId: string, taskId: string, meaning: QueryVector): Promise<void> {
+    await this.db.query(
+      `INSERT INTO task_meanings (task_id, tenant_id, model, vector) SELECT id, tenant_id, $3, $4 FROM tasks WHERE id = $1 AND tenant_id = $2
+       ON CONFLICT (task_id) DO UPDATE SET model = EXCLUDED.model, vector = EXCLUDED.vector`,
+      [taskId, tenantId, meaning.model, vectorToBytes(meaning.vector)],
+    );
+  }
+
   /** The similarities to a query of the given items that have a vector in its space (from the 8-bit copies). */
   async similarities(tenantId: string, networkId: string, query: QueryVector, ids: string[]): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Lesson, PlannedSubtask, SafetyItem, SuggestedMemory } from '@mesh/core';
+import { vectorFromBytes, type QueryVector } from '@mesh/embeddings';
 import type { Db } from './db';
 import type { AgentRow, SubtaskRow, TaskRow } from './mappers';
 import { reviveDates, SUBTASK_DATES } from './json-rows';
@@ -17,6 +18,8 @@ export interface SubtaskWork {
   dependencies: Pick<SubtaskRow, 'key' | 'agent_type' | 'status' | 'result' | 'error'>[];
   /** The agent type's current lessons from people's feedback (empty: none). */
   lessons: Lesson[];
+  /** The task's meaning as the coordinator encoded it when planning (null: not kept, e.g. no encoder there). */
+  taskMeaning: QueryVector | null;
 }
 
 export interface SubtaskCompletion {
@@ -151,6 +154,7 @@ export class SubtaskRepository {
       a: AgentRow | null;
       d: SubtaskWork['dependencies'];
       l: Lesson[] | null;
+      m: { model: string; vector: string } | null;
     }>(
       `WITH req AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[]) AS r(id, tenant_id, task_id, worker_id)),
@@ -167,7 +171,8 @@ export class SubtaskRepository {
               n.shared_context, to_jsonb(a) AS a,
               (SELECT coalesce(jsonb_agg(jsonb_build_object('key', d.key, 'agent_type', d.agent_type, 'status', d.status, 'result', d.result, 'error', d.error) ORDER BY d.key), '[]')
                FROM subtasks d WHERE d.task_id = s.task_id AND d.iteration = s.iteration AND d.key = ANY (s.depends_on)) AS d,
-              (SELECT l.lessons FROM agent_lessons l WHERE l.network_id = s.network_id AND l.agent_type = s.agent_type ORDER BY l.version DESC LIMIT 1) AS l
+              (SELECT l.lessons FROM agent_lessons l WHERE l.network_id = s.network_id AND l.agent_type = s.agent_type ORDER BY l.version DESC LIMIT 1) AS l,
+              (SELECT jsonb_build_object('model', m.model, 'vector', encode(m.vector, 'base64')) FROM task_meanings m WHERE m.task_id = s.task_id) AS m
        FROM s
        JOIN tasks t ON t.id = s.task_id
        JOIN networks n ON n.id = s.network_id
@@ -184,6 +189,7 @@ export class SubtaskRepository {
         agent: row.a ? reviveDates(row.a, ['created_at']) : null,
         dependencies: row.d,
         lessons: row.l ?? [],
+        taskMeaning: row.m ? { model: row.m.model, vector: vectorFromBytes(Buffer.from(row.m.vector, 'base64')) } : null,
       });
     }
     return requests.map((r, i) => (first.get(keyOf(r)) === i ? (claimed.get(keyOf(r)) ?? null) : null));

@@ -3,7 +3,7 @@ import type { StepJob } from '@mesh/queue';
 import type { AgentRow, SubtaskRow, TaskRow } from '@mesh/store';
 import { announceTaskStatus } from '@mesh/tasks';
 import type { EngineDeps } from '../engine-deps';
-import { formatMemory, memoryCandidateQuery, mergeCandidates, selectMemory, semanticMemoryCandidates } from '../memory-retrieval';
+import { formatMemory, memoryCandidateQuery, mergeCandidates, searchByMeaning, selectMemory } from '../memory-retrieval';
 import { callRecorded, SCHEMA_NAMES, type ModelResponse } from '../model-client';
 import { coordinatorPlanPrompt, memoryNotes, specialistsOf } from '../prompts';
 import { screenMemories } from '../safety/output-screening';
@@ -49,11 +49,14 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   // The task's files, as facts (name, type, size, pages or dimensions): the plan names those a subtask needs.
   const [byMeaning, attachments] = await Promise.all([
     deps.meaning
-      ? semanticMemoryCandidates(deps.store.memory, deps.meaning, { tenantId: task.tenant_id, networkId: task.network_id, text: task.task, candidates: deps.settings.memoryCandidates })
-      : Promise.resolve([]),
+      ? searchByMeaning(deps.store.memory, deps.meaning, { tenantId: task.tenant_id, networkId: task.network_id, text: task.task, candidates: deps.settings.memoryCandidates })
+      : Promise.resolve({ candidates: [], query: null }),
     deps.store.attachments.forTask(task.tenant_id, task.id),
   ]);
-  const memory = selectMemory(mergeCandidates(context.memoryCandidates, byMeaning), deps.settings.memoryTokenBudget, Date.now(), COORDINATOR_TYPE);
+  // The task's meaning, kept for its subtasks while the coordinator's model plans: they search by
+  // it without encoding it again (where it could not be kept, each encodes the text itself).
+  const meaningKept = byMeaning.query ? deps.store.memoryEmbeddings.rememberTaskMeaning(task.tenant_id, task.id, byMeaning.query.vector).catch(() => undefined) : Promise.resolve();
+  const memory = selectMemory(mergeCandidates(context.memoryCandidates, byMeaning.candidates), deps.settings.memoryTokenBudget, Date.now(), COORDINATOR_TYPE);
   deps.metrics?.memoryRetrieved('plan', memory.items.length);
   const planPrompt = coordinatorPlanPrompt({
     networkName: view.network.name,
@@ -74,7 +77,7 @@ export async function runCoordinatorStep(deps: EngineDeps, job: StepJob): Promis
   let decision: CoordinatorDecision;
   let planned: ModelResponse<CoordinatorDecision>;
   try {
-    planned = await callCoordinator(deps, task, view, prompt, { name: SCHEMA_NAMES.coordinatorDecision, zod: CoordinatorDecision }, 'plan', job.iteration);
+    [planned] = await Promise.all([callCoordinator(deps, task, view, prompt, { name: SCHEMA_NAMES.coordinatorDecision, zod: CoordinatorDecision }, 'plan', job.iteration), meaningKept]);
     decision = planned.object as CoordinatorDecision;
   } catch (err) {
     return onCoordinatorError(deps, task, `The coordinator could not plan iteration ${job.iteration}`, err);
