@@ -96,6 +96,7 @@ export class MeshCluster {
       ...this.options.env,
       MESH_WORKER_CONCURRENCY: this.options.env?.MESH_WORKER_CONCURRENCY ?? '100 (default)',
       MESH_COORDINATOR_CONCURRENCY: this.options.env?.MESH_COORDINATOR_CONCURRENCY ?? '50 (default)',
+      MESH_ADAPTIVE_CONCURRENCY: this.options.env?.MESH_ADAPTIVE_CONCURRENCY ?? 'true (default)',
       DATABASE_POOL_SIZE: this.options.env?.DATABASE_POOL_SIZE ?? '10 (default)',
     };
   }

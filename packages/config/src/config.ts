@@ -67,6 +67,7 @@ export const MeshEnv = z
     MESH_METRICS_AUTH: boolVar(true),
     MESH_WORKER_CONCURRENCY: intVar(100, 1, 100_000),
     MESH_COORDINATOR_CONCURRENCY: intVar(50, 1, 100_000),
+    MESH_ADAPTIVE_CONCURRENCY: boolVar(true),
     MESH_MEMORY_TOKEN_BUDGET: intVar(500, 50, 200_000),
     MESH_MEMORY_CANDIDATES: intVar(50, 1, 1000),
     /** After how many new feedback items an agent type's lessons are distilled again (0: never). */
@@ -172,7 +173,7 @@ export interface MeshConfig {
   attachments: { maxFileBytes: number; maxTaskBytes: number; maxFiles: number };
   worker: { concurrency: number; subtaskAttempts: number; agentDiscoveryMs: number };
   /** BullMQ job locks: a process that dies loses its jobs' locks after lockMs; stalled jobs are re-run. */
-  jobs: { lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number; keep: JobHistoryConfig };
+  jobs: { lockMs: number; stalledIntervalMs: number; shutdownGraceMs: number; keep: JobHistoryConfig; adaptiveConcurrency: boolean };
   coordinator: { concurrency: number; sweepIntervalMs: number };
   /** Which agent types live workers serve: heartbeats, and the grace before an unserved subtask fails. */
   fleet: { heartbeatIntervalMs: number; unservedGraceMs: number };
@@ -407,6 +408,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): MeshConfig {
         failedCount: e.MESH_JOBS_KEEP_FAILED_COUNT,
         failedSeconds: e.MESH_JOBS_KEEP_FAILED_SECONDS,
       },
+      adaptiveConcurrency: e.MESH_ADAPTIVE_CONCURRENCY,
     },
     coordinator: { concurrency: e.MESH_COORDINATOR_CONCURRENCY, sweepIntervalMs: e.MESH_SWEEP_INTERVAL_MS },
     fleet: { heartbeatIntervalMs: e.MESH_HEARTBEAT_INTERVAL_MS, unservedGraceMs: e.MESH_UNSERVED_GRACE_SECONDS * 1000 },

@@ -2,6 +2,7 @@ export * from './agent-worker-pool';
 export * from './attempt-span';
 export * from './connections';
 export * from './job-span';
+export * from './concurrency-governor';
 export * from './job-worker';
 export * from './run-process';
 export * from './runtime';

@@ -31,6 +31,9 @@ export interface FailedJob {
   attempts: number;
 }
 
+/** What a job worker needs of its process's runtime; without a governor, the configured concurrency stays. */
+export type JobWorkerRuntime = Pick<Runtime, 'config' | 'logger' | 'redis' | 'tracing'> & Partial<Pick<Runtime, 'governor'>>;
+
 /** What a job whose payload does not parse returns: it is dropped, since retrying cannot fix it. */
 export const INVALID_JOB = 'invalid';
 
@@ -39,7 +42,7 @@ export const INVALID_JOB = 'invalid';
  * job's name, then the handler of that name runs inside the job's span (its logs carry the task
  * and trace ids, the jobs it enqueues carry its context).
  */
-export function startJobWorker<C extends JobCatalog>(runtime: Pick<Runtime, 'config' | 'logger' | 'redis' | 'tracing'>, options: JobWorkerOptions<C>): Worker {
+export function startJobWorker<C extends JobCatalog>(runtime: JobWorkerRuntime, options: JobWorkerOptions<C>): Worker {
   const { config, logger } = runtime;
   const shutdown = options.shutdown ?? new AbortController().signal;
   const run = async <K extends keyof C & string>(job: Job, name: K): Promise<unknown> => {
@@ -77,6 +80,10 @@ export function startJobWorker<C extends JobCatalog>(runtime: Pick<Runtime, 'con
       maxStalledCount: 2,
     },
   );
+  if (runtime.governor) {
+    const release = runtime.governor.govern(worker, options.concurrency);
+    worker.on('closed', release);
+  }
   if (options.onFailed) {
     const onFailed = options.onFailed;
     worker.on('failed', (job, err) => {
@@ -97,12 +104,12 @@ export interface QueueJobs<C extends JobCatalog> {
 }
 
 /** The coordinator queue's consumer: step, wave, finalize and deadline jobs. */
-export function startCoordinatorWorker(runtime: Pick<Runtime, 'config' | 'logger' | 'redis' | 'tracing'>, jobs: QueueJobs<typeof COORDINATOR_JOBS>): Worker {
+export function startCoordinatorWorker(runtime: JobWorkerRuntime, jobs: QueueJobs<typeof COORDINATOR_JOBS>): Worker {
   return startJobWorker(runtime, { queue: COORDINATOR_QUEUE, jobs: COORDINATOR_JOBS, concurrency: runtime.config.coordinator.concurrency, ...jobs });
 }
 
 /** The webhooks queue's consumer: deliveries take up to the webhook timeout, so their lock is at least twice that. */
-export function startWebhookWorker(runtime: Pick<Runtime, 'config' | 'logger' | 'redis' | 'tracing'>, jobs: QueueJobs<typeof WEBHOOK_JOBS>, options: { concurrency?: number } = {}): Worker {
+export function startWebhookWorker(runtime: JobWorkerRuntime, jobs: QueueJobs<typeof WEBHOOK_JOBS>, options: { concurrency?: number } = {}): Worker {
   const { config } = runtime;
   return startJobWorker(runtime, {
     queue: WEBHOOKS_QUEUE,

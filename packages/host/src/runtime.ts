@@ -3,6 +3,7 @@ import { createLlmClient, type AttemptRecord, type LlmCallRecorder, type LlmClie
 import type { Logger } from '@mesh/observability';
 import type { Store } from '@mesh/store';
 import { recordAttemptSpan } from './attempt-span';
+import { ConcurrencyGovernor, GOVERNOR_DEFAULTS } from './concurrency-governor';
 import { closeConnections, openConnections, type Connections } from './connections';
 import { configuredSecrets, processLogger, scrubSecretValues } from './secret-scrubber';
 
@@ -11,6 +12,8 @@ export interface Runtime extends Connections {
   config: MeshConfig;
   logger: Logger;
   llm: LlmClient;
+  /** Sets the process's job concurrency from how busy it is (MESH_ADAPTIVE_CONCURRENCY; null: the configured limits stay). */
+  governor: ConcurrencyGovernor | null;
   /** Closes BullMQ workers: waits for active jobs up to the grace period, then hands the rest back. */
   closeWorkers(workers: { close(force?: boolean): Promise<void> }[], onGraceExpired?: () => void): Promise<void>;
   close(): Promise<void>;
@@ -118,11 +121,13 @@ export async function createRuntime(config: MeshConfig, options: RuntimeOptions)
     onCircuitChange: (change) => metrics.circuitState(change.provider, change.model, change.to),
     onModelSkipped: (skip) => metrics.llmModelSkipped(skip.provider, skip.model, skip.modality),
   });
+  const governor = config.jobs.adaptiveConcurrency ? new ConcurrencyGovernor(GOVERNOR_DEFAULTS, undefined, (share) => metrics.concurrencyShare.set(share)) : null;
   return {
     ...connections,
     config,
     logger,
     llm,
+    governor,
     async closeWorkers(workers, onGraceExpired) {
       const graceful = Promise.all(workers.map((w) => w.close()));
       let timer: NodeJS.Timeout | undefined;
@@ -138,6 +143,7 @@ export async function createRuntime(config: MeshConfig, options: RuntimeOptions)
       }
     },
     async close() {
+      governor?.stop();
       // The model client waits for its pending call records, so it closes before the pool.
       await llm.close();
       await closeConnections(connections, { ownTracing: !options.tracing });

@@ -75,6 +75,7 @@ export class MeshMetrics {
   readonly approvalsPending: Gauge<'kind'>;
   readonly approvalDecisions: Histogram<'kind' | 'status'>;
   readonly unservedAgentTypes: Gauge<'agent_type'>;
+  readonly concurrencyShare: Gauge;
   readonly budgetUsed: Gauge<'tenant' | 'network' | 'period'>;
   readonly budgetExhaustions: Counter<'tenant'>;
   readonly unservedSubtasks: Counter<'agent_type'>;
@@ -246,6 +247,12 @@ export class MeshMetrics {
         for (const agent_type of types ?? []) this.set({ agent_type }, 1);
       },
     });
+    this.concurrencyShare = new Gauge({
+      name: 'mesh_job_concurrency_share',
+      help: "Share of their configured concurrency this process's job workers run at: 1 unless the process is saturated (MESH_ADAPTIVE_CONCURRENCY)",
+      registers,
+    });
+    this.concurrencyShare.set(1);
     this.budgetUsed = new Gauge({
       name: 'mesh_budget_used_ratio',
       help: "Share of each budget its current period has used (1 = exhausted), per tenant, network ('' = the whole tenant) and period, read at scrape time",

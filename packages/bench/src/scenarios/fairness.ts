@@ -49,10 +49,10 @@ const WAIT_SECONDS = 120;
 
 /**
  * Settings given to the benchmark that are passed on to the processes, to try what would help
- * (the product's defaults otherwise): how many jobs each process runs at once, its Postgres
- * pool, the tenants' weights.
+ * (the product's defaults otherwise): how many jobs each process runs at once and whether it
+ * adapts that to how busy it is, its Postgres pool, the tenants' weights.
  */
-const TRIED_SETTINGS = ['MESH_WORKER_CONCURRENCY', 'MESH_COORDINATOR_CONCURRENCY', 'DATABASE_POOL_SIZE', 'MESH_TENANT_WEIGHTS'] as const;
+const TRIED_SETTINGS = ['MESH_WORKER_CONCURRENCY', 'MESH_COORDINATOR_CONCURRENCY', 'MESH_ADAPTIVE_CONCURRENCY', 'DATABASE_POOL_SIZE', 'MESH_TENANT_WEIGHTS'] as const;
 
 /** The test environment's tenants and keys (packages/testing), known to the processes through MESH_API_KEYS. */
 const TENANT_A = { id: 'tenant-a', apiKey: 'key-tenant-a-123' };
