@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { runProcess, startCoordinatorWorker, syncConfiguredBudgets } from '@mesh/host';
-import { coordinatorJobs, createEngine, meshSimulatedResponders, RecoverySweeper, startMemoryEmbeddingJob } from '@mesh/mesh';
+import { coordinatorJobs, createEngine, meshSimulatedResponders, RecoverySweeper } from '@mesh/mesh';
 import { FleetView, readHeartbeats, startHeartbeat } from '@mesh/queue';
 import { startTaskWebhookWorker } from './webhook-worker';
 
@@ -25,8 +25,6 @@ runProcess({ service: 'coordinator', responders: meshSimulatedResponders }, asyn
     promptRetentionMs: runtime.config.callRecording.retentionDays * 86_400_000,
   });
   sweeper.start();
-  // Memory items get their vectors here and in the workers, in batches, off the API's request path.
-  const embedding = startMemoryEmbeddingJob(runtime);
   const id = `coordinator:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'coordinator', agentTypes: () => [], llm: () => runtime.llm.health() }, runtime.config.fleet.heartbeatIntervalMs);
   await Promise.all([worker.waitUntilReady(), webhooks.waitUntilReady()]);
@@ -34,7 +32,6 @@ runProcess({ service: 'coordinator', responders: meshSimulatedResponders }, asyn
   return async () => {
     await stopHeartbeat();
     await sweeper.stop();
-    await embedding?.stop();
     await runtime.closeWorkers([worker, webhooks]);
   };
 });

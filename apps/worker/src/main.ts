@@ -22,7 +22,9 @@ runProcess({ service: 'worker', responders: meshSimulatedResponders }, async (ru
   // The local encoder loads before the first job: a first task must not wait for it.
   await runtime.embeddings.warm();
   await pool.start();
-  // Memory items get their vectors here and in the coordinators, in batches, off the API's request path.
+  // Memory items get their vectors here, in batches, off the API's request path. Not in the
+  // coordinators: their encoder serves the queries plans search memory with (a subtask searches by
+  // its task's, kept at planning), and a batch of memory under way delays the next plan.
   const embedding = startMemoryEmbeddingJob(runtime);
   const id = `worker:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const stopHeartbeat = startHeartbeat(runtime.redis, runtime.config.queuePrefix, { id, kind: 'worker', agentTypes: () => pool.agentTypes, servesAll: args.agents === 'all', llm: () => runtime.llm.health() }, runtime.config.fleet.heartbeatIntervalMs);

@@ -22,7 +22,7 @@ export interface MemoryEmbeddingJobDeps {
 /**
  * Gives memory items their vectors, off the request path: new items (queued by a trigger as they
  * are written) and, after a network changes its model, all of its items again. Runs in the
- * coordinator and worker processes; several take different batches. It also keeps each space's
+ * worker processes (see apps/worker); several take different batches. It also keeps each space's
  * portable vector index fitted to its vectors (MemoryEmbeddingRepository.maintainLists). A new item that means the
  * same as one the network has (similarity at least the model's `duplicateSimilarity`, same type)
  * is merged into it, as an identical one would have been.
