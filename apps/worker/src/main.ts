@@ -16,7 +16,14 @@ const args = (() => {
   }
 })();
 
-runProcess({ service: 'worker', responders: meshSimulatedResponders }, async (runtime) => {
+/**
+ * The encoder thread's nice value here: it encodes memory in the background (a subtask searches by
+ * its task's meaning, encoded by the coordinator), and on a saturated machine the coordinators'
+ * plans, the jobs' own work and Postgres should go first.
+ */
+const WORKER_ENCODER_NICE = 10;
+
+runProcess({ service: 'worker', responders: meshSimulatedResponders, encoderNice: WORKER_ENCODER_NICE }, async (runtime) => {
   const engine = await createEngine(runtime);
   const pool = new AgentWorkerPool(runtime, { agents: args.agents, concurrency: args.concurrency ?? runtime.config.worker.concurrency, handlers: agentJobHandlers(engine) });
   // The local encoder loads before the first job: a first task must not wait for it.

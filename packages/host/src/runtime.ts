@@ -95,6 +95,8 @@ export interface RuntimeOptions {
   tracing?: Connections['tracing'];
   /** Replaces the metrics registry built here (tests read it directly). */
   metrics?: Connections['metrics'];
+  /** The local encoder thread's nice value (see ConnectionsOptions.encoderNice). */
+  encoderNice?: number;
 }
 
 export async function createRuntime(config: MeshConfig, options: RuntimeOptions): Promise<Runtime> {
@@ -105,6 +107,7 @@ export async function createRuntime(config: MeshConfig, options: RuntimeOptions)
     poolWaitMs: 60_000,
     ...(options.tracing ? { tracing: options.tracing } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.encoderNice ? { encoderNice: options.encoderNice } : {}),
   });
   const { metrics, tracing } = connections;
   const llm = createLlmClient({
