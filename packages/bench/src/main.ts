@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
@@ -62,7 +62,7 @@ async function main(args: BenchArgs): Promise<number> {
   const complete = !args.quick && args.scenarios.length === SCENARIO_NAMES_COUNT;
   if (complete) {
     const md = join(REPO_ROOT, 'bench', 'RESULTS.md');
-    writeFileSync(md, renderMarkdown(report));
+    writeFileSync(md, renderMarkdown(report, existsSync(md) ? readFileSync(md, 'utf8') : ''));
     files.push(md);
   }
   process.stdout.write(`\nAgent Mesh benchmark — ${report.mode} — ${machine.date} — ${machineLine(machine)} — commit ${machine.gitCommit}${machine.gitDirty ? '+dirty' : ''}\n`);

@@ -73,8 +73,11 @@ export function machineLine(m: MachineInfo): string {
   return `${m.cores} × ${m.cpuModel}, ${Math.round(m.totalMemoryMb / 1024)} GB RAM, Node ${m.node}, Redis ${m.redis}, PostgreSQL ${m.postgres}`;
 }
 
-/** bench/RESULTS.md: the latest full run, linked from the README. */
-export function renderMarkdown(report: BenchReport): string {
+/** The hand-written part of bench/RESULTS.md: from its `## Analysis` heading on, kept by every new run. */
+export const ANALYSIS_HEADING = '## Analysis';
+
+/** bench/RESULTS.md: the latest full run, linked from the README; `previous` is the file it replaces, whose analysis it keeps. */
+export function renderMarkdown(report: BenchReport, previous = ''): string {
   const m = report.machine;
   const out: string[] = [];
   out.push('# Benchmark results', '');
@@ -92,6 +95,8 @@ export function renderMarkdown(report: BenchReport): string {
     out.push(`- **${s.name}** (${Math.round(s.durationS)} s, load ${s.loadBefore[0]} → ${s.loadAfter[0]}): ${settings}`);
   }
   out.push('');
+  const analysis = previous.indexOf(`\n${ANALYSIS_HEADING}\n`);
+  if (analysis >= 0) out.push(previous.slice(analysis + 1).trimEnd(), '');
   return out.join('\n');
 }
 
