@@ -20,31 +20,47 @@ it('closing the local encoder ends its thread; used again, it loads again and en
   }
 }, 60_000);
 
+/**
+ * An encoder (loaded) whose callers' priority the test sets, and the texts of each pass it sends
+ * to its thread from now on.
+ */
+async function watchedEncoder() {
+  const state = { priority: 0 };
+  const embedder = new UseLiteEmbedder({ batchSize: 4, priority: () => state.priority });
+  const post = jest.spyOn(Worker.prototype, 'postMessage');
+  await embedder.embed(['warm up']);
+  post.mockClear();
+  return {
+    embedder,
+    state,
+    passes: () => post.mock.calls.map(([message]) => (message as { texts: string[] }).texts),
+    async close() {
+      post.mockRestore();
+      await embedder.close();
+    },
+  };
+}
+
 it('serves waiting requests in priority order, a query on a pass of its own and a batch four texts to a pass, each text getting its own vector', async () => {
   const background = ['Welcome series', 'Spring sale', 'Webinar invite', 'Churn survey', 'Product update', 'Holiday hours', 'Referral reward', 'Renewal notice'];
   const queries = ['best send time', 'subject line length', 'unsubscribe rate'];
-  let priority = 0;
-  const embedder = new UseLiteEmbedder({ batchSize: 4, priority: () => priority });
-  const post = jest.spyOn(Worker.prototype, 'postMessage');
+  const { embedder, state, passes, close } = await watchedEncoder();
   try {
-    await embedder.embed(['warm up']);
-    post.mockClear();
     const order: string[] = [];
     // Background work (priority 100) asks first; its first pass starts at once. Three queries of a more urgent job follow.
-    priority = 100;
+    state.priority = 100;
     const slow = embedder.embed(background).then((v) => (order.push('background'), v));
-    priority = 0;
+    state.priority = 0;
     const fast = queries.map((q) => embedder.embed([q]).then((v) => (order.push(q), v[0]!)));
     const [slowVectors, ...fastVectors] = await Promise.all([slow, ...fast]);
     expect(order).toEqual([...queries, 'background']);
     // The pass already running; the three queries, each on its own, ahead of the rest of the background work.
-    expect(post.mock.calls.map(([message]) => (message as { texts: string[] }).texts)).toEqual([background.slice(0, 4), ...queries.map((q) => [q]), background.slice(4)]);
+    expect(passes()).toEqual([background.slice(0, 4), ...queries.map((q) => [q]), background.slice(4)]);
     const alone = async (text: string) => (await embedder.embed([text]))[0]!;
     for (const [i, text] of queries.entries()) expect(dot(fastVectors[i] as Float32Array, await alone(text))).toBeGreaterThan(0.999);
     for (const [i, text] of background.entries()) expect(dot(slowVectors[i]!, await alone(text))).toBeGreaterThan(0.999);
   } finally {
-    post.mockRestore();
-    await embedder.close();
+    await close();
   }
 }, 60_000);
 
@@ -68,20 +84,15 @@ it("runs the encoder's thread at the nice value asked, leaving the process's oth
 }, 60_000);
 
 it('lets a query queued behind a short batch ride along on its pass', async () => {
-  let priority = 0;
-  const embedder = new UseLiteEmbedder({ batchSize: 4, priority: () => priority });
-  const post = jest.spyOn(Worker.prototype, 'postMessage');
+  const { embedder, state, passes, close } = await watchedEncoder();
   try {
-    await embedder.embed(['warm up']);
-    post.mockClear();
-    priority = 100;
+    state.priority = 100;
     const batch = embedder.embed(['Welcome series', 'Spring sale', 'Webinar invite', 'Churn survey', 'Product update', 'Holiday hours']);
-    priority = 200;
+    state.priority = 200;
     const query = embedder.embed(['best send time']);
     await Promise.all([batch, query]);
-    expect(post.mock.calls.map(([message]) => (message as { texts: string[] }).texts.length)).toEqual([4, 3]);
+    expect(passes().map((texts) => texts.length)).toEqual([4, 3]);
   } finally {
-    post.mockRestore();
-    await embedder.close();
+    await close();
   }
 }, 60_000);
