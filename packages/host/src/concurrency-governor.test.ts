@@ -5,10 +5,13 @@ import { createTestEnv, type TestEnv } from '@mesh/testing';
 import { ConcurrencyGovernor, GOVERNOR_DEFAULTS } from './concurrency-governor';
 import { startJobWorker } from './job-worker';
 
+/** The defaults, with readings only when a test calls tick(): the governor's own timer would read between a test's awaits. */
+const BY_HAND = { ...GOVERNOR_DEFAULTS, intervalMs: 3_600_000 };
+
 /** A governor fed the readings of `busy` in turn (each the share of the time the loop was busy). */
 function governed(readings: number[]) {
   const shares: number[] = [];
-  const governor = new ConcurrencyGovernor(GOVERNOR_DEFAULTS, () => readings.shift() ?? 0.8, (share) => shares.push(share));
+  const governor = new ConcurrencyGovernor(BY_HAND, () => readings.shift() ?? 0.8, (share) => shares.push(share));
   const subtasks = { concurrency: 0 };
   const coordinator = { concurrency: 0 };
   governor.govern(subtasks, 100);
@@ -54,8 +57,8 @@ describe('ConcurrencyGovernor', () => {
   });
 
   it('refuses thresholds that cannot work', () => {
-    expect(() => new ConcurrencyGovernor({ ...GOVERNOR_DEFAULTS, low: 0.9, high: 0.8 })).toThrow(/low < high/);
-    expect(() => new ConcurrencyGovernor({ ...GOVERNOR_DEFAULTS, minShare: 0 })).toThrow(/minShare/);
+    expect(() => new ConcurrencyGovernor({ ...BY_HAND, low: 0.9, high: 0.8 })).toThrow(/low < high/);
+    expect(() => new ConcurrencyGovernor({ ...BY_HAND, minShare: 0 })).toThrow(/minShare/);
   });
 });
 
@@ -71,7 +74,7 @@ describe('a job worker under a governor', () => {
   it("takes its limit from the governor, and leaves it when the worker closes", async () => {
     const redis = new Redis(t.config.redisUrl, { maxRetriesPerRequest: null });
     const tracing = initTracing({ serviceName: 'governor-test' });
-    const governor = new ConcurrencyGovernor(GOVERNOR_DEFAULTS, () => 0.99);
+    const governor = new ConcurrencyGovernor(BY_HAND, () => 0.99);
     const worker = startJobWorker(
       { config: t.config, logger: createLogger({ service: 'governor-test', level: 'error' }), redis, tracing, governor },
       { queue: 'governed', jobs: { probe: z.object({}) }, concurrency: 40, handlers: { probe: async () => undefined } },
