@@ -206,16 +206,6 @@ export class MemoryEmbeddingRepository {
     );
   }
 
-  /** The similarities to a query of the given items that have a vector in its space (from the 8-bit copies). */
-  async similarities(tenantId: string, networkId: string, query: QueryVector, ids: string[]): Promise<Map<string, number>> {
-    if (ids.length === 0) return new Map();
-    const { rows } = await this.db.query<{ item_id: string; vector_q: string }>(
-      `SELECT item_id, encode(vector_q, 'base64') AS vector_q FROM memory_embeddings WHERE item_id = ANY ($1::uuid[]) AND network_id = $2 AND tenant_id = $3 AND model = $4`,
-      [ids, networkId, tenantId, query.model],
-    );
-    return new Map(rows.map((r) => [r.item_id, dotQuantized(Buffer.from(r.vector_q, 'base64'), query.vector)]));
-  }
-
   /**
    * The portable index: the items filed in the lists of the query's nearest centroids (GIN), the
    * `limit` closest by sketch distance, re-ranked exactly by the caller. A space without lists yet
@@ -418,7 +408,8 @@ function quantize(vector: Float32Array): Buffer {
   return out;
 }
 
-function dotQuantized(bytes: Buffer, query: Float32Array): number {
+/** A stored item's similarity to a query from its 8-bit copy (`vector_q`: a float32 scale, then one signed byte per component). */
+export function dotQuantized(bytes: Buffer, query: Float32Array): number {
   const scale = bytes.readFloatLE(0) / 127;
   const n = Math.min(query.length, bytes.length - 4);
   let sum = 0;

@@ -3,7 +3,7 @@ import type { QueryVector } from '@mesh/embeddings';
 import { CommonLexemes } from './common-lexemes';
 import type { Db } from './db';
 import { toMemoryItem, type MemoryRow } from './mappers';
-import { MemoryEmbeddingRepository, type VectorIndexChoice } from './memory-embedding-repository';
+import { dotQuantized, MemoryEmbeddingRepository, type VectorIndexChoice } from './memory-embedding-repository';
 import { fuseMemoryRankings, type FusionCandidate } from './memory-fusion';
 import type { MemoryCandidate, MemoryCandidateQuery } from './memory-candidate-query';
 import { candidateArguments, FEEDBACK_AGENT_TYPE } from './sql/memory-candidates';
@@ -111,7 +111,9 @@ export class MemoryRepository {
     ]);
     const matched = byText.filter((c) => c.rank > 0);
     const ids = [...new Set([...near.map((n) => n.id), ...matched.map((c) => c.id)])];
-    const items = await this.itemsByIds(tenantId, networkId, ids, query);
+    // The full-text matches' similarities too, where they have a vector (most are below the match
+    // threshold): their 8-bit copies come with the items, in the same round trip.
+    const { items, quantized } = await this.itemsByIds(tenantId, networkId, ids, query, mode === 'hybrid' ? { model: semantic.vector.model, measured: near.map((n) => n.id) } : null);
     const byMeaning = near.flatMap((n) => {
       const item = items.get(n.id);
       return item ? [{ item, similarity: n.similarity }] : [];
@@ -119,10 +121,8 @@ export class MemoryRepository {
     if (mode === 'semantic') {
       return { memory: byMeaning.slice(0, query.limit).map((m) => ({ ...m.item, relevance: Number(m.similarity.toFixed(6)) })), total: byMeaning.length };
     }
-    // The full-text matches' similarities too, where they have a vector (most are below the match threshold).
     const similarity = new Map(near.map((n) => [n.id, n.similarity]));
-    const unmeasured = matched.filter((c) => !similarity.has(c.id)).map((c) => c.id);
-    for (const [id, value] of await this.embeddings.similarities(tenantId, networkId, semantic.vector, unmeasured)) similarity.set(id, value);
+    for (const [id, bytes] of quantized) similarity.set(id, dotQuantized(bytes, semantic.vector.vector));
     const rank = new Map(matched.map((c) => [c.id, c.rank]));
     const candidates: FusionCandidate[] = [...items.values()].map((item) => ({ item, keyword: rank.get(item.id) ?? 0, similarity: similarity.get(item.id) ?? null }));
     const fused = fuseMemoryRankings(candidates, { neutralSimilarity: semantic.minSimilarity });
@@ -130,15 +130,26 @@ export class MemoryRepository {
     return { memory: fused.slice(0, query.limit), total: fused.length };
   }
 
-  /** Items by id, of this network (and type) only. */
-  private async itemsByIds(tenantId: string, networkId: string, ids: string[], query: MemoryListQuery): Promise<Map<string, MemoryItem>> {
-    if (ids.length === 0) return new Map();
-    const { rows } = await this.db.query<MemoryRow>(
-      `SELECT m.* FROM memory_items m
+  /**
+   * Items by id, of this network (and type) only; with `vectors`, also the 8-bit copies in that
+   * model's space of those not among `measured` (the items found by meaning, whose similarity is known).
+   */
+  private async itemsByIds(
+    tenantId: string,
+    networkId: string,
+    ids: string[],
+    query: MemoryListQuery,
+    vectors: { model: string; measured: string[] } | null,
+  ): Promise<{ items: Map<string, MemoryItem>; quantized: Map<string, Buffer> }> {
+    if (ids.length === 0) return { items: new Map(), quantized: new Map() };
+    const { rows } = await this.db.query<MemoryRow & { vector_q: string | null }>(
+      `SELECT m.*, encode(e.vector_q, 'base64') AS vector_q FROM memory_items m
+       LEFT JOIN memory_embeddings e ON $5::text IS NOT NULL AND e.item_id = m.id AND e.model = $5 AND NOT (m.id = ANY ($6::uuid[]))
        WHERE m.id = ANY ($1::uuid[]) AND m.network_id = $2 AND m.tenant_id = $3 AND ($4::text IS NULL OR m.memory_type = $4)`,
-      [ids, networkId, tenantId, query.memory_type ?? null],
+      [ids, networkId, tenantId, query.memory_type ?? null, vectors?.model ?? null, vectors?.measured ?? []],
     );
-    return new Map(rows.map((r) => [r.id, toMemoryItem(r)]));
+    const quantized = new Map(rows.flatMap((r) => (r.vector_q ? [[r.id, Buffer.from(r.vector_q, 'base64')] as const] : [])));
+    return { items: new Map(rows.map((r) => [r.id, toMemoryItem(r)])), quantized };
   }
 
   /** Items of one network: newest first, or ranked by full-text relevance when `query` is given. */
