@@ -139,9 +139,10 @@ export class FleetView {
     private readonly maxAgeMs = 1_000,
   ) {}
 
-  served(): Promise<ServedAgentTypes> {
+  /** `fresh`: read the heartbeats now, whatever the cache holds (a type looks unserved: a worker started a moment ago may serve it). */
+  served(options: { fresh?: boolean } = {}): Promise<ServedAgentTypes> {
     const now = Date.now();
-    if (!this.cached || now - this.cached.at > this.maxAgeMs) {
+    if (options.fresh || !this.cached || now - this.cached.at > this.maxAgeMs) {
       const value = this.read().then(servedAgentTypes);
       // A failed read (Redis down), or one that saw no worker at all (a fleet starting), is not
       // kept: the next call reads again.

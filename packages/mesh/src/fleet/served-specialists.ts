@@ -11,7 +11,10 @@ import type { AgentSummary } from '../prompts';
  */
 export async function servedSpecialists(deps: EngineDeps, specialists: AgentSummary[]): Promise<{ offered: AgentSummary[]; unavailable: AgentSummary[] }> {
   if (!deps.fleet) return { offered: specialists, unavailable: [] };
-  const served = await deps.fleet.served().catch(() => null);
+  let served = await deps.fleet.served().catch(() => null);
+  // A type the cached view says nobody serves is asked about again, fresh: a worker started within
+  // the cache's age (a second) would otherwise be missed, and its type planned around.
+  if (served && specialists.some((s) => !isServed(served!, s.type))) served = await deps.fleet.served({ fresh: true }).catch(() => served);
   if (!served) return { offered: specialists, unavailable: [] };
   const offered = specialists.filter((s) => isServed(served, s.type));
   deps.logger.debug('specialists served by live workers', { served: [...served.types], all: served.all, offered: offered.map((s) => s.type) });
