@@ -316,7 +316,7 @@ describe('mesh memory', () => {
     const example = 'Tech professionals open emails most on Tuesday and Wednesday mornings';
     await mesh(['memory', 'add', network.id, '--content', example, '--type', 'fact']);
     await mesh(['memory', 'add', network.id, '--content', 'The brand voice is plain and direct', '--type', 'decision']);
-    // The coordinator and worker embed new items in batches, within about a second (MESH_EMBEDDING_POLL_MS).
+    // The workers embed new items in batches, within about a second (MESH_EMBEDDING_POLL_MS).
     let search: Run = { code: null, stdout: '', stderr: '' };
     const until = Date.now() + 20_000;
     do {
