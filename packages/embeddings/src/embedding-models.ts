@@ -113,7 +113,7 @@ export class EmbeddingModels {
     const key = `${model}\u0000${text}`;
     const cached = this.queries.get(key);
     if (cached) return { model, vector: cached };
-    // The same text asked while it is being encoded (a task's subtasks, together) waits for that
+    // The same text asked while it is being encoded (requests arriving together) waits for that
     // encoding; one caller's abort does not end it for the others, so the encoding takes none.
     signal?.throwIfAborted();
     let encoding = this.encoding.get(key);

@@ -101,21 +101,15 @@ export function selectMemory(candidates: MemoryCandidate[], tokenBudget: number,
 export async function retrieveRelevantMemory(memory: MemoryCandidateSource, options: MemoryRetrievalOptions): Promise<RetrievedMemory> {
   const [byText, byMeaning] = await Promise.all([
     memory.candidates(options.tenantId, options.networkId, options.text, memoryCandidateQuery(options.candidates)),
-    options.meaning ? semanticMemoryCandidates(memory, options.meaning, options) : Promise.resolve([]),
+    options.meaning ? searchByMeaning(memory, options.meaning, options).then((found) => found.candidates) : Promise.resolve([]),
   ]);
   return selectMemory(mergeCandidates(byText, byMeaning), options.tokenBudget, options.now, options.agentType);
 }
 
-/** The candidates found by meaning (as many as by full text); none when the network's model is not available here. */
-export async function semanticMemoryCandidates(
-  memory: Pick<MemoryRepository, 'semanticCandidates'>,
-  meaning: MemoryMeaning,
-  options: Pick<MemoryRetrievalOptions, 'tenantId' | 'networkId' | 'text' | 'meaningText' | 'knownMeaning' | 'candidates'>,
-): Promise<MemoryCandidate[]> {
-  return (await searchByMeaning(memory, meaning, options)).candidates;
-}
-
-/** semanticMemoryCandidates, with the query searched by (null: none in this process), for a caller that keeps it. */
+/**
+ * The candidates found by meaning (as many as by full text; none when the network's model is not
+ * available here), with the query they were found by (null then), for a caller that keeps it.
+ */
 export async function searchByMeaning(
   memory: Pick<MemoryRepository, 'semanticCandidates'>,
   meaning: MemoryMeaning,
