@@ -10,8 +10,21 @@ const net = require('node:net');
 const [listenHost, listenPort, targetHost, targetPort, delay] = process.argv.slice(1);
 const ms = Number(delay);
 function relay(from, to) {
-  let last = 0;
-  const later = (fn) => { const at = Math.max(Date.now() + ms, last); last = at; setTimeout(fn, at - Date.now()); };
+  // Due times on the monotonic clock, passed on in order. A timer may fire up to a millisecond
+  // early (it counts from the event loop's cached time, and Date.now() has whole milliseconds),
+  // so what is not due yet waits again: a chunk is never passed on before its full delay.
+  const due = [];
+  let timer = null;
+  const drain = () => {
+    timer = null;
+    while (due.length > 0 && due[0].at <= performance.now()) due.shift().fn();
+    if (due.length > 0) timer = setTimeout(drain, Math.max(1, Math.ceil(due[0].at - performance.now())));
+  };
+  const later = (fn) => {
+    const at = Math.max(performance.now() + ms, due.length > 0 ? due[due.length - 1].at : 0);
+    due.push({ at, fn });
+    if (timer === null) timer = setTimeout(drain, Math.max(1, Math.ceil(at - performance.now())));
+  };
   from.on('data', (chunk) => later(() => to.write(chunk)));
   from.on('end', () => later(() => to.end()));
   from.on('error', () => to.destroy());
