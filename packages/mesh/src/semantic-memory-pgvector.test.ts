@@ -110,6 +110,37 @@ describe('pgvector', () => {
     }
   }, 120_000);
 
+  it("gives a small network its whole nearest set when HNSW's scan meets only other networks' vectors", async () => {
+    // HNSW finds the nearest vectors of the whole table (hnsw.ef_search of them), and the filter
+    // by network comes after: a network far from the query among larger ones keeps none of them.
+    const set = await suite.generatedSet();
+    const small = await suite.network('Small among large, pgvector');
+    let seed = 11;
+    const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647 - 0.5;
+    const vectors = new Map<string, Float32Array>();
+    for (let i = 0; i < 30; i++) {
+      const v = Array.from({ length: 512 }, next);
+      const n = Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
+      vectors.set(`small network item ${i}`, Float32Array.from(v, (x) => x / n));
+    }
+    await suite.env.store.memory.upsertMany('tenant-a', small, [...vectors.keys()].map((content) => ({ memory_type: 'fact' as const, content, confidence: 1 })), { kind: 'api' });
+    for (;;) {
+      const done = await suite.env.store.memoryEmbeddings.embedPending({ models: ['local:use-lite'], defaultModel: 'local:use-lite', batch: 100 }, async (_model, texts) =>
+        texts.map((t) => vectors.get(t) ?? new Float32Array(512).fill(1 / Math.sqrt(512))),
+      );
+      if (done.length === 0) break;
+    }
+    const query = set.query(3);
+    const exact = await suite.env.store.memoryEmbeddings.nearest('tenant-a', small, query, { limit: 10, index: 'exact' });
+    expect(exact).toHaveLength(10);
+    const before = await indexScans('memory_embeddings_hnsw_512');
+    const near = await preferringIndexes(() => suite.env.store.memoryEmbeddings.nearest('tenant-a', small, query, { limit: 10 }));
+    expect((await indexScans('memory_embeddings_hnsw_512')) - before).toBe(1);
+    // The same ten; where the portable index filled in, its similarities come from the 8-bit copies (so near-ties may swap).
+    expect(near.map((n) => n.id).sort()).toEqual(exact.map((e) => e.id).sort());
+    for (const n of near) expect(Math.abs(n.similarity - exact.find((e) => e.id === n.id)!.similarity)).toBeLessThan(0.005);
+  }, 120_000);
+
   it("keeps tenants apart through HNSW: another tenant's network gives nothing, its owner finds its items", async () => {
     const theirs = await suite.network('Theirs, pgvector', 'tenant-b');
     await suite.add('tenant-b', theirs, 'Subject lines that ask a question get more opens');

@@ -179,6 +179,10 @@ export class MemoryEmbeddingRepository {
         [networkId, tenantId, query.model, exclude, `[${Array.from(query.vector).join(',')}]`, options.limit],
       );
       near = rows.map((r) => ({ id: r.item_id, similarity: Number(r.similarity) }));
+      // HNSW filters by network after its scan, which yields the hnsw.ef_search nearest vectors of
+      // the whole table: a network small beside others, or far from the query, can keep fewer than
+      // asked, even none. Then the portable index, which reads only this network's vectors, fills in.
+      if (near.length < options.limit) near = mergeNear(near, await this.portableNear(tenantId, networkId, query, rerank, exclude));
     } else if (kind === 'exact') {
       // Vectors travel as base64, a third less text than bytea's hex.
       const { rows } = await this.db.query<{ item_id: string; vector: string }>(
@@ -187,14 +191,18 @@ export class MemoryEmbeddingRepository {
       );
       near = rows.map((r) => ({ id: r.item_id, similarity: dot(vectorFromBytes(Buffer.from(r.vector, 'base64')), query.vector) }));
     } else {
-      // Re-ranked by the 8-bit copies: a quarter of the bytes of the vectors, which is most of a search's time.
-      const rows = await this.portableCandidates(tenantId, networkId, query, rerank, exclude);
-      near = rows.map((r) => ({ id: r.item_id, similarity: dotQuantized(Buffer.from(r.vector_q, 'base64'), query.vector) }));
+      near = await this.portableNear(tenantId, networkId, query, rerank, exclude);
     }
     return near
       .filter((r) => r.similarity >= min)
       .sort((a, b) => b.similarity - a.similarity)
       .slice(0, options.limit);
+  }
+
+  /** The portable index's candidates, re-ranked by the 8-bit copies: a quarter of the bytes of the vectors, which is most of a search's time. */
+  private async portableNear(tenantId: string, networkId: string, query: QueryVector, candidates: number, exclude: string[]): Promise<NearItem[]> {
+    const rows = await this.portableCandidates(tenantId, networkId, query, candidates, exclude);
+    return rows.map((r) => ({ id: r.item_id, similarity: dotQuantized(Buffer.from(r.vector_q, 'base64'), query.vector) }));
   }
 
   /** Keeps a task's meaning (its text's vector, see migration 020): its subtasks and later iterations search by it. */
@@ -420,4 +428,10 @@ export function dotQuantized(bytes: Buffer, query: Float32Array): number {
 /** A list of one version of a space's lists, as filed in memory_embeddings.lists: spaces and versions never share one. */
 function listCode(networkId: string, model: string, version: number, list: number): number {
   return hash32(`${networkId}|${model}|${version}|${list}`);
+}
+
+/** Two searches' items as one list, each item once, with the first search's similarity where both found it (pgvector's is exact). */
+function mergeNear(first: NearItem[], second: NearItem[]): NearItem[] {
+  const seen = new Set(first.map((n) => n.id));
+  return [...first, ...second.filter((n) => !seen.has(n.id))];
 }
