@@ -4,7 +4,7 @@ import { EmbeddingModels, type QueryVector } from './embedding-models';
 import { LruCache } from './lru-cache';
 import { USE_LITE_MODEL } from './use-lite-embedder';
 import { learnCentroids, listCount, nearestLists } from './vector-lists';
-import { SKETCH_BITS, vectorSketch } from './vector-signature';
+import { hash32, seededRandom, SKETCH_BITS, vectorSketch } from './vector-signature';
 
 /** An embedder that counts its calls: a word-count vector over a tiny vocabulary. */
 class CountingEmbedder implements Embedder {
@@ -80,6 +80,21 @@ describe('vectors', () => {
     expect(vectorSketch(v)).toHaveLength(SKETCH_BITS);
     expect(vectorSketch(v)).toBe(vectorSketch(Float32Array.from(v)));
     expect(hamming(vectorSketch(v), vectorSketch(near))).toBeLessThan(hamming(vectorSketch(v), vectorSketch(far)));
+  });
+
+  it('sketches as stored ones were sketched: the planes and the order of each sum are fixed', () => {
+    // Hashes of sketches computed one plane at a time (before the planes were read four at a time):
+    // a change here makes every stored sketch disagree with the queries' (a re-sketch would be needed).
+    const golden: Record<number, [number, string]> = {
+      512: [-1210800953, '11010100101010111101011011011000'],
+      768: [1108066848, '11111011100100010001100111010100'],
+      1536: [-1141402580, '01100101100100101011111001010010'],
+    };
+    for (const [d, [hash, start]] of Object.entries(golden)) {
+      const r = seededRandom(99 + Number(d));
+      const sketch = vectorSketch(Float32Array.from({ length: Number(d) }, () => r() - 0.5));
+      expect({ d, start: sketch.slice(0, 32), hash: hash32(sketch) }).toEqual({ d, start, hash });
+    }
   });
 
   it('learns centroids that file each cluster apart, and reads the nearest lists first', () => {
