@@ -4,7 +4,7 @@ import { EmbeddingModels, type QueryVector } from './embedding-models';
 import { LruCache } from './lru-cache';
 import { USE_LITE_MODEL } from './use-lite-embedder';
 import { learnCentroids, listCount, nearestLists } from './vector-lists';
-import { hash32, seededRandom, SKETCH_BITS, vectorSketch } from './vector-signature';
+import { hash32, seededRandom, sketchDistanceBound, SKETCH_BITS, vectorSketch } from './vector-signature';
 
 /** An embedder that counts its calls: a word-count vector over a tiny vocabulary. */
 class CountingEmbedder implements Embedder {
@@ -95,6 +95,31 @@ describe('vectors', () => {
       const sketch = vectorSketch(Float32Array.from({ length: Number(d) }, () => r() - 0.5));
       expect({ d, start: sketch.slice(0, 32), hash: hash32(sketch) }).toEqual({ d, start, hash });
     }
+  });
+
+  it('bounds the sketch distance of vectors above a similarity: none beyond it, and most vectors below it left out', () => {
+    const r = seededRandom(5);
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    const hamming = (a: string, b: string) => [...a].filter((c, i) => c !== b[i]).length;
+    // w at exactly `similarity` to v: v's direction plus a part orthogonal to it.
+    const at = (v: Float32Array, similarity: number) => {
+      const u = Array.from(v, gaussian);
+      const along = u.reduce((sum, x, i) => sum + x * v[i]!, 0);
+      const orthogonal = unitVector(u.map((x, i) => x - along * v[i]!));
+      return unitVector(Array.from(v, (x, i) => similarity * x + Math.sqrt(1 - similarity ** 2) * orthogonal[i]!));
+    };
+    const bound = sketchDistanceBound(0.9);
+    let near = 0;
+    let farWithin = 0;
+    for (let k = 0; k < 400; k++) {
+      const v = unitVector(Array.from({ length: 512 }, gaussian));
+      near = Math.max(near, hamming(vectorSketch(v), vectorSketch(at(v, 0.9))));
+      if (hamming(vectorSketch(v), vectorSketch(at(v, 0.3))) <= bound) farWithin++;
+    }
+    expect(near).toBeLessThanOrEqual(bound);
+    expect(farWithin).toBe(0);
+    expect(sketchDistanceBound(-1)).toBe(SKETCH_BITS);
+    expect(sketchDistanceBound(0.3)).toBeGreaterThan(bound);
   });
 
   it('learns centroids that file each cluster apart, and reads the nearest lists first', () => {

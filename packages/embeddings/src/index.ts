@@ -5,4 +5,4 @@ export { LruCache } from './lru-cache';
 export { OpenAiEmbedder, type ProviderEmbedderOptions } from './openai-embedder';
 export { USE_LITE_MODEL, UseLiteEmbedder, type UseLiteEmbedderOptions } from './use-lite-embedder';
 export { learnCentroids, listCount, nearestLists, VECTOR_LISTS } from './vector-lists';
-export { hash32, seededRandom, SKETCH_BITS, vectorSketch } from './vector-signature';
+export { hash32, seededRandom, SKETCH_BITS, sketchDistanceBound, vectorSketch } from './vector-signature';

@@ -81,3 +81,18 @@ export function vectorSketch(vector: Float32Array): string {
   }
   return bits.toString('latin1');
 }
+
+/**
+ * The largest sketch distance (differing bits of SKETCH_BITS) at which a vector can still be at
+ * `minSimilarity` or more to another, all but surely: two vectors at angle θ differ on each bit
+ * with probability θ/π, so the distance is binomial around SKETCH_BITS·θ/π; the bound is six
+ * standard deviations above that, at a similarity 0.01 below the minimum (the 8-bit re-ranking's
+ * error is 0.005). For the default model's near-duplicate threshold, 0.9: 126 bits, where
+ * unrelated sentences of one domain lie around 230. A search that keeps only items above a
+ * minimum uses it to leave the others in the database.
+ */
+export function sketchDistanceBound(minSimilarity: number): number {
+  const similarity = Math.max(-1, Math.min(1, minSimilarity - 0.01));
+  const p = Math.acos(similarity) / Math.PI;
+  return Math.min(SKETCH_BITS, Math.ceil(SKETCH_BITS * p + 6 * Math.sqrt(SKETCH_BITS * p * (1 - p))));
+}

@@ -1,4 +1,4 @@
-import { dot, hash32, learnCentroids, listCount, nearestLists, VECTOR_LISTS, vectorFromBytes, vectorSketch, vectorToBytes, type QueryVector } from '@mesh/embeddings';
+import { dot, hash32, learnCentroids, listCount, nearestLists, sketchDistanceBound, VECTOR_LISTS, vectorFromBytes, vectorSketch, vectorToBytes, type QueryVector } from '@mesh/embeddings';
 import type { MemoryType } from '@mesh/core';
 import type { Db, Queryable } from './db';
 
@@ -182,7 +182,7 @@ export class MemoryEmbeddingRepository {
       // HNSW filters by network after its scan, which yields the hnsw.ef_search nearest vectors of
       // the whole table: a network small beside others, or far from the query, can keep fewer than
       // asked, even none. Then the portable index, which reads only this network's vectors, fills in.
-      if (near.length < options.limit) near = mergeNear(near, await this.portableNear(tenantId, networkId, query, rerank, exclude));
+      if (near.length < options.limit) near = mergeNear(near, await this.portableNear(tenantId, networkId, query, rerank, exclude, min));
     } else if (kind === 'exact') {
       // Vectors travel as base64, a third less text than bytea's hex.
       const { rows } = await this.db.query<{ item_id: string; vector: string }>(
@@ -191,7 +191,7 @@ export class MemoryEmbeddingRepository {
       );
       near = rows.map((r) => ({ id: r.item_id, similarity: dot(vectorFromBytes(Buffer.from(r.vector, 'base64')), query.vector) }));
     } else {
-      near = await this.portableNear(tenantId, networkId, query, rerank, exclude);
+      near = await this.portableNear(tenantId, networkId, query, rerank, exclude, min);
     }
     return near
       .filter((r) => r.similarity >= min)
@@ -200,8 +200,8 @@ export class MemoryEmbeddingRepository {
   }
 
   /** The portable index's candidates, re-ranked by the 8-bit copies: a quarter of the bytes of the vectors, which is most of a search's time. */
-  private async portableNear(tenantId: string, networkId: string, query: QueryVector, candidates: number, exclude: string[]): Promise<NearItem[]> {
-    const rows = await this.portableCandidates(tenantId, networkId, query, candidates, exclude);
+  private async portableNear(tenantId: string, networkId: string, query: QueryVector, candidates: number, exclude: string[], minSimilarity: number): Promise<NearItem[]> {
+    const rows = await this.portableCandidates(tenantId, networkId, query, candidates, exclude, sketchDistanceBound(minSimilarity));
     return rows.map((r) => ({ id: r.item_id, similarity: dotQuantized(Buffer.from(r.vector_q, 'base64'), query.vector) }));
   }
 
@@ -218,9 +218,18 @@ export class MemoryEmbeddingRepository {
    * The portable index: the items filed in the lists of the query's nearest centroids (GIN), the
    * `limit` closest by sketch distance, re-ranked exactly by the caller. A space without lists yet
    * (fewer than VECTOR_LISTS.minVectors vectors) is ordered by sketch distance whole, which costs
-   * little at its size; so is one whose lists give fewer candidates than wanted.
+   * little at its size; so is one whose lists give fewer candidates than wanted. Of the candidates,
+   * only those within `maxDistance` (see sketchDistanceBound) leave the database: a search for
+   * near-duplicates, at 0.9 or more, usually gets none of the 300 it would re-rank otherwise.
    */
-  private async portableCandidates(tenantId: string, networkId: string, query: QueryVector, limit: number, exclude: string[]): Promise<{ item_id: string; vector_q: string }[]> {
+  private async portableCandidates(
+    tenantId: string,
+    networkId: string,
+    query: QueryVector,
+    limit: number,
+    exclude: string[],
+    maxDistance: number,
+  ): Promise<{ item_id: string; vector_q: string }[]> {
     const sketch = vectorSketch(query.vector);
     const { rows: space } = await this.db.query<{ index_version: number }>(
       'SELECT index_version FROM memory_spaces WHERE network_id = $1 AND tenant_id = $2 AND model = $3',
@@ -230,19 +239,25 @@ export class MemoryEmbeddingRepository {
     if (version > 0) {
       const centroids = await this.centroidsOf(networkId, query.model, version);
       const codes = nearestLists(query.vector, centroids, VECTOR_LISTS.probes).map((list) => listCode(networkId, query.model, version, list));
-      const listed = await this.db.query<{ item_id: string; vector_q: string }>(
-        `SELECT item_id, encode(vector_q, 'base64') AS vector_q FROM memory_embeddings
-         WHERE lists && $1::int[] AND network_id = $2 AND tenant_id = $3 AND model = $4 AND NOT (item_id = ANY ($6::uuid[]))
-         ORDER BY bit_count(sketch # $5::bit varying) LIMIT $7`,
-        [codes, networkId, tenantId, query.model, sketch, exclude, limit],
+      // How many the lists gave is counted before the distance bound (one row with a null item when none is within it).
+      const listed = await this.db.query<{ listed: number; item_id: string | null; vector_q: string | null }>(
+        `WITH c AS (
+           SELECT item_id, vector_q, bit_count(sketch # $5::bit varying) AS distance FROM memory_embeddings
+            WHERE lists && $1::int[] AND network_id = $2 AND tenant_id = $3 AND model = $4 AND NOT (item_id = ANY ($6::uuid[]))
+            ORDER BY distance LIMIT $7)
+         SELECT n.listed, c.item_id, encode(c.vector_q, 'base64') AS vector_q
+           FROM (SELECT count(*)::int AS listed FROM c) n LEFT JOIN c ON c.distance <= $8`,
+        [codes, networkId, tenantId, query.model, sketch, exclude, limit, maxDistance],
       );
-      if (listed.rows.length >= limit) return listed.rows;
+      if ((listed.rows[0]?.listed ?? 0) >= limit) return listed.rows.filter((r): r is { listed: number; item_id: string; vector_q: string } => r.item_id !== null);
     }
     const all = await this.db.query<{ item_id: string; vector_q: string }>(
-      `SELECT item_id, encode(vector_q, 'base64') AS vector_q FROM memory_embeddings
-       WHERE network_id = $1 AND tenant_id = $2 AND model = $3 AND NOT (item_id = ANY ($5::uuid[]))
-       ORDER BY bit_count(sketch # $4::bit varying) LIMIT $6`,
-      [networkId, tenantId, query.model, sketch, exclude, limit],
+      `SELECT item_id, encode(vector_q, 'base64') AS vector_q FROM (
+         SELECT item_id, vector_q, bit_count(sketch # $4::bit varying) AS distance FROM memory_embeddings
+          WHERE network_id = $1 AND tenant_id = $2 AND model = $3 AND NOT (item_id = ANY ($5::uuid[]))
+          ORDER BY distance LIMIT $6) c
+        WHERE distance <= $7`,
+      [networkId, tenantId, query.model, sketch, exclude, limit, maxDistance],
     );
     return all.rows;
   }

@@ -5,7 +5,7 @@
  * against each index the migration can choose: the system Postgres (the portable index, where it
  * has no pgvector) in semantic-memory.test.ts, PGlite with pgvector in semantic-memory-pgvector.test.ts.
  */
-import { EmbeddingModels, type QueryVector } from '@mesh/embeddings';
+import { EmbeddingModels, unitVector, vectorFromBytes, type QueryVector } from '@mesh/embeddings';
 import { nullLogger } from '@mesh/observability';
 import type { VectorIndexChoice } from '@mesh/store';
 import { createTestEnv, startFakeProviderServer, type FakeProviderServer, type TestEnv, type TestEnvOptions } from '@mesh/testing';
@@ -255,6 +255,31 @@ export function describeSemanticMemory(options: SemanticMemorySuiteOptions): Sem
         expect(wanted).toBe(400);
         expect(found / wanted).toBeGreaterThanOrEqual(0.9);
       }
+    }, 120_000);
+
+    it('keeps to a minimum similarity through the lists: the same items as exact search above it, and none when nothing is that near', async () => {
+      const set = await context.generatedSet();
+      await env.store.memoryEmbeddings.maintainLists('tenant-a', set.networkId, 'local:use-lite');
+      for (const minSimilarity of [0.5, 0.9]) {
+        for (let q = 0; q < 10; q++) {
+          const query = set.query(q);
+          const exact = await env.store.memoryEmbeddings.nearest('tenant-a', set.networkId, query, { limit: 10, minSimilarity, index: 'exact' });
+          const portable = await env.store.memoryEmbeddings.nearest('tenant-a', set.networkId, query, { limit: 10, minSimilarity, index: 'portable' });
+          expect(portable.every((n) => n.similarity >= minSimilarity)).toBe(true);
+          // The generated queries are near their topics' items (about 0.5 to 0.7) and near no single one at 0.9.
+          if (minSimilarity === 0.9) expect(exact).toEqual([]);
+          else expect(exact.length).toBeGreaterThan(0);
+          const truth = new Set(exact.map((n) => n.id));
+          expect(portable.filter((n) => truth.has(n.id)).length).toBeGreaterThanOrEqual(Math.floor(exact.length * 0.9));
+        }
+      }
+      // An item's own vector, barely moved, finds that item at 0.9 and more.
+      const [someItem] = await env.store.memoryEmbeddings.nearest('tenant-a', set.networkId, set.query(0), { limit: 1, index: 'exact' });
+      const { rows } = await env.db.query<{ vector: Buffer }>('SELECT vector FROM memory_embeddings WHERE item_id = $1', [someItem!.id]);
+      const own = vectorFromBytes(rows[0]!.vector);
+      const nudged = unitVector(Array.from(own, (x, i) => x + (i % 2 === 0 ? 0.005 : -0.005)));
+      const found = await env.store.memoryEmbeddings.nearest('tenant-a', set.networkId, { model: 'local:use-lite', vector: nudged }, { limit: 1, minSimilarity: 0.9, index: 'portable' });
+      expect(found.map((n) => n.id)).toEqual([someItem!.id]);
     }, 120_000);
   });
 
