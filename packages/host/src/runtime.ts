@@ -34,9 +34,23 @@ export interface StoreRecorderOptions {
  */
 export function storeRecorder(store: Store, options: StoreRecorderOptions = { prompts: false, secrets: [] }): LlmCallRecorder {
   const scrubText = (text: string): string => scrubSecretValues(text, options.secrets) as string;
+  // A secret inside a string value appears in the value's JSON as the secret's own JSON escape.
+  const escapedSecrets = options.secrets.map((secret) => JSON.stringify(secret).slice(1, -1));
   // Field by field (a secret JSON would escape is still found), then as JSON text: the structural
-  // pass stops at a depth, and tool arguments can nest deeper.
-  const scrub = <T>(value: T): T => (options.secrets.length === 0 ? value : (JSON.parse(scrubText(JSON.stringify(scrubSecretValues(value, options.secrets)))) as T));
+  // pass stops at a depth, and tool arguments can nest deeper. Most values hold no secret: one
+  // look at their JSON tells, and they are stored as they are (the two copies were a twentieth of
+  // what a worker allocated at 2,000 calls in flight). An Error inside takes the long way, which
+  // keeps its name and message.
+  const scrub = <T>(value: T): T => {
+    if (options.secrets.length === 0) return value;
+    let holdsError = false;
+    const json = JSON.stringify(value, (_key, item: unknown) => {
+      if (item instanceof Error) holdsError = true;
+      return item;
+    });
+    if (json === undefined || (!holdsError && !escapedSecrets.some((secret) => json.includes(secret)))) return value;
+    return JSON.parse(scrubText(JSON.stringify(scrubSecretValues(value, options.secrets)))) as T;
+  };
   return {
     async record(attempts: AttemptRecord[], context, call?: RecordedCall) {
       const rejected = attempts.filter((a) => a.rejectedOutput !== undefined);

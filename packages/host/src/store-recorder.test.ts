@@ -47,6 +47,18 @@ describe('storeRecorder', () => {
     expect(detail.toolCalls).toEqual([{ id: 'c2', name: 'x', arguments: { key: '[redacted]' } }]);
   });
 
+  it('stores a call that holds no secret as it is, and finds a secret that JSON escapes', async () => {
+    const { store, records } = capturingStore();
+    const quoted = 'pa"ss\\word-0123';
+    const plain: RecordedCall = { ...call, system: 'no secret', messages: [{ role: 'user', content: 'nothing to hide' }], annotations: { iteration: 1 }, output: { text: 'ok' } };
+    await storeRecorder(store, { prompts: true, secrets: [SECRET, quoted] }).record([attempt()], { taskId: 't' }, plain);
+    // Not copied: the very messages the call sent.
+    expect(records[0]!.detail!.messages).toBe(plain.messages);
+    const escaped: RecordedCall = { ...plain, messages: [{ role: 'user', content: `the password is ${quoted}` }] };
+    await storeRecorder(store, { prompts: true, secrets: [SECRET, quoted] }).record([attempt()], { taskId: 't' }, escaped);
+    expect(records[1]!.detail!.messages).toEqual([{ role: 'user', content: 'the password is [redacted]' }]);
+  });
+
   it('stores no prompt or answer with prompts off, only the attempts', async () => {
     const { store, records } = capturingStore();
     await storeRecorder(store, { prompts: false, secrets: [SECRET] }).record([attempt()], { taskId: 't' }, call);
