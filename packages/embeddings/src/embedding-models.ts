@@ -1,7 +1,6 @@
-import { ValidationError } from '@mesh/core';
+import { LruCache, ValidationError } from '@mesh/core';
 import type { Embedder } from './embedder';
 import { GeminiEmbedder } from './gemini-embedder';
-import { LruCache } from './lru-cache';
 import { OpenAiEmbedder } from './openai-embedder';
 import { USE_LITE_MODEL, UseLiteEmbedder } from './use-lite-embedder';
 

@@ -1,7 +1,6 @@
 import { ValidationError } from '@mesh/core';
 import { dot, unitVector, vectorFromBytes, vectorToBytes, type Embedder } from './embedder';
 import { EmbeddingModels, type QueryVector } from './embedding-models';
-import { LruCache } from './lru-cache';
 import { USE_LITE_MODEL } from './use-lite-embedder';
 import { learnCentroids, listCount, nearestLists } from './vector-lists';
 import { hash32, seededRandom, sketchDistanceBound, SKETCH_BITS, vectorSketch } from './vector-signature';
@@ -134,18 +133,5 @@ describe('vectors', () => {
     expect(listCount(100)).toBe(16);
     expect(listCount(100_000)).toBe(474);
     expect(listCount(10_000_000)).toBe(1024);
-  });
-});
-
-describe('LruCache', () => {
-  it('drops the least recently used entry when full', () => {
-    const cache = new LruCache<number>(2);
-    cache.set('a', 1);
-    cache.set('b', 2);
-    expect(cache.get('a')).toBe(1);
-    cache.set('c', 3);
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toBe(1);
-    expect(cache.size).toBe(2);
   });
 });

@@ -1,8 +1,14 @@
-/** A small least-recently-used map: the oldest entry goes when it is full. */
+/**
+ * A small least-recently-used map: the oldest entry goes when it is full, handed to `onEvict`
+ * when given (to close what it holds).
+ */
 export class LruCache<V> {
   private readonly entries = new Map<string, V>();
 
-  constructor(private readonly capacity: number) {
+  constructor(
+    private readonly capacity: number,
+    private readonly onEvict?: (value: V, key: string) => void,
+  ) {
     if (capacity < 1) throw new Error('LruCache: capacity must be at least 1');
   }
 
@@ -17,7 +23,11 @@ export class LruCache<V> {
   set(key: string, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    if (this.entries.size > this.capacity) {
+      const [oldestKey, oldest] = this.entries.entries().next().value as [string, V];
+      this.entries.delete(oldestKey);
+      this.onEvict?.(oldest, oldestKey);
+    }
   }
 
   get size(): number {
