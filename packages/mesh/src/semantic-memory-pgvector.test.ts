@@ -4,6 +4,7 @@
  * `pg` as to any Postgres. The migration detects the extension there and chooses HNSW: the shared
  * suite then runs its searches through pgvector, and the tests below check that they really do.
  */
+import { unitVector } from '@mesh/embeddings';
 import { startPgliteServer } from '@mesh/testing';
 import { describeSemanticMemory, DISTRACTORS, EXAMPLE } from './__tests__/semantic-memory-suite';
 
@@ -117,19 +118,8 @@ describe('pgvector', () => {
     const small = await suite.network('Small among large, pgvector');
     let seed = 11;
     const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647 - 0.5;
-    const vectors = new Map<string, Float32Array>();
-    for (let i = 0; i < 30; i++) {
-      const v = Array.from({ length: 512 }, next);
-      const n = Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
-      vectors.set(`small network item ${i}`, Float32Array.from(v, (x) => x / n));
-    }
-    await suite.env.store.memory.upsertMany('tenant-a', small, [...vectors.keys()].map((content) => ({ memory_type: 'fact' as const, content, confidence: 1 })), { kind: 'api' });
-    for (;;) {
-      const done = await suite.env.store.memoryEmbeddings.embedPending({ models: ['local:use-lite'], defaultModel: 'local:use-lite', batch: 100 }, async (_model, texts) =>
-        texts.map((t) => vectors.get(t) ?? new Float32Array(512).fill(1 / Math.sqrt(512))),
-      );
-      if (done.length === 0) break;
-    }
+    const vectors = new Map(Array.from({ length: 30 }, (_, i) => [`small network item ${i}`, unitVector(Array.from({ length: 512 }, next))] as const));
+    await suite.addWithVectors('tenant-a', small, vectors);
     const query = set.query(3);
     const exact = await suite.env.store.memoryEmbeddings.nearest('tenant-a', small, query, { limit: 10, index: 'exact' });
     expect(exact).toHaveLength(10);

@@ -53,6 +53,8 @@ export interface SemanticMemoryContext {
   network(name: string, tenant?: string): Promise<string>;
   add(tenant: string, networkId: string, content: string, memoryType?: 'fact' | 'decision'): Promise<{ id: string; importance: number }>;
   search(tenant: string, networkId: string, query: string, mode?: 'hybrid' | 'semantic' | 'keyword'): Promise<string[]>;
+  /** Adds items whose vectors the caller gives (text → vector), embedded at once; anything else waiting gets the model's. */
+  addWithVectors(tenant: string, networkId: string, vectors: ReadonlyMap<string, Float32Array>): Promise<void>;
   /** Made on first use, then shared. */
   generatedSet(): Promise<GeneratedSet>;
 }
@@ -121,6 +123,21 @@ export function describeSemanticMemory(options: SemanticMemorySuiteOptions): Sem
     return (await env.store.memory.add(tenant, networkId, { memory_type, content, confidence: 0.9 })).item;
   }
 
+  async function addWithVectors(tenant: string, networkId: string, vectors: ReadonlyMap<string, Float32Array>): Promise<void> {
+    const contents = [...vectors.keys()];
+    for (let i = 0; i < contents.length; i += 500) {
+      await env.store.memory.upsertMany(tenant, networkId, contents.slice(i, i + 500).map((content) => ({ memory_type: 'fact' as const, content, confidence: 1 })), { kind: 'api' });
+    }
+    for (;;) {
+      const done = await env.store.memoryEmbeddings.embedPending({ models: embeddings.names(), defaultModel: embeddings.defaultModel, batch: 1000 }, async (model, texts) => {
+        const others = texts.filter((t) => !vectors.has(t));
+        const embedded = new Map((await embeddings.get(model).embed(others)).map((v, i) => [others[i]!, v]));
+        return texts.map((t) => vectors.get(t) ?? embedded.get(t)!);
+      });
+      if (done.length === 0) break;
+    }
+  }
+
   async function search(tenant: string, networkId: string, query: string, mode: 'hybrid' | 'semantic' | 'keyword' = 'hybrid') {
     const semantic = mode === 'keyword' ? null : await semanticQuery(meaning, tenant, networkId, query);
     return (await env.store.memory.list(tenant, networkId, { query, mode, limit: 10 }, semantic)).memory.map((m) => m.content);
@@ -137,16 +154,8 @@ export function describeSemanticMemory(options: SemanticMemorySuiteOptions): Sem
     const topics = Array.from({ length: 80 }, () => Array.from({ length: 512 }, gaussian));
     const around = (topic: number[], spread: number) => unit(topic.map((x) => x + spread * gaussian()));
     const networkId = await network('Generated');
-    const vectors = new Map<string, Float32Array>();
-    const items = Array.from({ length: 4_000 }, (_, i) => ({ content: `generated item ${i}`, vector: around(topics[i % topics.length]!, 0.6 + next() * 0.8) }));
-    for (let i = 0; i < items.length; i += 500) {
-      await env.store.memory.upsertMany('tenant-a', networkId, items.slice(i, i + 500).map((it) => ({ memory_type: 'fact' as const, content: it.content, confidence: 1 })), { kind: 'api' });
-    }
-    for (const it of items) vectors.set(it.content, it.vector);
-    for (;;) {
-      const done = await env.store.memoryEmbeddings.embedPending({ models: ['local:use-lite'], defaultModel: 'local:use-lite', batch: 1000 }, async (_model, texts) => texts.map((t) => vectors.get(t)!));
-      if (done.length === 0) break;
-    }
+    const vectors = new Map(Array.from({ length: 4_000 }, (_, i) => [`generated item ${i}`, around(topics[i % topics.length]!, 0.6 + next() * 0.8)] as const));
+    await addWithVectors('tenant-a', networkId, vectors);
     // The queries are drawn in order once, so every caller sees the same ones.
     const queries = Array.from({ length: 40 }, (_, q) => ({ model: 'local:use-lite', vector: around(topics[(q * 7) % topics.length]!, 0.9) }));
     return { networkId, query: (q) => queries[q % queries.length]! };
@@ -300,6 +309,7 @@ export function describeSemanticMemory(options: SemanticMemorySuiteOptions): Sem
     network,
     add,
     search,
+    addWithVectors,
     generatedSet() {
       generated ??= makeGeneratedSet();
       return generated;
