@@ -229,7 +229,7 @@ export class MemoryEmbeddingRepository {
     limit: number,
     exclude: string[],
     maxDistance: number,
-  ): Promise<{ item_id: string; vector_q: string }[]> {
+  ): Promise<Candidate[]> {
     const sketch = vectorSketch(query.vector);
     const { rows: space } = await this.db.query<{ index_version: number }>(
       'SELECT index_version FROM memory_spaces WHERE network_id = $1 AND tenant_id = $2 AND model = $3',
@@ -240,7 +240,7 @@ export class MemoryEmbeddingRepository {
       const centroids = await this.centroidsOf(networkId, query.model, version);
       const codes = nearestLists(query.vector, centroids, VECTOR_LISTS.probes).map((list) => listCode(networkId, query.model, version, list));
       // How many the lists gave is counted before the distance bound (one row with a null item when none is within it).
-      const listed = await this.db.query<{ listed: number; item_id: string | null; vector_q: string | null }>(
+      const listed = await this.db.query<{ listed: number } & (Candidate | { item_id: null; vector_q: null })>(
         `WITH c AS (
            SELECT item_id, vector_q, bit_count(sketch # $5::bit varying) AS distance FROM memory_embeddings
             WHERE lists && $1::int[] AND network_id = $2 AND tenant_id = $3 AND model = $4 AND NOT (item_id = ANY ($6::uuid[]))
@@ -249,9 +249,9 @@ export class MemoryEmbeddingRepository {
            FROM (SELECT count(*)::int AS listed FROM c) n LEFT JOIN c ON c.distance <= $8`,
         [codes, networkId, tenantId, query.model, sketch, exclude, limit, maxDistance],
       );
-      if ((listed.rows[0]?.listed ?? 0) >= limit) return listed.rows.filter((r): r is { listed: number; item_id: string; vector_q: string } => r.item_id !== null);
+      if ((listed.rows[0]?.listed ?? 0) >= limit) return listed.rows.filter((r): r is { listed: number } & Candidate => r.item_id !== null);
     }
-    const all = await this.db.query<{ item_id: string; vector_q: string }>(
+    const all = await this.db.query<Candidate>(
       `SELECT item_id, encode(vector_q, 'base64') AS vector_q FROM (
          SELECT item_id, vector_q, bit_count(sketch # $4::bit varying) AS distance FROM memory_embeddings
           WHERE network_id = $1 AND tenant_id = $2 AND model = $3 AND NOT (item_id = ANY ($5::uuid[]))
@@ -443,6 +443,12 @@ export function dotQuantized(bytes: Buffer, query: Float32Array): number {
 /** A list of one version of a space's lists, as filed in memory_embeddings.lists: spaces and versions never share one. */
 function listCode(networkId: string, model: string, version: number, list: number): number {
   return hash32(`${networkId}|${model}|${version}|${list}`);
+}
+
+/** A portable search's candidate: an item and its 8-bit vector (base64), to be re-ranked. */
+interface Candidate {
+  item_id: string;
+  vector_q: string;
 }
 
 /** Two searches' items as one list, each item once, with the first search's similarity where both found it (pgvector's is exact). */
