@@ -1,7 +1,7 @@
 import { ProviderError, type CoordinatorDecision } from '@mesh/core';
 import { createTestEnv, dumpRedis, ScriptedModel, startInProcessMesh, waitOrAbort, type InProcessMesh, type TestEnv } from '@mesh/testing';
 import { readDataBlock } from './data-blocks';
-import { SCHEMA_NAMES } from './model-client';
+import { SCHEMA_NAMES, type ModelClient } from './model-client';
 import { meshSimulatedResponders, type SimulatedRequest } from './simulated-responders';
 import { stopTask } from '@mesh/tasks';
 import { runSubtask } from './subtask-runner';
@@ -90,6 +90,41 @@ describe('the engine, in process, with a scripted model', () => {
       expect(memory.memory.some((m) => m.source.kind === 'agent')).toBe(true);
       expect(memory.memory.some((m) => m.source.kind === 'coordinator')).toBe(true);
     });
+  });
+
+  it("commits every call's usage before the task reads completed, however late the rows are stored", async () => {
+    const script = new ScriptedModel((req) => simulated(req));
+    let made = 0;
+    let stored = 0;
+    // Each call's usage rows take 300 ms to commit: a poll meanwhile must not see the task completed without them.
+    const model: ModelClient = {
+      async complete(request) {
+        const response = await script.complete(request);
+        made += 1;
+        const row = { tenantId: 'tenant-a', networkId: request.context?.networkId ?? null, taskId: request.context?.taskId ?? null, subtaskId: request.context?.subtaskId ?? null, purpose: request.purpose ?? null, provider: 'scripted', model: 'scripted-1', chainPosition: 0, attempt: 1, latencyMs: 1, inputTokens: 5, outputTokens: 7, costUsd: 0, outcome: 'success' };
+        const recorded = new Promise<void>((resolve) => setTimeout(resolve, 300))
+          .then(() => env.store.llmCalls.record([row]))
+          .then(() => void (stored += 1));
+        return { ...response, recorded };
+      },
+    };
+    const mesh = await startInProcessMesh(env, model);
+    try {
+      const networkId = await mesh.createNetwork({ name: 'Late usage' });
+      const taskId = await mesh.submit(networkId, { task: 'Write a tagline' });
+      for (;;) {
+        const task = (await env.store.tasks.get('tenant-a', taskId))!;
+        if (task.status === 'completed') {
+          expect(stored).toBe(made);
+          expect(task.usage.output_tokens).toBe(7 * made);
+          break;
+        }
+        expect(['failed', 'timed_out', 'cancelled']).not.toContain(task.status);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await mesh.close();
+    }
   });
 
   it('runs a dependency chain in order and passes results and memory along', async () => {

@@ -26,9 +26,11 @@ export async function completeTask(
     await askAboutTask(deps, task, { key: `result:${task.iterations}`, kind: 'result', subject: { iteration: task.iterations, result } });
     return;
   }
-  // The last call's usage is stored before the completion is announced: whoever reads the
-  // completed task sees all of it.
-  const [done] = await Promise.all([deps.store.tasks.complete(task.tenant_id, task.id, { result, simulated: response.simulated, safety }), callRecorded(response)]);
+  // The last call's usage is committed before the task's status is: a client that polls the task
+  // (not only one that hears the announcement) sees all of its usage once it reads `completed`.
+  // Written side by side, a poll could land between the two commits and miss the synthesis call.
+  await callRecorded(response);
+  const done = await deps.store.tasks.complete(task.tenant_id, task.id, { result, simulated: response.simulated, safety });
   if (!done) return;
   // Announced first: whoever waits for the answer hears it one round trip sooner, and a deadline
   // job that fires meanwhile finds the task ended and does nothing.
