@@ -123,7 +123,7 @@ export class MeshCluster {
     if (this.options.profileDir) {
       const dir = join(this.options.profileDir, name);
       mkdirSync(dir, { recursive: true });
-      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, ...(process.env.BENCH_CPU_PROF_INTERVAL ? [`--cpu-prof-interval=${process.env.BENCH_CPU_PROF_INTERVAL}`] : []));
     }
     return launch(name, process.execPath, [...nodeArgs, appEntry(app), ...args], env);
   }

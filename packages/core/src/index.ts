@@ -10,6 +10,7 @@ export * from './feedback';
 export * from './health';
 export * from './json';
 export * from './llm-call';
+export * from './after-this-turn';
 export * from './lru-cache';
 export * from './memory';
 export * from './model-output';

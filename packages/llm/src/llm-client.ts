@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ProviderError, describeError } from '@mesh/core';
+import { afterThisTurn, ProviderError, describeError } from '@mesh/core';
 import { ConfigError, type LlmConfig } from '@mesh/config';
 import { nullLogger, type Logger } from '@mesh/observability';
 import { AllModelsFailedError } from './all-models-failed-error';
@@ -342,6 +342,9 @@ class DefaultLlmClient implements LlmClient {
     const recorder = this.options.recorder;
     if (!recorder || attempts.length === 0) return Promise.resolve();
     const write = (async () => {
+      // The caller's next step (a tool's request, the next turn, the result's write) leaves first;
+      // the rows, and scrubbing the prompt for them, follow on the next turn of the loop.
+      await afterThisTurn();
       try {
         await recorder.record(attempts, context, call);
       } catch (err) {

@@ -68,6 +68,7 @@ describe.each([
     expect(response.object?.steps.length).toBeGreaterThan(0);
     const [request] = kit.server.requestsFor(provider);
     expect(request?.mode).toBe('json_schema');
+    await response.recorded;
     expect(hooks.recorder.calls).toHaveLength(1);
     expect(hooks.recorder.calls[0]?.context).toEqual({ taskId: 'task-1', purpose: 'plan' });
     expect(hooks.attempts[0]).toMatchObject({ provider, model: modelId, outcome: 'success', chainPosition: 0, attempt: 1, kind: 'call', purpose: 'plan' });

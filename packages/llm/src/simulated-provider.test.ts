@@ -31,12 +31,31 @@ function simulated(env: Record<string, string> = {}, responders?: Record<string,
 
 const task = { system: 'You are the content agent.', messages: [{ role: 'user' as const, content: 'Draft a product launch announcement for the Aurora smartwatch' }] };
 
+it("stores a call's attempts after what the caller starts with the answer, and `recorded` settles once they are stored", async () => {
+  const { client, hooks } = simulated();
+  const order: string[] = [];
+  const record = hooks.recorder.record.bind(hooks.recorder);
+  hooks.recorder.record = async (...args) => {
+    order.push('stored');
+    await record(...args);
+  };
+  const response = await client.complete(task);
+  // What the caller does next (a tool's request, its own write) is under way before the rows are written.
+  order.push('caller');
+  await Promise.resolve();
+  order.push('caller, a microtask on');
+  await response.recorded;
+  expect(order).toEqual(['caller', 'caller, a microtask on', 'stored']);
+  expect(hooks.recorder.calls).toHaveLength(1);
+});
+
 it('is the default when no provider key is set, and says so everywhere', async () => {
   const { client, hooks } = simulated();
   expect(client.chainFor('gpt-4o').map((m) => m.ref)).toEqual(['simulated:simulated']);
   const response = await client.complete(task);
   expect(response).toMatchObject({ provider: 'simulated', model: 'simulated', simulated: true, costUsd: 0 });
   expect(response.attempts).toEqual([expect.objectContaining({ provider: 'simulated', simulated: true, outcome: 'success', costUsd: 0 })]);
+  await response.recorded;
   expect(hooks.recorder.calls[0]?.attempts[0]?.simulated).toBe(true);
   expect((await client.health()).mode).toBe('simulated');
   expect((await client.health()).providers['simulated']).toEqual({ configured: true, circuit: 'closed', models: {} });

@@ -1,4 +1,4 @@
-import { isTerminalTaskStatus, TaskEvent } from '@mesh/core';
+import { afterThisTurn, isTerminalTaskStatus, TaskEvent } from '@mesh/core';
 import type { Redis } from 'ioredis';
 import { waitingDuplicate } from './redis-connection';
 
@@ -24,22 +24,26 @@ export class TaskEvents {
     return `${this.prefix}:events:task:${taskId}`;
   }
 
+  /** Publishes after the quiet events not yet sent: a process's events arrive in the order it published them. */
   async publish(event: TaskEvent): Promise<void> {
+    this.flushPublishes();
     await this.publisher.publish(this.channel(event.task_id), JSON.stringify(event));
   }
 
   /**
    * Publishes and never throws: events are a convenience, Postgres is the record. Events
    * published in the same turn of the event loop leave in one pipeline (one write, one round
-   * trip) when it ends, in order and before any command the turn issues after an await.
+   * trip) once the turn's own requests have left (a progress event never holds up the work it
+   * reports: a tool's request, the next model turn), and before any event published after them.
    */
   publishQuietly(event: TaskEvent): void {
     this.pendingPublishes.push([this.channel(event.task_id), JSON.stringify(event)]);
-    if (this.pendingPublishes.length === 1) queueMicrotask(() => this.flushPublishes());
+    if (this.pendingPublishes.length === 1) void afterThisTurn().then(() => this.flushPublishes());
   }
 
   private flushPublishes(): void {
     const batch = this.pendingPublishes;
+    if (batch.length === 0) return;
     this.pendingPublishes = [];
     if (batch.length === 1) {
       this.publisher.publish(batch[0]![0], batch[0]![1]).catch(() => {});
@@ -55,6 +59,7 @@ export class TaskEvents {
    * its model calls abort them. One low-volume channel that every worker listens to.
    */
   publishStop(taskId: string, reason: string): void {
+    this.flushPublishes();
     this.publisher.publish(this.controlChannel, JSON.stringify({ type: 'task.stopped', task_id: taskId, reason })).catch(() => {});
   }
 

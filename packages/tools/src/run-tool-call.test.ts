@@ -164,6 +164,9 @@ describe('runToolCall: side effects happen once', () => {
     };
     const outcome = await runToolCall({ journal, dispatcher: rt.dispatcher }, { subtaskId, position: 0, round: 0, callId: 'call-0', tool: tool('check_stock'), arguments: { sku: 'A1' } });
     expect(seen).toEqual([]);
+    // Its row is written once the caller has gone on (the next model turn leaves first).
+    await Promise.resolve();
+    expect(await rt.journal.find(subtaskId, 0)).toBeNull();
     await outcome.stored;
     expect(await rt.journal.find(subtaskId, 0)).toMatchObject({ status: 'completed', sideEffects: false, tool: 'check_stock', id: outcome.record.id });
     // Replayed from its row on a retry, not run again.

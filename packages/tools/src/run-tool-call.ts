@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describeError, type ToolResult } from '@mesh/core';
+import { afterThisTurn, describeError, type ToolResult } from '@mesh/core';
 import type { Logger } from '@mesh/observability';
 import { ToolCallConflictError } from './errors';
 import type { NewToolCallRecord, ToolCallJournal, ToolCallRecord } from './tool-call-journal';
@@ -133,7 +133,10 @@ async function executeReadOnly(deps: RunToolCallDeps, call: ToolCallRequest, fra
     finishedAt,
     durationMs: finishedAt.getTime() - startedAt.getTime(),
   };
-  const stored = deps.journal.record(record).catch((err: unknown) => log?.warn('could not record a tool call without side effects', { error: describeError(err) }));
+  // Written once the loop has moved on: the next model turn starts before the row is serialised.
+  const stored = afterThisTurn()
+    .then(() => deps.journal.record(record))
+    .catch((err: unknown) => log?.warn('could not record a tool call without side effects', { error: describeError(err) }));
   log?.info('tool call finished', { status: record.status, durationMs: record.durationMs });
   return { record, result, content: frame(result), replayed: false, stored };
 }
