@@ -77,7 +77,7 @@ export async function runSubtask(deps: EngineDeps, job: SubtaskJob, attempt: Sub
         ...(deps.meaning ? { meaning: deps.meaning } : {}),
         agentType: work.subtask.agent_type,
       }),
-      agentTools(deps, work.agent, scope, { questions: work.task.approvals?.questions ?? false }),
+      agentTools(deps, work.agent, scope, { questions: work.task.approvals?.questions ?? false, toolIds: work.toolIds }),
       // The files the plan gave this subtask, bytes included: they go to the model with the prompt.
       loadSubtaskAttachments(deps.store, work),
     ]);

@@ -20,6 +20,12 @@ export interface SubtaskWork {
   lessons: Lesson[];
   /** The task's meaning as the coordinator encoded it when planning (null: not kept, e.g. no encoder there). */
   taskMeaning: QueryVector | null;
+  /**
+   * The ids of the network's tool registrations, by name, when the agent names tools (null when
+   * it names none). A registration never changes once stored, so a process may keep what it read
+   * of one by its id: these say which ones the subtask sees, with no query of its own.
+   */
+  toolIds: string[] | null;
 }
 
 export interface SubtaskCompletion {
@@ -155,6 +161,7 @@ export class SubtaskRepository {
       d: SubtaskWork['dependencies'];
       l: Lesson[] | null;
       m: { model: string; vector: string } | null;
+      tool_ids: string[] | null;
     }>(
       `WITH req AS (
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[]) AS r(id, tenant_id, task_id, worker_id)),
@@ -172,7 +179,10 @@ export class SubtaskRepository {
               (SELECT coalesce(jsonb_agg(jsonb_build_object('key', d.key, 'agent_type', d.agent_type, 'status', d.status, 'result', d.result, 'error', d.error) ORDER BY d.key), '[]')
                FROM subtasks d WHERE d.task_id = s.task_id AND d.iteration = s.iteration AND d.key = ANY (s.depends_on)) AS d,
               (SELECT l.lessons FROM agent_lessons l WHERE l.network_id = s.network_id AND l.agent_type = s.agent_type ORDER BY l.version DESC LIMIT 1) AS l,
-              (SELECT jsonb_build_object('model', m.model, 'vector', encode(m.vector, 'base64')) FROM task_meanings m WHERE m.task_id = s.task_id) AS m
+              (SELECT jsonb_build_object('model', m.model, 'vector', encode(m.vector, 'base64')) FROM task_meanings m WHERE m.task_id = s.task_id) AS m,
+              CASE WHEN cardinality(a.tools) > 0 THEN
+                (SELECT coalesce(array_agg(tl.id ORDER BY tl.name), '{}') FROM tools tl WHERE tl.network_id = s.network_id AND tl.tenant_id = s.tenant_id)
+              END AS tool_ids
        FROM s
        JOIN tasks t ON t.id = s.task_id
        JOIN networks n ON n.id = s.network_id
@@ -190,6 +200,7 @@ export class SubtaskRepository {
         dependencies: row.d,
         lessons: row.l ?? [],
         taskMeaning: row.m ? { model: row.m.model, vector: vectorFromBytes(Buffer.from(row.m.vector, 'base64')) } : null,
+        toolIds: row.tool_ids,
       });
     }
     return requests.map((r, i) => (first.get(keyOf(r)) === i ? (claimed.get(keyOf(r)) ?? null) : null));

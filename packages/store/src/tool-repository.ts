@@ -90,6 +90,13 @@ export class ToolRepository {
     return rows.map(toRegisteredTool);
   }
 
+  /** These registrations of the network (those that still exist), by name. */
+  async registeredByIds(tenantId: string, networkId: string, ids: readonly string[]): Promise<RegisteredTool[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<ToolRow>('SELECT * FROM tools WHERE id = ANY($1::uuid[]) AND network_id = $2 AND tenant_id = $3 ORDER BY name', [ids, networkId, tenantId]);
+    return rows.map(toRegisteredTool);
+  }
+
   /**
    * Deletes a registration. 404 when it is not the tenant's or not in this network; 409 naming the
    * agents while any agent's `tools` names it (`name`, `name.<operation>` or `name.*`): an agent's

@@ -1,4 +1,4 @@
-import type { BuiltinToolName, RegisteredTool } from '@mesh/core';
+import { LruCache, type BuiltinToolName, type RegisteredTool } from '@mesh/core';
 import type { Store } from '@mesh/store';
 import { semanticQuery, type MemoryMeaning } from '../memory-meaning';
 import { createToolDispatcher, SendEmailExecutor, toolEnvironment, type ToolCallJournal, type ToolDispatcher, type ToolSettings } from '@mesh/tools';
@@ -16,7 +16,11 @@ export interface ToolScope {
  * that records them (Postgres in processes, in memory in some tests).
  */
 export interface EngineTools {
-  registered(tenantId: string, networkId: string): Promise<RegisteredTool[]>;
+  /**
+   * The network's registrations, by name; with `ids` (the claim's `toolIds`), those ones, which
+   * a process may keep since a registration never changes once stored.
+   */
+  registered(tenantId: string, networkId: string, ids?: readonly string[]): Promise<RegisteredTool[]>;
   builtins: readonly BuiltinToolName[];
   /** Runs calls for one network (search_memory searches that network's memory). */
   dispatcherFor(scope: ToolScope): ToolDispatcher;
@@ -35,8 +39,9 @@ export interface EngineTools {
 export function createEngineTools(store: Store, settings: ToolSettings & { maxRounds: number; resultMaxChars: number }, meaning?: MemoryMeaning): EngineTools {
   const environment = toolEnvironment(settings);
   const { smtp } = environment;
+  const registrations = new RegistrationCache(store);
   return {
-    registered: (tenantId, networkId) => store.tools.registeredFor(tenantId, networkId),
+    registered: (tenantId, networkId, ids) => (ids ? registrations.get(tenantId, networkId, ids) : store.tools.registeredFor(tenantId, networkId)),
     builtins: environment.builtins,
     dispatcherFor: (scope) =>
       createToolDispatcher({
@@ -55,3 +60,23 @@ export function createEngineTools(store: Store, settings: ToolSettings & { maxRo
     resultMaxChars: settings.resultMaxChars,
   };
 }
+
+/** Registrations a process has read, by tenant, network and id: each subtask with tools reads only those it has not seen. */
+class RegistrationCache {
+  private readonly kept = new LruCache<RegisteredTool>(REGISTRATIONS_KEPT);
+
+  constructor(private readonly store: Store) {}
+
+  async get(tenantId: string, networkId: string, ids: readonly string[]): Promise<RegisteredTool[]> {
+    const key = (id: string) => `${tenantId}\u0000${networkId}\u0000${id}`;
+    const missing = ids.filter((id) => this.kept.get(key(id)) === undefined);
+    // A registration deleted since the claim is simply not found: the subtask runs without it.
+    if (missing.length > 0) {
+      for (const registration of await this.store.tools.registeredByIds(tenantId, networkId, missing)) this.kept.set(key(registration.id), registration);
+    }
+    return ids.flatMap((id) => this.kept.get(key(id)) ?? []);
+  }
+}
+
+/** Registrations kept per process: a few hundred networks' worth of services. */
+const REGISTRATIONS_KEPT = 1_000;

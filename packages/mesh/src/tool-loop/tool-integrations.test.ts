@@ -276,6 +276,43 @@ describe('tools end to end through the engine', () => {
     }
   });
 
+  it('reads a registration once per process: later subtasks take it from memory, and one registered meanwhile is read when a claim names it', async () => {
+    const service = await startHttpService((hit) => ({ status: 200, body: { path: hit.url } }));
+    const operation = (operationId: string, path: string) => ({ [path]: { get: { operationId, responses: { '200': { description: 'OK' } } } } });
+    const documentOf = (operationId: string, path: string) => ({ openapi: '3.0.3', info: { title: operationId, version: '1' }, paths: operation(operationId, path) });
+    const model = scriptedModel((call) => {
+      const results = toolResults(call);
+      if (results.length === 0) return ScriptedModel.callTools(...call.tools.map((name) => ({ name, arguments: {} })));
+      return answer(results.map((r) => r.content).join(' | '));
+    });
+    const mesh = await startInProcessMesh(env, model);
+    const reads = jest.spyOn(mesh.runtime.store.tools, 'registeredByIds');
+    try {
+      const networkId = await mesh.createNetwork(analyticsAgent(['analytics.*', 'audience.*']));
+      const analytics = await register(networkId, { kind: 'openapi', name: 'analytics', document: documentOf('metrics', '/metrics'), base_url: service.url });
+      const run = async () => (await mesh.waitForTask(await mesh.submit(networkId, { task: 'Report' }))).subtasks![0]!;
+      const first = await run();
+      expect(first.tool_calls.map((c) => [c.tool, c.status])).toEqual([['analytics.metrics', 'completed']]);
+      expect(reads.mock.calls.map((c) => c[2])).toEqual([[analytics.id]]);
+      // The next subtask of the network reads no registration.
+      expect((await run()).tool_calls.map((c) => c.status)).toEqual(['completed']);
+      expect(reads).toHaveBeenCalledTimes(1);
+      // A registration added since is named by the next claim: only it is read, and the agent can use it.
+      const audience = await register(networkId, { kind: 'openapi', name: 'audience', document: documentOf('segments', '/segments'), base_url: service.url });
+      const third = await run();
+      expect(third.tool_calls.map((c) => [c.tool, c.status])).toEqual([
+        ['analytics.metrics', 'completed'],
+        ['audience.segments', 'completed'],
+      ]);
+      expect(reads.mock.calls.map((c) => c[2])).toEqual([[analytics.id], [audience.id]]);
+      expect(service.hits.map((h) => h.url)).toEqual(['/metrics', '/metrics', '/metrics', '/segments']);
+    } finally {
+      reads.mockRestore();
+      await mesh.close();
+      await service.close();
+    }
+  });
+
   it('a tool pointing at the metadata address gives the model an error result (even when allow-listed), and the subtask completes', async () => {
     const model = scriptedModel((call) => {
       const results = toolResults(call);
