@@ -183,7 +183,9 @@ class DefaultLlmClient implements LlmClient {
           const costUsd = Math.round(attempts.reduce((sum, a) => sum + a.costUsd, 0) * 1e8) / 1e8;
           if (position > 0) log.info('answered by a fallback model', { provider: model.provider, model: model.model, chainPosition: position });
           // Stored while the caller goes on: it awaits `recorded` together with its own next write.
-          recorded = this.record(attempts, context, made({ text: answer.text, ...(answer.toolCalls ? { toolCalls: answer.toolCalls } : {}) }));
+          recorded = this.record(attempts, context, made({ text: answer.text, ...(answer.toolCalls ? { toolCalls: answer.toolCalls } : {}) }), {
+            afterThisTurn: Boolean(answer.toolCalls?.length),
+          });
           return {
             text: answer.text,
             ...(answer.toolCalls ? { toolCalls: answer.toolCalls } : request.schema ? { object: answer.object as T } : {}),
@@ -337,14 +339,18 @@ class DefaultLlmClient implements LlmClient {
     }
   }
 
-  /** Never rejects: losing an accounting row must not fail the model call that already succeeded. */
-  private record(attempts: AttemptRecord[], context: Parameters<LlmCallRecorder['record']>[1], call: RecordedCall): Promise<void> {
+  /**
+   * Never rejects: losing an accounting row must not fail the model call that already succeeded.
+   * `afterThisTurn`: the rows (and scrubbing the prompt for them) wait for the next turn of the
+   * loop, so that what the caller starts with the answer leaves first — a turn that asks for tool
+   * calls, whose requests are then on their way. An answer's rows go at once: its caller awaits
+   * them with its own write, and under load a turn later can mean a batch later.
+   */
+  private record(attempts: AttemptRecord[], context: Parameters<LlmCallRecorder['record']>[1], call: RecordedCall, options: { afterThisTurn?: boolean } = {}): Promise<void> {
     const recorder = this.options.recorder;
     if (!recorder || attempts.length === 0) return Promise.resolve();
     const write = (async () => {
-      // The caller's next step (a tool's request, the next turn, the result's write) leaves first;
-      // the rows, and scrubbing the prompt for them, follow on the next turn of the loop.
-      await afterThisTurn();
+      if (options.afterThisTurn) await afterThisTurn();
       try {
         await recorder.record(attempts, context, call);
       } catch (err) {

@@ -31,7 +31,7 @@ function simulated(env: Record<string, string> = {}, responders?: Record<string,
 
 const task = { system: 'You are the content agent.', messages: [{ role: 'user' as const, content: 'Draft a product launch announcement for the Aurora smartwatch' }] };
 
-it("stores a call's attempts after what the caller starts with the answer, and `recorded` settles once they are stored", async () => {
+it("stores a tool-calling turn's attempts after what the caller starts with it, and an answer's at once", async () => {
   const { client, hooks } = simulated();
   const order: string[] = [];
   const record = hooks.recorder.record.bind(hooks.recorder);
@@ -39,14 +39,22 @@ it("stores a call's attempts after what the caller starts with the answer, and `
     order.push('stored');
     await record(...args);
   };
-  const response = await client.complete(task);
-  // What the caller does next (a tool's request, its own write) is under way before the rows are written.
+  const tools: ToolDefinition[] = [{ name: 'lookup_metrics', description: 'Reads a campaign’s metrics', inputSchema: { type: 'object', properties: { campaign: { type: 'string' } } } }];
+  const turn = await client.complete({ ...task, tools });
+  expect(turn.toolCalls?.map((c) => c.name)).toEqual(['lookup_metrics']);
+  // What the caller does next (the tool calls' requests) is under way before the rows are written.
   order.push('caller');
   await Promise.resolve();
   order.push('caller, a microtask on');
-  await response.recorded;
+  await turn.recorded;
   expect(order).toEqual(['caller', 'caller, a microtask on', 'stored']);
-  expect(hooks.recorder.calls).toHaveLength(1);
+  // An answer's rows go at once: its caller awaits them beside its own write.
+  order.length = 0;
+  const answer = await client.complete(task);
+  order.push('caller');
+  await answer.recorded;
+  expect(order).toEqual(['stored', 'caller']);
+  expect(hooks.recorder.calls).toHaveLength(2);
 });
 
 it('is the default when no provider key is set, and says so everywhere', async () => {

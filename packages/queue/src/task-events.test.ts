@@ -13,7 +13,7 @@ afterAll(async () => {
 const status = (taskId: string, iteration: number): TaskEvent => ({ type: 'task.status', task_id: taskId, status: 'in_progress', iteration, at: new Date().toISOString() });
 
 describe('TaskEvents', () => {
-  it("sends quiet events after the turn's own requests, and before any event published after them", async () => {
+  it("sends progress events after the turn's own requests, other quiet events at once, and every event in the order published", async () => {
     const publisher = t.redis.duplicate();
     const events = new TaskEvents(publisher, t.queuePrefix);
     const seen: string[] = [];
@@ -22,19 +22,26 @@ describe('TaskEvents', () => {
     await direct.subscribe(events.channel('task-1'));
     const order: string[] = [];
     direct.on('message', (_channel, message: string) => order.push(message.startsWith('{') ? `event ${(JSON.parse(message) as { iteration: number }).iteration}` : message));
+    const request = (what: string) => void publisher.publish(events.channel('task-1'), what);
     try {
-      events.publishQuietly(status('task-1', 1));
-      events.publishQuietly(status('task-1', 2));
-      // A request the same turn makes on the same connection (say, the work the events report) leaves first.
-      void publisher.publish(events.channel('task-1'), 'the turn’s request');
+      // Progress events wait for the end of the turn: a request the turn makes after them leaves first.
+      events.publishQuietly(status('task-1', 1), { afterThisTurn: true });
+      events.publishQuietly(status('task-1', 2), { afterThisTurn: true });
+      request('request 1');
+      await new Promise((r) => setImmediate(r));
+      // Any other quiet event goes once the turn's microtasks have run, taking a waiting progress event with it, in order.
+      events.publishQuietly(status('task-1', 3), { afterThisTurn: true });
+      events.publishQuietly(status('task-1', 4));
+      await Promise.resolve();
+      request('request 2');
       await new Promise((r) => setImmediate(r));
       // An event published with `publish` goes after the quiet ones still waiting, never before.
-      events.publishQuietly(status('task-1', 3));
-      await events.publish(status('task-1', 4));
-      await waitFor(() => order.length === 5);
-      expect(order).toEqual(['the turn’s request', 'event 1', 'event 2', 'event 3', 'event 4']);
-      await waitFor(() => seen.length === 4);
-      expect(seen).toEqual(['event 1', 'event 2', 'event 3', 'event 4']);
+      events.publishQuietly(status('task-1', 5), { afterThisTurn: true });
+      await events.publish(status('task-1', 6));
+      await waitFor(() => order.length === 8);
+      expect(order).toEqual(['request 1', 'event 1', 'event 2', 'event 3', 'event 4', 'request 2', 'event 5', 'event 6']);
+      await waitFor(() => seen.length === 6);
+      expect(seen).toEqual(['event 1', 'event 2', 'event 3', 'event 4', 'event 5', 'event 6']);
     } finally {
       await unsubscribe();
       direct.disconnect();

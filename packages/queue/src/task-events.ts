@@ -14,6 +14,7 @@ export class TaskEvents {
   private readonly listeners = new Map<string, Set<TaskEventListener>>();
   private readonly stopListeners = new Set<(taskId: string, reason: string) => void>();
   private pendingPublishes: [channel: string, message: string][] = [];
+  private flushScheduled: 'none' | 'microtask' | 'turn' = 'none';
 
   constructor(
     private readonly publisher: Redis,
@@ -33,15 +34,27 @@ export class TaskEvents {
   /**
    * Publishes and never throws: events are a convenience, Postgres is the record. Events
    * published in the same turn of the event loop leave in one pipeline (one write, one round
-   * trip) once the turn's own requests have left (a progress event never holds up the work it
-   * reports: a tool's request, the next model turn), and before any event published after them.
+   * trip), in order, when the turn's microtasks have run — or, when every one of them says
+   * `afterThisTurn` (a progress event, such as a tool call starting), once the turn's own
+   * requests have left, so that it never holds up the work it reports. Either way before any
+   * event published after them.
    */
-  publishQuietly(event: TaskEvent): void {
+  publishQuietly(event: TaskEvent, options: { afterThisTurn?: boolean } = {}): void {
     this.pendingPublishes.push([this.channel(event.task_id), JSON.stringify(event)]);
-    if (this.pendingPublishes.length === 1) void afterThisTurn().then(() => this.flushPublishes());
+    if (options.afterThisTurn) {
+      if (this.flushScheduled === 'none') {
+        this.flushScheduled = 'turn';
+        void afterThisTurn().then(() => this.flushPublishes());
+      }
+    } else if (this.flushScheduled !== 'microtask') {
+      // A turn-end flush already scheduled is overtaken: everything pending goes now, in order.
+      this.flushScheduled = 'microtask';
+      queueMicrotask(() => this.flushPublishes());
+    }
   }
 
   private flushPublishes(): void {
+    this.flushScheduled = 'none';
     const batch = this.pendingPublishes;
     if (batch.length === 0) return;
     this.pendingPublishes = [];

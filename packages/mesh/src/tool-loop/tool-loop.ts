@@ -158,7 +158,8 @@ async function runCall(
     attributes: { 'mesh.tool.name': tool.name, 'mesh.tool.position': position, 'mesh.tool.side_effects': tool.side_effects, 'mesh.task_id': scope.taskId, 'mesh.subtask_id': scope.subtaskId },
   };
   const run = async () => {
-    publishCall(deps, scope, { id: null, tool: tool.name, status: 'running' });
+    // Sent once the call's request has left.
+    publishCall(deps, scope, { id: null, tool: tool.name, status: 'running' }, { afterThisTurn: true });
     const outcome = await runToolCall(
       { journal: ctx.journal, dispatcher: ctx.dispatcher, logger: deps.logger, maxModelChars: ctx.resultMaxChars },
       { subtaskId: scope.subtaskId, position, round, callId: call.id, tool, arguments: call.arguments, signal: ctx.signal, recorded },
@@ -259,17 +260,21 @@ function publishCall(
   deps: EngineDeps,
   scope: ToolLoopInput<unknown>['scope'],
   call: { id: string | null; tool: string; status: ToolCallStatus; replayed?: boolean; durationMs?: number | null; error?: string | null },
+  options: { afterThisTurn?: boolean } = {},
 ): void {
-  deps.events.publishQuietly({
-    type: 'tool.call',
-    task_id: scope.taskId,
-    subtask_id: scope.subtaskId,
-    tool_call_id: call.id ?? '',
-    tool: call.tool,
-    status: call.status,
-    ...(call.replayed !== undefined ? { replayed: call.replayed } : {}),
-    ...(call.durationMs !== undefined ? { duration_ms: call.durationMs } : {}),
-    ...(call.error !== undefined ? { error: call.error } : {}),
-    at: new Date().toISOString(),
-  });
+  deps.events.publishQuietly(
+    {
+      type: 'tool.call',
+      task_id: scope.taskId,
+      subtask_id: scope.subtaskId,
+      tool_call_id: call.id ?? '',
+      tool: call.tool,
+      status: call.status,
+      ...(call.replayed !== undefined ? { replayed: call.replayed } : {}),
+      ...(call.durationMs !== undefined ? { duration_ms: call.durationMs } : {}),
+      ...(call.error !== undefined ? { error: call.error } : {}),
+      at: new Date().toISOString(),
+    },
+    options,
+  );
 }
