@@ -13,6 +13,7 @@ import {
   WebhookRefusedError,
   type ResolvedAddress,
 } from '@mesh/webhooks';
+import { callSignal } from './call-signal';
 import { OutboundRefusedError, OutboundRequestError } from './errors';
 
 export interface OutboundPolicyOptions {
@@ -300,22 +301,6 @@ export class OutboundPolicy {
     if (nullBody) res.resume();
     return new Response(nullBody ? null : stream, { status, headers });
   }
-}
-
-/** The caller's signal and the call's time bound, as one signal; `done` stops the timer. */
-function callSignal(timeoutMs: number, parent?: AbortSignal): { signal: AbortSignal; done: () => void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new OutboundRequestError(`no answer within ${timeoutMs} ms`, { timedOut: true })), timeoutMs);
-  const onParentAbort = () => controller.abort(parent?.reason ?? new OutboundRequestError('the call was cancelled'));
-  if (parent?.aborted) onParentAbort();
-  else parent?.addEventListener('abort', onParentAbort, { once: true });
-  return {
-    signal: controller.signal,
-    done: () => {
-      clearTimeout(timer);
-      parent?.removeEventListener('abort', onParentAbort);
-    },
-  };
 }
 
 function abortError(signal: AbortSignal, what: string): Error {

@@ -1,4 +1,5 @@
 import { describeError, type ToolBinding, type ToolResult } from '@mesh/core';
+import { callSignal, timedOut } from './call-signal';
 import type { JsonSchemaValidator } from './json-schema-validator';
 import { scrubSecrets, secretValuesOf, type SecretResolver } from './secret-resolver';
 import { errorResult, type CatalogTool, type ToolExecutor } from './tool-executor';
@@ -53,18 +54,8 @@ export class ToolDispatcher {
     if (!executor) return errorResult(`${tool.name} is not available here`);
     const spec = tool.registration?.spec;
     const timeoutMs = spec?.timeout_ms ?? dispatch.timeoutMs ?? this.timeoutMs;
-    // One signal for the caller's stop and the time bound, whose timer goes with the call (an
-    // AbortSignal.timeout would stay armed for the whole bound after every call).
-    const bound = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      bound.abort(new Error(`${tool.name} did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onStop = () => bound.abort(dispatch.signal?.reason);
-    if (dispatch.signal?.aborted) onStop();
-    else dispatch.signal?.addEventListener('abort', onStop, { once: true });
-    const signal = bound.signal;
+    // The caller's stop and the time bound as one signal, whose timer goes with the call.
+    const { signal, done } = callSignal(timeoutMs, dispatch.signal);
     let result: ToolResult;
     let onAbort: (() => void) | undefined;
     try {
@@ -72,7 +63,7 @@ export class ToolDispatcher {
         executor.execute({ tool, arguments: input as Record<string, unknown>, idempotencyKey: dispatch.idempotencyKey, signal, timeoutMs, resumed: dispatch.resumed ?? false }),
         // An executor that ignores its signal still does not hold the loop.
         new Promise<ToolResult>((resolve) => {
-          onAbort = () => resolve(errorResult(timedOut ? `${tool.name} did not finish within ${timeoutMs} ms` : `${tool.name} was cancelled`));
+          onAbort = () => resolve(errorResult(timedOut(signal) ? `${tool.name} did not finish within ${timeoutMs} ms` : `${tool.name} was cancelled`));
           if (signal.aborted) onAbort();
           else signal.addEventListener('abort', onAbort, { once: true });
         }),
@@ -80,8 +71,7 @@ export class ToolDispatcher {
     } catch (err) {
       result = errorResult(`${tool.name} failed: ${describeError(err)}`);
     } finally {
-      clearTimeout(timer);
-      dispatch.signal?.removeEventListener('abort', onStop);
+      done();
       if (onAbort) signal.removeEventListener('abort', onAbort);
     }
     return spec ? scrubSecrets(result, secretValuesOf(spec, this.options.secrets)) : result;
