@@ -69,12 +69,14 @@ class RegistrationCache {
 
   async get(tenantId: string, networkId: string, ids: readonly string[]): Promise<RegisteredTool[]> {
     const key = (id: string) => `${tenantId}\u0000${networkId}\u0000${id}`;
-    const missing = ids.filter((id) => this.kept.get(key(id)) === undefined);
+    const found = new Map(ids.map((id) => [id, this.kept.get(key(id))] as const));
+    const missing = ids.filter((id) => found.get(id) === undefined);
     // A registration deleted since the claim is simply not found: the subtask runs without it.
-    if (missing.length > 0) {
-      for (const registration of await this.store.tools.registeredByIds(tenantId, networkId, missing)) this.kept.set(key(registration.id), registration);
+    for (const registration of missing.length > 0 ? await this.store.tools.registeredByIds(tenantId, networkId, missing) : []) {
+      this.kept.set(key(registration.id), registration);
+      found.set(registration.id, registration);
     }
-    return ids.flatMap((id) => this.kept.get(key(id)) ?? []);
+    return ids.flatMap((id) => found.get(id) ?? []);
   }
 }
 
